@@ -1,0 +1,97 @@
+/* log.c: the log sink. One mutex serialises lines so they never interleave;
+ * logging is rare enough (one line per request) that this does not matter. */
+#include "base/log.h"
+
+#include "base/err.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum log_level log_level_current = LOG_LEVEL_INFO;
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE *log_file;      /* NULL means stderr */
+static char log_path[1024]; /* empty means stderr */
+
+static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
+
+int log_level_parse(const char *name, enum log_level *out)
+{
+    for (int i = 0; i <= LOG_LEVEL_OFF; i++) {
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    return ERR_INVALID;
+}
+
+void log_set_level(enum log_level level)
+{
+    log_level_current = level;
+}
+
+int log_open(const char *path)
+{
+    int rc = 0;
+    pthread_mutex_lock(&log_lock);
+    if (log_file)
+        fclose(log_file);
+    log_file = NULL;
+    log_path[0] = '\0';
+    if (path && path[0]) {
+        size_t len = strlen(path);
+        if (len >= sizeof log_path) {
+            rc = ERR_TOO_LARGE;
+        } else {
+            memcpy(log_path, path, len + 1);
+            log_file = fopen(path, "a");
+            if (!log_file)
+                rc = ERR_IO;
+        }
+    }
+    pthread_mutex_unlock(&log_lock);
+    return rc;
+}
+
+void log_reopen(void)
+{
+    pthread_mutex_lock(&log_lock);
+    if (log_path[0]) {
+        FILE *f = fopen(log_path, "a");
+        if (f) {
+            if (log_file)
+                fclose(log_file);
+            log_file = f;
+        }
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+void log_write(enum log_level level, const char *module, const char *fmt, ...)
+{
+    char line[2048];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+    n += snprintf(line + n, sizeof line - (size_t)n, ".%03ldZ %s %s ", ts.tv_nsec / 1000000L,
+                  level_names[level], module);
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)n + (m > 0 ? (size_t)m : 0);
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    pthread_mutex_lock(&log_lock);
+    FILE *out = log_file ? log_file : stderr;
+    fwrite(line, 1, len, out);
+    fflush(out);
+    pthread_mutex_unlock(&log_lock);
+}

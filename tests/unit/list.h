@@ -1,0 +1,3 @@
+/* list.h: every unit test, one folder list per source folder (tests/unit/ mirrors src/).
+ * Each folder's list.h holds TEST(module, name) lines; add new folders here. */
+#include "unit/base/list.h"
