@@ -1,0 +1,8 @@
+TEST(crypto, base64_spec_vectors)
+TEST(crypto, base64_decode_rules)
+TEST(crypto, sha256_vectors)
+TEST(crypto, ed25519_spec_key)
+TEST(crypto, random_tokens)
+TEST(crypto, password_hash_verify)
+TEST(crypto, keyring_parse)
+TEST(crypto, keyring_file)

@@ -1,0 +1,6 @@
+TEST(json, canonical_spec_examples)
+TEST(json, canonical_string_escapes)
+TEST(json, canonical_numbers)
+TEST(json, canonical_key_order)
+TEST(json, canonical_limits_and_bad_input)
+TEST(json, canonical_without_keys)
