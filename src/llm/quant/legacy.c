@@ -1,0 +1,401 @@
+/* legacy.c: reference (scalar) kernels for the 32-element block formats Q4_0, Q4_1,
+ * Q5_0, Q5_1, Q8_0 and Q8_1: dequantization, the weight quantizers llama-quantize uses
+ * (ggml's quantize_row_*_ref, same arithmetic so files come out identical), the
+ * activation quantizers of ggml's x86 CPU backend, and the dot products. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "llm/quant/q_legacy.h"
+#include "llm/quant/quant.h"
+
+#define QK 32
+
+static inline float h2f(uint16_t h) { return llm_fp16_to_f32(h); }
+
+static inline uint32_t read_qh(const uint8_t qh[4])
+{
+    return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 |
+           (uint32_t)qh[3] << 24;
+}
+
+static inline void write_qh(uint8_t qh[4], uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        qh[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* ---- dequantize ---------------------------------------------------------------------- */
+
+void llm_dequantize_row_q4_0(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q4_0 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        for (int j = 0; j < QK / 2; j++) {
+            const int x0 = (x[i].qs[j] & 0x0F) - 8;
+            const int x1 = (x[i].qs[j] >> 4) - 8;
+            y[i * QK + j] = (float)x0 * d;
+            y[i * QK + j + QK / 2] = (float)x1 * d;
+        }
+    }
+}
+
+void llm_dequantize_row_q4_1(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q4_1 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        const float m = h2f(x[i].m);
+        for (int j = 0; j < QK / 2; j++) {
+            const int x0 = x[i].qs[j] & 0x0F;
+            const int x1 = x[i].qs[j] >> 4;
+            y[i * QK + j] = (float)x0 * d + m;
+            y[i * QK + j + QK / 2] = (float)x1 * d + m;
+        }
+    }
+}
+
+void llm_dequantize_row_q5_0(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q5_0 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        const uint32_t qh = read_qh(x[i].qh);
+        for (int j = 0; j < QK / 2; j++) {
+            const int h0 = (int)((qh >> j) << 4) & 0x10;
+            const int h1 = (int)(qh >> (j + 12)) & 0x10;
+            const int x0 = ((x[i].qs[j] & 0x0F) | h0) - 16;
+            const int x1 = ((x[i].qs[j] >> 4) | h1) - 16;
+            y[i * QK + j] = (float)x0 * d;
+            y[i * QK + j + QK / 2] = (float)x1 * d;
+        }
+    }
+}
+
+void llm_dequantize_row_q5_1(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q5_1 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        const float m = h2f(x[i].m);
+        const uint32_t qh = read_qh(x[i].qh);
+        for (int j = 0; j < QK / 2; j++) {
+            const int h0 = (int)((qh >> j) << 4) & 0x10;
+            const int h1 = (int)(qh >> (j + 12)) & 0x10;
+            const int x0 = (x[i].qs[j] & 0x0F) | h0;
+            const int x1 = (x[i].qs[j] >> 4) | h1;
+            y[i * QK + j] = (float)x0 * d + m;
+            y[i * QK + j + QK / 2] = (float)x1 * d + m;
+        }
+    }
+}
+
+void llm_dequantize_row_q8_0(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q8_0 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        for (int j = 0; j < QK; j++)
+            y[i * QK + j] = (float)x[i].qs[j] * d;
+    }
+}
+
+void llm_dequantize_row_q8_1(const void *src, float *y, int64_t n)
+{
+    const struct llm_block_q8_1 *x = src;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const float d = h2f(x[i].d);
+        for (int j = 0; j < QK; j++)
+            y[i * QK + j] = (float)x[i].qs[j] * d;
+    }
+}
+
+/* ---- weight quantizers (ggml *_ref arithmetic) ----------------------------------------- */
+
+static inline uint8_t min15(int8_t v) { return (uint8_t)(v < 15 ? v : 15); }
+static inline uint8_t min31(int8_t v) { return (uint8_t)(v < 31 ? v : 31); }
+
+void llm_quantize_row_q4_0_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q4_0 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float v = x[i * QK + j];
+            if (amax < fabsf(v)) {
+                amax = fabsf(v);
+                max = v;
+            }
+        }
+        const float d = max / -8;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        for (int j = 0; j < QK / 2; j++) {
+            const float x0 = x[i * QK + j] * id;
+            const float x1 = x[i * QK + QK / 2 + j] * id;
+            const uint8_t q0 = min15((int8_t)(x0 + 8.5f));
+            const uint8_t q1 = min15((int8_t)(x1 + 8.5f));
+            y[i].qs[j] = (uint8_t)(q0 | q1 << 4);
+        }
+    }
+}
+
+void llm_quantize_row_q4_1_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q4_1 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float min = FLT_MAX, max = -FLT_MAX;
+        for (int j = 0; j < QK; j++) {
+            const float v = x[i * QK + j];
+            if (v < min)
+                min = v;
+            if (v > max)
+                max = v;
+        }
+        const float d = (max - min) / 15;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        y[i].m = llm_f32_to_fp16(min);
+        for (int j = 0; j < QK / 2; j++) {
+            const float x0 = (x[i * QK + j] - min) * id;
+            const float x1 = (x[i * QK + QK / 2 + j] - min) * id;
+            const uint8_t q0 = min15((int8_t)(x0 + 0.5f));
+            const uint8_t q1 = min15((int8_t)(x1 + 0.5f));
+            y[i].qs[j] = (uint8_t)(q0 | q1 << 4);
+        }
+    }
+}
+
+void llm_quantize_row_q5_0_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q5_0 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f, max = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float v = x[i * QK + j];
+            if (amax < fabsf(v)) {
+                amax = fabsf(v);
+                max = v;
+            }
+        }
+        const float d = max / -16;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        uint32_t qh = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            const float x0 = x[i * QK + j] * id;
+            const float x1 = x[i * QK + QK / 2 + j] * id;
+            const uint8_t q0 = min31((int8_t)(x0 + 16.5f));
+            const uint8_t q1 = min31((int8_t)(x1 + 16.5f));
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | (q1 & 0x0F) << 4);
+            qh |= (uint32_t)((q0 & 0x10u) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10u) >> 4) << (j + QK / 2);
+        }
+        write_qh(y[i].qh, qh);
+    }
+}
+
+void llm_quantize_row_q5_1_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q5_1 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float min = FLT_MAX, max = -FLT_MAX;
+        for (int j = 0; j < QK; j++) {
+            const float v = x[i * QK + j];
+            if (v < min)
+                min = v;
+            if (v > max)
+                max = v;
+        }
+        const float d = (max - min) / 31;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        y[i].m = llm_f32_to_fp16(min);
+        uint32_t qh = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            const float x0 = (x[i * QK + j] - min) * id;
+            const float x1 = (x[i * QK + QK / 2 + j] - min) * id;
+            const uint8_t q0 = (uint8_t)(x0 + 0.5f);
+            const uint8_t q1 = (uint8_t)(x1 + 0.5f);
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | (q1 & 0x0F) << 4);
+            qh |= (uint32_t)((q0 & 0x10u) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10u) >> 4) << (j + QK / 2);
+        }
+        write_qh(y[i].qh, qh);
+    }
+}
+
+void llm_quantize_row_q8_0_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_0 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++)
+            amax = fmaxf(amax, fabsf(x[i * QK + j]));
+        const float d = amax / 127;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        for (int j = 0; j < QK; j++)
+            y[i].qs[j] = (int8_t)roundf(x[i * QK + j] * id);
+    }
+}
+
+void llm_quantize_row_q8_1_ref(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_1 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++)
+            amax = fmaxf(amax, fabsf(x[i * QK + j]));
+        const float d = amax / 127;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = llm_f32_to_fp16(d);
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            y[i].qs[j] = (int8_t)roundf(x[i * QK + j] * id);
+            sum += y[i].qs[j];
+        }
+        y[i].s = llm_f32_to_fp16((float)sum * d);
+    }
+}
+
+/* ---- activation quantizers (ggml x86 CPU backend arithmetic) ---------------------------
+ * ggml's AVX2/AVX-512 quantize_row_q8_0/q8_1 compute id = 127/amax (not 1/(amax/127)) and
+ * round half to even (vroundps), which can differ from the *_ref rounding by one step. */
+
+static inline int8_t round_even_i8(float v)
+{
+    float r = nearbyintf(v); /* default rounding mode: nearest, ties to even */
+    if (r > 127.0f)
+        r = 127.0f;
+    if (r < -128.0f)
+        r = -128.0f;
+    return (int8_t)r;
+}
+
+void llm_quantize_row_q8_0_act(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_0 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float a = fabsf(x[i * QK + j]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 127.f;
+        y[i].d = llm_f32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        for (int j = 0; j < QK; j++)
+            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
+    }
+}
+
+void llm_quantize_row_q8_1_act(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_1 *y = dst;
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float a = fabsf(x[i * QK + j]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 127.f;
+        y[i].d = llm_f32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            /* the sum is taken over the int32 values before saturation, as ggml does */
+            const float r = nearbyintf(x[i * QK + j] * id);
+            sum += (int)r;
+            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
+        }
+        y[i].s = llm_f32_to_fp16(d * (float)sum);
+    }
+}
+
+/* ---- dot products ---------------------------------------------------------------------- */
+
+float llm_vec_dot_q4_0_q8_0_ref(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    float sumf = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int sumi = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            sumi += ((x[i].qs[j] & 0x0F) - 8) * y[i].qs[j];
+            sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + QK / 2];
+        }
+        sumf += (float)sumi * (h2f(x[i].d) * h2f(y[i].d));
+    }
+    return sumf;
+}
+
+float llm_vec_dot_q4_1_q8_1_ref(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_1 *x = w;
+    const struct llm_block_q8_1 *y = a;
+    float sumf = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int sumi = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            sumi += (x[i].qs[j] & 0x0F) * y[i].qs[j];
+            sumi += (x[i].qs[j] >> 4) * y[i].qs[j + QK / 2];
+        }
+        sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi + h2f(x[i].m) * h2f(y[i].s);
+    }
+    return sumf;
+}
+
+float llm_vec_dot_q5_0_q8_0_ref(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q5_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    float sumf = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const uint32_t qh = read_qh(x[i].qh);
+        int sumi = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            const int h0 = (int)((qh >> j) << 4) & 0x10;
+            const int h1 = (int)(qh >> (j + 12)) & 0x10;
+            sumi += (((x[i].qs[j] & 0x0F) | h0) - 16) * y[i].qs[j];
+            sumi += (((x[i].qs[j] >> 4) | h1) - 16) * y[i].qs[j + QK / 2];
+        }
+        sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi;
+    }
+    return sumf;
+}
+
+float llm_vec_dot_q5_1_q8_1_ref(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q5_1 *x = w;
+    const struct llm_block_q8_1 *y = a;
+    float sumf = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const uint32_t qh = read_qh(x[i].qh);
+        int sumi = 0;
+        for (int j = 0; j < QK / 2; j++) {
+            const int h0 = (int)((qh >> j) << 4) & 0x10;
+            const int h1 = (int)(qh >> (j + 12)) & 0x10;
+            sumi += ((x[i].qs[j] & 0x0F) | h0) * y[i].qs[j];
+            sumi += ((x[i].qs[j] >> 4) | h1) * y[i].qs[j + QK / 2];
+        }
+        sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi + h2f(x[i].m) * h2f(y[i].s);
+    }
+    return sumf;
+}
+
+float llm_vec_dot_q8_0_q8_0_ref(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q8_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    float sumf = 0;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int sumi = 0;
+        for (int j = 0; j < QK; j++)
+            sumi += x[i].qs[j] * y[i].qs[j];
+        sumf += (float)sumi * (h2f(x[i].d) * h2f(y[i].d));
+    }
+    return sumf;
+}
