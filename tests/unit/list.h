@@ -3,3 +3,4 @@
 #include "unit/base/list.h"
 #include "unit/json/list.h"
 #include "unit/crypto/list.h"
+#include "unit/matrix/list.h"

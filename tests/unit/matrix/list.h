@@ -1,0 +1,6 @@
+TEST(matrix, sign_json_spec_vectors)
+TEST(matrix, sign_json_keeps_others)
+TEST(matrix, verify_json_errors)
+TEST(matrix, server_keys_document)
+TEST(matrix, room_versions_table)
+TEST(matrix, room_version_grammar)
