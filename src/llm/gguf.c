@@ -6,9 +6,10 @@
  * Design notes:
  * 1. A cursor (struct rd) never reads past `end`; every read returns ERR_TRUNCATED
  *    instead, so a cut file at any offset fails cleanly.
- * 2. Counts read from the file are checked against the bytes left before anything is
- *    allocated from them (each kv takes >= 12 bytes, each tensor info >= 24, each array
- *    element >= 1), so allocation is bounded by the file size.
+ * 2. Counts read from the file are checked against fixed limits (ERR_TOO_LARGE) and then
+ *    against the bytes left (ERR_TRUNCATED) before anything is allocated from them (each
+ *    kv takes >= 12 bytes, each tensor info >= 24, each array element >= 1), so
+ *    allocation is bounded by the file size.
  * 3. Keys and tensor names are hashed (open addressing) to reject duplicates in linear
  *    time and to make lookups O(1). */
 #include "llm/gguf.h"
@@ -28,6 +29,9 @@
 #include "base/mem.h"
 
 #define GGUF_MAX_NAME_BYTES 65535u
+#define GGUF_MAX_KV ((uint64_t)1 << 20)
+#define GGUF_MAX_TENSORS ((uint64_t)1 << 20)
+#define GGUF_MAX_ARRAY ((uint64_t)1 << 28)
 
 struct kv_entry {
     char *key;                 /* owned, NUL-terminated */
@@ -272,9 +276,12 @@ static int parse_value(struct rd *r, struct kv_entry *e)
     e->atype = (enum llm_gguf_vtype)at;
     e->val = r->base + r->pos;
     size_t left = r->len - r->pos;
+    if (e->alen > GGUF_MAX_ARRAY)
+        return fail(r, ERR_TOO_LARGE, "gguf: key '%s': array of %" PRIu64 " elements (limit %"
+                    PRIu64 ")", e->key, e->alen, GGUF_MAX_ARRAY);
     if (e->atype == LLM_GGUF_STRING) {
         if (e->alen > left / 8)
-            return fail(r, ERR_TOO_LARGE, "gguf: key '%s': %" PRIu64
+            return fail(r, ERR_TRUNCATED, "gguf: key '%s': %" PRIu64
                         " strings cannot fit in the %zu bytes left", e->key, e->alen, left);
         e->str_offs = xmalloc((size_t)(e->alen ? e->alen : 1) * sizeof(uint64_t));
         size_t start = r->pos;
@@ -394,13 +401,19 @@ static int parse(struct llm_gguf *g, struct rd *r)
         rc = rd_u64(r, &nkv, "the metadata count");
     if (rc)
         return rc;
+    if (nkv > GGUF_MAX_KV)
+        return fail(r, ERR_TOO_LARGE, "gguf: %" PRIu64 " metadata entries (limit %" PRIu64 ")",
+                    nkv, GGUF_MAX_KV);
+    if (nt > GGUF_MAX_TENSORS)
+        return fail(r, ERR_TOO_LARGE, "gguf: %" PRIu64 " tensors (limit %" PRIu64 ")", nt,
+                    GGUF_MAX_TENSORS);
     size_t left = r->len - r->pos;
     if (nkv > left / 12)
-        return fail(r, ERR_TOO_LARGE, "gguf: %" PRIu64 " metadata entries cannot fit in %zu bytes",
-                    nkv, left);
+        return fail(r, ERR_TRUNCATED, "gguf: %" PRIu64 " metadata entries cannot fit in the %zu "
+                    "bytes left", nkv, left);
     if (nt > left / 24)
-        return fail(r, ERR_TOO_LARGE, "gguf: %" PRIu64 " tensors cannot fit in %zu bytes", nt,
-                    left);
+        return fail(r, ERR_TRUNCATED, "gguf: %" PRIu64 " tensors cannot fit in the %zu bytes left",
+                    nt, left);
 
     g->kv = xcalloc(nkv ? (size_t)nkv : 1, sizeof *g->kv);
     g->kv_hash_cap = hash_cap_for((int64_t)nkv);

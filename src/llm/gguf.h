@@ -33,8 +33,9 @@
  *   ne[0] must be a multiple of the type's block size.
  *
  * ## Limits (a hostile file fails cleanly with a message, never a crash)
- *   keys and tensor names: at most 65535 bytes; n_kv, n_tensors, array lengths: bounded by
- *   the bytes left in the file (each element takes at least one byte); tensors: at most
+ *   keys and tensor names: at most 65535 bytes; n_kv and n_tensors at most 2^20 and array
+ *   lengths at most 2^28 (ERR_TOO_LARGE), and all of them bounded by the bytes left in the
+ *   file (ERR_TRUNCATED: each element takes at least one byte); tensors: at most
  *   4 dims, every ne >= 0, element count and byte size checked for overflow, data inside
  *   the file. Duplicate keys or tensor names are ERR_INVALID.
  *

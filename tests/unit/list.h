@@ -4,3 +4,4 @@
 #include "unit/json/list.h"
 #include "unit/crypto/list.h"
 #include "unit/matrix/list.h"
+#include "unit/llm/list.h"
