@@ -1,4 +1,5 @@
 /* main.c: the relais command line. Thin: picks the subcommand and hands over. */
+#include "cli/cli.h"
 #include "llm/cli.h"
 
 #include <stdio.h>
@@ -8,8 +9,13 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: relais COMMAND [ARGS]\n"
-            "  llm info|run|chat|bench|quantize ...   the inference engine\n"
-            "  version                                print the version\n");
+            "  init [--data DIR] [--server-name N] [--port P]   create a data folder\n"
+            "  serve [--config FILE] [--print-config]            run the server\n"
+            "  user add|passwd|deactivate|admin|list ...         manage accounts\n"
+            "  token create|list ...                             registration tokens\n"
+            "  llm info|run|chat|bench|quantize ...              the inference engine\n"
+            "  version                                           print the version\n"
+            "Commands that read the config default to data/relais.conf (--config FILE).\n");
 }
 
 int main(int argc, char **argv)
@@ -19,8 +25,18 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    int sub_argc = argc - 1;
+    char **sub_argv = argv + 1;
+    if (strcmp(cmd, "serve") == 0)
+        return cli_serve(sub_argc, sub_argv);
+    if (strcmp(cmd, "init") == 0)
+        return cli_init(sub_argc, sub_argv);
+    if (strcmp(cmd, "user") == 0)
+        return cli_user(sub_argc, sub_argv);
+    if (strcmp(cmd, "token") == 0)
+        return cli_token(sub_argc, sub_argv);
     if (strcmp(cmd, "llm") == 0)
-        return llm_cli_main(argc - 1, argv + 1);
+        return llm_cli_main(sub_argc, sub_argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("relais %s\n", RELAIS_VERSION);
         return 0;

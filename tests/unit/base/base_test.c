@@ -4,6 +4,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/map.h"
 #include "base/str.h"
 
 TEST_CASE(base, buf_append_and_ceiling)
@@ -81,4 +82,32 @@ TEST_CASE(base, arena_ceiling)
     char *p = arena_printf(&a, "%s-%d", "x", 42);
     ASSERT_STR_EQ(p, "x-42");
     arena_fini(&a);
+}
+
+TEST_CASE(base, map_put_get_del)
+{
+    struct map m;
+    map_init(&m, free);
+    char key[32];
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof key, "key%d", i);
+        int *v = malloc(sizeof *v);
+        *v = i;
+        map_put(&m, key, (size_t)n, v);
+    }
+    ASSERT_INT_EQ(m.len, 1000);
+    for (int i = 0; i < 1000; i += 2) {
+        int n = snprintf(key, sizeof key, "key%d", i);
+        ASSERT_INT_EQ(map_del(&m, key, (size_t)n), 1);
+    }
+    ASSERT_INT_EQ(m.len, 500);
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(key, sizeof key, "key%d", i);
+        int *v = map_get(&m, key, (size_t)n);
+        if (i % 2)
+            ASSERT_INT_EQ(v ? *v : -1, i);
+        else
+            ASSERT_TRUE(v == NULL);
+    }
+    map_fini(&m);
 }

@@ -1,0 +1,60 @@
+/* account_data.c: global account data, GET/PUT /user/{userId}/account_data/{type}.
+ * Spec: client-server API, "Client Config". */
+#define LOG_MODULE "account_data"
+#include "base/err.h"
+#include "base/log.h"
+#include "client/client.h"
+#include "db/db.h"
+#include "json/parse.h"
+
+#include <string.h>
+
+static bool own_user(struct http_request *req, struct http_reply *rep)
+{
+    if (strcmp(req->params[0], req->user_id) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "Cannot access another user's account data");
+        return false;
+    }
+    return true;
+}
+
+/* GET /user/{userId}/account_data/{type} */
+void client_account_data_get(struct http_request *req, struct http_reply *rep)
+{
+    if (!own_user(req, rep))
+        return;
+    char *content;
+    int rc = db_account_data_get(client_server(req)->db, req->user_id, "", req->params[1], &content);
+    if (rc == ERR_NOT_FOUND) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Account data not found");
+        return;
+    }
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    rep->body = content;
+    rep->body_len = strlen(content);
+    rep->content_type = "application/json";
+    rep->status = 200;
+}
+
+/* PUT /user/{userId}/account_data/{type} */
+void client_account_data_put(struct http_request *req, struct http_reply *rep)
+{
+    if (!own_user(req, rep))
+        return;
+    const char *type = req->params[1];
+    if (strcmp(type, "m.fully_read") == 0 || strcmp(type, "m.push_rules") == 0) {
+        http_reply_error(rep, 405, "M_BAD_JSON", "Cannot set %s through this API", type);
+        return;
+    }
+    char *text = json_dumps(req->json, JSON_COMPACT);
+    int rc = db_account_data_put(client_server(req)->db, req->user_id, "", type, text);
+    free(text);
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    http_reply_json(rep, 200, json_object());
+}

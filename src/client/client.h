@@ -1,0 +1,72 @@
+/* client.h: the Client-Server API: its route table and the helpers shared by
+ * the endpoint group files (one file per group of URLs, as the spec groups them). */
+#ifndef RELAIS_CLIENT_CLIENT_H
+#define RELAIS_CLIENT_CLIENT_H
+
+#include "http/http.h"
+#include "server/server.h"
+
+#include <stdbool.h>
+
+/* Adds every client, well-known and key route to the http server. */
+void client_routes_register(struct http_server *http);
+
+/* The server a request belongs to. */
+static inline struct server *client_server(struct http_request *req)
+{
+    return http_server_app(req->server);
+}
+
+/* Reads an optional string member; a present non-string is answered with
+ * 400 M_BAD_JSON naming the key. Returns false (rep filled) on error. */
+bool client_opt_string(struct http_reply *rep, json_t *obj, const char *key, const char **out);
+/* Same, but absence is 400 M_MISSING_PARAM. */
+bool client_req_string(struct http_reply *rep, json_t *obj, const char *key, const char **out);
+/* Reads an optional boolean member (default def). */
+bool client_opt_bool(struct http_reply *rep, json_t *obj, const char *key, bool def, bool *out);
+/* Answers 500 M_UNKNOWN for a storage failure (the details go to the log). */
+void client_internal_error(struct http_reply *rep, int rc);
+
+/* Creates (or reuses) a device, issues its tokens and builds the body that
+ * /login and /register answer with (owned). device_id NULL generates one. */
+int client_login_start_session(struct server *srv, struct http_request *req, const char *user_id,
+                               const char *device_id, const char *display_name, bool with_refresh,
+                               json_t **out);
+
+/* ---- handlers, one group per file ---- */
+/* versions.c */
+void client_versions(struct http_request *req, struct http_reply *rep);
+void client_well_known_client(struct http_request *req, struct http_reply *rep);
+void client_well_known_server(struct http_request *req, struct http_reply *rep);
+void client_capabilities(struct http_request *req, struct http_reply *rep);
+void client_server_keys(struct http_request *req, struct http_reply *rep);
+/* login.c */
+void client_login_flows(struct http_request *req, struct http_reply *rep);
+void client_login(struct http_request *req, struct http_reply *rep);
+void client_logout(struct http_request *req, struct http_reply *rep);
+void client_logout_all(struct http_request *req, struct http_reply *rep);
+void client_refresh(struct http_request *req, struct http_reply *rep);
+/* register.c */
+void client_register(struct http_request *req, struct http_reply *rep);
+void client_register_available(struct http_request *req, struct http_reply *rep);
+void client_register_token_validity(struct http_request *req, struct http_reply *rep);
+/* account.c */
+void client_whoami(struct http_request *req, struct http_reply *rep);
+void client_password(struct http_request *req, struct http_reply *rep);
+void client_deactivate(struct http_request *req, struct http_reply *rep);
+void client_threepids(struct http_request *req, struct http_reply *rep);
+/* devices.c */
+void client_devices_list(struct http_request *req, struct http_reply *rep);
+void client_device_get(struct http_request *req, struct http_reply *rep);
+void client_device_put(struct http_request *req, struct http_reply *rep);
+void client_device_delete(struct http_request *req, struct http_reply *rep);
+void client_devices_delete(struct http_request *req, struct http_reply *rep);
+/* profile.c */
+void client_profile_get(struct http_request *req, struct http_reply *rep);
+void client_profile_field_get(struct http_request *req, struct http_reply *rep);
+void client_profile_field_put(struct http_request *req, struct http_reply *rep);
+/* account_data.c */
+void client_account_data_get(struct http_request *req, struct http_reply *rep);
+void client_account_data_put(struct http_request *req, struct http_reply *rep);
+
+#endif

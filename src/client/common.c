@@ -1,0 +1,51 @@
+/* common.c: request-body helpers shared by the client endpoint files. */
+#define LOG_MODULE "client"
+#include "client/client.h"
+
+#include "base/err.h"
+#include "base/log.h"
+
+bool client_opt_string(struct http_reply *rep, json_t *obj, const char *key, const char **out)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return true;
+    if (!json_is_string(v)) {
+        http_reply_error(rep, 400, "M_BAD_JSON", "'%s' must be a string", key);
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool client_req_string(struct http_reply *rep, json_t *obj, const char *key, const char **out)
+{
+    if (!client_opt_string(rep, obj, key, out))
+        return false;
+    if (!*out) {
+        http_reply_error(rep, 400, "M_MISSING_PARAM", "Missing '%s'", key);
+        return false;
+    }
+    return true;
+}
+
+bool client_opt_bool(struct http_reply *rep, json_t *obj, const char *key, bool def, bool *out)
+{
+    json_t *v = obj ? json_object_get(obj, key) : NULL;
+    *out = def;
+    if (!v)
+        return true;
+    if (!json_is_boolean(v)) {
+        http_reply_error(rep, 400, "M_BAD_JSON", "'%s' must be a boolean", key);
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+void client_internal_error(struct http_reply *rep, int rc)
+{
+    log_error("request failed err=%s", err_str(rc));
+    http_reply_error(rep, 500, "M_UNKNOWN", "Internal server error");
+}

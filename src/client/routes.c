@@ -1,0 +1,54 @@
+/* routes.c: the one table of client-facing endpoints (Client-Server API,
+ * discovery, and the key server). "v3" in a pattern also answers "r0".
+ * Order matters only where two patterns could match the same path. */
+#include "client/client.h"
+
+#define CS "/_matrix/client/v3"
+#define A ROUTE_AUTH
+#define J ROUTE_JSON
+
+static const struct http_route client_routes[] = {
+    /* discovery */
+    {HTTP_GET, "/_matrix/client/versions", client_versions, 0},
+    {HTTP_GET, "/.well-known/matrix/client", client_well_known_client, 0},
+    {HTTP_GET, "/.well-known/matrix/server", client_well_known_server, 0},
+    {HTTP_GET, "/_matrix/key/v2/server", client_server_keys, 0},
+    {HTTP_GET, CS "/capabilities", client_capabilities, A},
+    /* login, logout, tokens */
+    {HTTP_GET, CS "/login", client_login_flows, 0},
+    {HTTP_POST, CS "/login", client_login, J | ROUTE_RL_LOGIN},
+    {HTTP_POST, CS "/logout", client_logout, A},
+    {HTTP_POST, CS "/logout/all", client_logout_all, A},
+    {HTTP_POST, CS "/refresh", client_refresh, J},
+    /* registration */
+    {HTTP_POST, CS "/register", client_register, J | ROUTE_RL_REGISTER},
+    {HTTP_GET, CS "/register/available", client_register_available, ROUTE_RL_REGISTER},
+    {HTTP_GET, "/_matrix/client/v1/register/m.login.registration_token/validity",
+     client_register_token_validity, ROUTE_RL_REGISTER},
+    /* account */
+    {HTTP_GET, CS "/account/whoami", client_whoami, A},
+    {HTTP_POST, CS "/account/password", client_password, A | J},
+    {HTTP_POST, CS "/account/deactivate", client_deactivate, A | J | ROUTE_JSON_OPTIONAL},
+    {HTTP_GET, CS "/account/3pid", client_threepids, A},
+    /* devices */
+    {HTTP_GET, CS "/devices", client_devices_list, A},
+    {HTTP_GET, CS "/devices/{deviceId}", client_device_get, A},
+    {HTTP_PUT, CS "/devices/{deviceId}", client_device_put, A | J},
+    {HTTP_DELETE, CS "/devices/{deviceId}", client_device_delete, A | J | ROUTE_JSON_OPTIONAL},
+    {HTTP_POST, CS "/delete_devices", client_devices_delete, A | J},
+    /* profile */
+    {HTTP_GET, CS "/profile/{userId}", client_profile_get, ROUTE_AUTH_OPTIONAL},
+    {HTTP_GET, CS "/profile/{userId}/displayname", client_profile_field_get, ROUTE_AUTH_OPTIONAL},
+    {HTTP_PUT, CS "/profile/{userId}/displayname", client_profile_field_put, A | J},
+    {HTTP_GET, CS "/profile/{userId}/avatar_url", client_profile_field_get, ROUTE_AUTH_OPTIONAL},
+    {HTTP_PUT, CS "/profile/{userId}/avatar_url", client_profile_field_put, A | J},
+    /* account data */
+    {HTTP_GET, CS "/user/{userId}/account_data/{type}", client_account_data_get, A},
+    {HTTP_PUT, CS "/user/{userId}/account_data/{type}", client_account_data_put, A | J},
+};
+
+void client_routes_register(struct http_server *http)
+{
+    http_server_add_routes(http, client_routes, sizeof client_routes / sizeof client_routes[0],
+                           HTTP_ERRORS_MATRIX);
+}

@@ -1,0 +1,198 @@
+/* options.c: the one table of configuration options, and everything derived
+ * from it: defaults, parsing with bounds, and the commented config writer. */
+#include "config/config.h"
+
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/str.h"
+
+#include <stddef.h>
+#include <string.h>
+
+enum option_type { OPT_STRING, OPT_INT, OPT_REGISTRATION };
+
+struct option {
+    const char *section;     /* INI section */
+    const char *name;        /* key */
+    enum option_type type;   /* how the text is parsed */
+    size_t offset;           /* into struct config */
+    const char *default_str; /* default, as it would be written in the file */
+    int64_t min, max;        /* bounds for OPT_INT */
+    const char *description; /* one line, written above the option */
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct option options[] = {
+    {"server", "server_name", OPT_STRING, OFF(server_name), "localhost", 0, 0,
+     "The domain of this server: users are @name:server_name. Cannot change once users exist."},
+    {"server", "public_baseurl", OPT_STRING, OFF(public_baseurl), "http://localhost:8008", 0, 0,
+     "The URL clients use to reach this server (served in /.well-known/matrix/client)."},
+    {"server", "data_dir", OPT_STRING, OFF(data_dir), "", 0, 0,
+     "Folder for the database, keys and media. Empty: the folder of this file."},
+    {"server", "signing_key_path", OPT_STRING, OFF(signing_key_path), "signing.key", 0, 0,
+     "The server's ed25519 signing key (created by `relais init`, mode 0600)."},
+    {"http", "bind_address", OPT_STRING, OFF(bind_address), "127.0.0.1", 0, 0,
+     "Address to listen on (IPv4 or IPv6 literal). Use 0.0.0.0 behind a reverse proxy."},
+    {"http", "port", OPT_INT, OFF(port), "8008", 0, 65535, "TCP port to listen on."},
+    {"http", "threads", OPT_INT, OFF(http_threads), "0", 0, 256,
+     "Request threads. 0: one per CPU core."},
+    {"http", "max_body_bytes", OPT_INT, OFF(max_body_bytes), "1048576", 1024, 1073741824,
+     "Largest request body accepted; larger ones are answered 413 M_TOO_LARGE."},
+    {"http", "max_json_depth", OPT_INT, OFF(max_json_depth), "64", 2, 1000,
+     "Deepest JSON nesting accepted in a request body."},
+    {"http", "max_header_bytes", OPT_INT, OFF(max_header_bytes), "65536", 4096, 1048576,
+     "Memory for one connection's request line and headers."},
+    {"http", "connection_timeout_s", OPT_INT, OFF(connection_timeout_s), "90", 5, 3600,
+     "Idle keep-alive connections are closed after this many seconds."},
+    {"database", "path", OPT_STRING, OFF(database_path), "relais.db", 0, 0,
+     "SQLite database file (WAL mode, synchronous writes)."},
+    {"database", "read_connections", OPT_INT, OFF(db_read_connections), "0", 0, 256,
+     "Reserved: read connections are opened one per request thread."},
+    {"registration", "mode", OPT_REGISTRATION, OFF(registration), "token", 0, 0,
+     "Who may create an account: disabled, token (needs a registration token) or open."},
+    {"registration", "password_min_length", OPT_INT, OFF(password_min_length), "8", 0, 1024,
+     "Shortest password accepted at registration and password change."},
+    {"registration", "argon2_ops", OPT_INT, OFF(argon2_ops), "2", 1, 100,
+     "argon2id time cost for password hashes."},
+    {"registration", "argon2_mem_kib", OPT_INT, OFF(argon2_mem_kib), "65536", 8, 4194304,
+     "argon2id memory cost in KiB for password hashes."},
+    {"registration", "access_token_lifetime_ms", OPT_INT, OFF(access_token_lifetime_ms), "0", 0,
+     INT64_C(31536000000),
+     "Lifetime of access tokens for clients that ask for refresh tokens. 0: no expiry."},
+    {"ratelimit", "login_per_minute", OPT_INT, OFF(login_per_minute), "30", 1, 1000000,
+     "Login attempts allowed per client address per minute."},
+    {"ratelimit", "login_burst", OPT_INT, OFF(login_burst), "10", 1, 1000000,
+     "Login attempts a client address may make at once."},
+    {"ratelimit", "register_per_minute", OPT_INT, OFF(register_per_minute), "10", 1, 1000000,
+     "Registration requests allowed per client address per minute."},
+    {"ratelimit", "register_burst", OPT_INT, OFF(register_burst), "5", 1, 1000000,
+     "Registration requests a client address may make at once."},
+    {"log", "level", OPT_STRING, OFF(log_level), "info", 0, 0,
+     "Least severe level written: debug, info, warn or error."},
+    {"log", "file", OPT_STRING, OFF(log_file), "", 0, 0,
+     "Log file (reopened on SIGHUP). Empty: standard error."},
+};
+
+enum { N_OPTIONS = sizeof options / sizeof options[0] };
+
+static const char *const registration_names[] = {"disabled", "token", "open"};
+
+const char *config_registration_name(enum registration_mode mode)
+{
+    return registration_names[mode];
+}
+
+static void *field(struct config *cfg, const struct option *o)
+{
+    return (char *)cfg + o->offset;
+}
+
+static const void *cfield(const struct config *cfg, const struct option *o)
+{
+    return (const char *)cfg + o->offset;
+}
+
+static int option_set(struct config *cfg, const struct option *o, const char *value, char *err,
+                      size_t err_len)
+{
+    switch (o->type) {
+    case OPT_STRING: {
+        char **p = field(cfg, o);
+        free(*p);
+        *p = xstrdup(value);
+        return 0;
+    }
+    case OPT_INT: {
+        int64_t v;
+        int rc = str_to_i64(value, strlen(value), o->min, o->max, &v);
+        if (rc) {
+            snprintf(err, err_len, "[%s] %s: '%s' is not a whole number in %lld..%lld",
+                     o->section, o->name, value, (long long)o->min, (long long)o->max);
+            return ERR_INVALID;
+        }
+        *(int64_t *)field(cfg, o) = v;
+        return 0;
+    }
+    case OPT_REGISTRATION:
+        for (int i = 0; i < 3; i++) {
+            if (strcmp(value, registration_names[i]) == 0) {
+                *(enum registration_mode *)field(cfg, o) = (enum registration_mode)i;
+                return 0;
+            }
+        }
+        snprintf(err, err_len, "[%s] %s: '%s' is not one of disabled, token, open", o->section,
+                 o->name, value);
+        return ERR_INVALID;
+    }
+    return ERR_INTERNAL;
+}
+
+void config_init_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    char err[256];
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        int rc = option_set(cfg, &options[i], options[i].default_str, err, sizeof err);
+        ASSERT(rc == 0);
+    }
+}
+
+void config_fini(struct config *cfg)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (options[i].type == OPT_STRING) {
+            char **p = field(cfg, &options[i]);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+int config_set(struct config *cfg, const char *section, const char *name, const char *value,
+               char *err, size_t err_len)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (strcmp(options[i].section, section) == 0 && strcmp(options[i].name, name) == 0)
+            return option_set(cfg, &options[i], value, err, err_len);
+    }
+    snprintf(err, err_len, "unknown option [%s] %s", section, name);
+    return ERR_INVALID;
+}
+
+static void option_value(const struct config *cfg, const struct option *o, char *out, size_t len)
+{
+    switch (o->type) {
+    case OPT_STRING:
+        snprintf(out, len, "%s", *(char *const *)cfield(cfg, o));
+        break;
+    case OPT_INT:
+        snprintf(out, len, "%lld", (long long)*(const int64_t *)cfield(cfg, o));
+        break;
+    case OPT_REGISTRATION:
+        snprintf(out, len, "%s", registration_names[*(const enum registration_mode *)cfield(cfg, o)]);
+        break;
+    }
+}
+
+void config_write(const struct config *cfg, FILE *out, bool commented_defaults)
+{
+    fprintf(out, "# relais configuration. Every option is listed with its default.\n"
+                 "# Lines starting with # are comments; remove the # to change a value.\n");
+    const char *section = "";
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const struct option *o = &options[i];
+        if (strcmp(section, o->section) != 0) {
+            section = o->section;
+            fprintf(out, "\n[%s]\n", section);
+        }
+        char value[1024];
+        option_value(cfg, o, value, sizeof value);
+        bool is_default = strcmp(value, o->default_str) == 0;
+        fprintf(out, "# %s\n", o->description);
+        if (o->type == OPT_INT)
+            fprintf(out, "# (%lld to %lld, default %s)\n", (long long)o->min, (long long)o->max,
+                    o->default_str);
+        fprintf(out, "%s%s = %s\n", commented_defaults && is_default ? "# " : "", o->name, value);
+    }
+}

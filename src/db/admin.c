@@ -1,0 +1,36 @@
+/* admin.c: a change counter that admin commands bump so that running servers
+ * (possibly in another process) know to flush their caches. */
+#define LOG_MODULE "db"
+#include "db/internal.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+
+static int admin_change_fn(struct db_conn *c, void *arg)
+{
+    sqlite3_stmt *st = db__stmt(c, "INSERT INTO admin_changes (what, ts) VALUES (?, ?)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, arg);
+    sqlite3_bind_int64(st, 2, clock_now_ms());
+    return db__step_done(c, st);
+}
+
+int db_admin_change_note(struct db *db, const char *what)
+{
+    return db__write(db, admin_change_fn, (void *)what);
+}
+
+int db_admin_changes_latest(struct db *db, int64_t *latest)
+{
+    *latest = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(id), 0) FROM admin_changes") : NULL;
+    if (!st)
+        return ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *latest = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}

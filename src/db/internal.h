@@ -1,0 +1,64 @@
+/* internal.h: what the files of src/db/ share: connections, the statement
+ * cache and the writer queue. Nothing outside src/db/ includes this. */
+#ifndef RELAIS_DB_INTERNAL_H
+#define RELAIS_DB_INTERNAL_H
+
+#include "db/db.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+enum { DB__STMT_CACHE = 96 };
+
+/* One SQLite connection and its prepared statements. A reader belongs to one
+ * thread; the writer connection belongs to the writer thread. */
+struct db_conn {
+    sqlite3 *sql;                      /* owned */
+    const char *stmt_sql[DB__STMT_CACHE]; /* SQL text (string literals, compared by pointer) */
+    sqlite3_stmt *stmt[DB__STMT_CACHE];   /* owned prepared statements */
+    size_t n_stmt;                     /* entries used */
+    struct db_conn *next;              /* all readers, for closing */
+};
+
+struct db__job;
+
+struct db {
+    char *path;                   /* owned */
+    struct db_conn *writer;       /* owned; touched only by the writer thread after open */
+    pthread_t writer_thread;
+    pthread_mutex_t lock;         /* guards queue, stopping and the job done flags */
+    pthread_cond_t work;          /* signalled when a job is queued or on stop */
+    pthread_cond_t done;          /* broadcast when a batch has committed */
+    struct db__job *queue_head;   /* pending jobs, oldest first */
+    struct db__job *queue_tail;
+    int stopping;                 /* set by db_close */
+    pthread_key_t reader_key;     /* thread -> struct db_conn * */
+    pthread_mutex_t readers_lock; /* guards readers */
+    struct db_conn *readers;      /* every reader connection, owned */
+};
+
+/* A unit of write work run on the writer connection inside a transaction.
+ * Returning non-zero rolls back this job's changes only. */
+typedef int (*db__write_fn)(struct db_conn *c, void *arg);
+
+/* Queues fn for the writer and waits until its transaction is durable.
+ * Returns fn's result, or ERR_DB if the commit failed. */
+int db__write(struct db *db, db__write_fn fn, void *arg);
+/* The calling thread's read connection (opened on first use); NULL on failure. */
+struct db_conn *db__reader(struct db *db);
+/* A prepared statement for sql (a string literal), reset and unbound; NULL on
+ * error (logged). Do not use it after another call with the same sql returns. */
+sqlite3_stmt *db__stmt(struct db_conn *c, const char *sql);
+/* Runs SQL without results; returns 0 or ERR_DB (logged). */
+int db__exec(struct db_conn *c, const char *sql);
+/* Copies a text column (NULL stays NULL). */
+char *db__col_text(sqlite3_stmt *st, int col);
+/* Binds text or NULL. */
+void db__bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Runs a statement that returns no rows; returns 0 or ERR_DB (logged). */
+int db__step_done(struct db_conn *c, sqlite3_stmt *st);
+
+/* Schema migrations (schema.c). */
+int db__migrate(struct db_conn *c, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,176 @@
+/* http.h: the HTTP layer between libmicrohttpd and the API handlers.
+ *
+ * libmicrohttpd owns sockets, parsing and keep-alive and runs requests on its
+ * thread pool. This layer collects the body (bounded), matches the route,
+ * parses JSON bodies (bounded depth, UTF-8 checked), authenticates through the
+ * application's callback, applies rate limits, calls the handler and writes
+ * its reply with CORS headers. It logs one line per request.
+ *
+ * A handler fills a struct http_reply. Errors are values: http_reply_error()
+ * with an errcode; the route table's error style decides how they are written
+ * (Matrix {errcode,error} or OpenAI {error:{message,type,code}}).
+ *
+ * Long-poll: a handler may call http_request_suspend(); some other thread later
+ * calls http_request_resume(), and the route's handler runs again on a request
+ * thread with req->resumed set. */
+#ifndef RELAIS_HTTP_HTTP_H
+#define RELAIS_HTTP_HTTP_H
+
+#include "base/arena.h"
+#include "base/buf.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum http_method {
+    HTTP_GET = 1,
+    HTTP_POST = 2,
+    HTTP_PUT = 4,
+    HTTP_DELETE = 8,
+    HTTP_OPTIONS = 16,
+    HTTP_HEAD = 32,
+};
+
+enum http_error_style { HTTP_ERRORS_MATRIX, HTTP_ERRORS_OPENAI };
+
+enum { HTTP_MAX_PARAMS = 6 };
+
+struct http_route;
+struct http_server;
+
+/* One request. Lives from the first byte to the end of the response; its
+ * arena is freed then. Touched by one request thread at a time. */
+struct http_request {
+    struct http_server *server;  /* borrowed */
+    void *conn;                  /* struct MHD_Connection *, borrowed */
+    const struct http_route *route; /* matched route, NULL if none */
+    enum http_method method;
+    const char *method_name;     /* "GET" ... as received */
+    const char *path;            /* raw (still percent-encoded), without the query */
+    const char *params[HTTP_MAX_PARAMS]; /* decoded path parameters, in pattern order */
+    size_t n_params;
+    struct arena arena;          /* request-lifetime memory */
+    struct buf body;             /* raw body, bounded by the server's limit */
+    bool body_too_large;         /* the body passed the limit and was dropped */
+    json_t *json;                /* parsed body for ROUTE_JSON routes (owned by the request) */
+    char client_ip[64];          /* text form of the peer address */
+    const char *user_id;         /* set by authentication (arena) */
+    const char *device_id;       /* set by authentication (arena) */
+    bool is_admin;               /* set by authentication */
+    void *auth_data;             /* application's authentication result, may be NULL */
+    bool suspended;              /* waiting for http_request_resume */
+    bool resumed;                /* the handler is being called again after a resume */
+    void *handler_state;         /* a suspended handler's own state (owned by the handler) */
+    void (*handler_state_free)(void *state); /* frees handler_state when the request ends */
+    int64_t start_ns;            /* monotonic time the request started */
+    int status_logged;           /* status sent, for the access log */
+};
+
+/* What a handler answers. Exactly one body kind is set. */
+struct http_reply {
+    int status;               /* HTTP status; 0 means 200 */
+    json_t *json;             /* owned body, sent as application/json */
+    char *body;               /* owned raw body (free()), with content_type */
+    size_t body_len;
+    const char *content_type; /* static string for body */
+    const char *errcode;      /* set by http_reply_error */
+    char error[256];          /* message for errcode */
+    int64_t retry_after_ms;   /* for 429, >0 adds retry_after_ms */
+    json_t *error_extra;      /* owned; its keys are added to a Matrix error body (soft_logout, UIA) */
+    const char *extra_header_name;  /* one optional extra header (static strings) */
+    const char *extra_header_value;
+    /* Streaming (server-sent events): when stream_fn is set, the body is
+     * produced by calling it until it returns -1 (end). */
+    long (*stream_fn)(void *state, uint64_t pos, char *out, size_t max);
+    void *stream_state;
+    void (*stream_free)(void *state);
+};
+
+typedef void (*http_handler_fn)(struct http_request *req, struct http_reply *rep);
+
+enum http_route_flags {
+    ROUTE_AUTH = 1 << 0,          /* a valid access token is required */
+    ROUTE_AUTH_OPTIONAL = 1 << 1, /* authenticate if a token is present */
+    ROUTE_JSON = 1 << 2,          /* the body must be a JSON object (req->json) */
+    ROUTE_JSON_OPTIONAL = 1 << 3, /* an empty body is accepted as {} */
+    ROUTE_RL_LOGIN = 1 << 4,      /* rate-limited as a login attempt */
+    ROUTE_RL_REGISTER = 1 << 5,   /* rate-limited as a registration */
+    ROUTE_ADMIN = 1 << 6,         /* the authenticated user must be an admin */
+};
+
+struct http_route {
+    unsigned methods;        /* HTTP_GET | ... */
+    const char *pattern;     /* "/_matrix/client/v3/profile/{userId}/displayname" */
+    http_handler_fn handler;
+    unsigned flags;          /* enum http_route_flags */
+};
+
+/* Authentication callback: validate the request's token, set user_id and
+ * device_id; on failure fill rep with the error and return non-zero. */
+typedef int (*http_auth_fn)(void *app, struct http_request *req, struct http_reply *rep,
+                            bool required);
+/* Rate-limit callback: return non-zero and fill rep (429) to refuse. */
+typedef int (*http_ratelimit_fn)(void *app, struct http_request *req, struct http_reply *rep,
+                                 unsigned route_flags);
+
+struct http_server_options {
+    const char *bind_address;  /* IPv4 or IPv6 literal */
+    int port;                  /* 0 = any free port (see http_server_port) */
+    int threads;               /* request threads */
+    size_t max_body_bytes;     /* request body ceiling */
+    size_t max_json_depth;     /* JSON nesting ceiling */
+    size_t max_header_bytes;   /* per-connection header memory */
+    unsigned connection_timeout_s;
+    void *app;                 /* passed to callbacks and handlers (req->server's app) */
+    http_auth_fn authenticate;
+    http_ratelimit_fn ratelimit;
+};
+
+/* Creates a server; routes are added before start. Returns NULL only on
+ * invalid options (logged). */
+struct http_server *http_server_new(const struct http_server_options *opt);
+/* Adds a table of routes (borrowed: must outlive the server). Paths starting
+ * with prefix use the given error style. */
+void http_server_add_routes(struct http_server *srv, const struct http_route *routes, size_t n,
+                            enum http_error_style style);
+/* Starts listening; returns 0 or ERR_IO (address in use ...). */
+int http_server_start(struct http_server *srv);
+/* The bound port (useful with port 0). */
+int http_server_port(const struct http_server *srv);
+/* Stops accepting, finishes in-flight requests, frees everything. */
+void http_server_free(struct http_server *srv);
+void *http_server_app(const struct http_server *srv);
+
+/* ---- request helpers ---- */
+
+/* Decoded query parameter (arena), or NULL when absent. */
+const char *http_query(struct http_request *req, const char *name);
+/* Request header value (borrowed), or NULL. */
+const char *http_header(struct http_request *req, const char *name);
+/* Suspends the request (call from the handler, then return). */
+void http_request_suspend(struct http_request *req);
+/* Wakes a suspended request: its handler runs again with req->resumed = true.
+ * Thread-safe; call at most once per suspend. */
+void http_request_resume(struct http_request *req);
+
+/* ---- reply helpers ---- */
+
+/* Sets a JSON body (taking ownership) and status. */
+void http_reply_json(struct http_reply *rep, int status, json_t *body);
+/* Sets an error: status, errcode (a static string such as "M_FORBIDDEN") and
+ * a printf-style message. */
+void http_reply_error(struct http_reply *rep, int status, const char *errcode, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Percent-decodes src[0..len) into the arena; with plus_is_space, '+' becomes
+ * ' ' (query strings). Returns NULL on a bad escape or an embedded NUL. */
+char *http_percent_decode(struct arena *a, const char *src, size_t len, bool plus_is_space);
+
+/* Matches path against pattern; on success fills params (decoded, in the
+ * arena) and returns true. A pattern segment "v3" under /_matrix/client also
+ * matches "r0". Exposed for unit tests. */
+bool http_route_match(const char *pattern, const char *path, struct arena *a,
+                      const char **params, size_t *n_params);
+
+#endif

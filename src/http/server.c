@@ -1,0 +1,523 @@
+/* server.c: libmicrohttpd glue: request lifecycle, body collection, dispatch,
+ * suspend/resume for long-polls, reply writing and the access log.
+ *
+ * Request lifecycle (libmicrohttpd calls on_request repeatedly):
+ *   1st call        → request_new (an early 413 if Content-Length is too big)
+ *   calls with data → body appended, bounded by max_body_bytes
+ *   final call      → dispatch → handler → send_reply
+ *                     or handler suspends → MHD_suspend_connection
+ *   after resume    → on_request again → handler(resumed) → send_reply
+ *   completion      → on_completed: access log line, request freed */
+#define LOG_MODULE "http"
+#include "http/http.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "json/parse.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+struct route_entry {
+    const struct http_route *route; /* borrowed from a static table */
+    enum http_error_style style;    /* how errors on this route are written */
+};
+
+struct http_server {
+    struct http_server_options opt; /* copied at creation */
+    struct MHD_Daemon *daemon;      /* owned */
+    struct route_entry *routes;     /* owned array */
+    size_t n_routes, cap_routes;
+    int port;                       /* bound port */
+    _Atomic int in_flight;          /* requests between first byte and completion */
+};
+
+/* Suspend bookkeeping, guarded by one lock per request (see http_request_resume). */
+struct request_private {
+    struct http_request pub;       /* must be first */
+    pthread_mutex_t lock;          /* guards the two flags below */
+    bool mhd_suspended;            /* MHD_suspend_connection has been called */
+    bool resume_pending;           /* resume arrived before the suspend took effect */
+    enum http_error_style style;   /* of the matched route, for error replies */
+};
+
+static const char cors_methods[] = "GET, POST, PUT, DELETE, OPTIONS";
+static const char cors_headers[] = "X-Requested-With, Content-Type, Authorization, Date";
+
+void *http_server_app(const struct http_server *srv)
+{
+    return srv->opt.app;
+}
+
+/* ---- reply helpers ---- */
+
+void http_reply_json(struct http_reply *rep, int status, json_t *body)
+{
+    if (rep->json)
+        json_decref(rep->json);
+    rep->status = status;
+    rep->json = body;
+}
+
+void http_reply_error(struct http_reply *rep, int status, const char *errcode, const char *fmt, ...)
+{
+    if (rep->json) {
+        json_decref(rep->json);
+        rep->json = NULL;
+    }
+    rep->status = status;
+    rep->errcode = errcode;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->error, sizeof rep->error, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- request helpers ---- */
+
+const char *http_query(struct http_request *req, const char *name)
+{
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw)
+        return NULL;
+    return http_percent_decode(&req->arena, raw, strlen(raw), true);
+}
+
+const char *http_header(struct http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void http_request_suspend(struct http_request *req)
+{
+    req->suspended = true;
+}
+
+void http_request_resume(struct http_request *req)
+{
+    struct request_private *rp = (struct request_private *)req;
+    pthread_mutex_lock(&rp->lock);
+    req->resumed = true;
+    if (rp->mhd_suspended) {
+        rp->mhd_suspended = false;
+        MHD_resume_connection(req->conn);
+    } else {
+        rp->resume_pending = true;
+    }
+    pthread_mutex_unlock(&rp->lock);
+}
+
+/* ---- lifecycle ---- */
+
+static enum http_method parse_method(const char *m)
+{
+    static const struct {
+        const char *name;
+        enum http_method method;
+    } methods[] = {{"GET", HTTP_GET},       {"POST", HTTP_POST},       {"PUT", HTTP_PUT},
+                   {"DELETE", HTTP_DELETE}, {"OPTIONS", HTTP_OPTIONS}, {"HEAD", HTTP_HEAD}};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcmp(m, methods[i].name) == 0)
+            return methods[i].method;
+    return 0;
+}
+
+static struct request_private *request_new(struct http_server *srv, struct MHD_Connection *conn,
+                                           const char *url, const char *method)
+{
+    struct request_private *rp = xcalloc(1, sizeof *rp);
+    struct http_request *req = &rp->pub;
+    pthread_mutex_init(&rp->lock, NULL);
+    srv->in_flight++;
+    req->server = srv;
+    req->conn = conn;
+    req->method = parse_method(method);
+    arena_init(&req->arena, srv->opt.max_body_bytes * 4 + (1u << 20));
+    req->method_name = arena_strdup(&req->arena, method);
+    /* MHD hands the path without the query (our unescaper leaves it encoded). */
+    req->path = arena_strdup(&req->arena, url);
+    buf_init(&req->body, srv->opt.max_body_bytes);
+    req->start_ns = clock_mono_ns();
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client_ip,
+                      sizeof req->client_ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client_ip,
+                      sizeof req->client_ip);
+    }
+    return rp;
+}
+
+static void request_free(struct request_private *rp)
+{
+    struct http_request *req = &rp->pub;
+    if (req->handler_state && req->handler_state_free)
+        req->handler_state_free(req->handler_state);
+    if (req->json)
+        json_decref(req->json);
+    buf_fini(&req->body);
+    arena_fini(&req->arena);
+    pthread_mutex_destroy(&rp->lock);
+    free(rp);
+}
+
+static void add_common_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", cors_methods);
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", cors_headers);
+}
+
+static char *error_body(const struct http_reply *rep, enum http_error_style style)
+{
+    json_t *body;
+    if (style == HTTP_ERRORS_OPENAI) {
+        const char *type = rep->status == 401   ? "authentication_error"
+                           : rep->status == 429 ? "rate_limit_error"
+                           : rep->status >= 500 ? "server_error"
+                                                : "invalid_request_error";
+        body = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", rep->error, "type", type,
+                         "param", "code", rep->errcode);
+    } else {
+        body = json_pack("{s:s, s:s}", "errcode", rep->errcode, "error", rep->error);
+        if (rep->retry_after_ms > 0)
+            json_object_set_new(body, "retry_after_ms", json_integer(rep->retry_after_ms));
+        if (rep->error_extra)
+            json_object_update(body, rep->error_extra);
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return text;
+}
+
+static enum MHD_Result send_reply(struct request_private *rp, struct http_reply *rep)
+{
+    struct http_request *req = &rp->pub;
+    int status = rep->status ? rep->status : 200;
+    struct MHD_Response *resp;
+    const char *content_type = "application/json";
+    if (rep->stream_fn) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+                                                 (MHD_ContentReaderCallback)rep->stream_fn,
+                                                 rep->stream_state, rep->stream_free);
+        content_type = rep->content_type ? rep->content_type : "text/event-stream";
+        rep->stream_state = NULL;
+    } else {
+        char *text;
+        size_t len;
+        if (rep->errcode) {
+            text = error_body(rep, rp->style);
+            len = strlen(text);
+        } else if (rep->json) {
+            text = json_dumps(rep->json, JSON_COMPACT);
+            len = text ? strlen(text) : 0;
+        } else if (rep->body) {
+            text = rep->body;
+            len = rep->body_len;
+            rep->body = NULL;
+            if (rep->content_type)
+                content_type = rep->content_type;
+        } else {
+            text = xstrdup("{}");
+            len = 2;
+        }
+        if (!text) {
+            text = xstrdup("{\"errcode\":\"M_UNKNOWN\",\"error\":\"Internal error\"}");
+            len = strlen(text);
+            status = 500;
+        }
+        resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    }
+    if (rep->json)
+        json_decref(rep->json);
+    rep->json = NULL;
+    if (rep->error_extra)
+        json_decref(rep->error_extra);
+    rep->error_extra = NULL;
+    free(rep->body);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    add_common_headers(resp);
+    if (rep->extra_header_name)
+        MHD_add_response_header(resp, rep->extra_header_name, rep->extra_header_value);
+    if (rep->retry_after_ms > 0) {
+        char secs[32];
+        snprintf(secs, sizeof secs, "%lld", (long long)((rep->retry_after_ms + 999) / 1000));
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+    req->status_logged = status;
+    enum MHD_Result r = MHD_queue_response(req->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+/* Finds the route for the request. Sets *wrong_method when the path exists
+ * under another method. */
+static const struct route_entry *find_route(struct http_server *srv, struct http_request *req,
+                                            bool *wrong_method)
+{
+    *wrong_method = false;
+    unsigned m = req->method == HTTP_HEAD ? HTTP_GET : req->method;
+    const char *params[HTTP_MAX_PARAMS];
+    size_t n_params;
+    for (size_t i = 0; i < srv->n_routes; i++) {
+        const struct http_route *r = srv->routes[i].route;
+        if (!http_route_match(r->pattern, req->path, &req->arena, params, &n_params))
+            continue;
+        if (!(r->methods & m)) {
+            *wrong_method = true;
+            continue;
+        }
+        memcpy(req->params, params, sizeof params);
+        req->n_params = n_params;
+        return &srv->routes[i];
+    }
+    return NULL;
+}
+
+static enum http_error_style style_for_path(const char *path)
+{
+    return strncmp(path, "/v1/", 4) == 0 ? HTTP_ERRORS_OPENAI : HTTP_ERRORS_MATRIX;
+}
+
+static void dispatch(struct http_server *srv, struct request_private *rp, struct http_reply *rep)
+{
+    struct http_request *req = &rp->pub;
+    if (req->resumed) {
+        req->route->handler(req, rep);
+        return;
+    }
+    rp->style = style_for_path(req->path);
+    if (req->method == HTTP_OPTIONS) { /* CORS preflight: any path */
+        http_reply_json(rep, 200, json_object());
+        return;
+    }
+    bool wrong_method;
+    const struct route_entry *entry = find_route(srv, req, &wrong_method);
+    if (!entry) {
+        if (wrong_method)
+            http_reply_error(rep, 405, "M_UNRECOGNIZED", "Method not allowed on this path");
+        else
+            http_reply_error(rep, 404, "M_UNRECOGNIZED", "Unrecognized request");
+        return;
+    }
+    const struct http_route *route = entry->route;
+    req->route = route;
+    rp->style = entry->style;
+    if (req->body_too_large) {
+        http_reply_error(rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",
+                         srv->opt.max_body_bytes);
+        return;
+    }
+    if ((route->flags & (ROUTE_RL_LOGIN | ROUTE_RL_REGISTER)) && srv->opt.ratelimit &&
+        srv->opt.ratelimit(srv->opt.app, req, rep, route->flags))
+        return;
+    if ((route->flags & (ROUTE_AUTH | ROUTE_AUTH_OPTIONAL | ROUTE_ADMIN)) && srv->opt.authenticate &&
+        srv->opt.authenticate(srv->opt.app, req, rep,
+                              (route->flags & (ROUTE_AUTH | ROUTE_ADMIN)) != 0))
+        return;
+    if ((route->flags & ROUTE_ADMIN) && !req->is_admin) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You are not a server admin");
+        return;
+    }
+    if (route->flags & (ROUTE_JSON | ROUTE_JSON_OPTIONAL)) {
+        if (req->body.len == 0 && (route->flags & ROUTE_JSON_OPTIONAL)) {
+            req->json = json_object();
+        } else {
+            char err[200];
+            int rc = json_parse_bounded(req->body.data ? req->body.data : "", req->body.len,
+                                        srv->opt.max_json_depth, &req->json, err, sizeof err);
+            if (rc == ERR_TOO_LARGE) {
+                http_reply_error(rep, 400, "M_BAD_JSON", "%s", err);
+                return;
+            }
+            if (rc) {
+                http_reply_error(rep, 400, "M_NOT_JSON", "%s", err);
+                return;
+            }
+            if (!json_is_object(req->json)) {
+                http_reply_error(rep, 400, "M_BAD_JSON", "Content must be a JSON object");
+                return;
+            }
+        }
+    }
+    route->handler(req, rep);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct request_private *rp = *con_cls;
+    if (!rp) {
+        rp = request_new(srv, conn, url, method);
+        *con_cls = rp;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strlen(cl) > 0) {
+            unsigned long long n = strtoull(cl, NULL, 10);
+            if (n > srv->opt.max_body_bytes) {
+                struct http_reply rep = {0};
+                rp->style = style_for_path(url);
+                http_reply_error(&rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",
+                                 srv->opt.max_body_bytes);
+                return send_reply(rp, &rep);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rp->pub.body_too_large && buf_append(&rp->pub.body, upload_data, *upload_data_size))
+            rp->pub.body_too_large = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    struct http_reply rep = {0};
+    rp->pub.suspended = false;
+    dispatch(srv, rp, &rep);
+    if (rp->pub.suspended) {
+        pthread_mutex_lock(&rp->lock);
+        if (rp->resume_pending) {
+            /* Woken before we could sleep: run again on the next MHD pass. */
+            rp->resume_pending = false;
+            MHD_suspend_connection(conn);
+            MHD_resume_connection(conn);
+        } else {
+            MHD_suspend_connection(conn);
+            rp->mhd_suspended = true;
+        }
+        pthread_mutex_unlock(&rp->lock);
+        return MHD_YES;
+    }
+    return send_reply(rp, &rep);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct request_private *rp = *con_cls;
+    if (!rp)
+        return;
+    struct http_request *req = &rp->pub;
+    double ms = (double)(clock_mono_ns() - req->start_ns) / 1e6;
+    log_info("method=%s path=%s status=%d ms=%.2f%s", req->method_name, req->path,
+             req->status_logged, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    struct http_server *srv = req->server;
+    request_free(rp);
+    srv->in_flight--;
+    *con_cls = NULL;
+}
+
+/* Leaves the URL and query strings percent-encoded: the router decodes each
+ * path segment itself, and http_query decodes query values. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    log_debug("mhd: %s", msg);
+}
+
+struct http_server *http_server_new(const struct http_server_options *opt)
+{
+    struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->opt = *opt;
+    if (srv->opt.threads <= 0)
+        srv->opt.threads = 2;
+    return srv;
+}
+
+void http_server_add_routes(struct http_server *srv, const struct http_route *routes, size_t n,
+                            enum http_error_style style)
+{
+    if (srv->n_routes + n > srv->cap_routes) {
+        srv->cap_routes = (srv->n_routes + n) * 2;
+        srv->routes = xrealloc(srv->routes, srv->cap_routes * sizeof *srv->routes);
+    }
+    for (size_t i = 0; i < n; i++)
+        srv->routes[srv->n_routes++] = (struct route_entry){&routes[i], style};
+}
+
+int http_server_start(struct http_server *srv)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, srv->opt.bind_address, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)srv->opt.port);
+    } else if (inet_pton(AF_INET6, srv->opt.bind_address, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)srv->opt.port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        log_error("bind_address is not an IP address: %s", srv->opt.bind_address);
+        return ERR_INVALID;
+    }
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)srv->opt.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opt.threads,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)srv->opt.max_header_bytes,
+        MHD_OPTION_CONNECTION_TIMEOUT, srv->opt.connection_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_END);
+    if (!srv->daemon) {
+        log_error("cannot listen on %s:%d", srv->opt.bind_address, srv->opt.port);
+        return ERR_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : srv->opt.port;
+    return 0;
+}
+
+int http_server_port(const struct http_server *srv)
+{
+    return srv->port;
+}
+
+void http_server_free(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->daemon) {
+        /* Stop accepting, let in-flight requests finish (bounded), then stop. */
+        MHD_quiesce_daemon(srv->daemon);
+        for (int i = 0; i < 500 && srv->in_flight > 0; i++) {
+            struct timespec ten_ms = {0, 10 * 1000 * 1000};
+            nanosleep(&ten_ms, NULL);
+        }
+        MHD_stop_daemon(srv->daemon);
+    }
+    free(srv->routes);
+    free(srv);
+}

@@ -1,0 +1,160 @@
+/* server.c: starting and stopping the homeserver: key, database, caches,
+ * HTTP listener, signal handling and cross-process cache invalidation. */
+#define LOG_MODULE "server"
+#include "server/server.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "client/account.h"
+#include "client/auth.h"
+#include "client/client.h"
+#include "client/ratelimit.h"
+#include "client/uia.h"
+#include "crypto/random.h"
+#include "db/db.h"
+#include "http/http.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+char *server_user_id(const struct server *srv, const char *localpart)
+{
+    size_t len = strlen(localpart) + strlen(srv->cfg->server_name) + 3;
+    char *id = xmalloc(len);
+    snprintf(id, len, "@%s:%s", localpart, srv->cfg->server_name);
+    return id;
+}
+
+/* The http layer's rate-limit callback: login and registration per address. */
+static int server_ratelimit(void *app, struct http_request *req, struct http_reply *rep,
+                            unsigned flags)
+{
+    struct server *srv = app;
+    const struct config *cfg = srv->cfg;
+    int64_t wait_ms;
+    if (flags & ROUTE_RL_LOGIN)
+        wait_ms = ratelimit_take(srv->ratelimit, "login", req->client_ip, cfg->login_per_minute,
+                                 cfg->login_burst);
+    else
+        wait_ms = ratelimit_take(srv->ratelimit, "register", req->client_ip,
+                                 cfg->register_per_minute, cfg->register_burst);
+    if (wait_ms == 0)
+        return 0;
+    http_reply_error(rep, 429, "M_LIMIT_EXCEEDED", "Too many requests");
+    rep->retry_after_ms = wait_ms;
+    return 1;
+}
+
+/* Blocks the signals we handle in every thread; the main thread waits for them. */
+static void block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Waits for SIGINT/SIGTERM; meanwhile reopens logs on SIGHUP and, once a
+ * second, flushes caches if an admin command changed accounts. */
+static void wait_for_stop(struct server *srv, const sigset_t *set)
+{
+    int64_t seen = 0;
+    db_admin_changes_latest(srv->db, &seen);
+    for (;;) {
+        struct timespec one_second = {1, 0};
+        int sig = sigtimedwait(set, NULL, &one_second);
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_info("stopping signal=%d", sig);
+            return;
+        }
+        if (sig == SIGHUP) {
+            log_reopen();
+            log_info("log reopened");
+            continue;
+        }
+        int64_t latest;
+        if (db_admin_changes_latest(srv->db, &latest) == 0 && latest != seen) {
+            seen = latest;
+            client_auth_flush(srv->auth);
+            log_info("caches flushed after an admin change");
+        }
+    }
+}
+
+int server_run(const struct config *cfg)
+{
+    sigset_t set;
+    block_signals(&set);
+    int64_t t0 = clock_mono_ns();
+    struct server srv = {.cfg = cfg, .started_ms = clock_now_ms()};
+    int status = 1;
+    char err[512];
+    enum log_level level;
+    if (log_level_parse(cfg->log_level, &level) == 0)
+        log_set_level(level);
+    if (cfg->log_file[0] && log_open(cfg->log_file)) {
+        fprintf(stderr, "relais: cannot open log file %s\n", cfg->log_file);
+        return 1;
+    }
+    if (crypto_init()) {
+        fprintf(stderr, "relais: libsodium failed to initialise\n");
+        return 1;
+    }
+    client_account_configure(cfg);
+    if (crypto_keyring_load(cfg->signing_key_path, &srv.signing_key)) {
+        fprintf(stderr, "relais: cannot read the signing key %s (run `relais init`)\n",
+                cfg->signing_key_path);
+        return 1;
+    }
+    if (db_open(cfg->database_path, &srv.db, err, sizeof err)) {
+        fprintf(stderr, "relais: %s\n", err);
+        goto out_key;
+    }
+    srv.auth = client_auth_new();
+    srv.ratelimit = ratelimit_new();
+    srv.uia = uia_new();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct http_server_options opt = {
+        .bind_address = cfg->bind_address,
+        .port = (int)cfg->port,
+        .threads = cfg->http_threads ? (int)cfg->http_threads : (int)(cores > 0 ? cores : 2),
+        .max_body_bytes = (size_t)cfg->max_body_bytes,
+        .max_json_depth = (size_t)cfg->max_json_depth,
+        .max_header_bytes = (size_t)cfg->max_header_bytes,
+        .connection_timeout_s = (unsigned)cfg->connection_timeout_s,
+        .app = &srv,
+        .authenticate = client_auth_http,
+        .ratelimit = server_ratelimit,
+    };
+    srv.http = http_server_new(&opt);
+    client_routes_register(srv.http);
+    if (http_server_start(srv.http)) {
+        fprintf(stderr, "relais: cannot listen on %s:%lld\n", cfg->bind_address,
+                (long long)cfg->port);
+        goto out;
+    }
+    log_info("listening addr=%s port=%d server_name=%s threads=%d start_ms=%.1f",
+             cfg->bind_address, http_server_port(srv.http), cfg->server_name, opt.threads,
+             (double)(clock_mono_ns() - t0) / 1e6);
+    printf("relais listening on http://%s:%d\n", cfg->bind_address, http_server_port(srv.http));
+    fflush(stdout);
+    wait_for_stop(&srv, &set);
+    status = 0;
+out:
+    http_server_free(srv.http);
+    uia_free(srv.uia);
+    ratelimit_free(srv.ratelimit);
+    client_auth_free(srv.auth);
+    db_close(srv.db);
+out_key:
+    crypto_signing_key_wipe(&srv.signing_key);
+    log_info("stopped");
+    return status;
+}
