@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "matrix/ids.h"
 #include "matrix/power.h"
 #include "matrix/versions.h"
 
@@ -57,15 +58,11 @@ static const char *server_of(const char *id)
     return colon && colon[1] ? colon + 1 : NULL;
 }
 
-/* A user ID as the power levels "users" keys need it: '@', a localpart, ':',
- * a server name, at most 255 bytes. */
+/* A user ID as the power levels "users" keys need it (historical localparts
+ * accepted, as in events generally). */
 static bool user_id_ok(const char *s)
 {
-    size_t len = strlen(s);
-    if (len < 4 || len > MATRIX_EVENT_MAX_ID_BYTES || s[0] != '@')
-        return false;
-    const char *colon = strchr(s, ':');
-    return colon && colon > s + 1 && colon[1] != '\0';
+    return matrix_user_id_parse(s, strlen(s), NULL) == 0;
 }
 
 static const json_t *state_get(const struct matrix_auth_state *st, const char *type,

@@ -440,7 +440,7 @@ static int sort_power(struct sr *s, size_t *xs, size_t n)
     }
     if (n_out != n) {
         rc = ERR_INVALID; /* a cycle in auth_events: impossible for hashed event IDs */
-    } else {
+    } else if (n > 0) {
         memcpy(xs, sorted, n * sizeof *xs);
     }
     free(sorted);
