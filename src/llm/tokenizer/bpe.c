@@ -1,0 +1,173 @@
+/* bpe.c: byte-level BPE (llama.cpp's llm_tokenizer_bpe_session).
+ *
+ * The fragment is split by the vocab's pre-tokenizer (pretok.c). Each piece is re-encoded
+ * as UTF-8 (invalid input bytes became U+FFFD there) and every byte is replaced by its
+ * GPT-2 printable image, so pieces are spelled exactly like the vocab's token texts. With
+ * ignore_merges (llama3) a piece that is itself a token is taken whole. Otherwise the piece
+ * starts as one symbol per byte image, and the adjacent pair with the lowest merge rank
+ * (ties: leftmost) is merged until no pair has a rank. A final symbol that is not a token
+ * falls back to single-byte tokens looked up by each of its bytes, as llama.cpp does. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "llm/tokenizer/internal.h"
+#include "llm/tokenizer/unicode.h"
+
+struct sym {
+    int32_t prev;   /* previous live symbol or -1 */
+    int32_t next;   /* next live symbol or -1 */
+    uint32_t off;   /* first byte in the encoded piece */
+    uint32_t n;     /* bytes; 0 once merged into its left neighbour */
+};
+
+struct bigram {
+    int32_t rank;   /* merge rank, lower first */
+    int32_t left;   /* left symbol */
+    int32_t right;  /* right symbol */
+    uint32_t size;  /* bytes of left + right when queued */
+};
+
+static bool before(const struct bigram *a, const struct bigram *b)
+{
+    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
+}
+
+struct heap {
+    struct bigram *h;  /* binary heap, best at 0 */
+    size_t n;          /* entries */
+    size_t cap;        /* allocated */
+};
+
+static void heap_push(struct heap *q, struct bigram b)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->h = xrealloc(q->h, q->cap * sizeof *q->h);
+    }
+    size_t i = q->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&b, &q->h[parent]))
+            break;
+        q->h[i] = q->h[parent];
+        i = parent;
+    }
+    q->h[i] = b;
+}
+
+static struct bigram heap_pop(struct heap *q)
+{
+    struct bigram top = q->h[0], last = q->h[--q->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= q->n)
+            break;
+        if (c + 1 < q->n && before(&q->h[c + 1], &q->h[c]))
+            c++;
+        if (!before(&q->h[c], &last))
+            break;
+        q->h[i] = q->h[c];
+        i = c;
+    }
+    if (q->n > 0)
+        q->h[i] = last;
+    return top;
+}
+
+static void try_pair(const struct llm_vocab *v, const char *w, const struct sym *s, int32_t left,
+                     int32_t right, struct heap *q)
+{
+    if (left < 0 || right < 0)
+        return;
+    int32_t rank = llm_tok__merge_rank(v, w + s[left].off, s[left].n, w + s[right].off,
+                                       s[right].n);
+    if (rank < 0)
+        return;
+    struct bigram b = {rank, left, right, s[left].n + s[right].n};
+    heap_push(q, b);
+}
+
+/* Merges one encoded piece w[0..len) and appends its ids. s has room for len symbols. */
+static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, struct sym *s,
+                      struct heap *q, struct llm_tok__ids *out)
+{
+    int32_t n = 0;
+    if (v->ignore_merges) {
+        int32_t id = llm_tok__find(v, w, len);
+        if (id != LLM_TOKEN_NULL) {
+            llm_tok__ids_push(out, id);
+            return;
+        }
+    }
+    for (size_t off = 0; off < len; n++) {
+        size_t cl = llm_tok__utf8_len((uint8_t)w[off]);
+        if (cl > len - off)
+            cl = len - off;
+        s[n].off = (uint32_t)off;
+        s[n].n = (uint32_t)cl;
+        s[n].prev = n - 1;
+        off += cl;
+        s[n].next = off == len ? -1 : n + 1;
+    }
+    q->n = 0;
+    for (int32_t i = 1; i < n; i++)
+        try_pair(v, w, s, i - 1, i, q);
+    while (q->n > 0) {
+        struct bigram b = heap_pop(q);
+        struct sym *l = &s[b.left], *r = &s[b.right];
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+            continue; /* stale: one side changed since it was queued */
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            s[r->next].prev = b.left;
+        try_pair(v, w, s, l->prev, b.left, q);
+        try_pair(v, w, s, b.left, l->next, q);
+    }
+    for (int32_t i = 0; n > 0 && i != -1; i = s[i].next) {
+        int32_t id = llm_tok__find(v, w + s[i].off, s[i].n);
+        if (id != LLM_TOKEN_NULL) {
+            llm_tok__ids_push(out, id);
+            continue;
+        }
+        for (uint32_t j = 0; j < s[i].n; j++) {
+            int32_t bid = llm_tok__find(v, w + s[i].off + j, 1);
+            if (bid != LLM_TOKEN_NULL)
+                llm_tok__ids_push(out, bid);
+        }
+    }
+}
+
+void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
+                  struct llm_tok__ids *out)
+{
+    uint32_t *cp;
+    size_t n_cp, *bounds, n_pieces;
+    if (len == 0)
+        return;
+    llm_tok__pretok(v->pre, text, len, &cp, &n_cp, &bounds, &n_pieces);
+    /* the longest piece encodes to at most 4 bytes per code point, 2 per byte */
+    char *w = xmalloc(n_cp * 8 + 1);
+    struct sym *s = xcalloc(n_cp * 4 + 1, sizeof *s);
+    struct heap q = {NULL, 0, 0};
+    for (size_t i = 0; i < n_pieces; i++) {
+        size_t wl = 0;
+        for (size_t k = bounds[i]; k < bounds[i + 1]; k++) {
+            uint8_t u[4];
+            size_t ul = llm_tok__utf8_encode(cp[k], u);
+            for (size_t j = 0; j < ul; j++) {
+                memcpy(w + wl, v->byte_enc[u[j]], v->byte_enc_len[u[j]]);
+                wl += v->byte_enc_len[u[j]];
+            }
+        }
+        bpe_piece(v, w, wl, s, &q, out);
+    }
+    free(q.h);
+    free(s);
+    free(w);
+    free(bounds);
+    free(cp);
+}

@@ -1,0 +1,138 @@
+/* spm.c: SentencePiece-style BPE over UTF-8 characters (llama.cpp's llm_tokenizer_spm).
+ *
+ * The caller passes one raw fragment with the prefix space already added and every ' '
+ * replaced by U+2581. The text is cut into characters by their lead byte; every adjacent
+ * pair whose concatenation is a token is queued with that token's score; the best pair
+ * (highest score, then leftmost) is merged and its new neighbours are queued, until no pair
+ * remains. Each final symbol is its token, or -- when a character has no token -- one
+ * <0xNN> byte token per byte. Queue entries made stale by later merges are recognised by
+ * their length no longer matching the two symbols' lengths. */
+#include <stdlib.h>
+
+#include "base/mem.h"
+#include "llm/tokenizer/internal.h"
+#include "llm/tokenizer/unicode.h"
+
+struct sym {
+    int32_t prev;   /* previous live symbol or -1 */
+    int32_t next;   /* next live symbol or -1 */
+    uint32_t off;   /* first byte in the text */
+    uint32_t n;     /* bytes; 0 once merged into its left neighbour */
+};
+
+struct bigram {
+    float score;    /* score of the merged token */
+    int32_t left;   /* left symbol */
+    int32_t right;  /* right symbol */
+    uint32_t size;  /* bytes of left + right when queued */
+};
+
+/* a before b in the queue: higher score first, then lower left index */
+static bool before(const struct bigram *a, const struct bigram *b)
+{
+    return a->score > b->score || (a->score == b->score && a->left < b->left);
+}
+
+struct heap {
+    struct bigram *h;  /* binary heap, best at 0 */
+    size_t n;          /* entries */
+    size_t cap;        /* allocated */
+};
+
+static void heap_push(struct heap *q, struct bigram b)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->h = xrealloc(q->h, q->cap * sizeof *q->h);
+    }
+    size_t i = q->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&b, &q->h[parent]))
+            break;
+        q->h[i] = q->h[parent];
+        i = parent;
+    }
+    q->h[i] = b;
+}
+
+static struct bigram heap_pop(struct heap *q)
+{
+    struct bigram top = q->h[0], last = q->h[--q->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= q->n)
+            break;
+        if (c + 1 < q->n && before(&q->h[c + 1], &q->h[c]))
+            c++;
+        if (!before(&q->h[c], &last))
+            break;
+        q->h[i] = q->h[c];
+        i = c;
+    }
+    if (q->n > 0)
+        q->h[i] = last;
+    return top;
+}
+
+static void try_pair(const struct llm_vocab *v, const char *text, const struct sym *s,
+                     int32_t left, int32_t right, struct heap *q)
+{
+    if (left < 0 || right < 0)
+        return;
+    uint32_t size = s[left].n + s[right].n;
+    int32_t id = llm_tok__find(v, text + s[left].off, size);
+    if (id == LLM_TOKEN_NULL)
+        return;
+    struct bigram b = {v->scores[id], left, right, size};
+    heap_push(q, b);
+}
+
+void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
+                  struct llm_tok__ids *out)
+{
+    if (len == 0)
+        return;
+    struct sym *s = xcalloc(len, sizeof *s);
+    struct heap q = {NULL, 0, 0};
+    int32_t n = 0;
+    for (size_t off = 0; off < len; n++) {
+        size_t cl = llm_tok__utf8_len((uint8_t)text[off]);
+        if (cl > len - off)
+            cl = len - off;
+        s[n].off = (uint32_t)off;
+        s[n].n = (uint32_t)cl;
+        s[n].prev = n - 1;
+        off += cl;
+        s[n].next = off == len ? -1 : n + 1;
+    }
+    for (int32_t i = 1; i < n; i++)
+        try_pair(v, text, s, i - 1, i, &q);
+    while (q.n > 0) {
+        struct bigram b = heap_pop(&q);
+        struct sym *l = &s[b.left], *r = &s[b.right];
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+            continue; /* stale */
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            s[r->next].prev = b.left;
+        try_pair(v, text, s, l->prev, b.left, &q);
+        try_pair(v, text, s, b.left, l->next, &q);
+    }
+    for (int32_t i = 0; i != -1; i = s[i].next) {
+        int32_t id = llm_tok__find(v, text + s[i].off, s[i].n);
+        if (id != LLM_TOKEN_NULL) {
+            llm_tok__ids_push(out, id);
+            continue;
+        }
+        for (uint32_t j = 0; j < s[i].n; j++) { /* byte fallback */
+            int32_t bid = v->byte_id[(uint8_t)text[s[i].off + j]];
+            llm_tok__ids_push(out, bid != LLM_TOKEN_NULL ? bid : v->unk);
+        }
+    }
+    free(q.h);
+    free(s);
+}

@@ -1,0 +1,582 @@
+/* tokenizer_test.c: the tokenizers (src/llm/tokenizer/) against llama.cpp's own outputs.
+ *
+ * - every vocab/ggml-vocab-*.gguf with .inp/.out vectors (llama.cpp's test-tokenizer-0
+ *   data): each case tokenized with add_special = parse_special = false must give the
+ *   .out ids exactly, and detokenize back to the input where the vocab is lossless;
+ * - reference.json: tokenizer_vectors (five prompts, with and without BOS) for each vocab
+ *   file, and prompt_tokens of every model file, all produced by llama.cpp;
+ * - small hand-made vocabs for the merge order, byte fallback and special-token rules;
+ * - the streaming decoder and a replay of the fuzz corpus. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/str.h"
+#include "llm/gguf.h"
+#include "llm/tokenizer/tokenizer.h"
+
+#define TOKENIZER_FUZZ_NO_MAIN
+#include "fuzz/tokenizer_fuzz.c"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)n + 1);
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    if (p)
+        p[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+static const char *models_path(const char *rel)
+{
+    static char p[4096];
+    snprintf(p, sizeof p, "../shared/models/%s", rel);
+    return harness_path(p);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Opens a GGUF under shared/models and loads its vocab; skips when the file is absent. */
+static struct llm_vocab *load_vocab(const char *rel, int *rc_out, double *ms)
+{
+    struct llm_gguf *g = NULL;
+    struct llm_vocab *v = NULL;
+    char err[256];
+    if (llm_gguf_open(models_path(rel), &g, err, sizeof err) != 0)
+        harness_skip("model file not readable");
+    double t0 = now_ms();
+    int rc = llm_vocab_load(g, &v, err, sizeof err);
+    if (ms)
+        *ms = now_ms() - t0;
+    llm_gguf_close(g);
+    if (rc_out)
+        *rc_out = rc;
+    else if (rc != 0)
+        harness_fail(__FILE__, __LINE__, "llm_vocab_load(%s): %s (%s)", rel, err_str(rc), err);
+    return v;
+}
+
+static void escape(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            out[k++] = (char)c;
+        else
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02x", c);
+    }
+    out[k] = '\0';
+}
+
+static void ids_to_text(const int32_t *ids, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && k + 12 < cap; i++)
+        k += (size_t)snprintf(out + k, cap - k, " %d", ids[i]);
+}
+
+/* clean_up_tokenization_spaces changes text around these; such cases cannot round-trip */
+static bool has_cleanup_pattern(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] == ' ' && (s[i + 1] == '?' || s[i + 1] == '!' || s[i + 1] == '.' ||
+                            s[i + 1] == ',' || s[i + 1] == '\''))
+            return true;
+    return false;
+}
+
+/* Runs vocab/<name>.gguf.inp against .out. */
+static void run_vocab_vectors(const char *name, bool clean_spaces)
+{
+    char rel[256], path_inp[4096], path_out[4096];
+    snprintf(rel, sizeof rel, "vocab/ggml-vocab-%s.gguf", name);
+    snprintf(path_inp, sizeof path_inp, "%s.inp", models_path(rel));
+    snprintf(path_out, sizeof path_out, "%s.out", models_path(rel));
+    double ms = 0;
+    struct llm_vocab *v = load_vocab(rel, NULL, &ms);
+    size_t inp_len, out_len;
+    char *inp = slurp(path_inp, &inp_len);
+    char *outs = slurp(path_out, &out_len);
+    ASSERT_TRUE(inp != NULL && outs != NULL);
+
+    static const char sep[] = "\n__ggml_vocab_test__\n";
+    const size_t sep_len = sizeof sep - 1;
+    ASSERT_INT_EQ(sep_len, 21);
+    size_t cases = 0, wrong = 0, detok_checked = 0, detok_wrong = 0;
+    char first[4096] = "";
+    char *line = outs;
+    size_t pos = 0;
+    while (pos < inp_len) {
+        const char *end = memmem(inp + pos, inp_len - pos, sep, sep_len);
+        if (!end)
+            break;
+        size_t len = (size_t)(end - (inp + pos));
+        const char *text = inp + pos;
+        pos += len + sep_len;
+
+        char *nl = strchr(line, '\n');
+        ASSERT_TRUE(nl != NULL);
+        *nl = '\0';
+        int32_t want[4096];
+        size_t n_want = 0;
+        for (char *p = line; *p;) {
+            while (*p == ' ')
+                p++;
+            if (!*p)
+                break;
+            char *q = p;
+            while (*q && *q != ' ')
+                q++;
+            int64_t id;
+            ASSERT_INT_EQ(str_to_i64(p, (size_t)(q - p), 0, INT32_MAX, &id), 0);
+            ASSERT_TRUE(n_want < 4096);
+            want[n_want++] = (int32_t)id;
+            p = q;
+        }
+        line = nl + 1;
+        cases++;
+
+        int32_t *got = NULL;
+        size_t n_got = 0;
+        ASSERT_INT_EQ(llm_tokenize_alloc(v, text, len, false, false, &got, &n_got), 0);
+        bool ok = n_got == n_want && memcmp(got, want, n_got * sizeof *got) == 0;
+        if (!ok) {
+            if (wrong == 0) {
+                char e[512], g1[1024], w1[1024];
+                escape(text, len, e, sizeof e);
+                ids_to_text(got, n_got, g1, sizeof g1);
+                ids_to_text(want, n_want, w1, sizeof w1);
+                snprintf(first, sizeof first, "case %zu \"%s\": got [%s ] want [%s ]", cases - 1,
+                         e, g1, w1);
+            }
+            wrong++;
+        } else if (str_utf8_valid(text, len) && !(clean_spaces && has_cleanup_pattern(text, len))) {
+            struct buf b;
+            buf_init(&b, 1 << 20);
+            ASSERT_INT_EQ(llm_detokenize(v, got, n_got, false, false, &b), 0);
+            detok_checked++;
+            if (b.len != len || memcmp(b.data ? b.data : "", text, len) != 0) {
+                if (detok_wrong == 0 && wrong == 0) {
+                    char e[512], d1[512];
+                    escape(text, len, e, sizeof e);
+                    escape(b.data ? b.data : "", b.len, d1, sizeof d1);
+                    snprintf(first, sizeof first, "detokenize case %zu: \"%s\" came back \"%s\"",
+                             cases - 1, e, d1);
+                }
+                detok_wrong++;
+            }
+            buf_fini(&b);
+        }
+        free(got);
+    }
+    printf("    %s: %zu cases, %zu wrong, detokenized %zu (%zu wrong), load %.1f ms\n", name,
+           cases, wrong, detok_checked, detok_wrong, ms);
+    ASSERT_TRUE(cases >= 40);
+    if (wrong || detok_wrong)
+        harness_fail(__FILE__, __LINE__, "%s: %zu/%zu cases wrong, %zu detokenized wrong; first: %s",
+                     name, wrong, cases, detok_wrong, first);
+    free(inp);
+    free(outs);
+    llm_vocab_free(v);
+}
+
+TEST_CASE(llm, tokenizer_vocab_llama_spm) { run_vocab_vectors("llama-spm", false); }
+TEST_CASE(llm, tokenizer_vocab_phi_3) { run_vocab_vectors("phi-3", false); }
+TEST_CASE(llm, tokenizer_vocab_llama_bpe) { run_vocab_vectors("llama-bpe", true); }
+TEST_CASE(llm, tokenizer_vocab_qwen2) { run_vocab_vectors("qwen2", false); }
+TEST_CASE(llm, tokenizer_vocab_qwen35) { run_vocab_vectors("qwen35", false); }
+TEST_CASE(llm, tokenizer_vocab_gpt_2) { run_vocab_vectors("gpt-2", true); }
+TEST_CASE(llm, tokenizer_vocab_mpt) { run_vocab_vectors("mpt", true); }
+TEST_CASE(llm, tokenizer_vocab_starcoder) { run_vocab_vectors("starcoder", true); }
+TEST_CASE(llm, tokenizer_vocab_refact) { run_vocab_vectors("refact", true); }
+TEST_CASE(llm, tokenizer_vocab_command_r) { run_vocab_vectors("command-r", false); }
+TEST_CASE(llm, tokenizer_vocab_falcon) { run_vocab_vectors("falcon", true); }
+TEST_CASE(llm, tokenizer_vocab_deepseek_llm) { run_vocab_vectors("deepseek-llm", false); }
+TEST_CASE(llm, tokenizer_vocab_deepseek_coder) { run_vocab_vectors("deepseek-coder", false); }
+
+/* WordPiece (bert) and Gemma 4's tokenizer are out of scope: rejected with a reason. */
+TEST_CASE(llm, tokenizer_unsupported_models_rejected)
+{
+    static const char *const files[] = {"vocab/ggml-vocab-bert-bge.gguf",
+                                        "vocab/ggml-vocab-gemma-4.gguf"};
+    for (size_t i = 0; i < 2; i++) {
+        int rc = 0;
+        struct llm_vocab *v = load_vocab(files[i], &rc, NULL);
+        ASSERT_INT_EQ(rc, ERR_UNSUPPORTED);
+        ASSERT_TRUE(v == NULL);
+    }
+}
+
+static void check_ids(json_t *want, const int32_t *got, size_t n_got, const char *what,
+                      size_t idx)
+{
+    bool ok = json_array_size(want) == n_got;
+    for (size_t i = 0; ok && i < n_got; i++)
+        ok = json_integer_value(json_array_get(want, i)) == got[i];
+    if (!ok) {
+        char g1[2048], w1[2048];
+        size_t k = 0;
+        ids_to_text(got, n_got, g1, sizeof g1);
+        w1[0] = '\0';
+        for (size_t i = 0; i < json_array_size(want) && k + 12 < sizeof w1; i++)
+            k += (size_t)snprintf(w1 + k, sizeof w1 - k, " %lld",
+                                  (long long)json_integer_value(json_array_get(want, i)));
+        harness_fail(__FILE__, __LINE__, "%s prompt %zu: got [%s ] want [%s ]", what, idx, g1, w1);
+    }
+}
+
+/* reference.json tokenizer_vectors: the five prompts with and without special tokens. */
+TEST_CASE(llm, tokenizer_reference_vectors)
+{
+    json_error_t jerr;
+    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    if (!ref)
+        harness_skip("reference.json not readable");
+    json_t *prompts = json_object_get(ref, "prompts");
+    json_t *tv = json_object_get(ref, "tokenizer_vectors");
+    ASSERT_INT_EQ(json_array_size(prompts), 5);
+    const char *file;
+    json_t *entry;
+    int checked = 0;
+    json_object_foreach(tv, file, entry) {
+        const char *model = json_string_value(json_object_get(entry, "tokenizer_model"));
+        if (strcmp(model, "bert") == 0 || strcmp(model, "gemma4") == 0)
+            continue; /* out of scope, see tokenizer_unsupported_models_rejected */
+        struct llm_vocab *v = load_vocab(file, NULL, NULL);
+        ASSERT_INT_EQ(llm_vocab_n_tokens(v), json_integer_value(json_object_get(entry, "n_vocab")));
+        ASSERT_INT_EQ(llm_vocab_add_bos(v), json_is_true(json_object_get(entry, "add_bos")));
+        size_t i;
+        json_t *pt;
+        json_array_foreach(json_object_get(entry, "prompt_tokens"), i, pt) {
+            size_t pi = (size_t)json_integer_value(json_object_get(pt, "prompt_index"));
+            const char *text = json_string_value(json_array_get(prompts, pi));
+            for (int special = 0; special < 2; special++) {
+                int32_t *ids;
+                size_t n;
+                ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), special, false, &ids, &n), 0);
+                check_ids(json_object_get(pt, special ? "add_special" : "no_special"), ids, n, file, pi);
+                free(ids);
+                checked++;
+            }
+        }
+        llm_vocab_free(v);
+    }
+    ASSERT_INT_EQ(checked, 13 * 5 * 2);
+    json_decref(ref);
+}
+
+/* reference.json models[].results[].prompt_tokens: each model file's own vocab. */
+TEST_CASE(llm, tokenizer_reference_model_prompts)
+{
+    json_error_t jerr;
+    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    if (!ref)
+        harness_skip("reference.json not readable");
+    json_t *prompts = json_object_get(ref, "prompts");
+    size_t mi;
+    json_t *m;
+    int checked = 0;
+    json_array_foreach(json_object_get(ref, "models"), mi, m) {
+        const char *file = json_string_value(json_object_get(m, "file"));
+        struct llm_vocab *v = load_vocab(file, NULL, NULL);
+        ASSERT_INT_EQ(llm_vocab_add_bos(v), json_is_true(json_object_get(m, "add_bos")));
+        size_t ri;
+        json_t *r;
+        json_array_foreach(json_object_get(m, "results"), ri, r) {
+            size_t pi = (size_t)json_integer_value(json_object_get(r, "prompt_index"));
+            const char *text = json_string_value(json_array_get(prompts, pi));
+            int32_t *ids;
+            size_t n;
+            ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), true, false, &ids, &n), 0);
+            check_ids(json_object_get(r, "prompt_tokens"), ids, n, file, pi);
+            free(ids);
+            checked++;
+        }
+        llm_vocab_free(v);
+    }
+    ASSERT_TRUE(checked >= 25 * 5);
+    json_decref(ref);
+}
+
+/* A hand-made SentencePiece vocab: best score merges first, unknown characters fall back
+ * to byte tokens, BOS is added by default. Expected ids worked out by hand. */
+TEST_CASE(llm, tokenizer_spm_scores_and_byte_fallback)
+{
+    static const char *const texts[] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "b", "ab",
+                                        "\xe2\x96\x81" "a", "<0xC3>", "<0xA9>", "c", "bc"};
+    static const float scores[] = {0, 0, 0, -1, -2, -3, -0.5f, -0.1f, 0, 0, -4, -0.2f};
+    static const int32_t types[] = {2, 3, 3, 1, 1, 1, 1, 1, 6, 6, 1, 1};
+    struct str toks[12];
+    for (int i = 0; i < 12; i++)
+        toks[i] = str_from_cstr(texts[i]);
+    struct llm_vocab_desc d;
+    llm_vocab_desc_init(&d);
+    d.model = str_from_cstr("llama");
+    d.n_tokens = 12;
+    d.tokens = toks;
+    d.scores = scores;
+    d.types = types;
+    struct llm_vocab *v = NULL;
+    char err[128];
+    ASSERT_INT_EQ(llm_vocab_build(&d, &v, err, sizeof err), 0);
+    static const struct {
+        const char *text;
+        bool add_special;
+        int n;
+        int32_t ids[6];
+    } cases[] = {
+        {"abc", false, 2, {7, 11}},          /* "▁a" (-0.1) before "bc" (-0.2) before "ab" */
+        {"abc", true, 3, {1, 7, 11}},        /* BOS by default for SPM */
+        {"\xc3\xa9", false, 3, {3, 8, 9}},   /* é has no piece: <0xC3> <0xA9> */
+        {"", true, 1, {1}},
+        {"", false, 0, {0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t ids[8];
+        size_t n;
+        ASSERT_INT_EQ(llm_tokenize(v, cases[i].text, strlen(cases[i].text), cases[i].add_special,
+                                   false, ids, 8, &n), 0);
+        ASSERT_INT_EQ(n, cases[i].n);
+        for (int k = 0; k < cases[i].n; k++)
+            ASSERT_INT_EQ(ids[k], cases[i].ids[k]);
+    }
+    /* detokenize removes the prefix space; the byte tokens rebuild é */
+    int32_t ids[] = {3, 8, 9};
+    struct buf b;
+    buf_init(&b, 64);
+    ASSERT_INT_EQ(llm_detokenize(v, ids, 3, false, false, &b), 0);
+    ASSERT_STR_EQ(buf_cstr(&b), "\xc3\xa9");
+    /* too small an output array: the count needed is reported */
+    int32_t one[1];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, "abc", 3, true, false, one, 1, &n), ERR_TOO_LARGE);
+    ASSERT_INT_EQ(n, 3);
+    ASSERT_INT_EQ(one[0], 1);
+    buf_fini(&b);
+    llm_vocab_free(v);
+}
+
+/* A hand-made byte-level BPE vocab: merges apply by rank, not left to right. */
+TEST_CASE(llm, tokenizer_bpe_merge_ranks)
+{
+    static const char *const texts[] = {"a", "b", "c", "ab", "abc", "\xc4\xa0", "\xc4\xa0" "a",
+                                        "<|x|>"};
+    static const int32_t types[] = {1, 1, 1, 1, 1, 1, 1, 3};
+    static const char *const merge_texts[] = {"a b", "ab c", "\xc4\xa0 a"};
+    struct str toks[8], merges[3];
+    for (int i = 0; i < 8; i++)
+        toks[i] = str_from_cstr(texts[i]);
+    for (int i = 0; i < 3; i++)
+        merges[i] = str_from_cstr(merge_texts[i]);
+    struct llm_vocab_desc d;
+    llm_vocab_desc_init(&d);
+    d.model = str_from_cstr("gpt2");
+    d.pre = str_from_cstr("gpt-2");
+    d.n_tokens = 8;
+    d.tokens = toks;
+    d.types = types;
+    d.n_merges = 3;
+    d.merges = merges;
+    d.eos_id = 7;
+    d.bos_id = 7;
+    struct llm_vocab *v = NULL;
+    char err[128];
+    ASSERT_INT_EQ(llm_vocab_build(&d, &v, err, sizeof err), 0);
+    ASSERT_TRUE(!llm_vocab_add_bos(v)); /* gpt-2: no BOS unless the file says so */
+    ASSERT_TRUE(llm_vocab_is_eog(v, 7));
+    int32_t ids[8];
+    size_t n;
+    /* "abc abc" -> "abc" | " abc"; in " abc" rank 0 (a b) wins over rank 2 (Ġ a) */
+    ASSERT_INT_EQ(llm_tokenize(v, "abc abc", 7, false, false, ids, 8, &n), 0);
+    ASSERT_INT_EQ(n, 3);
+    ASSERT_INT_EQ(ids[0], 4);
+    ASSERT_INT_EQ(ids[1], 5);
+    ASSERT_INT_EQ(ids[2], 4);
+    /* " a" alone merges through rank 2 */
+    ASSERT_INT_EQ(llm_tokenize(v, " a", 2, false, false, ids, 8, &n), 0);
+    ASSERT_INT_EQ(n, 1);
+    ASSERT_INT_EQ(ids[0], 6);
+    /* control tokens only with parse_special */
+    ASSERT_INT_EQ(llm_tokenize(v, "<|x|>ab", 7, false, true, ids, 8, &n), 0);
+    ASSERT_INT_EQ(n, 2);
+    ASSERT_INT_EQ(ids[0], 7);
+    ASSERT_INT_EQ(ids[1], 3);
+    llm_vocab_free(v);
+
+    /* unknown pre-tokenizer and duplicate tokens are refused with a reason */
+    d.pre = str_from_cstr("no-such-pre");
+    ASSERT_INT_EQ(llm_vocab_build(&d, &v, err, sizeof err), ERR_UNSUPPORTED);
+    ASSERT_TRUE(strstr(err, "no-such-pre") != NULL);
+    d.pre = str_from_cstr("gpt-2");
+    toks[1] = toks[0];
+    ASSERT_INT_EQ(llm_vocab_build(&d, &v, err, sizeof err), ERR_INVALID);
+    ASSERT_TRUE(strstr(err, "duplicate") != NULL);
+}
+
+/* Chat-template markers become single ids only with parse_special (Qwen2 ids from its
+ * tokenizer: <|im_start|> 151644, user 872, \n 198, Hello 9707, <|im_end|> 151645). */
+TEST_CASE(llm, tokenizer_special_tokens_qwen2)
+{
+    struct llm_vocab *v = load_vocab("vocab/ggml-vocab-qwen2.gguf", NULL, NULL);
+    static const char text[] = "<|im_start|>user\nHello<|im_end|>\n";
+    int32_t ids[64];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, true, ids, 64, &n), 0);
+    static const int32_t want[] = {151644, 872, 198, 9707, 151645, 198};
+    ASSERT_INT_EQ(n, 6);
+    for (int i = 0; i < 6; i++)
+        ASSERT_INT_EQ(ids[i], want[i]);
+    ASSERT_TRUE(llm_vocab_is_eog(v, 151645));
+    ASSERT_TRUE(llm_vocab_is_eog(v, 151643));
+    ASSERT_TRUE(!llm_vocab_is_eog(v, 151644));
+    ASSERT_INT_EQ(llm_vocab_eot(v), 151645);
+    ASSERT_INT_EQ(llm_vocab_nl(v), 198);
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, false, ids, 64, &n), 0);
+    ASSERT_TRUE(n > 6);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_TRUE(ids[i] != 151644 && ids[i] != 151645);
+    /* control tokens render only when asked */
+    struct buf b;
+    buf_init(&b, 256);
+    ASSERT_INT_EQ(llm_token_to_piece(v, 151644, false, 0, &b), 0);
+    ASSERT_INT_EQ(b.len, 0);
+    ASSERT_INT_EQ(llm_token_to_piece(v, 151644, true, 0, &b), 0);
+    ASSERT_STR_EQ(buf_cstr(&b), "<|im_start|>");
+    buf_fini(&b);
+    llm_vocab_free(v);
+}
+
+/* The streaming decoder holds back a UTF-8 sequence split over byte tokens
+ * (stories260K has no piece for ß or Ä: <0xC3><0x9F>, <0xC3><0x84>). */
+TEST_CASE(llm, tokenizer_stream_holds_partial_utf8)
+{
+    struct llm_vocab *v = load_vocab("stories260K/stories260K.gguf", NULL, NULL);
+    int32_t c3 = llm_vocab_find(v, "<0xC3>", 6);
+    ASSERT_TRUE(c3 >= 0);
+    static const char text[] = "Er spielte gern und fra\xc3\x9f \xc3\x84pfel";
+    int32_t *ids;
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), false, false, &ids, &n), 0);
+    struct llm_detok d;
+    struct buf out;
+    buf_init(&out, 1024);
+    llm_detok_init(&d, v, false, true);
+    bool saw_hold = false;
+    for (size_t i = 0; i < n; i++) {
+        size_t before = out.len;
+        ASSERT_INT_EQ(llm_detok_push(&d, ids[i], &out), 0);
+        ASSERT_TRUE(str_utf8_valid(out.data ? out.data : "", out.len));
+        if (ids[i] == c3) {
+            ASSERT_INT_EQ(out.len, before); /* nothing yet */
+            saw_hold = true;
+        }
+    }
+    ASSERT_INT_EQ(llm_detok_flush(&d, &out), 0);
+    ASSERT_TRUE(saw_hold);
+    ASSERT_STR_EQ(buf_cstr(&out), text);
+    /* a lone lead byte followed by ASCII becomes U+FFFD, then the ASCII */
+    buf_reset(&out);
+    llm_detok_init(&d, v, false, false);
+    int32_t bad[] = {c3, llm_vocab_find(v, "<0x41>", 6)};
+    ASSERT_INT_EQ(llm_detok_push(&d, bad[0], &out), 0);
+    ASSERT_INT_EQ(llm_detok_push(&d, bad[1], &out), 0);
+    ASSERT_INT_EQ(llm_detok_flush(&d, &out), 0);
+    ASSERT_STR_EQ(buf_cstr(&out), "\xef\xbf\xbd" "A");
+    /* and a trailing incomplete sequence at the end of the stream too */
+    buf_reset(&out);
+    llm_detok_init(&d, v, false, false);
+    ASSERT_INT_EQ(llm_detok_push(&d, c3, &out), 0);
+    ASSERT_INT_EQ(out.len, 0);
+    ASSERT_INT_EQ(llm_detok_flush(&d, &out), 0);
+    ASSERT_STR_EQ(buf_cstr(&out), "\xef\xbf\xbd");
+    buf_fini(&out);
+    free(ids);
+    llm_vocab_free(v);
+}
+
+struct thread_job {
+    const struct llm_vocab *v; /* shared */
+    const char *text;          /* input */
+    int32_t ids[256];          /* result */
+    size_t n;                  /* ids used */
+};
+
+static void *thread_tokenize(void *arg)
+{
+    struct thread_job *j = arg;
+    for (int r = 0; r < 50; r++)
+        if (llm_tokenize(j->v, j->text, strlen(j->text), true, false, j->ids, 256, &j->n) != 0)
+            j->n = 0;
+    return NULL;
+}
+
+/* One vocab, two threads tokenizing at once: the same ids as one thread alone. */
+TEST_CASE(llm, tokenizer_concurrent_use)
+{
+    struct llm_vocab *v = load_vocab("vocab/ggml-vocab-llama-bpe.gguf", NULL, NULL);
+    struct thread_job a = {v, "Hello world! 1234567 \xc3\xa9t\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd", {0}, 0};
+    struct thread_job b = a;
+    int32_t want[256];
+    size_t n_want;
+    ASSERT_INT_EQ(llm_tokenize(v, a.text, strlen(a.text), true, false, want, 256, &n_want), 0);
+    pthread_t ta, tb;
+    ASSERT_INT_EQ(pthread_create(&ta, NULL, thread_tokenize, &a), 0);
+    ASSERT_INT_EQ(pthread_create(&tb, NULL, thread_tokenize, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ASSERT_INT_EQ(a.n, n_want);
+    ASSERT_INT_EQ(b.n, n_want);
+    ASSERT_TRUE(memcmp(a.ids, want, n_want * sizeof *want) == 0);
+    ASSERT_TRUE(memcmp(b.ids, want, n_want * sizeof *want) == 0);
+    llm_vocab_free(v);
+}
+
+/* Replays tests/fuzz/corpus/tokenizer/ through the fuzz harness. */
+TEST_CASE(llm, tokenizer_fuzz_corpus_replays)
+{
+    const char *dir = harness_path("tests/fuzz/corpus/tokenizer");
+    DIR *d = opendir(dir);
+    ASSERT_TRUE(d != NULL);
+    int files = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t len;
+        char *bytes = slurp(path, &len);
+        ASSERT_TRUE(bytes != NULL);
+        uint8_t *exact = malloc(len ? len : 1);
+        memcpy(exact, bytes, len);
+        tokenizer_fuzz_one(exact, len);
+        free(exact);
+        free(bytes);
+        files++;
+    }
+    closedir(d);
+    ASSERT_TRUE(files >= 8);
+}
