@@ -185,6 +185,19 @@ TEST_CASE(matrix, state_res_ban_vs_power_levels)
     /* Without the demotion, the ban stands. */
     const char *no_demotion[] = {BASE "PA MB", BASE "PA IMC"};
     check_resolution(__LINE__, "10", &st, no_demotion, 2, BASE "PA MB");
+    /* Room version 2: auth_events are [event_id, {hashes}] pairs. */
+    const char *key;
+    json_t *ev;
+    json_object_foreach(st.events, key, ev) {
+        json_t *pairs = json_array();
+        size_t i;
+        json_t *id;
+        json_array_foreach(json_object_get(ev, "auth_events"), i, id)
+            json_array_append_new(pairs, json_pack("[O{s:s}]", id, "sha256", "x"));
+        json_object_set_new(ev, "auth_events", pairs);
+    }
+    check_resolution(__LINE__, "2", &st, sets, 2, BASE "PB IMC");
+    check_resolution(__LINE__, "2", &st, no_demotion, 2, BASE "PA MB");
     store_fini(&st);
 }
 
