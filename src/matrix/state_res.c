@@ -68,7 +68,10 @@ int matrix_state_map_put(struct matrix_state_map *sm, json_t *event)
         return ERR_INVALID;
     size_t len;
     char *k = state_key_of(type, sk, &len);
-    map_put(&sm->m, k, len, json_incref(event));
+    /* map_put keeps an identical value without destroying it: take a new
+     * reference only for a new value. */
+    if (map_get(&sm->m, k, len) != event)
+        map_put(&sm->m, k, len, json_incref(event));
     free(k);
     return 0;
 }

@@ -327,6 +327,24 @@ TEST_CASE(matrix, state_res_edges)
                   ERR_NOT_FOUND);
     ASSERT_INT_EQ(matrix_state_map_len(&out), 0);
     matrix_state_map_fini(&out);
+    /* The map holds exactly one reference per stored event, even when the
+     * same event is put twice or replaced. */
+    json_t *topic = json_pack("{s:s,s:s,s:s}", "event_id", "$t", "type", "m.room.topic",
+                              "state_key", "");
+    json_t *topic2 = json_deep_copy(topic);
+    struct matrix_state_map m;
+    matrix_state_map_init(&m);
+    ASSERT_INT_EQ(matrix_state_map_put(&m, topic), 0);
+    ASSERT_INT_EQ(matrix_state_map_put(&m, topic), 0);
+    ASSERT_INT_EQ(topic->refcount, 2);
+    ASSERT_INT_EQ(matrix_state_map_put(&m, topic2), 0);
+    ASSERT_INT_EQ(topic->refcount, 1);
+    ASSERT_TRUE(matrix_state_map_get(&m, "m.room.topic", "") == topic2);
+    ASSERT_INT_EQ(matrix_state_map_put(&m, a), ERR_INVALID); /* not an event */
+    matrix_state_map_fini(&m);
+    ASSERT_INT_EQ(topic2->refcount, 1);
+    json_decref(topic);
+    json_decref(topic2);
     /* Room version 1 uses state resolution v1 (not implemented). */
     ASSERT_INT_EQ(matrix_state_resolve_v2(matrix_room_version_find("1"), sets, 2, fetch, &st, NULL,
                                           &out),
