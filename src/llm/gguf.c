@@ -42,6 +42,8 @@ struct kv_entry {
     uint64_t slen;             /* string length (strings only) */
     uint64_t *str_offs;        /* owned; string arrays: offset of each element's length
                                   prefix from val (NULL otherwise) */
+    const uint8_t *raw;        /* the value as stored (after the type field) */
+    size_t raw_len;            /* its size in bytes */
 };
 
 struct llm_gguf {
@@ -433,9 +435,11 @@ static int parse(struct llm_gguf *g, struct rd *r)
         if (vt >= LLM_GGUF_VTYPE_COUNT)
             return fail(r, ERR_INVALID, "gguf: key '%s' has unknown value type %u", e->key, vt);
         e->type = (enum llm_gguf_vtype)vt;
+        e->raw = r->base + r->pos;
         rc = parse_value(r, e);
         if (rc)
             return rc;
+        e->raw_len = (size_t)(r->base + r->pos - e->raw);
         if (!hash_insert(g->kv_hash, g->kv_hash_cap, e->key, (int64_t)i, kv_name_of, g))
             return fail(r, ERR_INVALID, "gguf: duplicate metadata key '%s'", e->key);
     }
@@ -662,6 +666,13 @@ static int read_num(enum llm_gguf_vtype t, const uint8_t *p, double *out)
         return rc;
     *out = (double)v;
     return 0;
+}
+
+const void *llm_gguf_kv_raw(const struct llm_gguf *g, int64_t i, size_t *len)
+{
+    ASSERT(i >= 0 && i < g->n_kv);
+    *len = g->kv[i].raw_len;
+    return g->kv[i].raw;
 }
 
 int llm_gguf_kv_i64(const struct llm_gguf *g, int64_t i, int64_t *out)

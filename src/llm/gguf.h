@@ -161,6 +161,11 @@ int llm_gguf_kv_i64(const struct llm_gguf *g, int64_t i, int64_t *out);
 int llm_gguf_kv_f64(const struct llm_gguf *g, int64_t i, double *out); /* ints and floats */
 int llm_gguf_kv_str(const struct llm_gguf *g, int64_t i, struct str *out);
 
+/* The value of entry i exactly as stored in the file (the bytes after its type field:
+ * a scalar, a length-prefixed string, or an array's element type, length and elements),
+ * for copying it verbatim. Borrowed from g; *len gets the size in bytes. */
+const void *llm_gguf_kv_raw(const struct llm_gguf *g, int64_t i, size_t *len);
+
 /* Array value of `key`. Returns 0 and fills *out, ERR_NOT_FOUND when absent, ERR_INVALID
  * when the value is not an array. llm_gguf_kv_arr does the same by index. */
 int llm_gguf_get_arr(const struct llm_gguf *g, const char *key, struct llm_gguf_arr *out);
