@@ -334,10 +334,12 @@ static int check_member(const struct matrix_room_version *ver, const json_t *eve
         .reason = reason,
         .reason_len = reason_len,
     };
-    /* With no m.room.join_rules event the room behaves as invite-only (the
-     * spec does not say; Synapse does the same). */
-    const json_t *jr = state_get(st, "m.room.join_rules", "");
-    m.join_rule = jr ? jstr(json_object_get(jr, "content"), "join_rule") : "invite";
+    /* With no m.room.join_rules event, or one without a join_rule key, the
+     * room behaves as invite-only (the spec does not say; Synapse does the
+     * same). A join_rule that is not a string matches no rule. */
+    const json_t *jr_content = json_object_get(state_get(st, "m.room.join_rules", ""), "content");
+    const json_t *jr_value = json_object_get(jr_content, "join_rule");
+    m.join_rule = jr_value ? json_string_value(jr_value) : "invite";
     m.sender_level = matrix_power_user_level(ver, create, m.pl, sender);
     m.target_level = matrix_power_user_level(ver, create, m.pl, target);
     if (strcmp(membership, "join") == 0)

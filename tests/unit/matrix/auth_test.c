@@ -283,6 +283,12 @@ static const struct auth_row auth_rows[] = {
     R("10", NULL, NULL, "[" MEM("@bob:b", "join") "]", /* no join_rules event */
       MEMBER("@bob:b", "@bob:b", "join"), OK),
     R("10", NULL, NULL, NULL, MEMBER("@bob:b", "@bob:b", "join"), NO),
+    R("10", "public", NULL, /* a join_rules event without join_rule: invite-only too */
+      "[{\"t\":\"m.room.join_rules\",\"k\":\"\",\"s\":\"@alice:a\",\"c\":{}},"
+      MEMBER("@alice:a", "@bob:b", "invite") "]",
+      MEMBER("@bob:b", "@bob:b", "join"), OK),
+    R("10", "public", NULL, "[{\"t\":\"m.room.join_rules\",\"k\":\"\",\"s\":\"@alice:a\",\"c\":{}}]",
+      MEMBER("@bob:b", "@bob:b", "join"), NO),
     R("10", "private", NULL, "[" MEMBER("@alice:a", "@bob:b", "invite") "]",
       MEMBER("@bob:b", "@bob:b", "join"), NO),
     /* v7 rule 4.2.4: join rule knock behaves as invite; v6 knows no knock. */

@@ -354,3 +354,286 @@ TEST_CASE(matrix, state_res_edges)
     json_decref(b);
     store_fini(&st);
 }
+
+/* ---- Reference scenarios ----
+ *
+ * The scenarios of Synapse's tests/state/test_v2.py (StateTestCase), used as
+ * data only: an independent implementation's expected outcomes. A DAG is
+ * given as chains of prev_events edges ("END MB MA PA START": END's prev is MB,
+ * MB's is MA, ...). Nodes are processed in lexicographic topological order
+ * (prevs first, ties by node ID), each getting the next origin_server_ts; the
+ * state before a node is the state after its single prev, or the resolution
+ * of the states after its prevs; auth_events come from the auth events
+ * selection (matrix_auth_events_for) over the state before. Events are not
+ * authorised while building, as in the reference. The check compares the
+ * state at END on the keys that changed since START plus the expected keys. */
+
+#define ALICE "@alice:example.com"
+#define BOB "@bob:example.com"
+#define CHARLIE "@charlie:example.com"
+#define EVELYN "@evelyn:example.com"
+#define ZARA "@zara:example.com"
+#define PL_T "m.room.power_levels"
+
+struct node {
+    const char *id;        /* node ID; the event ID is "$<id>:example.com" */
+    const char *sender;    /* sender */
+    const char *type;      /* type */
+    const char *state_key; /* NULL for a message */
+    const char *content;   /* JSON */
+};
+
+static const struct node initial_nodes[] = {
+    {"CREATE", ALICE, "m.room.create", "", "{\"creator\":\"" ALICE "\"}"},
+    {"IMA", ALICE, "m.room.member", ALICE, JOIN},
+    {"IPOWER", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100}}"},
+    {"IJR", ALICE, "m.room.join_rules", "", "{\"join_rule\":\"public\"}"},
+    {"IMB", BOB, "m.room.member", BOB, JOIN},
+    {"IMC", CHARLIE, "m.room.member", CHARLIE, JOIN},
+    {"IMZ", ZARA, "m.room.member", ZARA, JOIN},
+    {"START", ZARA, "m.room.message", NULL, "{}"},
+    {"END", ZARA, "m.room.message", NULL, "{}"},
+};
+
+#define MAX_NODES 24
+
+struct scenario {
+    const char *name;           /* the reference test's name */
+    struct node nodes[8];       /* the scenario's own events */
+    const char *chains[3];      /* prev_events chains, NULL-terminated */
+    const char *expected;       /* node IDs expected in the state at END */
+};
+
+static const struct scenario scenarios[] = {
+    {"ban_vs_pl",
+     {{"PA", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"MA", ALICE, "m.room.member", ALICE, JOIN},
+      {"MB", ALICE, "m.room.member", BOB, "{\"membership\":\"ban\"}"},
+      {"PB", BOB, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"}},
+     {"END MB MA PA START", "END PB PA", NULL},
+     "PA MA MB"},
+    {"join_rule_evasion",
+     {{"JR", ALICE, "m.room.join_rules", "", "{\"join_rules\":\"private\"}"},
+      {"ME", EVELYN, "m.room.member", EVELYN, JOIN}},
+     {"END JR START", "END ME START", NULL},
+     "JR"},
+    {"offtopic_pl",
+     {{"PA", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"PB", BOB, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50,\"" CHARLIE "\":50}}"},
+      {"PC", CHARLIE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50,\"" CHARLIE "\":0}}"}},
+     {"END PC PB PA START", "END PA", NULL},
+     "PC"},
+    {"topic_basic",
+     {{"T1", ALICE, "m.room.topic", "", "{}"},
+      {"PA1", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T2", ALICE, "m.room.topic", "", "{}"},
+      {"PA2", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":0}}"},
+      {"PB", BOB, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T3", BOB, "m.room.topic", "", "{}"}},
+     {"END PA2 T2 PA1 T1 START", "END T3 PB PA1", NULL},
+     "PA2 T2"},
+    {"topic_reset",
+     {{"T1", ALICE, "m.room.topic", "", "{}"},
+      {"PA", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T2", BOB, "m.room.topic", "", "{}"},
+      {"MB", ALICE, "m.room.member", BOB, "{\"membership\":\"ban\"}"}},
+     {"END MB T2 PA T1 START", "END T1", NULL},
+     "T1 MB PA"},
+    {"topic",
+     {{"T1", ALICE, "m.room.topic", "", "{}"},
+      {"PA1", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T2", ALICE, "m.room.topic", "", "{}"},
+      {"PA2", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":0}}"},
+      {"PB", BOB, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T3", BOB, "m.room.topic", "", "{}"},
+      {"MZ1", ZARA, "m.room.message", NULL, "{}"},
+      {"T4", ALICE, "m.room.topic", "", "{}"}},
+     {"END T4 MZ1 PA2 T2 PA1 T1 START", "END MZ1 T3 PB PA1", NULL},
+     "T4 PA2"},
+    {"mainline_sort",
+     {{"T1", ALICE, "m.room.topic", "", "{}"},
+      {"PA1", ALICE, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T2", ALICE, "m.room.topic", "", "{}"},
+      {"PA2", ALICE, PL_T, "",
+       "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50},\"events\":{\"" PL_T "\":100}}"},
+      {"PB", BOB, PL_T, "", "{\"users\":{\"" ALICE "\":100,\"" BOB "\":50}}"},
+      {"T3", BOB, "m.room.topic", "", "{}"},
+      {"T4", ALICE, "m.room.topic", "", "{}"}},
+     {"END T3 PA2 T2 PA1 T1 START", "END T4 PB PA1", NULL},
+     "T3 PA2"},
+};
+
+struct graph {
+    const struct node *nodes[MAX_NODES]; /* all nodes */
+    size_t n;                            /* nodes used */
+    unsigned prevs[MAX_NODES];           /* bit i: node i is a prev */
+};
+
+static size_t node_index(const struct graph *g, const char *id, size_t len)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (strlen(g->nodes[i]->id) == len && strncmp(g->nodes[i]->id, id, len) == 0)
+            return i;
+    }
+    harness_fail(__FILE__, __LINE__, "unknown node %.*s", (int)len, id);
+}
+
+static void add_chain(struct graph *g, const char *chain)
+{
+    size_t prev = SIZE_MAX;
+    for (const char *p = chain; *p;) {
+        size_t len = strcspn(p, " ");
+        size_t cur = node_index(g, p, len);
+        if (prev != SIZE_MAX)
+            g->prevs[prev] |= 1u << cur;
+        prev = cur;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+static void collect_event(const json_t *event, void *ctx)
+{
+    json_array_append((json_t *)ctx, (json_t *)event);
+}
+
+static json_t *map_to_array(const struct matrix_state_map *m)
+{
+    json_t *a = json_array();
+    matrix_state_map_each(m, collect_event, a);
+    return a;
+}
+
+static const char *key_type(const json_t *ev)
+{
+    return json_string_value(json_object_get(ev, "type"));
+}
+
+static const char *key_sk(const json_t *ev)
+{
+    return json_string_value(json_object_get(ev, "state_key"));
+}
+
+static void run_scenario(const struct matrix_room_version *ver, const struct scenario *sc)
+{
+    struct graph g = {.n = 0};
+    for (size_t i = 0; i < sizeof initial_nodes / sizeof initial_nodes[0]; i++)
+        g.nodes[g.n++] = &initial_nodes[i];
+    for (size_t i = 0; i < 8 && sc->nodes[i].id; i++)
+        g.nodes[g.n++] = &sc->nodes[i];
+    add_chain(&g, "START IMZ IMC IMB IJR IPOWER IMA CREATE");
+    for (size_t i = 0; sc->chains[i]; i++)
+        add_chain(&g, sc->chains[i]);
+
+    struct store st = {json_object(), json_object()};
+    struct matrix_state_map after[MAX_NODES];
+    unsigned done = 0;
+    int ts = 0;
+    for (size_t step = 0; step < g.n; step++) {
+        /* The ready node with the smallest ID. */
+        size_t pick = SIZE_MAX;
+        for (size_t i = 0; i < g.n; i++) {
+            if (done & (1u << i) || (g.prevs[i] & ~done) != 0)
+                continue;
+            if (pick == SIZE_MAX || strcmp(g.nodes[i]->id, g.nodes[pick]->id) < 0)
+                pick = i;
+        }
+        ASSERT_TRUE(pick != SIZE_MAX);
+        const struct node *nd = g.nodes[pick];
+        struct matrix_state_map *before = &after[pick];
+        json_t *prev_ids = json_array();
+        json_t *sets[MAX_NODES];
+        size_t n_sets = 0;
+        for (size_t i = 0; i < g.n; i++) {
+            if (!(g.prevs[pick] & (1u << i)))
+                continue;
+            char id[64];
+            snprintf(id, sizeof id, "$%s:example.com", g.nodes[i]->id);
+            json_array_append_new(prev_ids, json_string(id));
+            sets[n_sets++] = map_to_array(&after[i]);
+        }
+        if (n_sets <= 1) {
+            matrix_state_map_init(before);
+            if (n_sets == 1) {
+                size_t k;
+                json_t *ev;
+                json_array_foreach(sets[0], k, ev) matrix_state_map_put(before, ev);
+            }
+        } else {
+            int rc = matrix_state_resolve_v2(ver, (const json_t *const *)sets, n_sets, fetch, &st,
+                                             NULL, before);
+            if (rc)
+                harness_fail(__FILE__, __LINE__, "%s: resolving at %s: %d", sc->name, nd->id, rc);
+        }
+        for (size_t i = 0; i < n_sets; i++)
+            json_decref(sets[i]);
+
+        char id[64];
+        snprintf(id, sizeof id, "$%s:example.com", nd->id);
+        json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:o}", "event_id", id, "room_id",
+                               "!test:example.com", "sender", nd->sender, "type", nd->type,
+                               "content", json_loads(nd->content, 0, NULL), "origin_server_ts",
+                               ts++, "prev_events", prev_ids);
+        if (nd->state_key)
+            json_object_set_new(ev, "state_key", json_string(nd->state_key));
+        struct matrix_auth_state as;
+        matrix_state_map_auth_state(before, NULL, &as);
+        json_t *auth = NULL;
+        ASSERT_INT_EQ(matrix_auth_events_for(ver, ev, &as, &auth), 0);
+        json_object_set_new(ev, "auth_events", auth);
+        json_object_set_new(st.events, id, ev);
+        /* The state after: the state before plus the event. The map for
+         * this node becomes "after" in place. */
+        if (nd->state_key)
+            matrix_state_map_put(before, ev);
+        done |= 1u << pick;
+    }
+
+    size_t start = node_index(&g, "START", 5), end = node_index(&g, "END", 3);
+    /* Expected keys and event IDs. */
+    json_t *want = json_object();
+    for (const char *p = sc->expected; *p;) {
+        size_t len = strcspn(p, " ");
+        char id[64];
+        snprintf(id, sizeof id, "$%.*s:example.com", (int)len, p);
+        const json_t *ev = json_object_get(st.events, id);
+        char key[128];
+        snprintf(key, sizeof key, "%s|%s", key_type(ev), key_sk(ev));
+        json_object_set_new(want, key, json_string(id));
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    json_t *end_state = map_to_array(&after[end]);
+    json_t *got = json_object();
+    size_t k;
+    json_t *ev;
+    json_array_foreach(end_state, k, ev) {
+        char key[128];
+        snprintf(key, sizeof key, "%s|%s", key_type(ev), key_sk(ev));
+        const json_t *at_start = matrix_state_map_get(&after[start], key_type(ev), key_sk(ev));
+        if (json_object_get(want, key) || at_start != ev)
+            json_object_set(got, key, json_object_get(ev, "event_id"));
+    }
+    if (!json_equal(got, want)) {
+        char *g_s = json_dumps(got, JSON_SORT_KEYS | JSON_COMPACT);
+        char *w_s = json_dumps(want, JSON_SORT_KEYS | JSON_COMPACT);
+        harness_fail(__FILE__, __LINE__, "v%s %s: got %s, want %s", ver->id, sc->name, g_s, w_s);
+    }
+    json_decref(got);
+    json_decref(want);
+    json_decref(end_state);
+    for (size_t i = 0; i < g.n; i++)
+        matrix_state_map_fini(&after[i]);
+    store_fini(&st);
+}
+
+TEST_CASE(matrix, state_res_reference_scenarios)
+{
+    static const char *const versions[] = {"2", "6", "10"};
+    for (size_t v = 0; v < 3; v++) {
+        for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+            run_scenario(matrix_room_version_find(versions[v]), &scenarios[i]);
+    }
+}
