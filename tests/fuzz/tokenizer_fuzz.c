@@ -4,7 +4,7 @@
  * combination) and with small byte-level BPE vocabs built in memory, one per pre-tokenizer
  * family (the first input byte picks one), then detokenized in one go and streamed.
  * Checked: no crash or sanitizer report, every id in range, SPM round trip is exact for
- * text without U+2581, and the streaming decoder emits valid UTF-8 equal to the one-shot
+ * valid UTF-8 without U+2581, and the streaming decoder emits valid UTF-8 equal to the one-shot
  * text whenever that is valid UTF-8.
  *
  * Build with clang (from the source root):
@@ -126,12 +126,16 @@ static void tokenizer_fuzz_vocab(const struct llm_vocab *v, const uint8_t *data,
         struct buf once, stream;
         buf_init(&once, (size_t)1 << 24);
         buf_init(&stream, (size_t)1 << 24);
+        buf_append(&once, "", 0); /* allocate, so data is never NULL below */
+        buf_append(&stream, "", 0);
         if (llm_detokenize(v, ids, n, false, false, &once) != 0)
             __builtin_trap();
-        if (flags == 0 && llm_vocab_type(v) == LLM_VOCAB_SPM &&
+        /* byte fallback makes SPM lossless for valid UTF-8 (in broken UTF-8 a lead byte's
+         * symbol can swallow part of an escaped space, which then comes back as bytes) */
+        if (flags == 0 && llm_vocab_type(v) == LLM_VOCAB_SPM && str_utf8_valid((const char *)data, size) &&
             !memmem(data, size, "\xe2\x96\x81", 3) &&
-            (once.len != size || memcmp(once.data, data, size) != 0))
-            __builtin_trap(); /* byte fallback makes SPM lossless */
+            (once.len != size || (size && memcmp(once.data, data, size) != 0)))
+            __builtin_trap();
         struct llm_detok d;
         llm_detok_init(&d, v, false, true);
         for (size_t i = 0; i < n; i++)
@@ -142,7 +146,7 @@ static void tokenizer_fuzz_vocab(const struct llm_vocab *v, const uint8_t *data,
         if (!str_utf8_valid(stream.data ? stream.data : "", stream.len))
             __builtin_trap();
         if (llm_vocab_type(v) == LLM_VOCAB_SPM && str_utf8_valid(once.data ? once.data : "", once.len) &&
-            (once.len != stream.len || memcmp(once.data, stream.data, once.len) != 0))
+            (once.len != stream.len || (once.len && memcmp(once.data, stream.data, once.len) != 0)))
             __builtin_trap();
         buf_fini(&once);
         buf_fini(&stream);

@@ -126,10 +126,10 @@ int llm_detokenize(const struct llm_vocab *v, const int32_t *ids, size_t n, bool
         return rc;
 
     /* clean_up_tokenization_spaces, three passes as llama.cpp (in place) */
-    char *t = out->data + start;
     size_t total = out->len - start, total1, k;
     if (total == 0)
         return 0;
+    char *t = out->data + start;
     total1 = total;
     k = 1;
     for (size_t i = 1; i < total1; i++) { /* " ?", " !", " .", " ," */
