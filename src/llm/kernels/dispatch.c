@@ -1,15 +1,52 @@
 /* dispatch.c: chooses, once, the kernels llm_type_traits() hands out: the scalar
- * reference table, with entries replaced by SIMD versions the CPU supports (cpuid, at
- * first use, under pthread_once). SIMD kernels live in avx2.c / avx512.c, compiled as
- * separate static libraries with their own -m flags; nothing else in src/llm assumes
- * any instruction-set extension. */
+ * reference table, with entries replaced by SIMD versions the CPU supports (checked with
+ * cpuid through __builtin_cpu_supports, which also checks that the OS saves the wider
+ * registers), at first use under pthread_once. SIMD kernels live in avx2.c / avx512.c,
+ * compiled as separate static libraries with their own -m flags (src/llm/meson.build);
+ * nothing else in src/llm assumes any instruction-set extension.
+ *
+ * RELAIS_LLM_KERNELS=ref in the environment forces the reference kernels (for comparing
+ * results and speed); =avx2 stops at AVX2. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "llm/kernels/kernels.h"
 #include "llm/quant/quant.h"
 
 static struct llm_type_traits table[LLM_TYPE_COUNT]; /* written once under `once` */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+#if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
+static void use_avx2(void)
+{
+    table[LLM_TYPE_Q4_0].vec_dot = llm_avx2_vec_dot_q4_0_q8_0;
+    table[LLM_TYPE_Q8_0].vec_dot = llm_avx2_vec_dot_q8_0_q8_0;
+    table[LLM_TYPE_Q4_K].vec_dot = llm_avx2_vec_dot_q4_K_q8_K;
+    table[LLM_TYPE_Q5_K].vec_dot = llm_avx2_vec_dot_q5_K_q8_K;
+    table[LLM_TYPE_Q6_K].vec_dot = llm_avx2_vec_dot_q6_K_q8_K;
+    table[LLM_TYPE_F32].vec_dot = llm_avx2_vec_dot_f32;
+    table[LLM_TYPE_F16].vec_dot = llm_avx2_vec_dot_f16;
+    table[LLM_TYPE_BF16].vec_dot = llm_avx2_vec_dot_bf16;
+    table[LLM_TYPE_Q8_0].from_float = llm_avx2_quantize_row_q8_0;
+    table[LLM_TYPE_Q8_1].from_float = llm_avx2_quantize_row_q8_1;
+    table[LLM_TYPE_Q8_K].from_float = llm_avx2_quantize_row_q8_K;
+    table[LLM_TYPE_F16].from_float = llm_avx2_quantize_row_f16;
+}
+
+static void use_avx512(void)
+{
+    table[LLM_TYPE_Q4_0].vec_dot = llm_avx512_vec_dot_q4_0_q8_0;
+    table[LLM_TYPE_Q8_0].vec_dot = llm_avx512_vec_dot_q8_0_q8_0;
+    table[LLM_TYPE_F32].vec_dot = llm_avx512_vec_dot_f32;
+    table[LLM_TYPE_F16].vec_dot = llm_avx512_vec_dot_f16;
+}
+
+static void use_avx512_bf16(void)
+{
+    table[LLM_TYPE_BF16].vec_dot = llm_avx512_vec_dot_bf16;
+}
+#endif
 
 static void init_table(void)
 {
@@ -18,6 +55,24 @@ static void init_table(void)
         if (r)
             table[t] = *r;
     }
+    const char *want = getenv("RELAIS_LLM_KERNELS");
+    if (want && strcmp(want, "ref") == 0)
+        return;
+#if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+          __builtin_cpu_supports("f16c")))
+        return;
+    use_avx2();
+    if (want && strcmp(want, "avx2") == 0)
+        return;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+        use_avx512();
+        if (__builtin_cpu_supports("avx512bf16"))
+            use_avx512_bf16();
+    }
+#endif
 }
 
 const struct llm_type_traits *llm_type_traits(enum llm_type t)
@@ -26,4 +81,16 @@ const struct llm_type_traits *llm_type_traits(enum llm_type t)
         return NULL;
     pthread_once(&once, init_table);
     return &table[t];
+}
+
+const char *llm_kernels_name(void)
+{
+    pthread_once(&once, init_table);
+    if (table[LLM_TYPE_Q8_0].vec_dot == llm_vec_dot_q8_0_q8_0_ref)
+        return "reference";
+#if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
+    if (table[LLM_TYPE_Q8_0].vec_dot == llm_avx512_vec_dot_q8_0_q8_0)
+        return "avx512";
+#endif
+    return "avx2";
 }

@@ -59,6 +59,9 @@ struct llm_type_traits {
  * Returns NULL for an unknown type. The result is static and never freed. */
 const struct llm_type_traits *llm_type_traits(enum llm_type t);
 
+/* Which kernel set llm_type_traits() chose: "reference", "avx2" or "avx512". Static. */
+const char *llm_kernels_name(void);
+
 /* The scalar reference kernels only (what tests compare SIMD kernels against). */
 const struct llm_type_traits *llm_type_traits_ref(enum llm_type t);
 

@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "llm/gguf.h"
+#include "llm/kernels/kernels.h"
 #include "llm/quant/quant.h"
 
 static const char *model_path(const char *rel)
@@ -250,47 +251,61 @@ static double q8_1_allowance(const struct llm_type_traits *wt, int64_t n, const 
     return sum / 2048.0;
 }
 
-/* Checks `traits` (reference or dispatched) for every weight type over several lengths. */
+/* Checks one dot kernel for weight type `type` against dequantize + double dot, over
+ * several row lengths (odd block counts and float tails included). */
+static void check_vec_dot(enum llm_type type, llm_vec_dot_fn dot, double rel_tol,
+                          const char *label)
+{
+    static const int64_t len32[] = {32, 224, 512, 4096}, len256[] = {256, 768, 4096},
+                         len1[] = {1, 7, 100, 1000, 4096};
+    const struct llm_type_traits *wt = llm_type_traits_ref(type);
+    const struct llm_type_traits *at = llm_type_traits_ref(wt->vec_dot_type);
+    const int64_t *lengths = wt->block_size == 1 ? len1 : wt->block_size == 32 ? len32 : len256;
+    size_t n_len = wt->block_size == 1 ? 5 : wt->block_size == 32 ? 4 : 3;
+    for (size_t li = 0; li < n_len; li++) {
+        int64_t n = lengths[li];
+        size_t wbytes, abytes;
+        ASSERT_INT_EQ(llm_type_row_size(wt->type, n, &wbytes), 0);
+        ASSERT_INT_EQ(llm_type_row_size(at->type, n, &abytes), 0);
+        void *w = malloc(wbytes), *a = malloc(abytes);
+        float *x = malloc((size_t)n * sizeof(float));
+        float *wf = malloc((size_t)n * sizeof(float)), *af = malloc((size_t)n * sizeof(float));
+        for (int rep = 0; rep < 4; rep++) {
+            random_row(wt->type, n, w);
+            for (int64_t i = 0; i < n; i++)
+                x[i] = rng_f();
+            at->from_float(x, a, n);
+            wt->to_float(w, wf, n);
+            at->to_float(a, af, n);
+            double want = 0, mag = 0;
+            for (int64_t i = 0; i < n; i++) {
+                want += (double)wf[i] * (double)af[i];
+                mag += fabs((double)wf[i] * (double)af[i]);
+            }
+            double got = dot(n, w, a);
+            double tol = rel_tol * mag + q8_1_allowance(wt, n, w, a) + 1e-30;
+            if (!(fabs(got - want) <= tol))
+                harness_fail(__FILE__, __LINE__, "%s %s n=%" PRId64 ": dot %.9g, want %.9g "
+                             "(mag %.3g)", label, wt->name, n, got, want, mag);
+        }
+        free(w);
+        free(a);
+        free(x);
+        free(wf);
+        free(af);
+    }
+}
+
+/* Checks `traits` (reference or dispatched) for every weight type. */
 static void check_vec_dots(const struct llm_type_traits *(*get)(enum llm_type))
 {
-    static const int64_t lengths[] = {256, 512, 4096};
     rng_state = 0x9e3779b97f4a7c15ull;
     for (size_t c = 0; c < sizeof dot_cases / sizeof dot_cases[0]; c++) {
         const struct llm_type_traits *wt = get(dot_cases[c].type);
         const struct llm_type_traits *at = get(wt->vec_dot_type);
         ASSERT_TRUE(wt->vec_dot && at->from_float && wt->to_float && at->to_float);
-        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
-            int64_t n = lengths[li];
-            size_t wbytes, abytes;
-            ASSERT_INT_EQ(llm_type_row_size(wt->type, n, &wbytes), 0);
-            ASSERT_INT_EQ(llm_type_row_size(at->type, n, &abytes), 0);
-            void *w = malloc(wbytes), *a = malloc(abytes);
-            float *x = malloc((size_t)n * sizeof(float));
-            float *wf = malloc((size_t)n * sizeof(float)), *af = malloc((size_t)n * sizeof(float));
-            for (int rep = 0; rep < 4; rep++) {
-                random_row(wt->type, n, w);
-                for (int64_t i = 0; i < n; i++)
-                    x[i] = rng_f();
-                at->from_float(x, a, n);
-                wt->to_float(w, wf, n);
-                at->to_float(a, af, n);
-                double want = 0, mag = 0;
-                for (int64_t i = 0; i < n; i++) {
-                    want += (double)wf[i] * (double)af[i];
-                    mag += fabs((double)wf[i] * (double)af[i]);
-                }
-                double got = wt->vec_dot(n, w, a);
-                double tol = dot_cases[c].rel_tol * mag + q8_1_allowance(wt, n, w, a) + 1e-30;
-                if (!(fabs(got - want) <= tol))
-                    harness_fail(__FILE__, __LINE__, "%s n=%" PRId64 ": dot %.9g, want %.9g "
-                                 "(mag %.3g)", wt->name, n, got, want, mag);
-            }
-            free(w);
-            free(a);
-            free(x);
-            free(wf);
-            free(af);
-        }
+        check_vec_dot(wt->type, wt->vec_dot, dot_cases[c].rel_tol,
+                      get == llm_type_traits ? llm_kernels_name() : "reference");
     }
 }
 
@@ -302,6 +317,83 @@ TEST_CASE(llm, quant_vec_dot_ref_matches_dequant)
 TEST_CASE(llm, quant_vec_dot_dispatch_matches_dequant)
 {
     check_vec_dots(llm_type_traits);
+}
+
+/* Every SIMD kernel this CPU can run, called directly (dispatch picks only the best set,
+ * so the AVX2 versions of kernels that also have AVX-512 versions are tested here). */
+TEST_CASE(llm, quant_simd_kernels_match_dequant)
+{
+#if defined(__x86_64__)
+    struct simd_case {
+        const char *set;    /* instruction set label */
+        enum llm_type type; /* weight type */
+        llm_vec_dot_fn fn;  /* kernel */
+    };
+    static const struct simd_case cases[] = {
+        {"avx2", LLM_TYPE_Q4_0, llm_avx2_vec_dot_q4_0_q8_0},
+        {"avx2", LLM_TYPE_Q8_0, llm_avx2_vec_dot_q8_0_q8_0},
+        {"avx2", LLM_TYPE_Q4_K, llm_avx2_vec_dot_q4_K_q8_K},
+        {"avx2", LLM_TYPE_Q5_K, llm_avx2_vec_dot_q5_K_q8_K},
+        {"avx2", LLM_TYPE_Q6_K, llm_avx2_vec_dot_q6_K_q8_K},
+        {"avx2", LLM_TYPE_F32, llm_avx2_vec_dot_f32},
+        {"avx2", LLM_TYPE_F16, llm_avx2_vec_dot_f16},
+        {"avx2", LLM_TYPE_BF16, llm_avx2_vec_dot_bf16},
+        {"avx512", LLM_TYPE_Q4_0, llm_avx512_vec_dot_q4_0_q8_0},
+        {"avx512", LLM_TYPE_Q8_0, llm_avx512_vec_dot_q8_0_q8_0},
+        {"avx512", LLM_TYPE_F32, llm_avx512_vec_dot_f32},
+        {"avx512", LLM_TYPE_F16, llm_avx512_vec_dot_f16},
+        {"avx512bf16", LLM_TYPE_BF16, llm_avx512_vec_dot_bf16},
+    };
+    __builtin_cpu_init();
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                __builtin_cpu_supports("f16c");
+    bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                  __builtin_cpu_supports("avx512vnni");
+    bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    if (!avx2)
+        harness_skip("no AVX2 on this CPU");
+    rng_state = 4242;
+    int ran = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool ok = strcmp(cases[i].set, "avx2") == 0 ? avx2
+                  : strcmp(cases[i].set, "avx512") == 0 ? avx512 : bf16;
+        if (!ok)
+            continue;
+        check_vec_dot(cases[i].type, cases[i].fn, cases[i].type == LLM_TYPE_BF16 ? 1e-5 : 1e-5,
+                      cases[i].set);
+        ran++;
+    }
+    ASSERT_TRUE(ran >= 8);
+    /* the AVX2 activation quantizers directly: same bytes as the scalar ones */
+    enum { N = 2048 };
+    static float x[N];
+    static uint8_t r[N * 2], v[N * 2];
+    static const struct {
+        enum llm_type type;
+        llm_from_float_fn fn;
+    } q[] = {{LLM_TYPE_Q8_0, llm_avx2_quantize_row_q8_0},
+             {LLM_TYPE_Q8_1, llm_avx2_quantize_row_q8_1},
+             {LLM_TYPE_Q8_K, llm_avx2_quantize_row_q8_K},
+             {LLM_TYPE_F16, llm_avx2_quantize_row_f16}};
+    for (int rep = 0; rep < 4; rep++) {
+        for (int i = 0; i < N; i++)
+            x[i] = rng_f();
+        x[5] = -8.5f; /* a negative maximum, as Q8_K's sign rule needs */
+        x[300] = 8.5f;
+        for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+            size_t bytes;
+            ASSERT_INT_EQ(llm_type_row_size(q[k].type, N, &bytes), 0);
+            llm_type_traits_ref(q[k].type)->from_float(x, r, N);
+            q[k].fn(x, v, N);
+            if (memcmp(r, v, bytes) != 0)
+                harness_fail(__FILE__, __LINE__, "avx2 from_float %s differs from reference",
+                             llm_type_name(q[k].type));
+        }
+    }
+#else
+    harness_skip("no SIMD kernels on this architecture");
+#endif
 }
 
 /* The dispatched activation quantizers must produce the same bytes as the scalar ones

@@ -1,0 +1,425 @@
+/* avx2.c: AVX2 + FMA + F16C kernels (compiled alone with -mavx2 -mfma -mf16c; only
+ * called after kernels/dispatch.c has checked the CPU). Same signatures and results as
+ * the scalar reference kernels in quant/: the integer parts are exact, so dot products
+ * differ from the reference only in float summation order, and the activation
+ * quantizers produce the same bytes (the unit tests check both).
+ *
+ * Layout notes: a 256-bit register holds one 32-element block of int8 quants. Signed x
+ * signed int8 products go through _mm256_maddubs_epi16, which needs one unsigned
+ * operand: |x| and sign(x) * y (products fit int16: 2 * 128 * 127 < 32768). */
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#include "llm/kernels/kernels.h"
+#include "llm/quant/q_k.h"
+#include "llm/quant/q_legacy.h"
+
+static inline float h2f(uint16_t h)
+{
+    return _cvtsh_ss(h);
+}
+
+static inline float hsum_ps(__m256 v)
+{
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+static inline int hsum_i32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* 8 int32 partial sums of x[i] * y[i] for signed bytes x, y. */
+static inline __m256i dot_i8(__m256i x, __m256i y)
+{
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+}
+
+/* 32 nibbles of 16 bytes: low nibbles in the low lane, high nibbles in the high lane. */
+static inline __m256i unpack_nibbles(const uint8_t *p)
+{
+    const __m128i t = _mm_loadu_si128((const __m128i *)p);
+    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+float llm_avx2_vec_dot_q4_0_q8_0(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    const int64_t nb = n / 32;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i off = _mm256_set1_epi8(8);
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        const __m256 d1 = _mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d));
+        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
+        const __m256i q1 = _mm256_sub_epi8(unpack_nibbles(x[i + 1].qs), off);
+        const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
+        const __m256i p1 = dot_i8(q1, _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1);
+    }
+    for (; i < nb; i++) {
+        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
+        const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q8_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    const int64_t nb = n / 32;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        const __m256 d1 = _mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d));
+        const __m256i p0 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i].qs),
+                                  _mm256_loadu_si256((const __m256i *)y[i].qs));
+        const __m256i p1 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i + 1].qs),
+                                  _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
+        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1);
+    }
+    for (; i < nb; i++) {
+        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        const __m256i p0 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i].qs),
+                                  _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+/* The eight 6-bit scales and mins of a Q4_K/Q5_K block. */
+static inline void k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8])
+{
+    for (int j = 0; j < 8; j++)
+        llm_k_scale_min(j, s, &sc[j], &m[j]);
+}
+
+static inline int k_mins_dot(const uint8_t m[8], const int16_t *bsums)
+{
+    int s = 0;
+    for (int j = 0; j < 8; j++)
+        s += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+    return s;
+}
+
+float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    float acc_m = 0;
+    for (int64_t i = 0; i < n / 256; i++) {
+        uint8_t sc[8], m[8];
+        k_scales(x[i].scales, sc, m);
+        const float d = y[i].d * h2f(x[i].d);
+        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(m, y[i].bsums);
+        __m256i sumi = _mm256_setzero_si256();
+        const uint8_t *q4 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        for (int j = 0; j < 4; j++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(q4 + 32 * j));
+            const __m256i lo = _mm256_and_si256(q, m4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            const __m256i yl = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j));
+            const __m256i yh = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32));
+            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, yl),
+                                                 _mm256_set1_epi16(sc[2 * j]));
+            const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yh),
+                                                 _mm256_set1_epi16(sc[2 * j + 1]));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_m;
+}
+
+float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q5_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i b16 = _mm256_set1_epi8(16);
+    __m256 acc = _mm256_setzero_ps();
+    float acc_m = 0;
+    for (int64_t i = 0; i < n / 256; i++) {
+        uint8_t sc[8], m[8];
+        k_scales(x[i].scales, sc, m);
+        const float d = y[i].d * h2f(x[i].d);
+        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(m, y[i].bsums);
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)x[i].qh);
+        __m256i bit = _mm256_set1_epi8(1);
+        __m256i sumi = _mm256_setzero_si256();
+        const uint8_t *ql = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        for (int j = 0; j < 4; j++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(ql + 32 * j));
+            const __m256i bit2 = _mm256_add_epi8(bit, bit);
+            const __m256i hl = _mm256_and_si256(
+                _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit), b16);
+            const __m256i hh = _mm256_and_si256(
+                _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit2), bit2), b16);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), hl);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
+            const __m256i yl = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j));
+            const __m256i yh = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32));
+            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, yl),
+                                                 _mm256_set1_epi16(sc[2 * j]));
+            const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yh),
+                                                 _mm256_set1_epi16(sc[2 * j + 1]));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            bit = _mm256_add_epi8(bit2, bit2);
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_m;
+}
+
+float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q6_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i m2 = _mm256_set1_epi8(0x03);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++) {
+        const float d = y[i].d * h2f(x[i].d);
+        const int8_t *sc = x[i].scales;
+        /* the -32 offset, through the activation sums: sum_j sc[j] * 32 * bsum[j] */
+        int offset = 0;
+        for (int j = 0; j < 16; j++)
+            offset += sc[j] * y[i].bsums[j];
+        __m256i sumi = _mm256_setzero_si256();
+        const uint8_t *ql = x[i].ql;
+        const uint8_t *qh = x[i].qh;
+        const int8_t *q8 = y[i].qs;
+        for (int half = 0; half < 2; half++) {
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4),
+                                               _mm256_slli_epi16(_mm256_and_si256(h, m2), 4));
+            const __m256i q2 = _mm256_or_si256(
+                _mm256_and_si256(l1, m4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4));
+            const __m256i q3 = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4));
+            const __m256i q4 = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4));
+            const __m256i qs[4] = {q1, q2, q3, q4};
+            for (int k = 0; k < 4; k++) {
+                const __m256i yv = _mm256_loadu_si256((const __m256i *)(q8 + 32 * k));
+                const __m256i p = _mm256_maddubs_epi16(qs[k], yv);
+                const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]),
+                                                   _mm_set1_epi16(sc[2 * k]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
+            }
+            ql += 64;
+            qh += 32;
+            q8 += 128;
+            sc += 8;
+        }
+        const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(32 * offset, 0, 0, 0,
+                                                                        0, 0, 0, 0));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(total), acc);
+    }
+    return hsum_ps(acc);
+}
+
+float llm_avx2_vec_dot_f32(int64_t n, const void *w, const void *a)
+{
+    const float *x = w, *y = a;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8)
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), s0);
+    float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    return sum;
+}
+
+static inline __m256 load_f16(const uint16_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a)
+{
+    const uint16_t *x = w, *y = a;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(load_f16(x + i), load_f16(y + i), s0);
+        s1 = _mm256_fmadd_ps(load_f16(x + i + 8), load_f16(y + i + 8), s1);
+        s2 = _mm256_fmadd_ps(load_f16(x + i + 16), load_f16(y + i + 16), s2);
+        s3 = _mm256_fmadd_ps(load_f16(x + i + 24), load_f16(y + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8)
+        s0 = _mm256_fmadd_ps(load_f16(x + i), load_f16(y + i), s0);
+    float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++)
+        sum += h2f(x[i]) * h2f(y[i]);
+    return sum;
+}
+
+static inline __m256 load_bf16(const uint16_t *p)
+{
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+float llm_avx2_vec_dot_bf16(int64_t n, const void *w, const void *a)
+{
+    const uint16_t *x = w, *y = a;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(load_bf16(x + i), load_bf16(y + i), s0);
+        s1 = _mm256_fmadd_ps(load_bf16(x + i + 8), load_bf16(y + i + 8), s1);
+    }
+    float sum = hsum_ps(_mm256_add_ps(s0, s1));
+    for (; i < n; i++)
+        sum += llm_bf16_to_f32(x[i]) * llm_bf16_to_f32(y[i]);
+    return sum;
+}
+
+/* ---- activation quantizers -------------------------------------------------------------- */
+
+static inline float block_amax(const float *x, __m256 v[4])
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int k = 0; k < 4; k++)
+        v[k] = _mm256_loadu_ps(x + 8 * k);
+    __m256 m = _mm256_andnot_ps(sign, v[0]);
+    for (int k = 1; k < 4; k++)
+        m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v[k]));
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    return _mm_cvtss_f32(m4);
+}
+
+/* Rounds 32 scaled floats half to even and packs them (saturating) into 32 int8 in order;
+ * returns the sum of the int32 values before saturation through *sum when non-NULL. */
+static inline void round_pack(__m256 v[4], float id, int8_t *out, int *sum)
+{
+    const __m256 mul = _mm256_set1_ps(id);
+    __m256i i32[4];
+    for (int k = 0; k < 4; k++)
+        i32[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[k], mul),
+                                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    if (sum)
+        *sum = hsum_i32(_mm256_add_epi32(_mm256_add_epi32(i32[0], i32[1]),
+                                         _mm256_add_epi32(i32[2], i32[3])));
+    __m256i p01 = _mm256_packs_epi32(i32[0], i32[1]);
+    __m256i p23 = _mm256_packs_epi32(i32[2], i32[3]);
+    __m256i p = _mm256_packs_epi16(p01, p23);
+    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)out, p);
+}
+
+void llm_avx2_quantize_row_q8_0(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_0 *y = dst;
+    for (int64_t i = 0; i < n / 32; i++) {
+        __m256 v[4];
+        const float amax = block_amax(x + 32 * i, v);
+        const float d = amax / 127.f;
+        y[i].d = llm_f32_to_fp16(d);
+        round_pack(v, amax != 0.0f ? 127.f / amax : 0.0f, y[i].qs, NULL);
+    }
+}
+
+void llm_avx2_quantize_row_q8_1(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_1 *y = dst;
+    for (int64_t i = 0; i < n / 32; i++) {
+        __m256 v[4];
+        const float amax = block_amax(x + 32 * i, v);
+        const float d = amax / 127.f;
+        y[i].d = llm_f32_to_fp16(d);
+        int sum;
+        round_pack(v, amax != 0.0f ? 127.f / amax : 0.0f, y[i].qs, &sum);
+        y[i].s = llm_f32_to_fp16(d * (float)sum);
+    }
+}
+
+void llm_avx2_quantize_row_q8_K(const float *x, void *dst, int64_t n)
+{
+    struct llm_block_q8_K *y = dst;
+    for (int64_t i = 0; i < n / 256; i++, x += 256) {
+        const __m256 sign = _mm256_set1_ps(-0.0f);
+        __m256 m = _mm256_setzero_ps();
+        for (int k = 0; k < 256; k += 8)
+            m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k)));
+        __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        const float amax = _mm_cvtss_f32(m4);
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof y[i]);
+            continue;
+        }
+        float max = 0; /* the first element of largest magnitude, with its sign */
+        for (int k = 0; k < 256; k++) {
+            if (fabsf(x[k]) == amax) {
+                max = x[k];
+                break;
+            }
+        }
+        const float iscale = -127.f / max;
+        for (int k = 0; k < 256; k += 32) {
+            __m256 v[4];
+            for (int q = 0; q < 4; q++)
+                v[q] = _mm256_loadu_ps(x + k + 8 * q);
+            round_pack(v, iscale, y[i].qs + k, NULL);
+        }
+        for (int j = 0; j < 16; j++) {
+            const __m128i q = _mm_loadu_si128((const __m128i *)(y[i].qs + 16 * j));
+            const __m256i w16 = _mm256_cvtepi8_epi16(q);
+            const __m256i w32 = _mm256_madd_epi16(w16, _mm256_set1_epi16(1));
+            y[i].bsums[j] = (int16_t)hsum_i32(w32);
+        }
+        y[i].d = 1 / iscale;
+    }
+}
+
+void llm_avx2_quantize_row_f16(const float *x, void *dst, int64_t n)
+{
+    uint16_t *y = dst;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++)
+        y[i] = llm_f32_to_fp16(x[i]);
+}

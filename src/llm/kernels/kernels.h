@@ -1,0 +1,32 @@
+/* kernels.h: SIMD kernels shared inside src/llm/kernels/ (dispatch.c picks them). Each has
+ * the signature and the result of its scalar reference in quant/quant.h; callers must
+ * check the CPU first (llm_type_traits() does). Not for use outside this folder. */
+#ifndef RELAIS_LLM_KERNELS_KERNELS_H
+#define RELAIS_LLM_KERNELS_KERNELS_H
+
+#include <stdint.h>
+
+#include "llm/quant/quant.h"
+
+/* avx2.c: AVX2 + FMA + F16C */
+float llm_avx2_vec_dot_q4_0_q8_0(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_f32(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_bf16(int64_t n, const void *w, const void *a);
+void llm_avx2_quantize_row_q8_0(const float *x, void *dst, int64_t n);
+void llm_avx2_quantize_row_q8_1(const float *x, void *dst, int64_t n);
+void llm_avx2_quantize_row_q8_K(const float *x, void *dst, int64_t n);
+void llm_avx2_quantize_row_f16(const float *x, void *dst, int64_t n);
+
+/* avx512.c: AVX-512 F/BW/VL + VNNI (+ BF16 for the bf16 dot) */
+float llm_avx512_vec_dot_q4_0_q8_0(int64_t n, const void *w, const void *a);
+float llm_avx512_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a);
+float llm_avx512_vec_dot_f32(int64_t n, const void *w, const void *a);
+float llm_avx512_vec_dot_f16(int64_t n, const void *w, const void *a);
+float llm_avx512_vec_dot_bf16(int64_t n, const void *w, const void *a);
+
+#endif
