@@ -63,8 +63,14 @@ static const char *const aliases_keys[] = {"aliases", NULL};
 static const char *const redaction_keys_v11[] = {"redacts", NULL};
 static const char *const all_keys[] = {NULL}; /* marker: keep the whole content */
 
+/* What the hashes and signatures leave out. From v3 on a PDU has no
+ * "event_id" (the ID is derived from the hash); one that code elsewhere has
+ * inserted for convenience is ignored rather than hashed (redact_for_signing
+ * drops it from the redacted form for the same reason). */
 static const char *const unsigned_keys[] = {"signatures", "unsigned", NULL};
 static const char *const content_hash_skip[] = {"signatures", "unsigned", "hashes", NULL};
+static const char *const content_hash_skip_v3[] = {"signatures", "unsigned", "hashes", "event_id",
+                                                   NULL};
 
 /* Returns the content keep-list for an event type under rules r, all_keys to
  * keep everything, or NULL to keep nothing. */
@@ -130,6 +136,17 @@ int matrix_event_redact(const json_t *event, const struct matrix_room_version *v
     return 0;
 }
 
+/* The redacted form that signatures and the reference hash cover: v3+
+ * without any "event_id" (see unsigned_keys_v3). */
+static int redact_for_signing(const json_t *event, const struct matrix_room_version *v,
+                              json_t **out)
+{
+    int rc = matrix_event_redact(event, v, out);
+    if (rc == 0 && !v->event_id_in_pdu)
+        json_object_del(*out, "event_id");
+    return rc;
+}
+
 /* sha256 over the canonical encoding of obj without the top-level skip keys. */
 static int hash_without(const json_t *obj, const char *const *skip,
                         unsigned char out[CRYPTO_SHA256_BYTES])
@@ -143,15 +160,16 @@ static int hash_without(const json_t *obj, const char *const *skip,
     return rc;
 }
 
-int matrix_event_content_hash(const json_t *event, unsigned char out[CRYPTO_SHA256_BYTES])
+int matrix_event_content_hash(const json_t *event, const struct matrix_room_version *v,
+                              unsigned char out[CRYPTO_SHA256_BYTES])
 {
-    return hash_without(event, content_hash_skip, out);
+    return hash_without(event, v->event_id_in_pdu ? content_hash_skip : content_hash_skip_v3, out);
 }
 
-int matrix_event_add_content_hash(json_t *event)
+int matrix_event_add_content_hash(json_t *event, const struct matrix_room_version *v)
 {
     unsigned char h[CRYPTO_SHA256_BYTES];
-    int rc = matrix_event_content_hash(event, h);
+    int rc = matrix_event_content_hash(event, v, h);
     if (rc != 0)
         return rc;
     char b64[64];
@@ -160,7 +178,7 @@ int matrix_event_add_content_hash(json_t *event)
     return 0;
 }
 
-int matrix_event_check_content_hash(const json_t *event)
+int matrix_event_check_content_hash(const json_t *event, const struct matrix_room_version *v)
 {
     const json_t *given = json_object_get(json_object_get(event, "hashes"), "sha256");
     if (!json_is_string(given))
@@ -172,7 +190,7 @@ int matrix_event_check_content_hash(const json_t *event)
         n != sizeof(want))
         return ERR_INVALID;
     unsigned char got[CRYPTO_SHA256_BYTES];
-    int rc = matrix_event_content_hash(event, got);
+    int rc = matrix_event_content_hash(event, v, got);
     if (rc != 0)
         return rc;
     return memcmp(got, want, sizeof(got)) == 0 ? 0 : ERR_FORBIDDEN;
@@ -182,7 +200,7 @@ int matrix_event_reference_hash(const json_t *event, const struct matrix_room_ve
                                 unsigned char out[CRYPTO_SHA256_BYTES])
 {
     json_t *red = NULL;
-    int rc = matrix_event_redact(event, v, &red);
+    int rc = redact_for_signing(event, v, &red);
     if (rc != 0)
         return rc;
     rc = hash_without(red, unsigned_keys, out);
@@ -210,9 +228,9 @@ int matrix_event_sign(json_t *event, const struct matrix_room_version *v, const 
                       const struct signing_key *key)
 {
     json_t *red = NULL;
-    int rc = matrix_event_add_content_hash(event);
+    int rc = matrix_event_add_content_hash(event, v);
     if (rc == 0)
-        rc = matrix_event_redact(event, v, &red);
+        rc = redact_for_signing(event, v, &red);
     if (rc == 0)
         rc = matrix_json_sign(red, server_name, key);
     if (rc == 0)
@@ -226,7 +244,7 @@ int matrix_event_verify_signature(const json_t *event, const struct matrix_room_
                                   const unsigned char public_key[CRYPTO_KEY_PUBLIC_BYTES])
 {
     json_t *red = NULL;
-    int rc = matrix_event_redact(event, v, &red);
+    int rc = redact_for_signing(event, v, &red);
     if (rc != 0)
         return rc;
     rc = matrix_json_verify(red, server_name, key_id, public_key);
@@ -240,7 +258,7 @@ int matrix_event_check_signed_by(const json_t *event, const struct matrix_room_v
     json_t *red = NULL;
     struct buf bytes;
     int verified = 0;
-    int rc = matrix_event_redact(event, v, &red);
+    int rc = redact_for_signing(event, v, &red);
     if (rc != 0)
         return rc;
     buf_init(&bytes, EVENT_ENCODE_MAX);
@@ -351,7 +369,7 @@ int matrix_event_check_pdu(const json_t *event, const struct matrix_room_version
             return rc;
     }
 
-    rc = matrix_event_check_content_hash(event);
+    rc = matrix_event_check_content_hash(event, v);
     if (rc == 0) {
         *verdict = MATRIX_PDU_OK;
         if (redacted)

@@ -12,9 +12,11 @@
  *   event ID        v3: "$" + base64(ref hash); v4+: "$" + URL-safe base64(ref hash);
  *                   v1-2: chosen by the origin server and carried in the PDU
  *
- * Events are jansson objects in the federation (PDU) format: for v3+ they
- * carry no "event_id" (if one is present it is covered by the reference hash
- * like any protected key, as other servers do). None of this does I/O; key
+ * Events are jansson objects in the federation (PDU) format. From v3 on a PDU
+ * carries no "event_id"; hashes and signatures here ignore a top-level
+ * "event_id" in v3+ events, so callers may insert the computed ID (as the
+ * auth code expects) without breaking them. matrix_event_redact() itself
+ * keeps "event_id" as the spec's keep-lists say. None of this does I/O; key
  * lookup is a callback. Thread-safe for events no other thread modifies. */
 #ifndef RELAIS_MATRIX_EVENT_H
 #define RELAIS_MATRIX_EVENT_H
@@ -43,16 +45,17 @@ int matrix_event_redact(const json_t *event, const struct matrix_room_version *v
  * ERR_INVALID (not an object, or not encodable: floats, huge integers) or
  * ERR_TOO_LARGE (canonical form above MATRIX_EVENT_MAX_BYTES * 4; the size rule
  * itself is checked by the caller). */
-int matrix_event_content_hash(const json_t *event, unsigned char out[CRYPTO_SHA256_BYTES]);
+int matrix_event_content_hash(const json_t *event, const struct matrix_room_version *v,
+                              unsigned char out[CRYPTO_SHA256_BYTES]);
 
 /* Computes the content hash and stores it as event.hashes.sha256 (replacing
  * the "hashes" object). Same errors as matrix_event_content_hash. */
-int matrix_event_add_content_hash(json_t *event);
+int matrix_event_add_content_hash(json_t *event, const struct matrix_room_version *v);
 
 /* Checks event.hashes.sha256 against the content hash. Returns 0 when they
  * match, ERR_FORBIDDEN when they differ (the caller must then use the redacted
  * form), ERR_INVALID when hashes.sha256 is missing or not base64 of 32 bytes. */
-int matrix_event_check_content_hash(const json_t *event);
+int matrix_event_check_content_hash(const json_t *event, const struct matrix_room_version *v);
 
 /* Computes the reference hash of event under v. Same errors as
  * matrix_event_content_hash. */

@@ -87,3 +87,43 @@ int matrix_json_verify(const json_t *object, const char *server_name, const char
     buf_fini(&bytes);
     return rc;
 }
+
+bool matrix_json_signed_by_key(const json_t *object,
+                               const unsigned char public_key[CRYPTO_KEY_PUBLIC_BYTES])
+{
+    const json_t *sigs = json_object_get(object, "signatures");
+    if (!json_is_object(object) || !json_is_object(sigs))
+        return false;
+    struct buf bytes;
+    buf_init(&bytes, MATRIX_SIGN_MAX_BYTES);
+    bool ok = false;
+    if (json_canonical_encode_without(object, unsigned_keys, &bytes) != 0)
+        goto out;
+    const char *entity;
+    const json_t *keys;
+    json_object_foreach((json_t *)sigs, entity, keys)
+    {
+        const char *key_id;
+        const json_t *sig_json;
+        if (!json_is_object(keys))
+            continue;
+        json_object_foreach((json_t *)keys, key_id, sig_json)
+        {
+            unsigned char sig[CRYPTO_SIGNATURE_BYTES];
+            size_t n = 0;
+            if (strncmp(key_id, "ed25519:", 8) != 0 || !json_is_string(sig_json))
+                continue;
+            if (crypto_base64_decode(CRYPTO_BASE64_STANDARD, json_string_value(sig_json),
+                                     json_string_length(sig_json), sig, sizeof(sig), &n) != 0 ||
+                n != sizeof(sig))
+                continue;
+            if (crypto_ed25519_verify(public_key, bytes.data, bytes.len, sig)) {
+                ok = true;
+                goto out;
+            }
+        }
+    }
+out:
+    buf_fini(&bytes);
+    return ok;
+}

@@ -9,6 +9,8 @@
 #ifndef RELAIS_MATRIX_SIGN_H
 #define RELAIS_MATRIX_SIGN_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "crypto/keyring.h"
@@ -29,5 +31,14 @@ int matrix_json_sign(json_t *object, const char *server_name, const struct signi
  * ERR_FORBIDDEN when the signature does not match. */
 int matrix_json_verify(const json_t *object, const char *server_name, const char *key_id,
                        const unsigned char public_key[CRYPTO_KEY_PUBLIC_BYTES]);
+
+/* True when any signature in object's "signatures" (any entity, any key ID
+ * starting "ed25519:") verifies with public_key. Third-party invites need
+ * this: "If any signature in signed matches any public key in the
+ * m.room.third_party_invite event, allow" (auth rules, membership invite).
+ * Malformed signatures are skipped; an object that cannot be encoded
+ * canonically gives false. */
+bool matrix_json_signed_by_key(const json_t *object,
+                               const unsigned char public_key[CRYPTO_KEY_PUBLIC_BYTES]);
 
 #endif

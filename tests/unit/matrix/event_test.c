@@ -53,8 +53,10 @@ TEST_CASE(matrix, event_sign_spec_vectors)
     struct signing_key key;
     test_spec_key(&key);
     /* Both examples predate v11; their signatures hold for every version with
-     * the v1-v10 top-level keep-list (origin is protected). */
-    static const char *const versions[] = {"1", "3", "4", "6", "9", "10"};
+     * the v1-v10 top-level keep-list (origin is protected). The second one
+     * carries an "event_id", which only v1-2 PDUs have (v3+ hashes and
+     * signatures ignore it), so it is checked for those two. */
+    static const char *const versions[] = {"1", "2", "3", "4", "6", "9", "10"};
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         json_t *e1 = parse("{\"room_id\":\"!x:domain\",\"sender\":\"@a:domain\",\"origin\":\"domain\","
                            "\"origin_server_ts\":1000000,\"signatures\":{},\"hashes\":{},\"type\":\"X\","
@@ -69,6 +71,8 @@ TEST_CASE(matrix, event_sign_spec_vectors)
                       "\"KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+"
                       "lYAg\"}},\"type\":\"X\",\"unsigned\":{\"age_ts\":1000000}}");
         json_decref(e1);
+        if (!ver(versions[i])->event_id_in_pdu)
+            continue;
 
         json_t *e2 = parse("{\"content\":{\"body\":\"Here is the message content\"},"
                            "\"event_id\":\"$0:domain\",\"origin\":\"domain\",\"origin_server_ts\":1000000,"
@@ -82,7 +86,7 @@ TEST_CASE(matrix, event_sign_spec_vectors)
                       "\"sender\":\"@u:domain\",\"signatures\":{\"domain\":{\"ed25519:1\":"
                       "\"Wm+VzmOUOz08Ds+0NTWb1d4CZrVsJSikkeRxh6aCcUwu6pNC78FunoD7KNWzqFn241eYHYMGCA5McEiVPdhz"
                       "BA\"}},\"type\":\"m.room.message\",\"unsigned\":{\"age_ts\":1000000}}");
-        ASSERT_INT_EQ(matrix_event_check_content_hash(e2), 0);
+        ASSERT_INT_EQ(matrix_event_check_content_hash(e2, ver(versions[i])), 0);
         ASSERT_INT_EQ(matrix_event_verify_signature(e2, ver(versions[i]), "domain", "ed25519:1",
                                                     key.public_key),
                       0);
@@ -92,7 +96,7 @@ TEST_CASE(matrix, event_sign_spec_vectors)
         ASSERT_INT_EQ(matrix_event_verify_signature(red, ver(versions[i]), "domain", "ed25519:1",
                                                     key.public_key),
                       0);
-        ASSERT_INT_EQ(matrix_event_check_content_hash(red), ERR_FORBIDDEN);
+        ASSERT_INT_EQ(matrix_event_check_content_hash(red, ver(versions[i])), ERR_FORBIDDEN);
         json_decref(red);
         json_decref(e2);
     }
@@ -122,7 +126,7 @@ TEST_CASE(matrix, event_ids_and_hashes)
     json_t *ev = parse(MEMBER_EVENT("5"));
     unsigned char h[32];
     char b64[64];
-    ASSERT_INT_EQ(matrix_event_content_hash(ev, h), 0);
+    ASSERT_INT_EQ(matrix_event_content_hash(ev, ver("10"), h), 0);
     crypto_base64_encode(CRYPTO_BASE64_STANDARD, h, 32, b64);
     ASSERT_STR_EQ(b64, "t9Q3AUGouNr/jPMXLaZmNtGTu9tQ25urhwR9JMHTZ6I");
 
@@ -163,25 +167,25 @@ TEST_CASE(matrix, event_ids_and_hashes)
                       "\"hashes\":{\"sha256\":\"zz\"},\"signatures\":{\"s\":{}}}");
     json_t *c = parse("{\"type\":\"m.room.message\",\"content\":{\"body\":\"hi!\"}}");
     unsigned char ha[32], hb[32], hc[32];
-    ASSERT_INT_EQ(matrix_event_content_hash(a, ha), 0);
-    ASSERT_INT_EQ(matrix_event_content_hash(b, hb), 0);
-    ASSERT_INT_EQ(matrix_event_content_hash(c, hc), 0);
+    ASSERT_INT_EQ(matrix_event_content_hash(a, ver("10"), ha), 0);
+    ASSERT_INT_EQ(matrix_event_content_hash(b, ver("10"), hb), 0);
+    ASSERT_INT_EQ(matrix_event_content_hash(c, ver("10"), hc), 0);
     ASSERT_TRUE(memcmp(ha, hb, 32) == 0);
     ASSERT_TRUE(memcmp(ha, hc, 32) != 0);
     /* sha256 of {"content":{"body":"hi"},"type":"m.room.message"} (Python hashlib). */
     crypto_base64_encode(CRYPTO_BASE64_STANDARD, ha, 32, b64);
     ASSERT_STR_EQ(b64, "1NVxWj17VCg9pJMbSEh+cJ5k3tNKE8rMkANR6wL4dDw");
-    ASSERT_INT_EQ(matrix_event_check_content_hash(a), ERR_INVALID); /* no hashes */
-    ASSERT_INT_EQ(matrix_event_add_content_hash(a), 0);
-    ASSERT_INT_EQ(matrix_event_check_content_hash(a), 0);
+    ASSERT_INT_EQ(matrix_event_check_content_hash(a, ver("10")), ERR_INVALID); /* no hashes */
+    ASSERT_INT_EQ(matrix_event_add_content_hash(a, ver("10")), 0);
+    ASSERT_INT_EQ(matrix_event_check_content_hash(a, ver("10")), 0);
     json_object_set_new(json_object_get(a, "content"), "body", json_string("changed"));
-    ASSERT_INT_EQ(matrix_event_check_content_hash(a), ERR_FORBIDDEN);
+    ASSERT_INT_EQ(matrix_event_check_content_hash(a, ver("10")), ERR_FORBIDDEN);
     json_decref(a);
     json_decref(b);
     json_decref(c);
 
     json_t *f = parse("{\"type\":\"m.room.message\",\"content\":{\"x\":1.5}}");
-    ASSERT_INT_EQ(matrix_event_content_hash(f, ha), ERR_INVALID);
+    ASSERT_INT_EQ(matrix_event_content_hash(f, ver("10"), ha), ERR_INVALID);
     json_decref(f);
 }
 
@@ -456,6 +460,49 @@ TEST_CASE(matrix, event_strict_json)
         json_decref(v);
     }
     ASSERT_TRUE(!matrix_event_json_is_strict(NULL));
+}
+
+/* v3+ PDUs carry no event_id; one inserted by our own code (the auth code
+ * wants it) must not change the ID, the content hash or the signatures. In
+ * v1-2 the event_id is part of the PDU and is covered. */
+TEST_CASE(matrix, event_inserted_event_id_ignored_v3)
+{
+    struct signing_key key;
+    test_spec_key(&key);
+    json_t *ev = parse(MEMBER_EVENT("5"));
+    char id[MATRIX_EVENT_ID_HASH_LEN];
+    char id2[MATRIX_EVENT_ID_HASH_LEN];
+    ASSERT_INT_EQ(matrix_event_sign(ev, ver("10"), "domain", &key), 0);
+    ASSERT_INT_EQ(matrix_event_compute_id(ev, ver("10"), id), 0);
+    json_object_set_new(ev, "event_id", json_string(id));
+    ASSERT_INT_EQ(matrix_event_compute_id(ev, ver("10"), id2), 0);
+    ASSERT_STR_EQ(id2, id);
+    ASSERT_INT_EQ(matrix_event_check_content_hash(ev, ver("10")), 0);
+    ASSERT_INT_EQ(matrix_event_verify_signature(ev, ver("10"), "domain", "ed25519:1", key.public_key),
+                  0);
+    /* Signing with the ID present gives the same signature as without. */
+    json_t *copy = json_deep_copy(ev);
+    json_object_del(copy, "event_id");
+    ASSERT_INT_EQ(matrix_event_sign(copy, ver("10"), "domain", &key), 0);
+    ASSERT_INT_EQ(matrix_event_sign(ev, ver("10"), "domain", &key), 0);
+    ASSERT_STR_EQ(canon(json_object_get(ev, "signatures")), canon(json_object_get(copy, "signatures")));
+    json_decref(copy);
+    /* The redaction itself keeps event_id, as the spec's keep-list says. */
+    json_t *red = NULL;
+    ASSERT_INT_EQ(matrix_event_redact(ev, ver("10"), &red), 0);
+    ASSERT_STR_EQ(json_string_value(json_object_get(red, "event_id")), id);
+    json_decref(red);
+    json_decref(ev);
+
+    /* v1: event_id is covered by hash and signature. */
+    ev = parse("{\"type\":\"m.room.message\",\"event_id\":\"$a:domain\",\"sender\":\"@u:domain\","
+               "\"content\":{}}");
+    ASSERT_INT_EQ(matrix_event_sign(ev, ver("1"), "domain", &key), 0);
+    json_object_set_new(ev, "event_id", json_string("$b:domain"));
+    ASSERT_INT_EQ(matrix_event_check_content_hash(ev, ver("1")), ERR_FORBIDDEN);
+    ASSERT_INT_EQ(matrix_event_verify_signature(ev, ver("1"), "domain", "ed25519:1", key.public_key),
+                  ERR_FORBIDDEN);
+    json_decref(ev);
 }
 
 /* Reference script (Python 3, hashlib + cryptography), abridged:

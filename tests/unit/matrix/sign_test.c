@@ -159,3 +159,30 @@ TEST_CASE(matrix, server_keys_document)
 
     ASSERT_INT_EQ(matrix_server_keys_build(&key, "", 1, &doc), ERR_INVALID);
 }
+
+/* Third-party invite "signed" blocks: any signature by the given key counts. */
+TEST_CASE(matrix, sign_json_signed_by_key)
+{
+    struct signing_key key;
+    test_spec_key(&key);
+    struct signing_key other;
+    unsigned char seed[32] = {1};
+    ASSERT_INT_EQ(crypto_signing_key_from_seed(seed, "x", &other), 0);
+
+    json_t *signed_ = json_pack("{s:s,s:s,s:s}", "mxid", "@a:x", "sender", "@b:y", "token", "t");
+    ASSERT_TRUE(!matrix_json_signed_by_key(signed_, key.public_key)); /* no signatures */
+    ASSERT_INT_EQ(matrix_json_sign(signed_, "other.example", &other), 0);
+    ASSERT_TRUE(!matrix_json_signed_by_key(signed_, key.public_key));
+    ASSERT_INT_EQ(matrix_json_sign(signed_, "magic.uk", &key), 0);
+    ASSERT_TRUE(matrix_json_signed_by_key(signed_, key.public_key));
+    ASSERT_TRUE(matrix_json_signed_by_key(signed_, other.public_key));
+    /* Garbage entries beside a good one are skipped. */
+    json_object_set_new(json_object_get(signed_, "signatures"), "junk", json_string("x"));
+    json_object_set_new(json_object_get(json_object_get(signed_, "signatures"), "magic.uk"),
+                        "ed25519:bad", json_string("!!"));
+    ASSERT_TRUE(matrix_json_signed_by_key(signed_, key.public_key));
+    /* Any change to the signed data breaks it. */
+    json_object_set_new(signed_, "token", json_string("u"));
+    ASSERT_TRUE(!matrix_json_signed_by_key(signed_, key.public_key));
+    json_decref(signed_);
+}
