@@ -18,7 +18,7 @@
 
 #include "base/mem.h"
 
-enum { POOL_SPIN = 20000, POOL_MAX_THREADS = 256 };
+enum { POOL_SPIN = 4000, POOL_MAX_THREADS = 256 };
 
 struct pool_worker {
     struct llm_pool *pool; /* borrowed back-pointer */

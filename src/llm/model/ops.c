@@ -1,0 +1,278 @@
+/* model/ops.c: the compute steps of a transformer forward pass, written to reproduce ggml's CPU
+ * arithmetic (matrix products with ggml's activation quantization, RMSNorm, RoPE, causal
+ * softmax attention with grouped KV heads), multi-threaded with the context's pool.
+ *
+ * Everything works on the context's preallocated scratch; nothing here allocates. */
+#include <math.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "llm/model/internal.h"
+
+/* ---- matrix products -------------------------------------------------------------------- */
+
+enum { MM_ROWS_PER_CHUNK = 16 };
+
+struct mm_job {
+    const struct llm_mat *w; /* weights */
+    const char *act;         /* activation rows in w->at's type */
+    size_t act_stride;       /* bytes between activation rows */
+    int n;                   /* tokens */
+    float *y;                /* output */
+    int ldy;                 /* output row stride (floats) */
+};
+
+static void mm_chunk(void *arg, int chunk, int thread)
+{
+    (void)thread;
+    const struct mm_job *j = arg;
+    const struct llm_mat *w = j->w;
+    int64_t r0 = (int64_t)chunk * MM_ROWS_PER_CHUNK;
+    int64_t r1 = r0 + MM_ROWS_PER_CHUNK < w->n_out ? r0 + MM_ROWS_PER_CHUNK : w->n_out;
+    const char *wd = w->data;
+    llm_vec_dot_fn dot = w->wt->vec_dot;
+    for (int t = 0; t < j->n; t++) {
+        const void *a = j->act + (size_t)t * j->act_stride;
+        float *yt = j->y + (size_t)t * (size_t)j->ldy;
+        for (int64_t r = r0; r < r1; r++)
+            yt[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, a);
+    }
+}
+
+struct quant_job {
+    llm_from_float_fn from_float; /* activation quantizer */
+    const float *x;               /* input rows */
+    int ldx;                      /* input stride (floats) */
+    int64_t n_in;                 /* elements per row */
+    char *act;                    /* output rows */
+    size_t stride;                /* bytes per output row */
+};
+
+static void quant_chunk(void *arg, int t, int thread)
+{
+    (void)thread;
+    const struct quant_job *j = arg;
+    j->from_float(j->x + (size_t)t * (size_t)j->ldx, j->act + (size_t)t * j->stride, j->n_in);
+}
+
+void llm__matmul(struct llm_context *c, const struct llm_mat *w, const float *x, int ldx, int n,
+                 float *y, int ldy)
+{
+    struct mm_job job = {.w = w, .n = n, .y = y, .ldy = ldy};
+    if (w->at->type == LLM_TYPE_F32) {
+        job.act = (const char *)x; /* F32 weights take the activations as they are */
+        job.act_stride = (size_t)ldx * sizeof(float);
+    } else {
+        size_t row = 0;
+        int rc = llm_type_row_size(w->at->type, w->n_in, &row);
+        ASSERT(rc == 0 && row * (size_t)n <= c->act_row_stride * (size_t)c->p.n_batch);
+        struct quant_job qj = {w->at->from_float, x, ldx, w->n_in, c->act, row};
+        llm_pool_run(c->pool, quant_chunk, &qj, n);
+        job.act = c->act;
+        job.act_stride = row;
+    }
+    int n_chunks = (int)((w->n_out + MM_ROWS_PER_CHUNK - 1) / MM_ROWS_PER_CHUNK);
+    llm_pool_run(c->pool, mm_chunk, &job, n_chunks);
+}
+
+/* ---- elementwise ---------------------------------------------------------------------- */
+
+void llm__rmsnorm(float *y, const float *x, const float *weight, int n, int dim, float eps)
+{
+    for (int t = 0; t < n; t++) {
+        const float *xr = x + (size_t)t * (size_t)dim;
+        float *yr = y + (size_t)t * (size_t)dim;
+        double sum = 0.0; /* ggml sums the float squares in ggml_float (double) */
+        for (int i = 0; i < dim; i++)
+            sum += (double)(xr[i] * xr[i]);
+        const float mean = (float)(sum / dim);
+        const float scale = 1.0f / sqrtf(mean + eps);
+        for (int i = 0; i < dim; i++)
+            yr[i] = (xr[i] * scale) * weight[i];
+    }
+}
+
+void llm__embed_rows(const struct llm_mat *emb, const int32_t *tokens, int n, float *x)
+{
+    for (int t = 0; t < n; t++)
+        emb->wt->to_float((const char *)emb->data + (size_t)tokens[t] * emb->row_bytes,
+                          x + (size_t)t * (size_t)emb->n_in, emb->n_in);
+}
+
+/* ---- rotary position embedding -------------------------------------------------------- */
+
+struct rope_job {
+    struct llm_context *c; /* scratch and hyper-parameters */
+    float *q;              /* [n][n_head * head_dim] */
+    float *k;              /* [n][n_head_kv * head_dim] */
+    const int32_t *pos;    /* [n] */
+};
+
+static void rope_heads(float *v, int n_heads, int head_dim, int n_rot, enum llm_rope_kind kind,
+                       const float *cs, const float *sn)
+{
+    for (int h = 0; h < n_heads; h++) {
+        float *x = v + (size_t)h * (size_t)head_dim;
+        if (kind == LLM_ROPE_NORMAL) {
+            for (int i = 0; i < n_rot; i += 2) {
+                float x0 = x[i], x1 = x[i + 1];
+                float c = cs[i / 2], s = sn[i / 2];
+                x[i] = x0 * c - x1 * s;
+                x[i + 1] = x0 * s + x1 * c;
+            }
+        } else {
+            int half = n_rot / 2;
+            for (int i = 0; i < half; i++) {
+                float x0 = x[i], x1 = x[i + half];
+                float c = cs[i], s = sn[i];
+                x[i] = x0 * c - x1 * s;
+                x[i + half] = x0 * s + x1 * c;
+            }
+        }
+    }
+}
+
+static void rope_chunk(void *arg, int t, int thread)
+{
+    const struct rope_job *j = arg;
+    const struct llm_hparams *hp = &j->c->model->hp;
+    struct llm_thread_scratch *ts = &j->c->ts[thread];
+    /* ggml_rope_cache_init: theta starts at the position and is multiplied by
+     * base^(-2/n_rot) per pair; freq_scale applies linear scaling (YaRN off). */
+    const float theta_scale = powf(hp->rope_freq_base, -2.0f / (float)hp->n_rot);
+    float theta = (float)j->pos[t];
+    for (int i = 0; i < hp->n_rot / 2; i++) {
+        float th = hp->rope_freq_scale * theta;
+        ts->rope_cs[i] = cosf(th);
+        ts->rope_sn[i] = sinf(th);
+        theta *= theta_scale;
+    }
+    size_t q_dim = (size_t)hp->n_head * (size_t)hp->head_dim;
+    size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
+    rope_heads(j->q + (size_t)t * q_dim, hp->n_head, hp->head_dim, hp->n_rot, hp->rope_kind,
+               ts->rope_cs, ts->rope_sn);
+    rope_heads(j->k + (size_t)t * kv_dim, hp->n_head_kv, hp->head_dim, hp->n_rot, hp->rope_kind,
+               ts->rope_cs, ts->rope_sn);
+}
+
+void llm__rope(struct llm_context *c, float *q, float *k, const int32_t *pos, int n)
+{
+    struct rope_job j = {c, q, k, pos};
+    llm_pool_run(c->pool, rope_chunk, &j, n);
+}
+
+/* ---- attention ------------------------------------------------------------------------- */
+
+struct att_job {
+    struct llm_context *c; /* context */
+    int il;                /* layer */
+    const struct llm_fwd *f; /* batch */
+};
+
+static inline size_t kv_offset(const struct llm_context *c, int il, int seq, int pos)
+{
+    const struct llm_hparams *hp = &c->model->hp;
+    size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
+    return ((((size_t)il * (size_t)c->p.n_seq + (size_t)seq) * (size_t)c->p.n_ctx + (size_t)pos) *
+            kv_dim);
+}
+
+static void att_chunk(void *arg, int chunk, int thread)
+{
+    const struct att_job *j = arg;
+    struct llm_context *c = j->c;
+    const struct llm_hparams *hp = &c->model->hp;
+    struct llm_thread_scratch *ts = &c->ts[thread];
+    int t = chunk / hp->n_head;
+    int h = chunk % hp->n_head;
+    int g = h / (hp->n_head / hp->n_head_kv);
+    int hd = hp->head_dim;
+    int seq = j->f->seq[t];
+    int pos = j->f->pos[t];
+    size_t q_dim = (size_t)hp->n_head * (size_t)hd;
+    const float *q = c->q + (size_t)t * q_dim + (size_t)h * (size_t)hd;
+    float *out = c->att_out + (size_t)t * q_dim + (size_t)h * (size_t)hd;
+    const float scale = 1.0f / sqrtf((float)hd);
+    size_t base = kv_offset(c, j->il, seq, 0) + (size_t)g * (size_t)hd;
+    size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hd;
+    float *att = ts->att;
+    float max = -INFINITY;
+    if (c->p.kv_type == LLM_KV_F32) {
+        const float *kc = (const float *)c->k_cache + base;
+        for (int p = 0; p <= pos; p++) {
+            const float *kr = kc + (size_t)p * kv_dim;
+            float s = 0;
+            for (int d = 0; d < hd; d++)
+                s += q[d] * kr[d];
+            att[p] = s * scale;
+            if (att[p] > max)
+                max = att[p];
+        }
+    } else {
+        /* the query is rounded to F16 as ggml does before an F16 K product */
+        for (int d = 0; d < hd; d++)
+            ts->qh[d] = llm_fp16_to_f32(llm_f32_to_fp16(q[d]));
+        const uint16_t *kc = (const uint16_t *)c->k_cache + base;
+        for (int p = 0; p <= pos; p++) {
+            const uint16_t *kr = kc + (size_t)p * kv_dim;
+            float s = 0;
+            for (int d = 0; d < hd; d++)
+                s += ts->qh[d] * llm_fp16_to_f32(kr[d]);
+            att[p] = s * scale;
+            if (att[p] > max)
+                max = att[p];
+        }
+    }
+    double sum = 0.0;
+    for (int p = 0; p <= pos; p++) {
+        float e = expf(att[p] - max);
+        att[p] = e;
+        sum += e;
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int p = 0; p <= pos; p++)
+        att[p] *= inv;
+    for (int d = 0; d < hd; d++)
+        out[d] = 0;
+    if (c->p.kv_type == LLM_KV_F32) {
+        const float *vc = (const float *)c->v_cache + base;
+        for (int p = 0; p <= pos; p++) {
+            const float *vr = vc + (size_t)p * kv_dim;
+            float a = att[p];
+            for (int d = 0; d < hd; d++)
+                out[d] += a * vr[d];
+        }
+    } else {
+        const uint16_t *vc = (const uint16_t *)c->v_cache + base;
+        for (int p = 0; p <= pos; p++) {
+            const uint16_t *vr = vc + (size_t)p * kv_dim;
+            float a = att[p];
+            for (int d = 0; d < hd; d++)
+                out[d] += a * llm_fp16_to_f32(vr[d]);
+        }
+    }
+}
+
+void llm__attention(struct llm_context *c, int il, const struct llm_fwd *f)
+{
+    const struct llm_hparams *hp = &c->model->hp;
+    size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
+    for (int t = 0; t < f->n; t++) {
+        size_t off = kv_offset(c, il, f->seq[t], f->pos[t]);
+        const float *k = c->k + (size_t)t * kv_dim;
+        const float *v = c->v + (size_t)t * kv_dim;
+        if (c->p.kv_type == LLM_KV_F32) {
+            memcpy((float *)c->k_cache + off, k, kv_dim * sizeof(float));
+            memcpy((float *)c->v_cache + off, v, kv_dim * sizeof(float));
+        } else {
+            uint16_t *kd = (uint16_t *)c->k_cache + off;
+            uint16_t *vd = (uint16_t *)c->v_cache + off;
+            for (size_t i = 0; i < kv_dim; i++) {
+                kd[i] = llm_f32_to_fp16(k[i]);
+                vd[i] = llm_f32_to_fp16(v[i]);
+            }
+        }
+    }
+    struct att_job j = {c, il, f};
+    llm_pool_run(c->pool, att_chunk, &j, f->n * hp->n_head);
+}
