@@ -7,6 +7,7 @@ White_Space, plus a simple lowercase mapping for the case-insensitive contractio
 This script derives them from Python's own unicodedata (no extra packages) and prints
 compact range tables:
 
+  llm_tok__unicode_latin1[]  the flags of U+0000..U+00FF, for a lookup without search
   llm_tok__unicode_ranges[]  one uint32 per run of code points with equal flags:
                              (first code point << 8) | flags, sorted, first run at 0
   llm_tok__unicode_lower[]   (code point, simple lowercase) pairs, sorted
@@ -64,6 +65,10 @@ def main():
     out.write(' * simple lowercase mapping; see unicode.h for the encoding. */\n')
     out.write('#include "llm/tokenizer/unicode.h"\n\n')
     out.write('const char llm_tok__unicode_version[] = "%s";\n\n' % unicodedata.unidata_version)
+    out.write('const uint8_t llm_tok__unicode_latin1[256] = {\n')
+    for i in range(0, 256, 16):
+        out.write('    ' + ' '.join('0x%02x,' % flags_of(cp) for cp in range(i, i + 16)) + '\n')
+    out.write('};\n\n')
     out.write('const uint32_t llm_tok__unicode_ranges[] = {\n')
     for i in range(0, len(ranges), 6):
         row = ranges[i:i + 6]

@@ -149,9 +149,13 @@ void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
     if (len == 0)
         return;
     llm_tok__pretok(v->pre, text, len, &cp, &n_cp, &bounds, &n_pieces);
-    /* the longest piece encodes to at most 4 bytes per code point, 2 per byte */
-    char *w = xmalloc(n_cp * 8 + 1);
-    struct sym *s = xcalloc(n_cp * 4 + 1, sizeof *s);
+    size_t longest = 0;
+    for (size_t i = 0; i < n_pieces; i++)
+        if (bounds[i + 1] - bounds[i] > longest)
+            longest = bounds[i + 1] - bounds[i];
+    /* a code point is at most 4 UTF-8 bytes, each byte's image at most 2 bytes */
+    char *w = xmalloc(longest * 8 + 1);
+    struct sym *s = xcalloc(longest * 4 + 1, sizeof *s);
     struct heap q = {NULL, 0, 0};
     for (size_t i = 0; i < n_pieces; i++) {
         size_t wl = 0;

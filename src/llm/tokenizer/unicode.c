@@ -17,18 +17,10 @@ static uint8_t flags_slow(uint32_t cp)
 
 uint8_t llm_tok__uflags(uint32_t cp)
 {
-    static uint8_t latin1[256]; /* a benign race: every thread writes the same values */
-    static volatile int latin1_ready;
+    if (cp < 256)
+        return llm_tok__unicode_latin1[cp];
     if (cp > 0x10FFFF)
         return LLM_TOK__UCAT_UNASSIGNED;
-    if (cp < 256) {
-        if (!latin1_ready) {
-            for (uint32_t c = 0; c < 256; c++)
-                latin1[c] = flags_slow(c);
-            __atomic_store_n(&latin1_ready, 1, __ATOMIC_RELEASE);
-        }
-        return latin1[cp];
-    }
     return flags_slow(cp);
 }
 

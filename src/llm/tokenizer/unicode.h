@@ -32,6 +32,7 @@ enum llm_tok__ucat {
 
 /* Generated tables (unicode_tables.c). */
 extern const char llm_tok__unicode_version[];
+extern const uint8_t llm_tok__unicode_latin1[256]; /* flags of U+0000..U+00FF */
 extern const uint32_t llm_tok__unicode_ranges[]; /* (first << 8) | flags, ascending */
 extern const size_t llm_tok__unicode_ranges_len;
 extern const uint32_t llm_tok__unicode_lower[][2]; /* {code point, lowercase}, ascending */

@@ -18,7 +18,9 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "llm/gguf.h"
+#include "llm/tokenizer/internal.h"
 #include "llm/tokenizer/tokenizer.h"
+#include "llm/tokenizer/unicode.h"
 
 #define TOKENIZER_FUZZ_NO_MAIN
 #include "fuzz/tokenizer_fuzz.c"
@@ -552,6 +554,90 @@ TEST_CASE(llm, tokenizer_concurrent_use)
     ASSERT_TRUE(memcmp(a.ids, want, n_want * sizeof *want) == 0);
     ASSERT_TRUE(memcmp(b.ids, want, n_want * sizeof *want) == 0);
     llm_vocab_free(v);
+}
+
+/* The generated tables against facts from the Unicode Character Database. */
+TEST_CASE(llm, tokenizer_unicode_tables)
+{
+    static const struct {
+        uint32_t cp;
+        uint8_t flags;
+    } cases[] = {
+        {'A', LLM_TOK__UCAT_LETTER},
+        {'7', LLM_TOK__UCAT_NUMBER},
+        {'_', LLM_TOK__UCAT_PUNCT},
+        {'$', LLM_TOK__UCAT_SYMBOL},
+        {' ', LLM_TOK__UCAT_SEPARATOR | LLM_TOK__UWHITESPACE},
+        {'\n', LLM_TOK__UCAT_CONTROL | LLM_TOK__UWHITESPACE},
+        {0x1C, LLM_TOK__UCAT_CONTROL},                       /* not White_Space */
+        {0x85, LLM_TOK__UCAT_CONTROL | LLM_TOK__UWHITESPACE}, /* NEL */
+        {0xA0, LLM_TOK__UCAT_SEPARATOR | LLM_TOK__UWHITESPACE},
+        {0xE9, LLM_TOK__UCAT_LETTER},                        /* é */
+        {0x0301, LLM_TOK__UCAT_MARK},                        /* combining acute */
+        {0x0663, LLM_TOK__UCAT_NUMBER},                      /* Arabic-Indic three */
+        {0x2160, LLM_TOK__UCAT_NUMBER},                      /* Roman numeral one (Nl) */
+        {0x200B, LLM_TOK__UCAT_CONTROL},                     /* ZWSP is Cf, not space */
+        {0x3000, LLM_TOK__UCAT_SEPARATOR | LLM_TOK__UWHITESPACE},
+        {0x4E2D, LLM_TOK__UCAT_LETTER},                      /* 中 */
+        {0xD800, LLM_TOK__UCAT_CONTROL},                     /* surrogate (Cs) */
+        {0xE000, LLM_TOK__UCAT_CONTROL},                     /* private use (Co) */
+        {0x0378, LLM_TOK__UCAT_UNASSIGNED},
+        {0x1F600, LLM_TOK__UCAT_SYMBOL},                     /* 😀 */
+        {0x10FFFF, LLM_TOK__UCAT_UNASSIGNED},
+        {0x110000, LLM_TOK__UCAT_UNASSIGNED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (llm_tok__uflags(cases[i].cp) != cases[i].flags)
+            harness_fail(__FILE__, __LINE__, "U+%04X: flags 0x%02x, want 0x%02x", cases[i].cp,
+                         llm_tok__uflags(cases[i].cp), cases[i].flags);
+    }
+    ASSERT_INT_EQ(llm_tok__utolower('S'), 's');
+    ASSERT_INT_EQ(llm_tok__utolower('s'), 's');
+    ASSERT_INT_EQ(llm_tok__utolower(0x130), 'i');   /* İ: simple mapping */
+    ASSERT_INT_EQ(llm_tok__utolower(0x3A3), 0x3C3); /* Σ -> σ */
+    ASSERT_INT_EQ(llm_tok__utolower(0x212A), 'k');  /* Kelvin sign */
+    ASSERT_STR_EQ(llm_tok__unicode_version, "14.0.0");
+    /* GPT-2 byte map: printable bytes are themselves, space is U+0120 'Ġ', 0xAD is U+0143 */
+    ASSERT_INT_EQ(llm_tok__byte_to_cp('a'), 'a');
+    ASSERT_INT_EQ(llm_tok__byte_to_cp(' '), 0x120);
+    ASSERT_INT_EQ(llm_tok__byte_to_cp('\n'), 0x10A);
+    ASSERT_INT_EQ(llm_tok__byte_to_cp(0xAD), 0x143);
+    for (int b = 0; b < 256; b++)
+        ASSERT_INT_EQ(llm_tok__cp_to_byte(llm_tok__byte_to_cp((uint8_t)b)), b);
+}
+
+/* Pre-tokenizer splits worked out by hand from each regex. */
+TEST_CASE(llm, tokenizer_pretokenizer_splits)
+{
+    static const char text[] = "I'm 12345 ok!!\n\n  x";
+    static const struct {
+        enum llm_tok__pre pre;
+        const char *pieces[12];
+    } cases[] = {
+        {LLM_TOK__PRE_LLAMA3, {"I", "'m", " ", "123", "45", " ok", "!!\n\n", " ", " x"}},
+        {LLM_TOK__PRE_QWEN2, {"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "!!\n\n", " ", " x"}},
+        {LLM_TOK__PRE_GPT2, {"I", "'m", " 12345", " ok", "!!", "\n\n ", " x"}},
+        {LLM_TOK__PRE_STARCODER, {"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "!!", "\n\n ", " x"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint32_t *cp;
+        size_t n, *b, np;
+        llm_tok__pretok(cases[c].pre, text, strlen(text), &cp, &n, &b, &np);
+        size_t want = 0;
+        while (want < 12 && cases[c].pieces[want])
+            want++;
+        ASSERT_INT_EQ(np, want);
+        for (size_t i = 0; i < np; i++) {
+            char piece[64];
+            size_t k = 0;
+            for (size_t j = b[i]; j < b[i + 1]; j++)
+                piece[k++] = (char)cp[j]; /* all ASCII */
+            piece[k] = '\0';
+            ASSERT_STR_EQ(piece, cases[c].pieces[i]);
+        }
+        free(cp);
+        free(b);
+    }
 }
 
 /* Replays tests/fuzz/corpus/tokenizer/ through the fuzz harness. */
