@@ -121,6 +121,135 @@ int db_account_data_put(struct db *db, const char *user_id, const char *room_id,
 int db_account_data_get(struct db *db, const char *user_id, const char *room_id, const char *type,
                         char **content_json);
 
+/* ---- rooms (db/rooms.c) ---- */
+
+int db_room_create(struct db *db, const char *room_id, const char *room_version,
+                   const char *creator);
+/* ERR_NOT_FOUND when unknown; *room_version owned. */
+int db_room_get(struct db *db, const char *room_id, char **room_version, bool *is_public);
+int db_room_set_public(struct db *db, const char *room_id, bool is_public);
+/* Owned array of owned room IDs of rooms listed in the directory. */
+int db_rooms_public(struct db *db, char ***room_ids, size_t *n);
+
+/* ---- events (db/events.c) ---- */
+
+/* One event to persist; filled by the event pipeline, outputs set by the writer. */
+struct db_event_write {
+    const char *event_id, *room_id, *type, *state_key /* NULL: not state */, *sender;
+    int64_t depth, origin_server_ts;
+    const char *json;          /* the PDU as signed (canonical JSON) */
+    const char *membership;    /* for m.room.member: the new membership */
+    const char *txn_device, *txn_id; /* client transaction, may be NULL */
+    const char *relates_to, *rel_type; /* m.relates_to, may be NULL */
+    const char *redacts;       /* for m.room.redaction: the target event */
+    const char *const *prev_events; /* the event's prev_events (leave the extremities) */
+    size_t n_prev;
+    int64_t prev_state_group;  /* state group after the previous event (0 for the create event) */
+    int64_t pos;               /* out: stream position */
+    int64_t state_group;       /* out: state group after this event */
+};
+
+/* Persists events of one room in order, in one durable transaction. */
+int db_events_persist(struct db *db, struct db_event_write *events, size_t n);
+
+struct db_event {
+    int64_t pos;            /* stream position */
+    char *event_id;         /* owned */
+    char *room_id;          /* owned */
+    char *type;             /* owned */
+    char *state_key;        /* owned; NULL for non-state events */
+    char *sender;           /* owned */
+    int64_t origin_server_ts;
+    int64_t depth;
+    int64_t state_group;    /* state after this event */
+    char *json;             /* owned PDU text */
+    char *redacted_by;      /* owned event ID of the redaction, or NULL */
+    char *txn_device;       /* owned, NULL unless sent with a transaction ID */
+    char *txn_id;           /* owned */
+};
+
+void db_event_fini(struct db_event *e);
+void db_events_free(struct db_event *events, size_t n);
+int db_event_get(struct db *db, const char *event_id, struct db_event *out);
+/* Looks up a client transaction; ERR_NOT_FOUND when new. *event_id owned. */
+int db_event_by_txn(struct db *db, const char *sender, const char *device_id, const char *txn_id,
+                    char **event_id);
+/* Events of a room with from < pos <= to, oldest first when forward, newest
+ * first otherwise, at most limit. Owned array. */
+int db_events_range(struct db *db, const char *room_id, int64_t from, int64_t to, bool forward,
+                    size_t limit, struct db_event **out, size_t *n);
+/* Events relating to event_id (rel_type may be NULL for all), oldest first
+ * when forward. pos bounds as db_events_range. */
+int db_events_relations(struct db *db, const char *event_id, const char *rel_type,
+                        int64_t from, int64_t to, bool forward, size_t limit,
+                        struct db_event **out, size_t *n);
+/* The highest stream position written so far (0 for none). */
+int db_events_max_pos(struct db *db, int64_t *pos);
+
+/* ---- state (db/state.c) ---- */
+
+/* Event IDs of the state in a group: parallel owned arrays (types, keys, ids). */
+struct db_state_entries {
+    char **types, **state_keys, **event_ids; /* owned */
+    size_t n;
+};
+void db_state_entries_fini(struct db_state_entries *s);
+int db_state_group_load(struct db *db, int64_t group, struct db_state_entries *out);
+/* The room's current state as full events (owned array). */
+int db_current_state_events(struct db *db, const char *room_id, struct db_event **out, size_t *n);
+/* The room's forward extremities, and the depth / state group of the newest event. */
+int db_room_head(struct db *db, const char *room_id, char ***extremities, size_t *n_ext,
+                 int64_t *max_depth, int64_t *state_group);
+
+/* ---- memberships (db/state.c) ---- */
+
+struct db_membership {
+    char *room_id;     /* owned */
+    char *user_id;     /* owned */
+    char *membership;  /* owned: join, invite, leave, ban, knock */
+    char *event_id;    /* owned */
+    int64_t pos;       /* stream position of the membership event */
+};
+void db_memberships_free(struct db_membership *m, size_t n);
+/* A user's current memberships (forgotten rooms left out), in pos order. */
+int db_user_memberships(struct db *db, const char *user_id, struct db_membership **out, size_t *n);
+/* A room's current members with the given membership (NULL: all). */
+int db_room_memberships(struct db *db, const char *room_id, const char *membership,
+                        struct db_membership **out, size_t *n);
+/* Marks a left room forgotten for the user. */
+int db_membership_forget(struct db *db, const char *room_id, const char *user_id);
+/* The user's membership in the room before stream position pos, from the
+ * history of their member events ("leave" when none). *membership owned. */
+int db_membership_at(struct db *db, const char *room_id, const char *user_id, int64_t pos,
+                     char **membership);
+/* The content JSON of the newest state event (type, "") before pos, or NULL. */
+int db_state_value_at(struct db *db, const char *room_id, const char *type, const char *state_key,
+                      int64_t pos, char **event_json);
+
+/* ---- aliases and filters (db/aliases.c) ---- */
+
+int db_alias_create(struct db *db, const char *alias, const char *room_id, const char *creator);
+int db_alias_get(struct db *db, const char *alias, char **room_id, char **creator);
+int db_alias_delete(struct db *db, const char *alias);
+int db_aliases_of_room(struct db *db, const char *room_id, char ***aliases, size_t *n);
+/* Stores a filter; *filter_id is the new ID. */
+int db_filter_create(struct db *db, const char *user_id, const char *json, int64_t *filter_id);
+int db_filter_get(struct db *db, const char *user_id, int64_t filter_id, char **json);
+
+/* Account data changed after pos (room_id "" = global). Owned parallel arrays. */
+struct db_account_data_changes {
+    char **room_ids, **types, **contents; /* owned */
+    int64_t max_pos;                      /* highest position seen */
+    size_t n;
+};
+void db_account_data_changes_fini(struct db_account_data_changes *c);
+int db_account_data_since(struct db *db, const char *user_id, int64_t since,
+                          struct db_account_data_changes *out);
+int db_account_data_max_pos(struct db *db, int64_t *pos);
+
+/* Frees an owned array of owned strings. */
+void db_strings_free(char **s, size_t n);
+
 /* ---- cross-process cache invalidation (db/admin.c) ---- */
 
 /* Admin commands that change accounts behind a running server's back call

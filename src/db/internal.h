@@ -6,6 +6,7 @@
 #include "db/db.h"
 
 #include <pthread.h>
+#include <jansson.h>
 #include <sqlite3.h>
 
 enum { DB__STMT_CACHE = 96 };
@@ -57,6 +58,12 @@ char *db__col_text(sqlite3_stmt *st, int col);
 void db__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Runs a statement that returns no rows; returns 0 or ERR_DB (logged). */
 int db__step_done(struct db_conn *c, sqlite3_stmt *st);
+
+/* State groups (state.c), for the event writer. */
+struct map;
+int db__state_group_map(struct db_conn *c, int64_t group, struct map *out);
+int db__state_group_add(struct db_conn *c, const char *room_id, int64_t prev, const char *type,
+                        const char *state_key, const char *event_id, int64_t *group);
 
 /* Schema migrations (schema.c). */
 int db__migrate(struct db_conn *c, char *err, size_t err_len);

@@ -17,6 +17,8 @@ struct http_server;
 struct client_auth;
 struct ratelimit;
 struct uia;
+struct rooms;
+struct notifier;
 
 struct server {
     const struct config *cfg;       /* borrowed, read-only */
@@ -26,6 +28,8 @@ struct server {
     struct client_auth *auth;       /* token cache, owned */
     struct ratelimit *ratelimit;    /* owned */
     struct uia *uia;                /* user-interactive auth sessions, owned */
+    struct rooms *rooms;            /* in-memory room heads, owned */
+    struct notifier *notifier;      /* wakes long-polls, owned */
     int64_t started_ms;             /* wall clock at start */
 };
 

@@ -1,0 +1,122 @@
+/* format.c: what clients see of stored events: the client event format
+ * (redaction applied, unsigned.age, transaction_id for the sending device) and
+ * the history-visibility rule deciding whether a user may see an event.
+ * Spec: client-server "Room Events" (client event format), "History visibility". */
+#define LOG_MODULE "rooms"
+#include "rooms/internal.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "db/db.h"
+#include "server/server.h"
+
+#include <string.h>
+
+static void copy_key(json_t *to, const json_t *from, const char *key)
+{
+    json_t *v = json_object_get(from, key);
+    if (v)
+        json_object_set(to, key, v);
+}
+
+/* The redaction event that redacted another, in client format (no recursion). */
+static json_t *redacted_because(struct server *srv, const char *redaction_id)
+{
+    struct db_event r;
+    if (db_event_get(srv->db, redaction_id, &r) != 0)
+        return json_pack("{s:s, s:s}", "event_id", redaction_id, "type", "m.room.redaction");
+    json_t *out = rooms_event_client_format(srv, &r, NULL, NULL);
+    db_event_fini(&r);
+    return out;
+}
+
+json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
+                                  const char *viewer_user_id, const char *viewer_device_id)
+{
+    json_error_t jerr;
+    json_t *pdu = json_loads(e->json, 0, &jerr);
+    if (!pdu)
+        return json_pack("{s:s, s:s}", "event_id", e->event_id, "type", e->type);
+    if (e->redacted_by) {
+        struct room *room;
+        json_t *redacted = NULL;
+        if (rooms_get(srv, e->room_id, &room) == 0 &&
+            matrix_event_redact(pdu, room->version, &redacted) == 0) {
+            json_decref(pdu);
+            pdu = redacted;
+        }
+    }
+    json_t *out = json_object();
+    copy_key(out, pdu, "type");
+    copy_key(out, pdu, "content");
+    if (!json_object_get(out, "content"))
+        json_object_set_new(out, "content", json_object());
+    copy_key(out, pdu, "sender");
+    copy_key(out, pdu, "origin_server_ts");
+    copy_key(out, pdu, "state_key");
+    json_object_set_new(out, "event_id", json_string(e->event_id));
+    json_object_set_new(out, "room_id", json_string(e->room_id));
+    json_t *redacts = json_object_get(pdu, "redacts");
+    if (!redacts && strcmp(e->type, "m.room.redaction") == 0)
+        redacts = json_object_get(json_object_get(pdu, "content"), "redacts");
+    if (redacts)
+        json_object_set(out, "redacts", redacts);
+    json_t *uns = json_object();
+    int64_t age = clock_now_ms() - e->origin_server_ts;
+    json_object_set_new(uns, "age", json_integer(age > 0 ? age : 0));
+    if (viewer_user_id && e->txn_id && strcmp(viewer_user_id, e->sender) == 0 &&
+        viewer_device_id && e->txn_device && strcmp(viewer_device_id, e->txn_device) == 0)
+        json_object_set_new(uns, "transaction_id", json_string(e->txn_id));
+    if (e->redacted_by)
+        json_object_set_new(uns, "redacted_because", redacted_because(srv, e->redacted_by));
+    json_object_set_new(out, "unsigned", uns);
+    json_decref(pdu);
+    return out;
+}
+
+static const char *visibility_at(struct server *srv, const char *room_id, int64_t pos, char *buf,
+                                 size_t len)
+{
+    char *json = NULL;
+    snprintf(buf, len, "shared");
+    if (db_state_value_at(srv->db, room_id, "m.room.history_visibility", "", pos, &json) == 0 &&
+        json) {
+        json_error_t jerr;
+        json_t *ev = json_loads(json, 0, &jerr);
+        const char *v = json_string_value(json_object_get(json_object_get(ev, "content"),
+                                                          "history_visibility"));
+        if (v)
+            snprintf(buf, len, "%s", v);
+        json_decref(ev);
+    }
+    free(json);
+    return buf;
+}
+
+bool rooms_event_visible(struct server *srv, const char *room_id, int64_t pos, const char *user_id)
+{
+    char hv_buf[32];
+    const char *hv = visibility_at(srv, room_id, pos, hv_buf, sizeof hv_buf);
+    if (strcmp(hv, "world_readable") == 0)
+        return true;
+    /* The membership after the event: one's own join is visible, one's own leave too. */
+    char *before = NULL, *after = NULL;
+    bool visible = false;
+    if (db_membership_at(srv->db, room_id, user_id, pos, &before) == 0 &&
+        db_membership_at(srv->db, room_id, user_id, pos + 1, &after) == 0) {
+        if (strcmp(before, "join") == 0 || strcmp(after, "join") == 0)
+            visible = true;
+        else if (strcmp(hv, "invited") == 0 &&
+                 (strcmp(before, "invite") == 0 || strcmp(after, "invite") == 0))
+            visible = true;
+        else if (strcmp(hv, "shared") == 0) {
+            struct room *room;
+            visible = rooms_get(srv, room_id, &room) == 0 &&
+                      strcmp(rooms_membership_of(room, user_id), "join") == 0;
+        }
+    }
+    free(before);
+    free(after);
+    return visible;
+}

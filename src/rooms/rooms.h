@@ -1,0 +1,103 @@
+/* rooms.h: rooms as the server runs them: the in-memory head of each room
+ * (current state, forward extremities, depth), and the one event pipeline
+ * every local event goes through:
+ *
+ *   build PDU (prev_events, auth_events, depth) → hash, sign, event ID
+ *   → size and authorisation checks against the current state (403 + reason)
+ *   → writer (durable) → update the room head → notify the members
+ *
+ * Spec: client-server "Rooms"; room versions (auth rules, event format).
+ * Threads: struct room fields are guarded by room->lock; event creation in
+ * one room is serialised by it, so prev_events and depth are consistent. */
+#ifndef RELAIS_ROOMS_ROOMS_H
+#define RELAIS_ROOMS_ROOMS_H
+
+#include "matrix/event.h"
+#include "matrix/state_res.h"
+#include "matrix/versions.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct server;
+struct db_event;
+
+struct room {
+    char *room_id;                              /* owned */
+    const struct matrix_room_version *version;  /* static table entry */
+    pthread_mutex_t lock;                       /* guards the fields below */
+    struct matrix_state_map state;              /* current state; events carry "event_id" */
+    char **extremities;                         /* owned forward extremities */
+    size_t n_extremities;
+    int64_t depth;                              /* depth of the newest event */
+    int64_t state_group;                        /* state group after the newest event */
+};
+
+struct rooms;
+
+struct rooms *rooms_new(void);
+void rooms_free(struct rooms *r);
+
+/* The room (loaded from the database on first use; lives until shutdown).
+ * Returns 0 or ERR_NOT_FOUND. */
+int rooms_get(struct server *srv, const char *room_id, struct room **out);
+
+/* What a local user asks to send. */
+struct room_send {
+    const char *room_id;
+    const char *sender;
+    const char *type;
+    const char *state_key;   /* NULL for a message event */
+    json_t *content;         /* borrowed */
+    const char *txn_device;  /* with txn_id: the client transaction (idempotency) */
+    const char *txn_id;
+    const char *redacts;     /* m.room.redaction target */
+};
+
+/* Sends one event. On success event_id holds its ID (a retried transaction
+ * gives the first attempt's ID). Returns 0, ERR_NOT_FOUND (no such room),
+ * ERR_FORBIDDEN (reason filled: the auth rules refused), ERR_TOO_LARGE
+ * (over 64 KiB), ERR_INVALID (content not encodable), ERR_DB. */
+int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
+               char *reason, size_t reason_len);
+
+/* Creates a room from a createRoom request body (spec: POST /createRoom).
+ * Returns 0 with room_id (owned), ERR_INVALID with reason for a bad body,
+ * ERR_EXISTS when room_alias_name is taken, ERR_UNSUPPORTED for an unknown
+ * room_version, ERR_FORBIDDEN when an initial event is refused. */
+int rooms_create(struct server *srv, const char *creator, json_t *body, char **room_id,
+                 char *reason, size_t reason_len);
+
+/* Membership changes (rooms/membership.c). action is "join", "invite",
+ * "leave", "kick", "ban", "unban" or "knock"; target is the affected user
+ * (the sender for join/leave/knock). extra_content (may be NULL) adds keys
+ * such as reason. Errors as rooms_send. */
+int rooms_membership(struct server *srv, const char *room_id, const char *sender,
+                     const char *action, const char *target, json_t *extra_content,
+                     char event_id[MATRIX_EVENT_ID_HASH_LEN], char *reason, size_t reason_len);
+
+/* The current membership of user in the room ("leave" when none; static
+ * string) and, when not NULL, a new reference to the room's current state
+ * event (type, state_key), read under the room lock. */
+const char *rooms_membership_of(struct room *room, const char *user_id);
+json_t *rooms_state_get(struct room *room, const char *type, const char *state_key);
+/* The user IDs whose membership is join (owned array of owned strings). */
+char **rooms_joined_members(struct room *room, size_t *n);
+/* The current power level of user (rules of the room version). */
+int64_t rooms_user_power(struct room *room, const char *user_id);
+
+/* The client format of a stored event (spec: "Client Event Format"): the PDU
+ * reduced to the client keys, event_id added, redacted if redacted,
+ * unsigned.age, and transaction_id for the sender's own device. Owned. */
+json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
+                                  const char *viewer_user_id, const char *viewer_device_id);
+
+/* Whether user may see the event at pos in room under history_visibility
+ * (spec: "History visibility"): world_readable, shared (member now), invited
+ * or joined at the time. */
+bool rooms_event_visible(struct server *srv, const char *room_id, int64_t pos,
+                         const char *user_id);
+
+#endif

@@ -1,0 +1,218 @@
+/* send.c: the event pipeline for local events (see rooms.h): build the PDU on
+ * the room head, hash and sign it, check size and authorisation, persist it
+ * through the writer, advance the head and wake the members. */
+#define LOG_MODULE "rooms"
+#include "rooms/internal.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "db/db.h"
+#include "json/canonical.h"
+#include "matrix/auth.h"
+#include "server/server.h"
+#include "sync/notify.h"
+
+#include <string.h>
+
+enum { MAX_PREV_EVENTS = 10 };
+
+struct room *rooms__room_new(const char *room_id, const struct matrix_room_version *ver)
+{
+    struct room *r = xcalloc(1, sizeof *r);
+    r->room_id = xstrdup(room_id);
+    r->version = ver;
+    pthread_mutex_init(&r->lock, NULL);
+    matrix_state_map_init(&r->state);
+    return r;
+}
+
+void rooms__pending_fini(struct rooms__pending *p)
+{
+    json_decref(p->pdu);
+    free(p->json);
+    db_strings_free(p->prev_events, p->n_prev);
+    memset(p, 0, sizeof *p);
+}
+
+int rooms__build(struct server *srv, struct room *room, const struct room_send *req,
+                 struct rooms__pending *out, char *reason, size_t reason_len)
+{
+    memset(out, 0, sizeof *out);
+    const struct matrix_room_version *ver = room->version;
+    json_t *pdu = json_object();
+    json_object_set_new(pdu, "room_id", json_string(room->room_id));
+    json_object_set_new(pdu, "sender", json_string(req->sender));
+    json_object_set_new(pdu, "type", json_string(req->type));
+    json_object_set(pdu, "content", req->content);
+    if (req->state_key)
+        json_object_set_new(pdu, "state_key", json_string(req->state_key));
+    if (req->redacts && !ver->redacts_in_content)
+        json_object_set_new(pdu, "redacts", json_string(req->redacts));
+    json_object_set_new(pdu, "origin_server_ts", json_integer(clock_now_ms()));
+    json_object_set_new(pdu, "depth", json_integer(room->depth + 1));
+    json_t *prev = json_array();
+    size_t n_prev = room->n_extremities < MAX_PREV_EVENTS ? room->n_extremities : MAX_PREV_EVENTS;
+    out->prev_events = xcalloc(n_prev + 1, sizeof(char *));
+    for (size_t i = 0; i < n_prev; i++) {
+        json_array_append_new(prev, json_string(room->extremities[i]));
+        out->prev_events[i] = xstrdup(room->extremities[i]);
+    }
+    out->n_prev = n_prev;
+    json_object_set_new(pdu, "prev_events", prev);
+
+    struct matrix_auth_state state;
+    matrix_state_map_auth_state(&room->state, NULL, &state);
+    json_t *auth_events = NULL;
+    int rc = matrix_auth_events_for(ver, pdu, &state, &auth_events);
+    if (rc) {
+        snprintf(reason, reason_len, "cannot select auth events");
+        goto fail;
+    }
+    json_object_set_new(pdu, "auth_events", auth_events);
+    rc = matrix_event_sign(pdu, ver, srv->cfg->server_name, &srv->signing_key);
+    if (rc) {
+        snprintf(reason, reason_len, rc == ERR_TOO_LARGE ? "event too large"
+                                                         : "event content is not valid");
+        goto fail;
+    }
+    struct buf canon;
+    buf_init(&canon, (size_t)MATRIX_EVENT_MAX_BYTES * 4);
+    rc = json_canonical_encode(pdu, &canon);
+    if (rc == 0 && canon.len > MATRIX_EVENT_MAX_BYTES)
+        rc = ERR_TOO_LARGE;
+    if (rc) {
+        buf_fini(&canon);
+        snprintf(reason, reason_len, rc == ERR_TOO_LARGE ? "event is larger than 65536 bytes"
+                                                         : "event content is not valid");
+        goto fail;
+    }
+    rc = matrix_auth_check_size(pdu, canon.len, reason, reason_len);
+    if (rc) {
+        buf_fini(&canon);
+        rc = ERR_TOO_LARGE;
+        goto fail;
+    }
+    rc = matrix_event_compute_id(pdu, ver, out->event_id);
+    if (rc) {
+        buf_fini(&canon);
+        snprintf(reason, reason_len, "cannot compute the event ID");
+        goto fail;
+    }
+    /* The first event of a room is checked against nothing; the rules know. */
+    rc = matrix_auth_check(ver, pdu, &state, reason, reason_len);
+    if (rc) {
+        buf_fini(&canon);
+        rc = ERR_FORBIDDEN;
+        goto fail;
+    }
+    out->json = buf_steal(&canon);
+    json_object_set_new(pdu, "event_id", json_string(out->event_id));
+    out->pdu = pdu;
+    return 0;
+fail:
+    json_decref(pdu);
+    db_strings_free(out->prev_events, out->n_prev);
+    out->prev_events = NULL;
+    out->n_prev = 0;
+    return rc;
+}
+
+void rooms__apply(struct room *room, const struct rooms__pending *p, int64_t state_group)
+{
+    if (json_object_get(p->pdu, "state_key"))
+        matrix_state_map_put(&room->state, p->pdu);
+    db_strings_free(room->extremities, room->n_extremities);
+    room->extremities = xcalloc(1, sizeof(char *));
+    room->extremities[0] = xstrdup(p->event_id);
+    room->n_extremities = 1;
+    room->depth = json_integer_value(json_object_get(p->pdu, "depth"));
+    room->state_group = state_group;
+}
+
+void rooms__pending_write(const struct room_send *req, const struct rooms__pending *p,
+                          struct db_event_write *w)
+{
+    memset(w, 0, sizeof *w);
+    w->event_id = p->event_id;
+    w->room_id = req->room_id;
+    w->type = req->type;
+    w->state_key = req->state_key;
+    w->sender = req->sender;
+    w->depth = json_integer_value(json_object_get(p->pdu, "depth"));
+    w->origin_server_ts = json_integer_value(json_object_get(p->pdu, "origin_server_ts"));
+    w->json = p->json;
+    if (strcmp(req->type, "m.room.member") == 0)
+        w->membership = json_string_value(json_object_get(req->content, "membership"));
+    w->txn_device = req->txn_device;
+    w->txn_id = req->txn_id;
+    json_t *rel = json_object_get(req->content, "m.relates_to");
+    const char *rel_id = json_string_value(json_object_get(rel, "event_id"));
+    const char *rel_type = json_string_value(json_object_get(rel, "rel_type"));
+    if (rel_id && rel_type) {
+        w->relates_to = rel_id;
+        w->rel_type = rel_type;
+    }
+    w->redacts = req->redacts;
+    w->prev_events = (const char *const *)p->prev_events;
+    w->n_prev = p->n_prev;
+}
+
+void rooms__notify(struct server *srv, struct room *room, const char *extra_user, int64_t pos)
+{
+    size_t n;
+    char **members = rooms__joined_locked(room, &n);
+    if (extra_user) {
+        members = xrealloc(members, (n + 1) * sizeof(char *));
+        members[n++] = xstrdup(extra_user);
+    }
+    notifier_users_changed(srv->notifier, NOTIFY_EVENTS, pos, (const char *const *)members, n);
+    db_strings_free(members, n);
+}
+
+int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
+               char *reason, size_t reason_len)
+{
+    reason[0] = '\0';
+    if (req->txn_id) {
+        char *existing;
+        if (db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) == 0) {
+            snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
+            free(existing);
+            return 0;
+        }
+    }
+    struct room *room;
+    int rc = rooms_get(srv, req->room_id, &room);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&room->lock);
+    struct rooms__pending p;
+    rc = rooms__build(srv, room, req, &p, reason, reason_len);
+    if (rc) {
+        pthread_mutex_unlock(&room->lock);
+        return rc;
+    }
+    struct db_event_write w;
+    rooms__pending_write(req, &p, &w);
+    w.prev_state_group = room->state_group;
+    rc = db_events_persist(srv->db, &w, 1);
+    if (rc == 0) {
+        rooms__apply(room, &p, w.state_group);
+        snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
+        const char *target = strcmp(req->type, "m.room.member") == 0 ? req->state_key : NULL;
+        rooms__notify(srv, room, target, w.pos);
+    }
+    pthread_mutex_unlock(&room->lock);
+    rooms__pending_fini(&p);
+    if (rc == ERR_EXISTS && req->txn_id) { /* the same transaction raced in: answer its ID */
+        char *existing;
+        if (db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) == 0) {
+            snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
+            free(existing);
+            return 0;
+        }
+    }
+    return rc;
+}
