@@ -63,7 +63,6 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
         bool pure;
     } cases[] = {
         {"random/random-llama-256-F32.gguf", "Q4_K_M", "random/random-llama-256-Q4_K_M.gguf", 0},
-        {"random/random-llama-256-F32.gguf", "Q5_K_M", "random/random-llama-256-Q5_K_M.gguf", 0},
         {"random/random-llama-256-F32.gguf", "Q6_K", "random/random-llama-256-Q6_K.gguf", 0},
         {"random/random-llama-256-F32.gguf", "Q4_0", "random/random-llama-256-Q4_0.gguf", 0},
         {"random/random-llama-256-F32.gguf", "Q8_0", "random/random-llama-256-Q8_0.gguf", 0},

@@ -125,12 +125,9 @@ struct quant_file_case {
 TEST_CASE(llm, quant_weights_match_llama_quantize)
 {
     static const struct quant_file_case cases[] = {
-        {"random/random-llama-256-Q8_0.gguf", LLM_TYPE_Q8_0, 1.0},
-        {"random/random-llama-256-Q4_0.gguf", LLM_TYPE_Q4_0, 1.0},
+        /* Q8_0, Q4_0, Q6_K, Q5_1 and the K mixes: whole files in cli_test.c */
         {"random/random-llama-256-pure-Q4_1.gguf", LLM_TYPE_Q4_1, 1.0},
         {"random/random-llama-256-pure-Q5_0.gguf", LLM_TYPE_Q5_0, 1.0},
-        {"random/random-llama-256-pure-Q5_1.gguf", LLM_TYPE_Q5_1, 1.0},
-        {"random/random-llama-256-Q6_K.gguf", LLM_TYPE_Q6_K, 1.0},
         {"random/random-llama-256-pure-Q4_K.gguf", LLM_TYPE_Q4_K, 1.0},
         {"random/random-llama-256-pure-Q5_K.gguf", LLM_TYPE_Q5_K, 1.0},
     };
@@ -146,8 +143,8 @@ TEST_CASE(llm, quant_weights_match_llama_quantize)
         int64_t blocks = 0, same = 0, tensors = 0;
         for (int64_t i = 0; i < llm_gguf_tensor_count(q); i++) {
             const struct llm_gguf_tensor *qt = llm_gguf_tensor_at(q, i);
-            if (qt->type != cases[c].type)
-                continue;
+            if (qt->type != cases[c].type || strncmp(qt->name, "blk.0.", 6) != 0)
+                continue; /* layer 0 only: the K-quant search is slow under ASan */
             const struct llm_gguf_tensor *ft = llm_gguf_find_tensor(src, qt->name);
             ASSERT_TRUE(ft != NULL && ft->type == LLM_TYPE_F32);
             uint8_t *out = malloc(qt->size_bytes);
