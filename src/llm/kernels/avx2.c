@@ -105,19 +105,35 @@ float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a)
     return hsum_ps(_mm256_add_ps(acc0, acc1));
 }
 
-/* The eight 6-bit scales and mins of a Q4_K/Q5_K block. */
-static inline void k_scales(const uint8_t *s, uint8_t sc[8], uint8_t m[8])
+/* Unpacks the twelve scale bytes of a Q4_K/Q5_K block into 8 scales (bytes 0..7 of out)
+ * and 8 mins (bytes 8..15): sub-blocks 0..3 keep their low 6 bits in bytes 0..3 (scales)
+ * and 4..7 (mins); sub-blocks 4..7 have their low 4 bits in bytes 8..11 (scale in the
+ * low nibble, min in the high one) and their top 2 bits in the top bits of bytes 0..7. */
+static inline void k_scales(const uint8_t *s, uint8_t out[16])
 {
-    for (int j = 0; j < 8; j++)
-        llm_k_scale_min(j, s, &sc[j], &m[j]);
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    const uint32_t sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    const uint32_t mn_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    const uint32_t mn_lo = u[1] & m6;
+    u[0] &= m6;
+    u[1] = sc_hi;
+    u[2] = mn_lo;
+    u[3] = mn_hi;
+    memcpy(out, u, 16);
 }
 
-static inline int k_mins_dot(const uint8_t m[8], const int16_t *bsums)
+/* sum over the 8 sub-blocks of min[j] * (bsums[2j] + bsums[2j+1]) */
+static inline int k_mins_dot(const uint8_t mins[8], const int16_t *bsums)
 {
-    int s = 0;
-    for (int j = 0; j < 8; j++)
-        s += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
-    return s;
+    const __m256i b = _mm256_loadu_si256((const __m256i *)bsums);
+    const __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+    const __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
+    __m128i p = _mm_madd_epi16(m, pairs);
+    p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+    p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 0xb1));
+    return _mm_cvtsi128_si32(p);
 }
 
 float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
@@ -128,10 +144,11 @@ float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
     __m256 acc = _mm256_setzero_ps();
     float acc_m = 0;
     for (int64_t i = 0; i < n / 256; i++) {
-        uint8_t sc[8], m[8];
-        k_scales(x[i].scales, sc, m);
+        uint8_t sm[16];
+        k_scales(x[i].scales, sm);
+        const uint8_t *sc = sm;
         const float d = y[i].d * h2f(x[i].d);
-        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(m, y[i].bsums);
+        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(sm + 8, y[i].bsums);
         __m256i sumi = _mm256_setzero_si256();
         const uint8_t *q4 = x[i].qs;
         const int8_t *q8 = y[i].qs;
@@ -161,10 +178,11 @@ float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a)
     __m256 acc = _mm256_setzero_ps();
     float acc_m = 0;
     for (int64_t i = 0; i < n / 256; i++) {
-        uint8_t sc[8], m[8];
-        k_scales(x[i].scales, sc, m);
+        uint8_t sm[16];
+        k_scales(x[i].scales, sm);
+        const uint8_t *sc = sm;
         const float d = y[i].d * h2f(x[i].d);
-        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(m, y[i].bsums);
+        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(sm + 8, y[i].bsums);
         const __m256i qh = _mm256_loadu_si256((const __m256i *)x[i].qh);
         __m256i bit = _mm256_set1_epi8(1);
         __m256i sumi = _mm256_setzero_si256();
