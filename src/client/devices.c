@@ -11,16 +11,18 @@
 
 static const struct uia_flow password_flows[] = {{{"m.login.password", NULL}}};
 
+/* Every key is present, null when unknown: matrix-nio 0.20 rejects a device
+ * without display_name, last_seen_ip and last_seen_ts (as Synapse sends them). */
 static json_t *device_json(const char *user_id, const struct db_device *d)
 {
     (void)user_id;
     json_t *o = json_pack("{s:s}", "device_id", d->device_id);
-    if (d->display_name)
-        json_object_set_new(o, "display_name", json_string(d->display_name));
-    if (d->last_seen_ip)
-        json_object_set_new(o, "last_seen_ip", json_string(d->last_seen_ip));
-    if (d->last_seen_ts)
-        json_object_set_new(o, "last_seen_ts", json_integer(d->last_seen_ts));
+    json_object_set_new(o, "display_name",
+                        d->display_name ? json_string(d->display_name) : json_null());
+    json_object_set_new(o, "last_seen_ip",
+                        d->last_seen_ip ? json_string(d->last_seen_ip) : json_null());
+    json_object_set_new(o, "last_seen_ts",
+                        d->last_seen_ts ? json_integer(d->last_seen_ts) : json_null());
     return o;
 }
 

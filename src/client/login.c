@@ -51,6 +51,8 @@ int client_login_start_session(struct server *srv, struct http_request *req, con
         device_id = generated;
     }
     int rc = db_device_ensure(srv->db, user_id, device_id, display_name, req->client_ip);
+    if (!rc && device_id != generated) /* a reused device's old token was revoked */
+        client_auth_forget_device(srv->auth, user_id, device_id);
     struct client_session s;
     if (!rc)
         rc = client_auth_issue(srv, user_id, device_id, with_refresh, &s);

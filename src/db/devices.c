@@ -23,10 +23,22 @@ struct device_args {
     int64_t ts;
 };
 
+/* A device has at most one live session: reusing a device ID (login with
+ * device_id) revokes its earlier access and refresh tokens in the same
+ * transaction, before the caller issues the new ones. */
 static int device_ensure_fn(struct db_conn *c, void *arg)
 {
     struct device_args *a = arg;
-    sqlite3_stmt *st = db__stmt(
+    sqlite3_stmt *st =
+        db__stmt(c, "DELETE FROM access_tokens WHERE user_id = ?1 AND device_id = ?2");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->user_id);
+    db__bind_text(st, 2, a->device_id);
+    int rc = db__step_done(c, st);
+    if (rc)
+        return rc;
+    st = db__stmt(
         c, "INSERT INTO devices (user_id, device_id, display_name, last_seen_ip, last_seen_ts, "
            "created_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (user_id, device_id) DO "
            "UPDATE SET display_name = COALESCE(display_name, excluded.display_name), "

@@ -1,0 +1,255 @@
+"""common.py: the server fixture and helpers shared by the nio test modules.
+
+Server(binary, spec) runs `relais init` in a fresh temp folder, starts
+`relais serve` on a kernel-chosen port and reads the port from its one stdout
+line. spec keys: registration ("open"), set ({"section.name": value}, added to
+the fast-hashing / high-rate-limit defaults), admin (True: create the admin
+account and a registration token)."""
+
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import signal
+import tempfile
+
+import aiohttp
+import nio
+
+DEFAULT_SETS = {
+    "registration.argon2_ops": 1,
+    "registration.argon2_mem_kib": 64,
+    "ratelimit.login_per_minute": 100000,
+    "ratelimit.login_burst": 100000,
+    "ratelimit.register_per_minute": 100000,
+    "ratelimit.register_burst": 100000,
+}
+
+PASSWORD = "correct horse battery"
+_names = itertools.count(1)
+
+
+def unique(prefix="user"):
+    """A fresh lower-case localpart."""
+    return f"{prefix}{os.getpid()}x{next(_names)}"
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+class Resp:
+    """A raw HTTP answer: status, headers, text and (when it parses) json."""
+
+    def __init__(self, status, headers, text):
+        self.status = status
+        self.headers = headers
+        self.text = text
+        try:
+            self.json = json.loads(text) if text else None
+        except ValueError:
+            self.json = None
+
+    def errcode(self):
+        return self.json.get("errcode") if isinstance(self.json, dict) else None
+
+    def __repr__(self):
+        return f"{self.status} {self.text[:300]}"
+
+
+def expect_status(r, status):
+    check(r.status == status, f"expected HTTP {status}, got {r!r}")
+
+
+def expect_error(r, status, errcode):
+    check(r.status == status and r.errcode() == errcode,
+          f"expected {status} {errcode}, got {r!r}")
+    check(isinstance(r.json.get("error"), str), f"error message missing in {r!r}")
+
+
+def expect_nio(resp, cls):
+    """A nio response must be of class cls (else its error is the reason)."""
+    check(isinstance(resp, cls),
+          f"expected {cls.__name__}, got {type(resp).__name__}: {resp}")
+    return resp
+
+
+def nio_status(resp):
+    """HTTP status of a nio response."""
+    return resp.transport_response.status if resp.transport_response else None
+
+
+class Server:
+    def __init__(self, binary, spec):
+        self.binary = binary
+        self.spec = spec
+        self.tmp = tempfile.mkdtemp(prefix="relais-nio-")
+        self.data = os.path.join(self.tmp, "data")
+        self.conf = os.path.join(self.data, "relais.conf")
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.proc = None
+        self.base = None
+        self.http = None
+        self.creds = {}
+        self.clients = []
+
+    # ---- lifecycle ----
+    async def start(self):
+        sets = dict(DEFAULT_SETS)
+        sets.update(self.spec.get("set", {}))
+        args = [self.binary, "init", "--data", self.data, "--port", "0",
+                "--registration", self.spec.get("registration", "open")]
+        for k, v in sets.items():
+            args += ["--set", f"{k}={v}"]
+        if not self.spec.get("admin", True):
+            args.append("--no-admin")
+        rc, out, err = await self._run(args)
+        if rc != 0:
+            raise RuntimeError(f"relais init exited {rc}: {err.strip()}")
+        cred = os.path.join(self.data, "credentials.txt")
+        if os.path.exists(cred):
+            with open(cred) as f:
+                for line in f:
+                    if ": " in line and not line.startswith("#"):
+                        k, v = line.rstrip("\n").split(": ", 1)
+                        self.creds[k] = v
+        self.log = open(self.log_path, "wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            self.binary, "serve", "--config", self.conf,
+            stdout=asyncio.subprocess.PIPE, stderr=self.log)
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
+        text = line.decode().strip()
+        prefix = "relais listening on "
+        if not text.startswith(prefix):
+            raise RuntimeError(f"unexpected first line {text!r}")
+        self.base = text[len(prefix):]
+        self.port = int(self.base.rsplit(":", 1)[1])
+        self.http = aiohttp.ClientSession()
+
+    def alive(self):
+        return self.proc is not None and self.proc.returncode is None
+
+    async def stop(self):
+        """SIGTERM; returns (exit status, tail of stderr)."""
+        for c in self.clients:
+            await c.close()
+        self.clients = []
+        if self.http:
+            await self.http.close()
+            self.http = None
+        if not self.proc:
+            return -1, "not started"
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = await asyncio.wait_for(self.proc.wait(), 30)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+            rc = await self.proc.wait()
+            return rc, "did not stop within 30 s of SIGTERM"
+        self.log.close()
+        return rc, self.log_tail(8).replace("\n", " | ")
+
+    async def cleanup(self):
+        if self.http:
+            await self.http.close()
+        if self.proc and self.proc.returncode is None:
+            self.proc.kill()
+            await self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log_tail(self, n=20):
+        try:
+            with open(self.log_path, "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+            return "".join(f"    server: {l}\n" for l in lines[-n:])
+        except OSError:
+            return ""
+
+    # ---- processes ----
+    @staticmethod
+    async def _run(args, timeout=60):
+        p = await asyncio.create_subprocess_exec(
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(p.communicate(), timeout)
+        return p.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+    async def cli(self, *args):
+        """Runs `relais ARGS --config conf`; returns (status, stdout, stderr)."""
+        return await self._run([self.binary, *args, "--config", self.conf])
+
+    # ---- raw HTTP ----
+    async def req(self, method, path, body=None, token=None, headers=None, query=None):
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            if isinstance(body, (bytes, bytearray)):
+                data = bytes(body)
+            elif isinstance(body, str):
+                data = body.encode()
+            else:
+                data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        async with self.http.request(method, self.base + path, data=data, headers=h,
+                                     params=query, allow_redirects=False) as r:
+            text = (await r.read()).decode(errors="replace")
+            return Resp(r.status, r.headers, text)
+
+    async def raw_exchange(self, payload, timeout=10):
+        """Sends raw bytes on a new connection; returns everything read until the
+        server closes it (or timeout), or b"" when the connection was reset."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        got = b""
+        try:
+            writer.write(payload)
+            await writer.drain()
+            while True:
+                chunk = await asyncio.wait_for(reader.read(65536), timeout)
+                if not chunk:
+                    break
+                got += chunk
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass
+        return got
+
+    # ---- accounts ----
+    async def register_raw(self, username, password=PASSWORD, **extra):
+        """Registers in open mode (m.login.dummy); returns the login body."""
+        body = {"username": username, "password": password, "auth": {"type": "m.login.dummy"}}
+        body.update(extra)
+        r = await self.req("POST", "/_matrix/client/v3/register", body)
+        check(r.status == 200, f"registering {username}: {r!r}")
+        return r.json
+
+    async def login_raw(self, user, password=PASSWORD, **extra):
+        body = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
+                "password": password}
+        body.update(extra)
+        return await self.req("POST", "/_matrix/client/v3/login", body)
+
+    def nio(self, user="", device_id=None):
+        c = nio.AsyncClient(self.base, user, device_id=device_id)
+        self.clients.append(c)
+        return c
+
+    async def nio_user(self, prefix="user", password=PASSWORD, device_name=""):
+        """Registers a fresh user through nio; returns the logged-in client."""
+        c = self.nio()
+        r = await c.register(unique(prefix), password, device_name)
+        expect_nio(r, nio.RegisterResponse)
+        c.user = r.user_id
+        return c
+
+    async def whoami_status(self, token):
+        r = await self.req("GET", "/_matrix/client/v3/account/whoami", token=token)
+        return r
