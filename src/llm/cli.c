@@ -15,6 +15,9 @@ static const struct llm_cli_cmd cmds[] = {
     {"info", llm_cli_info, "FILE.gguf              print metadata, tensors and totals"},
     {"quantize", llm_cli_quantize, "IN.gguf OUT.gguf TYPE  requantize (Q8_0 Q4_0 Q4_K Q5_K Q6_K "
                                    "Q4_K_M Q5_K_M F16 BF16 ...)"},
+    {"run", llm_cli_run, "FILE.gguf -p TEXT [-n N] [--temp T] [--seed S] [-t T]  continue a prompt"},
+    {"chat", llm_cli_chat, "FILE.gguf [-s SYSTEM] [--temp T] [-t T]  interactive chat"},
+    {"bench", llm_cli_bench, "FILE.gguf [-p 512] [-n 64] [-t T] [-r R]  prompt/decode tokens/s"},
 };
 
 static void usage(void)

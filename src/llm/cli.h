@@ -16,4 +16,9 @@ int llm_cli_info(int argc, char **argv);
 /* relais llm quantize IN.gguf OUT.gguf TYPE (cli_quantize.c) */
 int llm_cli_quantize(int argc, char **argv);
 
+/* relais llm run FILE -p TEXT [...] (cli_run.c), chat FILE (cli_chat.c), bench FILE (cli_bench.c) */
+int llm_cli_run(int argc, char **argv);
+int llm_cli_chat(int argc, char **argv);
+int llm_cli_bench(int argc, char **argv);
+
 #endif
