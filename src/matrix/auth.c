@@ -12,6 +12,9 @@
  *   knock_restricted      v10+  join rule "knock_restricted"
  *   integer_power_levels  v10+  power level values must be integers
  *   create_requires_creator v1-10 (v11: the creator is the create event's sender)
+ *   room_id_format, creators_privileged, create_in_auth_events  v12: room ID =
+ *         create event ID, creators with infinite power, no create in auth_events
+ *         (v12 inserts a rule 2 and shifts the later numbers by one)
  * Power level arithmetic lives in power.c. */
 #include "matrix/auth.h"
 
@@ -125,15 +128,34 @@ static int check_create(const struct matrix_room_version *ver, const json_t *eve
     const json_t *prev = json_object_get(event, "prev_events");
     if (json_array_size(prev) > 0)
         return deny(reason, reason_len, "m.room.create must not have prev_events");
-    const char *room_server = server_of(jstr(event, "room_id"));
-    if (!room_server || !streq(room_server, server_of(sender)))
-        return deny(reason, reason_len, "room ID and sender of m.room.create differ in server name");
+    if (ver->room_id_format == MATRIX_ROOM_ID_CREATE_HASH) {
+        /* v12 1.2: the room ID is derived from the create event. */
+        if (json_object_get(event, "room_id"))
+            return deny(reason, reason_len, "m.room.create must not have a room_id");
+    } else {
+        const char *room_server = server_of(jstr(event, "room_id"));
+        if (!room_server || !streq(room_server, server_of(sender)))
+            return deny(reason, reason_len,
+                        "room ID and sender of m.room.create differ in server name");
+    }
     const json_t *content = json_object_get(event, "content");
     const json_t *rv = json_object_get(content, "room_version");
     if (rv && (!json_is_string(rv) || !matrix_room_version_find(json_string_value(rv))))
         return deny(reason, reason_len, "unknown room version in m.room.create");
     if (ver->create_requires_creator && !json_is_string(json_object_get(content, "creator")))
         return deny(reason, reason_len, "m.room.create has no creator");
+    const json_t *extra = json_object_get(content, "additional_creators");
+    if (ver->creators_privileged && extra) {
+        /* v12 1.4 */
+        if (!json_is_array(extra))
+            return deny(reason, reason_len, "additional_creators is not an array");
+        size_t i;
+        const json_t *u;
+        json_array_foreach(extra, i, u) {
+            if (!json_is_string(u) || !user_id_ok(json_string_value(u)))
+                return deny(reason, reason_len, "additional_creators holds an invalid user ID");
+        }
+    }
     return 0;
 }
 
@@ -462,6 +484,17 @@ static int check_power_levels(const struct matrix_room_version *ver, const json_
     if (rc)
         return rc;
     const json_t *old = state_get(st, "m.room.power_levels", "");
+    if (ver->creators_privileged) {
+        /* v12 10.4: creators cannot appear in "users". */
+        const char *key;
+        const json_t *val;
+        json_object_foreach(json_object_get(new_c, "users"), key, val) {
+            (void)val;
+            if (matrix_power_is_creator(ver, create, key))
+                return deny(reason, reason_len, "room creator %s cannot be given a power level",
+                            key);
+        }
+    }
     if (!old)
         return 0; /* 9.4 */
     const json_t *old_c = json_object_get(old, "content");
@@ -487,8 +520,6 @@ int matrix_auth_check(const struct matrix_room_version *ver, const json_t *event
 {
     if (reason && reason_len > 0)
         reason[0] = '\0';
-    if (ver->creators_privileged || !ver->create_in_auth_events)
-        return ERR_UNSUPPORTED;
     const char *type = jstr(event, "type");
     const char *sender = jstr(event, "sender");
     if (!type || !sender || !server_of(sender))
@@ -505,8 +536,15 @@ int matrix_auth_check(const struct matrix_room_version *ver, const json_t *event
     const json_t *create = state_get(state, "m.room.create", "");
     if (!create)
         return deny(reason, reason_len, "no m.room.create event in the room state");
-    if (!streq(jstr(create, "room_id"), jstr(event, "room_id")))
+    if (ver->room_id_format == MATRIX_ROOM_ID_CREATE_HASH) {
+        /* v12 rule 2: the room ID is the create event's ID with '!'. */
+        const char *cid = jstr(create, "event_id");
+        const char *rid = jstr(event, "room_id");
+        if (!cid || !rid || cid[0] != '$' || rid[0] != '!' || strcmp(cid + 1, rid + 1) != 0)
+            return deny(reason, reason_len, "room ID does not name the room's m.room.create");
+    } else if (!streq(jstr(create, "room_id"), jstr(event, "room_id"))) {
         return deny(reason, reason_len, "m.room.create belongs to another room");
+    }
 
     /* 3: m.federate */
     const json_t *fed = json_object_get(json_object_get(create, "content"), "m.federate");

@@ -17,8 +17,11 @@
  * rules (third-party invites, join_authorised_via_users_server) go through
  * the callbacks in struct matrix_auth_verify.
  *
- * Room version 12 (creators with infinite power, no create in auth_events) is
- * not implemented: matrix_auth_check returns ERR_UNSUPPORTED for it.
+ * Room version 12 (rooms/v12.md): the room ID is the create event's ID, the
+ * create event is never among auth_events, and creators have infinite power.
+ * The state given to matrix_auth_check must still return the create event
+ * (the one the room ID names, with its "event_id") for m.room.create: callers
+ * checking against auth_events add it.
  * Everything here is pure (no I/O, no globals): safe from any thread. */
 #ifndef RELAIS_MATRIX_AUTH_H
 #define RELAIS_MATRIX_AUTH_H
@@ -67,8 +70,8 @@ void matrix_auth_state_from_array(struct matrix_auth_state *st, const json_t *ev
 
 /* Applies the authorisation rules of ver to event against state. Returns 0
  * when allowed; ERR_FORBIDDEN when not, with a sentence for the client in
- * reason (may be NULL); ERR_UNSUPPORTED for room versions not implemented
- * (v12). Rule 2 (the auth_events list itself) is matrix_auth_check_auth_events. */
+ * reason (may be NULL). Rule 2 (the auth_events list itself, rule 3 in v12)
+ * is matrix_auth_check_auth_events. */
 int matrix_auth_check(const struct matrix_room_version *ver, const json_t *event,
                       const struct matrix_auth_state *state, char *reason, size_t reason_len);
 

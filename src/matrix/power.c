@@ -96,13 +96,34 @@ const char *matrix_power_creator(const struct matrix_room_version *ver, const js
     return json_string_value(json_object_get(json_object_get(create, "content"), "creator"));
 }
 
+bool matrix_power_is_creator(const struct matrix_room_version *ver, const json_t *create,
+                             const char *user_id)
+{
+    if (!ver->creators_privileged || !create || !user_id)
+        return false;
+    const char *sender = json_string_value(json_object_get(create, "sender"));
+    if (sender && strcmp(sender, user_id) == 0)
+        return true;
+    const json_t *extra =
+        json_object_get(json_object_get(create, "content"), "additional_creators");
+    size_t i;
+    const json_t *u;
+    json_array_foreach(extra, i, u) {
+        if (json_is_string(u) && strcmp(json_string_value(u), user_id) == 0)
+            return true;
+    }
+    return false;
+}
+
 int64_t matrix_power_user_level(const struct matrix_room_version *ver, const json_t *create,
                                 const json_t *pl, const char *user_id)
 {
+    if (matrix_power_is_creator(ver, create, user_id))
+        return MATRIX_POWER_INFINITE; /* rooms/v12 "room creators" */
     if (!pl) {
         /* "If the room contains no m.room.power_levels event, the room's
          * creator has a power level of 100, and all other users 0." */
-        const char *creator = matrix_power_creator(ver, create);
+        const char *creator = ver->creators_privileged ? NULL : matrix_power_creator(ver, create);
         return creator && user_id && strcmp(creator, user_id) == 0 ? 100 : 0;
     }
     int64_t def = level_or(ver, pl, NULL, "users_default", 0);

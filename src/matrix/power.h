@@ -9,8 +9,9 @@
  * be NULL when the room has none), so the auth rules, state resolution and the
  * client side (rooms/ deciding what a user may send) share one reading. Values
  * that cannot be read as a power level fall back to the spec default, as if
- * absent. Room version 12's infinitely powerful creators are not handled here
- * (callers refuse v12 before asking). Pure functions, safe from any thread. */
+ * absent. Room version 12 (rooms/v12): the creators (the create event's sender
+ * and content.additional_creators) have MATRIX_POWER_INFINITE whatever the
+ * power levels say. Pure functions, safe from any thread. */
 #ifndef RELAIS_MATRIX_POWER_H
 #define RELAIS_MATRIX_POWER_H
 
@@ -19,6 +20,10 @@
 #include <stdint.h>
 
 struct matrix_room_version;
+
+/* The level of v12 room creators: above every value a power levels event can
+ * hold (those stay within +-(2^53 - 1)). */
+#define MATRIX_POWER_INFINITE INT64_MAX
 
 /* The per-action levels of the power levels event, with their defaults. */
 enum matrix_power_action {
@@ -40,8 +45,15 @@ int matrix_power_parse(const struct matrix_room_version *ver, const json_t *valu
  * content.creator. NULL when create is NULL or the field is missing. */
 const char *matrix_power_creator(const struct matrix_room_version *ver, const json_t *create);
 
-/* The power level of user_id: users[user_id], else users_default (0) when pl
- * exists; without pl, 100 for the creator and 0 for everyone else. */
+/* True when user_id is a room creator with infinite power (v12: the create
+ * event's sender or one of content.additional_creators). Always false before
+ * v12, where the creator is an ordinary user once power levels exist. */
+bool matrix_power_is_creator(const struct matrix_room_version *ver, const json_t *create,
+                             const char *user_id);
+
+/* The power level of user_id: MATRIX_POWER_INFINITE for v12 creators; else
+ * users[user_id], else users_default (0) when pl exists; without pl, 100 for
+ * the creator (v1-11) and 0 for everyone else. */
 int64_t matrix_power_user_level(const struct matrix_room_version *ver, const json_t *create,
                                 const json_t *pl, const char *user_id);
 

@@ -136,7 +136,11 @@ struct sr_event {
     size_t n_auth;       /* entries in auth */
     size_t chain_count;  /* state sets whose auth chain contains the event */
     size_t mark;         /* walk stamp */
+    bool conflicted;     /* in the conflicted state set */
     bool full;           /* in the full conflicted set */
+    uint8_t dfs;         /* subgraph search: 0 new, 1 on the stack, 2 done */
+    bool reaches;        /* subgraph search: reaches a conflicted event */
+    size_t dfs_next;     /* subgraph search: next auth event to visit */
     bool in_x;           /* in X (power events and their conflicted auth chains) */
     int64_t power;       /* sender's power level from the event's auth events */
     int64_t ts;          /* origin_server_ts */
@@ -342,6 +346,71 @@ static int sr_auth_of_type(struct sr *s, size_t idx, const char *type, size_t *o
     return 0;
 }
 
+/* The room's create event for idx: from its auth events (v1-11), or the
+ * event its room ID names (v12). *out is SIZE_MAX when there is none. */
+static int sr_create_of(struct sr *s, size_t idx, size_t *out)
+{
+    if (s->ver->create_in_auth_events)
+        return sr_auth_of_type(s, idx, "m.room.create", out);
+    *out = SIZE_MAX;
+    const char *rid = jstr(s->evs[idx].ev, "room_id");
+    if (!rid || rid[0] != '!')
+        return 0;
+    size_t len = strlen(rid);
+    char *id = xmalloc(len + 1);
+    id[0] = '$';
+    memcpy(id + 1, rid + 1, len);
+    size_t c;
+    int rc = sr_lookup(s, id, &c);
+    free(id);
+    if (rc == 0)
+        *out = c;
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* ---- conflicted state subgraph (state resolution v2.1, room version 12) ---- */
+
+/* Puts into the full conflicted set every event on an auth_events path
+ * between two events of the conflicted state set: a depth-first search down
+ * from each conflicted event; an event is on such a path when one of its
+ * auth ancestors (or itself) is conflicted. */
+static int add_conflicted_subgraph(struct sr *s)
+{
+    int rc = 0;
+    size_t n_roots = s->len; /* events added while searching are not roots */
+    for (size_t r = 0; r < n_roots && rc == 0; r++) {
+        if (!s->evs[r].conflicted || s->evs[r].dfs != 0)
+            continue;
+        s->stack_len = 0;
+        s->evs[r].dfs = 1;
+        sr_push(s, r);
+        while (s->stack_len > 0 && rc == 0) {
+            size_t v = s->stack[s->stack_len - 1];
+            rc = sr_load_auth(s, v);
+            if (rc)
+                break;
+            struct sr_event *e = &s->evs[v];
+            if (e->dfs_next < e->n_auth) {
+                size_t child = e->auth[e->dfs_next++];
+                if (s->evs[child].dfs == 0) {
+                    s->evs[child].dfs = 1;
+                    sr_push(s, child);
+                }
+                continue;
+            }
+            bool reaches = e->conflicted;
+            for (size_t k = 0; k < e->n_auth && !reaches; k++)
+                reaches = s->evs[e->auth[k]].dfs == 2 && s->evs[e->auth[k]].reaches;
+            e->reaches = reaches;
+            e->dfs = 2;
+            if (reaches)
+                e->full = true;
+            s->stack_len--;
+        }
+    }
+    return rc;
+}
+
 /* ---- reverse topological power ordering ---- */
 
 /* x < y: greater sender power, then smaller origin_server_ts, then event ID. */
@@ -408,7 +477,7 @@ static int sort_power(struct sr *s, size_t *xs, size_t n)
         size_t pl, create;
         rc = sr_auth_of_type(s, xs[i], "m.room.power_levels", &pl);
         if (rc == 0)
-            rc = sr_auth_of_type(s, xs[i], "m.room.create", &create);
+            rc = sr_create_of(s, xs[i], &create);
         if (rc)
             goto out;
         struct sr_event *e = &s->evs[xs[i]];
@@ -594,6 +663,18 @@ static int iterate_auth(struct sr *s, struct matrix_state_map *partial, const si
             if (cur && !sr_is_rejected(s, cur))
                 small_put(&ss, cur);
         }
+        if (!s->ver->create_in_auth_events) {
+            /* v12: the create event is named by the room ID, not cited. */
+            size_t c;
+            rc = sr_create_of(s, idx, &c);
+            if (rc) {
+                free(ss.evs);
+                return rc;
+            }
+            if (c != SIZE_MAX && !s->evs[c].rejected)
+                small_put(&ss, s->evs[c].ev);
+            e = &s->evs[idx];
+        }
         struct matrix_auth_state st = {small_get, &ss, s->verify};
         if (matrix_auth_check(s->ver, e->ev, &st, NULL, 0) == 0)
             matrix_state_map_put(partial, e->ev);
@@ -633,6 +714,7 @@ static void split_key(const char *key, size_t key_len, void *value, void *ctx)
             continue;
         const char *id = jstr(ev, "event_id");
         void *known = map_get(&c->s->ids, id, strlen(id));
+        c->s->evs[(size_t)(uintptr_t)known - 1].conflicted = true;
         c->s->evs[(size_t)(uintptr_t)known - 1].full = true;
     }
 }
@@ -647,7 +729,7 @@ int matrix_state_resolve_v2(const struct matrix_room_version *ver, const json_t 
                             const struct matrix_auth_verify *verify, struct matrix_state_map *out)
 {
     matrix_state_map_init(out);
-    if (ver->state_res != MATRIX_STATE_RES_V2)
+    if (ver->state_res != MATRIX_STATE_RES_V2 && ver->state_res != MATRIX_STATE_RES_V2_1)
         return ERR_UNSUPPORTED;
     if (n_sets == 0)
         return 0;
@@ -698,6 +780,12 @@ int matrix_state_resolve_v2(const struct matrix_room_version *ver, const json_t 
         if (s.evs[i].chain_count > 0 && s.evs[i].chain_count < n_sets)
             s.evs[i].full = true;
     }
+    /* v2.1: the full conflicted set also holds the conflicted state subgraph. */
+    if (ver->state_res == MATRIX_STATE_RES_V2_1) {
+        rc = add_conflicted_subgraph(&s);
+        if (rc)
+            goto out;
+    }
 
     /* Step 1: X = power events of the full conflicted set plus the events of
      * their auth chains that are in the full conflicted set. */
@@ -721,8 +809,10 @@ int matrix_state_resolve_v2(const struct matrix_room_version *ver, const json_t 
     if (rc)
         goto out;
 
-    /* Step 2: iterative auth checks from the unconflicted state map. */
-    matrix_state_map_each(&unconflicted, overlay_one, out);
+    /* Step 2: iterative auth checks from the unconflicted state map (v2.1:
+     * from the empty state). */
+    if (ver->state_res == MATRIX_STATE_RES_V2)
+        matrix_state_map_each(&unconflicted, overlay_one, out);
     rc = iterate_auth(&s, out, xs, n_x);
     if (rc)
         goto out;

@@ -1,7 +1,7 @@
 /* auth_test.c: the authorisation rules (src/matrix/auth.c) and power levels
  * (src/matrix/power.c), table-driven.
  *
- * Each row builds a small room: m.room.create by @alice:a (room !room:a),
+ * Each row builds a small room: m.room.create by @alice:a (room !create:a),
  * alice, @mod:a and @mod2:a joined, power levels (default
  * {"users":{"@alice:a":100,"@mod:a":50,"@mod2:a":50}}), a join rule, plus
  * extra state; then checks one candidate event. Expected results are read off
@@ -9,7 +9,8 @@
  * rules"), cited per block as "rule N" in the v11 numbering unless noted.
  *
  * Events are written compactly: t=type, k=state_key, s=sender, c=content,
- * prev=prev_events, id=event_id, redacts; the helper fills in the rest. */
+ * prev=prev_events, id=event_id, redacts, room=room_id (null: none); the
+ * helper fills in the rest. */
 #include "harness.h"
 
 #include <jansson.h>
@@ -35,7 +36,13 @@ static json_t *expand(const json_t *c, const char *default_id)
     json_object_set(ev, "sender", json_object_get(c, "s"));
     json_t *content = json_object_get(c, "c");
     json_object_set_new(ev, "content", content ? json_deep_copy(content) : json_object());
-    json_object_set_new(ev, "room_id", json_string("!room:a"));
+    /* "room": the room ID (default "!create:a", which v12 derives from the
+     * create event "$create:a"); null leaves it out (v12 create events). */
+    json_t *room = json_object_get(c, "room");
+    if (!room)
+        json_object_set_new(ev, "room_id", json_string("!create:a"));
+    else if (!json_is_null(room))
+        json_object_set(ev, "room_id", room);
     json_t *id = json_object_get(c, "id");
     char buf[32];
     if (!id) {
@@ -88,7 +95,12 @@ static json_t *room(const struct matrix_room_version *v, const char *jr, const c
 {
     json_t *state = json_array();
     char buf[256];
-    if (v->create_requires_creator)
+    if (v->room_id_format == MATRIX_ROOM_ID_CREATE_HASH)
+        snprintf(buf, sizeof buf,
+                 "{\"t\":\"m.room.create\",\"k\":\"\",\"s\":\"@alice:a\",\"prev\":[],"
+                 "\"room\":null,\"c\":{\"room_version\":\"%s\"}}",
+                 v->id);
+    else if (v->create_requires_creator)
         snprintf(buf, sizeof buf,
                  "{\"t\":\"m.room.create\",\"k\":\"\",\"s\":\"@alice:a\",\"prev\":[],"
                  "\"c\":{\"creator\":\"@alice:a\",\"room_version\":\"%s\"}}",
@@ -552,6 +564,53 @@ static const struct auth_row auth_rows[] = {
     R("10", "public", "none", "[" MEM("@bob:b", "join") "]",
       PLEV("@bob:b", "{\"users\":{\"@bob:b\":100}}"), NO),
 
+    /* Room version 12: room ID from the create event, infinitely powerful
+     * creators (create sender + additional_creators), no "creator". */
+#define PL12 "{\"users\":{\"@mod:a\":50,\"@mod2:a\":50}}"
+#define CREATE12(extra)                                                                  \
+    "{\"t\":\"m.room.create\",\"k\":\"\",\"s\":\"@alice:a\",\"prev\":[],\"room\":null," \
+    "\"id\":\"$create:a\",\"c\":{\"room_version\":\"12\"" extra "}}"
+    R("12", NULL, NULL, NULL, CREATE12(""), OK),
+    R("12", NULL, NULL, NULL, /* v12 1.2: no room_id on the create event */
+      "{\"t\":\"m.room.create\",\"k\":\"\",\"s\":\"@alice:a\",\"prev\":[],\"c\":{}}", NO),
+    R("12", NULL, NULL, NULL, CREATE12(",\"additional_creators\":[\"@bob:b\"]"), OK),
+    R("12", NULL, NULL, NULL, CREATE12(",\"additional_creators\":[\"bob\"]"), NO),
+    R("12", NULL, NULL, NULL, CREATE12(",\"additional_creators\":\"@bob:b\""), NO),
+    R("11", NULL, NULL, NULL, /* before v12 additional_creators means nothing */
+      "{\"t\":\"m.room.create\",\"k\":\"\",\"s\":\"@alice:a\",\"prev\":[],"
+      "\"c\":{\"additional_creators\":\"x\"}}",
+      OK),
+    R("12", "bare", NULL, NULL,
+      "{\"t\":\"m.room.member\",\"k\":\"@alice:a\",\"s\":\"@alice:a\",\"prev\":[\"$create:a\"],"
+      "\"c\":{\"membership\":\"join\"}}",
+      OK),
+    R("12", "public", PL12, NULL, MSG("@alice:a"), OK),
+    R("12", "public", PL12, "[" CREATE12("") "]", /* v12 rule 2: room ID from another create */
+      "{\"t\":\"m.room.message\",\"s\":\"@alice:a\",\"room\":\"!other:a\",\"c\":{}}", NO),
+    R("12", "public", "none", NULL,
+      "{\"t\":\"m.room.topic\",\"k\":\"\",\"s\":\"@alice:a\",\"c\":{\"topic\":\"t\"}}", OK),
+    R("12", "public", "none", "[" MEM("@bob:b", "join") "]",
+      "{\"t\":\"m.room.topic\",\"k\":\"\",\"s\":\"@bob:b\",\"c\":{\"topic\":\"t\"}}", NO),
+    R("12", "public", "{\"state_default\":100,\"users\":{\"@mod:a\":99}}", NULL,
+      "{\"t\":\"m.room.topic\",\"k\":\"\",\"s\":\"@alice:a\",\"c\":{\"topic\":\"t\"}}", OK),
+    /* v12 10.4: creators cannot be listed in users. */
+    R("12", "public", PL12, NULL, PLEV("@alice:a", "{\"users\":{\"@alice:a\":100}}"), NO),
+    R("12", "public", PL12, NULL, PLEV("@alice:a", "{\"users\":{\"@mod:a\":100}}"), OK),
+    R("12", "public", PL12, NULL,
+      PLEV("@mod:a", "{\"users\":{\"@mod:a\":50,\"@mod2:a\":50,\"@bob:b\":60}}"), NO),
+    R("11", "public", "{\"users\":{\"@alice:a\":100}}", NULL, /* v11: still allowed */
+      PLEV("@alice:a", "{\"users\":{\"@alice:a\":100}}"), OK),
+    /* An additional creator: infinite too, and out of everyone's reach. */
+#define CREATE12_BOB "[" CREATE12(",\"additional_creators\":[\"@bob:b\"]") "," MEM("@bob:b", "join") "]"
+    R("12", "public", PL12, CREATE12_BOB, PLEV("@alice:a", "{\"users\":{\"@bob:b\":10}}"), NO),
+    R("12", "public", PL12, CREATE12_BOB, MEMBER("@bob:b", "@alice:a", "leave"), NO),
+    R("12", "public", PL12, CREATE12_BOB, MEMBER("@bob:b", "@mod:a", "leave"), OK),
+    R("12", "public", PL12, CREATE12_BOB, MEMBER("@mod:a", "@bob:b", "ban"), NO),
+    R("12", "public", PL12, CREATE12_BOB, MEMBER("@mod:a", "@alice:a", "ban"), NO),
+    R("12", "public", PL12, NULL, MEMBER("@alice:a", "@mod:a", "ban"), OK),
+    R("11", "public", "{\"users\":{\"@alice:a\":100,\"@mod:a\":100}}", NULL, /* v11: equals */
+      MEMBER("@mod:a", "@alice:a", "ban"), NO),
+
     /* v1-2 rule 11: redactions need the redact level or the same event ID server. */
     R("1", "public", NULL, "[" MEM("@bob:b", "join") "]",
       "{\"t\":\"m.room.redaction\",\"s\":\"@bob:b\",\"id\":\"$r:b\",\"redacts\":\"$x:b\",\"c\":{}}",
@@ -607,14 +666,6 @@ TEST_CASE(matrix, auth_without_verify_rejects_signed_rules)
         json_decref(ev);
         json_decref(c);
     }
-    /* Room version 12 is refused rather than checked with v11 rules. */
-    const struct matrix_room_version *v12 = matrix_room_version_find("12");
-    ASSERT_TRUE(v12 != NULL);
-    json_t *c = parse(MSG("@alice:a"), __LINE__);
-    json_t *ev = expand(c, NULL);
-    ASSERT_INT_EQ(matrix_auth_check(v12, ev, &st, NULL, 0), ERR_UNSUPPORTED);
-    json_decref(ev);
-    json_decref(c);
     json_decref(state);
 }
 
@@ -635,6 +686,8 @@ TEST_CASE(matrix, auth_events_selection)
         {"10", MEMBER("@bob:b", "@bob:b", "leave"), "$create:a $pl:a $m_bob"},
         {"10", VIA_JOIN("@mod:a"), "$create:a $pl:a $m_bob $jr:a $m_mod"},
         {"7", VIA_JOIN("@mod:a"), "$create:a $pl:a $m_bob $jr:a"}, /* no restricted rooms in v7 */
+        {"12", MSG("@alice:a"), "$pl:a $m_alice"}, /* v12: never the create event */
+        {"12", VIA_JOIN("@mod:a"), "$pl:a $m_bob $jr:a $m_mod"},
         {"10", TPI_INVITE("@alice:a", "@dave:d", "tok"),
          "$create:a $pl:a $m_alice $jr:a $tpi"},
         {"10",

@@ -44,8 +44,9 @@ static const struct ev_row base_rows[] = {
 };
 
 struct store {
-    json_t *events;   /* event_id -> event */
-    json_t *rejected; /* event_id -> true */
+    json_t *events;      /* event_id -> event */
+    json_t *rejected;    /* event_id -> true */
+    const char *room_id; /* NULL: "!room:a"; v12 stores use "!CREATE" */
 };
 
 static void store_add(struct store *st, const struct ev_row *r)
@@ -68,9 +69,11 @@ static void store_add(struct store *st, const struct ev_row *r)
         p = sp + 1;
     }
     json_t *ev = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:O,s:i}", "event_id", r->id, "room_id",
-                           "!room:a", "type", r->type, "state_key", r->state_key, "sender",
-                           r->sender, "content", content, "auth_events", auth, "prev_events",
-                           auth, "origin_server_ts", r->ts);
+                           st->room_id ? st->room_id : "!room:a", "type", r->type, "state_key",
+                           r->state_key, "sender", r->sender, "content", content, "auth_events",
+                           auth, "prev_events", auth, "origin_server_ts", r->ts);
+    if (st->room_id && strcmp(r->type, "m.room.create") == 0)
+        json_object_del(ev, "room_id"); /* v12 create events have none */
     json_object_set_new(st->events, r->id, ev);
 }
 
@@ -78,6 +81,7 @@ static void store_init(struct store *st, const struct ev_row *extra, size_t n_ex
 {
     st->events = json_object();
     st->rejected = json_object();
+    st->room_id = NULL;
     for (size_t i = 0; i < sizeof base_rows / sizeof base_rows[0]; i++)
         store_add(st, &base_rows[i]);
     for (size_t i = 0; i < n_extra; i++)
@@ -526,7 +530,7 @@ static void run_scenario(const struct matrix_room_version *ver, const struct sce
     for (size_t i = 0; sc->chains[i]; i++)
         add_chain(&g, sc->chains[i]);
 
-    struct store st = {json_object(), json_object()};
+    struct store st = {json_object(), json_object(), NULL};
     struct matrix_state_map after[MAX_NODES];
     unsigned done = 0;
     int ts = 0;
@@ -636,4 +640,125 @@ TEST_CASE(matrix, state_res_reference_scenarios)
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             run_scenario(matrix_room_version_find(versions[v]), &scenarios[i]);
     }
+}
+
+/* ---- Room version 12: state resolution v2.1 ----
+ *
+ * The v12 base room: the create event "$CREATE" names the room "!CREATE" and
+ * is never cited in auth_events; alice is the creator (infinite power) and is
+ * not listed in the power levels.
+ *   $CREATE  m.room.create by @alice:a             ts 1
+ *   IMA      alice joins       auth -             ts 2
+ *   IPOWER   {users: {bob: 50}} auth IMA           ts 3
+ *   IJR      public             auth IMA IPOWER    ts 4
+ *   IMB      bob joins          auth IJR IPOWER    ts 5
+ *   IMC      charlie joins      auth IJR IPOWER    ts 6 */
+static const struct ev_row base12_rows[] = {
+    {"$CREATE", "m.room.create", "", "@alice:a", "{\"room_version\":\"12\"}", "", 1},
+    {"IMA", "m.room.member", "@alice:a", "@alice:a", JOIN, "", 2},
+    {"IPOWER", "m.room.power_levels", "", "@alice:a", "{\"users\":{\"@bob:b\":50}}", "IMA", 3},
+    {"IJR", "m.room.join_rules", "", "@alice:a", "{\"join_rule\":\"public\"}", "IMA IPOWER",
+     4},
+    {"IMB", "m.room.member", "@bob:b", "@bob:b", JOIN, "IJR IPOWER", 5},
+    {"IMC", "m.room.member", "@charlie:c", "@charlie:c", JOIN, "IJR IPOWER", 6},
+};
+
+static void store_init12(struct store *st, const struct ev_row *extra, size_t n_extra)
+{
+    st->events = json_object();
+    st->rejected = json_object();
+    st->room_id = "!CREATE";
+    for (size_t i = 0; i < sizeof base12_rows / sizeof base12_rows[0]; i++)
+        store_add(st, &base12_rows[i]);
+    for (size_t i = 0; i < n_extra; i++)
+        store_add(st, &extra[i]);
+}
+
+/* A power levels change made by bob before alice banned him. v2 (room
+ * version 10 here) starts the iterative auth checks from the unconflicted
+ * state, where bob is already banned, so his change PB fails and PA stays.
+ * v2.1 starts from the empty state: the conflicted state subgraph (PB -> IMB
+ * -> IJR -> IPOWER, all on auth paths between the conflicted PB and IPOWER)
+ * is replayed in power order IPOWER, IJR, IMB, PB, with bob still joined, so
+ * PB stands; the unconflicted ban is put back at the end. */
+TEST_CASE(matrix, state_res_v21_starts_from_empty_state)
+{
+    static const struct ev_row fork12[] = {
+        {"PB", "m.room.power_levels", "", "@bob:b",
+         "{\"users\":{\"@bob:b\":50,\"@charlie:c\":10}}", "IPOWER IMB", 10},
+        {"BAN", "m.room.member", "@bob:b", "@alice:a", "{\"membership\":\"ban\"}",
+         "IMA IPOWER IMB", 11},
+    };
+    struct store st;
+    store_init12(&st, fork12, 2);
+    const char *sets[] = {"$CREATE IMA IJR BAN PB", "$CREATE IMA IJR BAN IPOWER"};
+    check_resolution(__LINE__, "12", &st, sets, 2, "$CREATE IMA IJR BAN PB");
+    store_fini(&st);
+
+    static const struct ev_row fork10[] = {
+        {"PA", "m.room.power_levels", "", "@alice:a",
+         "{\"users\":{\"@alice:a\":100,\"@bob:b\":50}}", "CREATE IMA IPOWER", 10},
+        {"PB", "m.room.power_levels", "", "@bob:b",
+         "{\"users\":{\"@alice:a\":100,\"@bob:b\":50,\"@charlie:c\":10}}", "CREATE PA IMB", 11},
+        {"BAN", "m.room.member", "@bob:b", "@alice:a", "{\"membership\":\"ban\"}",
+         "CREATE IMA PA IMB", 12},
+    };
+    store_init(&st, fork10, 3);
+    const char *sets10[] = {"CREATE IMA IJR IMC BAN PB", "CREATE IMA IJR IMC BAN PA"};
+    check_resolution(__LINE__, "10", &st, sets10, 2, "CREATE IMA IJR IMC BAN PA");
+    store_fini(&st);
+}
+
+/* The ban against a concurrent power level change again, in a v12 room:
+ * alice (creator) gives bob 50 (PA); bob bans charlie (MB); alice takes it
+ * back (PB). Creators sort first (infinite power): PA, PB, then IMC and MB;
+ * MB fails under PB. */
+TEST_CASE(matrix, state_res_v21_ban_vs_power_levels)
+{
+    static const struct ev_row fork[] = {
+        {"PA", "m.room.power_levels", "", "@alice:a", "{\"users\":{\"@bob:b\":50}}",
+         "IMA IPOWER", 10},
+        {"MB", "m.room.member", "@charlie:c", "@bob:b", "{\"membership\":\"ban\"}",
+         "PA IMB IMC", 11},
+        {"PB", "m.room.power_levels", "", "@alice:a", "{\"users\":{}}", "IMA PA", 12},
+    };
+    struct store st;
+    store_init12(&st, fork, 3);
+    const char *sets[] = {"$CREATE IMA IJR IMB PA MB", "$CREATE IMA IJR IMB PB IMC"};
+    check_resolution(__LINE__, "12", &st, sets, 2, "$CREATE IMA IJR IMB PB IMC");
+    const char *no_demotion[] = {"$CREATE IMA IJR IMB PA MB", "$CREATE IMA IJR IMB PA IMC"};
+    check_resolution(__LINE__, "12", &st, no_demotion, 2, "$CREATE IMA IJR IMB PA MB");
+    /* Without the create event the room ID names, nothing conflicted can
+     * pass (v12 rule 2); the unconflicted state is all that is left. */
+    const char *no_create[] = {"IMA IJR IMB PA MB", "IMA IJR IMB PA IMC"};
+    json_object_del(st.events, "$CREATE");
+    check_resolution(__LINE__, "12", &st, no_create, 2, "IMA IJR IMB PA");
+    store_fini(&st);
+}
+
+/* The conflicted state subgraph at work. Alice made the room invite-only
+ * (JR2, cited by both forks' invites, so it is in every auth chain and in
+ * both states: not conflicted, not in the auth difference). Dave's join DJ
+ * cites the old public rule IJR. JR2 lies on the path INV_E -> JR2 -> IPOWER
+ * between conflicted events, so v2.1 replays it (power order IPOWER, IJR,
+ * JR2, PA) before the mainline-ordered members; DJ is then checked against
+ * JR2 and fails. Without the subgraph, the partial state would hold IJR and
+ * dave would get in. */
+TEST_CASE(matrix, state_res_v21_conflicted_subgraph)
+{
+    static const struct ev_row fork[] = {
+        {"JR2", "m.room.join_rules", "", "@alice:a", "{\"join_rule\":\"invite\"}", "IMA IPOWER", 10},
+        {"PA", "m.room.power_levels", "", "@alice:a", "{\"users\":{\"@bob:b\":50,\"@carol:c\":5}}",
+         "IMA IPOWER", 11},
+        {"INV_E", "m.room.member", "@eve:e", "@alice:a", "{\"membership\":\"invite\"}",
+         "IMA IPOWER JR2", 12},
+        {"INV_F", "m.room.member", "@frank:f", "@alice:a", "{\"membership\":\"invite\"}",
+         "IMA PA JR2", 13},
+        {"DJ", "m.room.member", "@dave:d", "@dave:d", JOIN, "IJR IPOWER", 14},
+    };
+    struct store st;
+    store_init12(&st, fork, 5);
+    const char *sets[] = {"$CREATE IMA JR2 PA DJ INV_F", "$CREATE IMA JR2 IPOWER INV_E"};
+    check_resolution(__LINE__, "12", &st, sets, 2, "$CREATE IMA JR2 PA INV_E INV_F");
+    store_fini(&st);
 }
