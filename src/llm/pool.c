@@ -1,24 +1,33 @@
 /* pool.c: the fixed worker-thread pool (see pool.h).
  *
  * Design notes:
- * 1. A job is published by storing fn/arg/n_chunks, resetting next_chunk and pending, then
- *    incrementing `generation` (release). Workers wait for generation to move (acquire).
- * 2. Each participant takes chunks with fetch_add on next_chunk until it passes n_chunks, then
- *    decrements pending; the caller waits for pending == 0 after doing its own share.
- * 3. Waiting is a bounded spin followed by a sleep on a condition variable. `sleepers` counts
- *    workers inside the sleep so that the caller only takes the mutex and broadcasts when
- *    someone actually sleeps. The check of generation is repeated under the mutex, so no
- *    wake-up is lost.
- * 4. The caller waits for completion the same way (spin, then cv_done). */
+ * 1. One 64-bit atomic word `job` holds (generation:20 | n_chunks:22 | next chunk:22). A job is
+ *    published by writing fn/arg, zeroing `done`, then storing a new word with the next
+ *    generation and chunk 0. Everyone takes chunks with a compare-and-swap that only succeeds
+ *    while the generation is unchanged and next < n_chunks, so a thread that wakes late can
+ *    never take a chunk of the wrong job.
+ * 2. fn/arg are read only after a successful take: chunk i of job g is not done yet, so the
+ *    caller cannot have moved on to g+1 and overwritten them.
+ * 3. The caller waits for `done` (chunks finished) to reach n_chunks, not for every worker to
+ *    check in: a worker that is descheduled (the machine is shared) costs nothing unless it
+ *    holds a chunk.
+ * 4. Waiting is a bounded spin followed by a sleep on a condition variable. `sleepers` and
+ *    `caller_sleeping` say whether anyone must be woken, so the common path makes no system
+ *    call. The conditions are re-checked under the mutex, so no wake-up is lost. */
 #include "llm/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/mem.h"
 
 enum { POOL_SPIN = 4000, POOL_MAX_THREADS = 256 };
+
+#define JOB_BITS 22
+#define JOB_MASK ((UINT64_C(1) << JOB_BITS) - 1)
+#define JOB_MAX_CHUNKS ((int)JOB_MASK)
 
 struct pool_worker {
     struct llm_pool *pool; /* borrowed back-pointer */
@@ -30,17 +39,16 @@ struct llm_pool {
     int n_threads;               /* including the caller */
     struct pool_worker *workers; /* owned, n_threads - 1 */
     pthread_mutex_t mu;          /* guards the sleeps below */
-    pthread_cond_t cv_work;      /* signalled when generation moves or on quit */
-    pthread_cond_t cv_done;      /* signalled when pending reaches 0 */
-    atomic_uint generation;      /* job counter (note 1) */
-    atomic_int next_chunk;       /* next chunk to hand out */
-    atomic_int pending;          /* workers still busy with the current job */
+    pthread_cond_t cv_work;      /* signalled when a job is published or on quit */
+    pthread_cond_t cv_done;      /* signalled when done reaches the job's chunk count */
+    _Atomic uint64_t job;        /* note 1 */
+    atomic_int done;             /* chunks finished in the current job */
     atomic_int sleepers;         /* workers sleeping on cv_work */
     atomic_bool caller_sleeping; /* caller sleeping on cv_done */
     atomic_bool quit;            /* set by llm_pool_free */
     llm_pool_fn fn;              /* current job */
     void *arg;                   /* current job's argument */
-    int n_chunks;                /* current job's chunk count */
+    unsigned gen;                /* generation of the current job (caller side) */
 };
 
 static inline void cpu_relax(void)
@@ -50,13 +58,31 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void pool_do_chunks(struct llm_pool *p, int thread)
+static inline unsigned job_gen(uint64_t v)
 {
+    return (unsigned)(v >> (2 * JOB_BITS));
+}
+
+/* Takes and runs chunks of job generation g until none are left (note 1, 2). */
+static void pool_do_chunks(struct llm_pool *p, unsigned g, int thread)
+{
+    uint64_t v = atomic_load(&p->job);
     for (;;) {
-        int c = atomic_fetch_add_explicit(&p->next_chunk, 1, memory_order_relaxed);
-        if (c >= p->n_chunks)
-            break;
-        p->fn(p->arg, c, thread);
+        if (job_gen(v) != g)
+            return;
+        uint64_t n = (v >> JOB_BITS) & JOB_MASK;
+        uint64_t i = v & JOB_MASK;
+        if (i >= n)
+            return;
+        if (!atomic_compare_exchange_weak(&p->job, &v, v + 1))
+            continue; /* v now holds the fresh value */
+        p->fn(p->arg, (int)i, thread);
+        if (atomic_fetch_add(&p->done, 1) + 1 == (int)n && atomic_load(&p->caller_sleeping)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_broadcast(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
+        v = atomic_load(&p->job);
     }
 }
 
@@ -66,15 +92,17 @@ static void *pool_worker_main(void *argp)
     struct llm_pool *p = w->pool;
     unsigned seen = 0;
     for (;;) {
-        unsigned g = atomic_load_explicit(&p->generation, memory_order_acquire);
-        for (int i = 0; g == seen && i < POOL_SPIN && !atomic_load(&p->quit); i++) {
+        unsigned g = job_gen(atomic_load(&p->job));
+        for (int i = 0; g == seen && i < POOL_SPIN && !atomic_load_explicit(&p->quit,
+                                                                           memory_order_relaxed);
+             i++) {
             cpu_relax();
-            g = atomic_load_explicit(&p->generation, memory_order_acquire);
+            g = job_gen(atomic_load(&p->job));
         }
         if (g == seen) {
             pthread_mutex_lock(&p->mu);
             atomic_fetch_add(&p->sleepers, 1);
-            while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->quit))
+            while ((g = job_gen(atomic_load(&p->job))) == seen && !atomic_load(&p->quit))
                 pthread_cond_wait(&p->cv_work, &p->mu);
             atomic_fetch_sub(&p->sleepers, 1);
             pthread_mutex_unlock(&p->mu);
@@ -82,13 +110,7 @@ static void *pool_worker_main(void *argp)
         if (atomic_load(&p->quit))
             return NULL;
         seen = g;
-        pool_do_chunks(p, w->index);
-        if (atomic_fetch_sub(&p->pending, 1) == 1 &&
-            atomic_load(&p->caller_sleeping)) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_broadcast(&p->cv_done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        pool_do_chunks(p, g, w->index);
     }
 }
 
@@ -101,9 +123,8 @@ struct llm_pool *llm_pool_new(int n_threads)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv_work, NULL);
     pthread_cond_init(&p->cv_done, NULL);
-    atomic_init(&p->generation, 0);
-    atomic_init(&p->next_chunk, 0);
-    atomic_init(&p->pending, 0);
+    atomic_init(&p->job, 0);
+    atomic_init(&p->done, 0);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->caller_sleeping, false);
     atomic_init(&p->quit, false);
@@ -151,26 +172,28 @@ void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
             fn(arg, c, 0);
         return;
     }
+    ASSERT(n_chunks <= JOB_MAX_CHUNKS);
     p->fn = fn;
     p->arg = arg;
-    p->n_chunks = n_chunks;
-    atomic_store_explicit(&p->next_chunk, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->pending, p->n_threads - 1, memory_order_relaxed);
-    atomic_fetch_add(&p->generation, 1);
+    atomic_store(&p->done, 0);
+    p->gen = (p->gen + 1) & (unsigned)((1u << (64 - 2 * JOB_BITS)) - 1);
+    if (p->gen == 0)
+        p->gen = 1; /* workers start having seen generation 0 */
+    atomic_store(&p->job, ((uint64_t)p->gen << (2 * JOB_BITS)) | ((uint64_t)n_chunks << JOB_BITS));
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->cv_work);
         pthread_mutex_unlock(&p->mu);
     }
-    pool_do_chunks(p, 0);
+    pool_do_chunks(p, p->gen, 0);
     for (int i = 0; i < POOL_SPIN; i++) {
-        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
+        if (atomic_load(&p->done) == n_chunks)
             return;
         cpu_relax();
     }
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->caller_sleeping, true);
-    while (atomic_load(&p->pending) != 0)
+    while (atomic_load(&p->done) != n_chunks)
         pthread_cond_wait(&p->cv_done, &p->mu);
     atomic_store(&p->caller_sleeping, false);
     pthread_mutex_unlock(&p->mu);
