@@ -105,6 +105,73 @@ float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a)
     return hsum_ps(_mm256_add_ps(acc0, acc1));
 }
 
+/* 8 int32 partial sums of q[i] * y[i] for unsigned bytes q (< 128) and signed y. */
+static inline __m256i dot_u8_i8(__m256i q, __m256i y)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1));
+}
+
+/* The fifth bits of a Q5 block as bytes: 0x10 where bit j of qh is set, else 0. */
+static inline __m256i q5_high_bits(const uint8_t qh[4])
+{
+    uint32_t bits;
+    memcpy(&bits, qh, 4);
+    const __m256i idx = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i mask = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), idx);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(v, mask), mask);
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
+float llm_avx2_vec_dot_q4_1_q8_1(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_1 *x = w;
+    const struct llm_block_q8_1 *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    float acc_m = 0;
+    for (int64_t i = 0; i < n / 32; i++) {
+        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        acc_m += h2f(x[i].m) * h2f(y[i].s);
+        const __m256i p = dot_u8_i8(unpack_nibbles(x[i].qs),
+                                    _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc) + acc_m;
+}
+
+float llm_avx2_vec_dot_q5_0_q8_0(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q5_0 *x = w;
+    const struct llm_block_q8_0 *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i off = _mm256_set1_epi8(16);
+    for (int64_t i = 0; i < n / 32; i++) {
+        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        const __m256i q = _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh));
+        const __m256i p = dot_i8(_mm256_sub_epi8(q, off),
+                                 _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc);
+}
+
+float llm_avx2_vec_dot_q5_1_q8_1(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q5_1 *x = w;
+    const struct llm_block_q8_1 *y = a;
+    __m256 acc = _mm256_setzero_ps();
+    float acc_m = 0;
+    for (int64_t i = 0; i < n / 32; i++) {
+        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        acc_m += h2f(x[i].m) * h2f(y[i].s);
+        const __m256i q = _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh));
+        const __m256i p = dot_u8_i8(q, _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    }
+    return hsum_ps(acc) + acc_m;
+}
+
 /* Unpacks the twelve scale bytes of a Q4_K/Q5_K block into 8 scales (bytes 0..7 of out)
  * and 8 mins (bytes 8..15): sub-blocks 0..3 keep their low 6 bits in bytes 0..3 (scales)
  * and 4..7 (mins); sub-blocks 4..7 have their low 4 bits in bytes 8..11 (scale in the
