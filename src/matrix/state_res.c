@@ -79,6 +79,14 @@ int matrix_state_map_put(struct matrix_state_map *sm, json_t *event)
 const json_t *matrix_state_map_get(const struct matrix_state_map *sm, const char *type,
                                    const char *state_key)
 {
+    size_t tl = strlen(type), sl = strlen(state_key);
+    char small[512];
+    if (tl + sl + 2 <= sizeof small) {
+        /* The common case, without an allocation per lookup. */
+        memcpy(small, type, tl + 1);
+        memcpy(small + tl + 1, state_key, sl + 1);
+        return map_get(&sm->m, small, tl + 1 + sl);
+    }
     size_t len;
     char *k = state_key_of(type, state_key, &len);
     const json_t *ev = map_get(&sm->m, k, len);
