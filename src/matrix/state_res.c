@@ -1,4 +1,4 @@
-/* state_res.c: state maps and state resolution v2 (see state_res.h).
+/* state_res.c: state maps and state resolution v2 and v2.1 (see state_res.h).
  *
  * Design notes (spec: rooms/v2 "State resolution"):
  *  1. Every event the algorithm touches gets one slot in struct sr's table,
@@ -19,6 +19,8 @@
  *     auth events selection names (when that state event is not rejected).
  *     Events rejected at their state are checked like any other (spec
  *     "Rejected events").
+ *  6. v2.1 only: add_conflicted_subgraph adds the events on auth paths between
+ *     conflicted events, and step 2 starts from the empty state.
  * Efficiency is not the goal yet: the per-event walks of note 4 and the
  * mainline walks are linear in the auth chain each. */
 #include "matrix/state_res.h"

@@ -1,6 +1,9 @@
-/* state_res.h: room state maps and state resolution v2 (room versions 2-11).
+/* state_res.h: room state maps and state resolution v2 (room versions 2-11)
+ * and v2.1 (room version 12).
  *
- * Spec: rooms/v2 "State resolution" (content/rooms/fragments/v2-state-res.md).
+ * Spec: rooms/v2 "State resolution" (content/rooms/fragments/v2-state-res.md),
+ * rooms/v12 "State resolution" (the conflicted state subgraph, and the
+ * iterative auth checks starting from the empty state).
  * Given the states after each prev_event of an event, resolution picks one
  * state: unconflicted entries are kept; the conflicted ones plus the auth
  * difference are re-authorised, power events first in reverse topological
@@ -10,9 +13,13 @@
  * computed ID). Events come from the caller's state sets and from a fetch
  * callback (for auth chains); this module never does I/O itself.
  *
- * Not implemented: state resolution v1 (room version 1) and v2.1 (room
- * version 12); both return ERR_UNSUPPORTED. Pure code, no globals: safe from
- * any thread as long as the callbacks are. */
+ * In v12 rooms the create event is found through the room ID (fetch is asked
+ * for "$" + the room ID without its "!"). Events of the state sets are taken
+ * as not rejected.
+ *
+ * Not implemented: state resolution v1 (room version 1) returns
+ * ERR_UNSUPPORTED. Pure code, no globals: safe from any thread as long as the
+ * callbacks are. */
 #ifndef RELAIS_MATRIX_STATE_RES_H
 #define RELAIS_MATRIX_STATE_RES_H
 
@@ -69,8 +76,8 @@ typedef int (*matrix_event_fetch_fn)(void *ctx, const char *event_id, const json
  * caller always calls matrix_state_map_fini) holds the resolved state.
  * Returns 0; ERR_NOT_FOUND when an auth event cannot be fetched; ERR_INVALID
  * for an event without event_id or type/state_key; ERR_TOO_LARGE beyond
- * MATRIX_STATE_RES_MAX_EVENTS; ERR_UNSUPPORTED when ver does not use state
- * resolution v2. */
+ * MATRIX_STATE_RES_MAX_EVENTS; ERR_UNSUPPORTED when ver uses state
+ * resolution v1. */
 int matrix_state_resolve_v2(const struct matrix_room_version *ver, const json_t *const *state_sets,
                             size_t n_sets, matrix_event_fetch_fn fetch, void *fetch_ctx,
                             const struct matrix_auth_verify *verify, struct matrix_state_map *out);
