@@ -40,7 +40,10 @@ struct matrix_state_map {
     struct map m; /* key "type\0state_key" -> json_t * (one reference owned) */
 };
 
+/* Makes sm an empty map. */
 void matrix_state_map_init(struct matrix_state_map *sm);
+/* Drops every event reference and the map's memory; sm may be initialised
+ * again afterwards. */
 void matrix_state_map_fini(struct matrix_state_map *sm);
 /* Inserts event under its (type, state_key), replacing what was there.
  * Returns 0, or ERR_INVALID when event has no string type or state_key. */
@@ -49,6 +52,7 @@ int matrix_state_map_put(struct matrix_state_map *sm, json_t *event);
  * or NULL. */
 const json_t *matrix_state_map_get(const struct matrix_state_map *sm, const char *type,
                                    const char *state_key);
+/* The number of (type, state_key) entries. */
 size_t matrix_state_map_len(const struct matrix_state_map *sm);
 /* Calls fn for every event (in no particular order); fn must not change sm. */
 void matrix_state_map_each(const struct matrix_state_map *sm,
