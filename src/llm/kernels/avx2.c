@@ -278,6 +278,83 @@ float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a)
     return hsum_ps(acc) - acc_m;
 }
 
+/* sum over 16 groups of 16 of w[g] * bsums[g] (w: 16 int16) */
+static inline int groups_dot(__m256i w16, const int16_t *bsums)
+{
+    const __m256i b = _mm256_loadu_si256((const __m256i *)bsums);
+    return hsum_i32(_mm256_madd_epi16(w16, b));
+}
+
+float llm_avx2_vec_dot_q2_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q2_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps();
+    float acc_m = 0;
+    for (int64_t i = 0; i < n / 256; i++) {
+        const __m128i sc8 = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sc8, 4),
+                                                                _mm_set1_epi8(0x0F)));
+        acc_m += y[i].d * h2f(x[i].dmin) * (float)groups_dot(mins, y[i].bsums);
+        const uint8_t *sc = x[i].scales;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 2; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * k));
+            for (int j = 0; j < 4; j++) {
+                const int is = 8 * k + 2 * j;
+                const __m256i v = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j), m3);
+                const __m256i yv = _mm256_loadu_si256((const __m256i *)(y[i].qs + 128 * k + 32 * j));
+                const __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[is + 1] & 0xF),
+                                                     _mm_set1_epi16(sc[is] & 0xF));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(v, yv), s16));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_m;
+}
+
+float llm_avx2_vec_dot_q3_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q3_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m256i four = _mm256_set1_epi8(4);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++) {
+        int16_t sc[16];
+        const uint8_t *s = x[i].scales;
+        for (int j = 0; j < 16; j++) {
+            int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+            int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+            sc[j] = (int16_t)((lo | hi << 4) - 32);
+        }
+        /* values are u - 4 with u = low 2 bits | high bit << 2; the -4 goes through bsums */
+        const int offset = groups_dot(_mm256_loadu_si256((const __m256i *)sc), y[i].bsums);
+        const __m256i hm = _mm256_loadu_si256((const __m256i *)x[i].hmask);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 2; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * k));
+            for (int j = 0; j < 4; j++) {
+                const int is = 8 * k + 2 * j;
+                const __m256i bit = _mm256_set1_epi8((char)(1 << (4 * k + j)));
+                const __m256i h = _mm256_and_si256(
+                    _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), four);
+                const __m256i u = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 2 * j), m3), h);
+                const __m256i yv = _mm256_loadu_si256((const __m256i *)(y[i].qs + 128 * k + 32 * j));
+                const __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[is + 1]),
+                                                     _mm_set1_epi16(sc[is]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(u, yv), s16));
+            }
+        }
+        const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(4 * offset, 0, 0, 0,
+                                                                        0, 0, 0, 0));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(total), acc);
+    }
+    return hsum_ps(acc);
+}
+
 float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a)
 {
     const struct llm_block_q6_K *x = w;

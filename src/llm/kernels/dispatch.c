@@ -25,6 +25,8 @@ static void use_avx2(void)
     table[LLM_TYPE_Q4_1].vec_dot = llm_avx2_vec_dot_q4_1_q8_1;
     table[LLM_TYPE_Q5_0].vec_dot = llm_avx2_vec_dot_q5_0_q8_0;
     table[LLM_TYPE_Q5_1].vec_dot = llm_avx2_vec_dot_q5_1_q8_1;
+    table[LLM_TYPE_Q2_K].vec_dot = llm_avx2_vec_dot_q2_K_q8_K;
+    table[LLM_TYPE_Q3_K].vec_dot = llm_avx2_vec_dot_q3_K_q8_K;
     table[LLM_TYPE_Q4_K].vec_dot = llm_avx2_vec_dot_q4_K_q8_K;
     table[LLM_TYPE_Q5_K].vec_dot = llm_avx2_vec_dot_q5_K_q8_K;
     table[LLM_TYPE_Q6_K].vec_dot = llm_avx2_vec_dot_q6_K_q8_K;

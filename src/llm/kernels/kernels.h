@@ -14,6 +14,8 @@ float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q4_1_q8_1(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q5_0_q8_0(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q5_1_q8_1(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q2_K_q8_K(int64_t n, const void *w, const void *a);
+float llm_avx2_vec_dot_q3_K_q8_K(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a);

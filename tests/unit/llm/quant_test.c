@@ -332,6 +332,8 @@ TEST_CASE(llm, quant_simd_kernels_match_dequant)
         {"avx2", LLM_TYPE_Q4_1, llm_avx2_vec_dot_q4_1_q8_1},
         {"avx2", LLM_TYPE_Q5_0, llm_avx2_vec_dot_q5_0_q8_0},
         {"avx2", LLM_TYPE_Q5_1, llm_avx2_vec_dot_q5_1_q8_1},
+        {"avx2", LLM_TYPE_Q2_K, llm_avx2_vec_dot_q2_K_q8_K},
+        {"avx2", LLM_TYPE_Q3_K, llm_avx2_vec_dot_q3_K_q8_K},
         {"avx2", LLM_TYPE_Q4_K, llm_avx2_vec_dot_q4_K_q8_K},
         {"avx2", LLM_TYPE_Q5_K, llm_avx2_vec_dot_q5_K_q8_K},
         {"avx2", LLM_TYPE_Q6_K, llm_avx2_vec_dot_q6_K_q8_K},
