@@ -762,3 +762,62 @@ TEST_CASE(matrix, state_res_v21_conflicted_subgraph)
     check_resolution(__LINE__, "12", &st, sets, 2, "$CREATE IMA JR2 PA INV_E INV_F");
     store_fini(&st);
 }
+
+/* Hostile and large inputs: an auth_events cycle (possible with the
+ * sender-chosen event IDs of v1-2) is refused, not looped on; two forks of
+ * 1,500 power levels changes each resolve without recursion, to the later
+ * chain's tip (all by alice at 100: ordered by origin_server_ts). */
+TEST_CASE(matrix, state_res_cycles_and_long_chains)
+{
+    static const struct ev_row cycle[] = {
+        {"CA", "m.room.power_levels", "", "@alice:a", PL_ALICE, "CREATE IMA CB", 10},
+        {"CB", "m.room.power_levels", "", "@alice:a", PL_ALICE, "CREATE IMA CA", 11},
+    };
+    struct store st;
+    store_init(&st, cycle, 2);
+    json_t *a = set_of(&st, BASE "CA");
+    json_t *b = set_of(&st, BASE "CB");
+    const json_t *sets[] = {a, b};
+    struct matrix_state_map out;
+    ASSERT_INT_EQ(matrix_state_resolve_v2(matrix_room_version_find("2"), sets, 2, fetch, &st, NULL,
+                                          &out),
+                  ERR_INVALID);
+    matrix_state_map_fini(&out);
+    json_decref(a);
+    json_decref(b);
+    store_fini(&st);
+
+    static const char *const vers[] = {"10", "12"};
+    for (size_t v = 0; v < 2; v++) {
+        bool v12 = strcmp(vers[v], "12") == 0;
+        if (v12)
+            store_init12(&st, NULL, 0);
+        else
+            store_init(&st, NULL, 0);
+        enum { N = 1500 };
+        char tips[2][32];
+        for (int f = 0; f < 2; f++) {
+            char prev[32];
+            snprintf(prev, sizeof prev, "IPOWER");
+            for (int k = 0; k < N; k++) {
+                char id[32], auth[96];
+                snprintf(id, sizeof id, "P%c%d", 'a' + f, k);
+                snprintf(auth, sizeof auth, "%sIMA %s", v12 ? "" : "CREATE ", prev);
+                struct ev_row r = {id, "m.room.power_levels", "", "@alice:a",
+                                   v12 ? "{\"users\":{\"@bob:b\":1}}" : PL_ALICE, auth,
+                                   100 + 2 * k + f};
+                store_add(&st, &r);
+                snprintf(prev, sizeof prev, "%s", id);
+            }
+            snprintf(tips[f], sizeof tips[f], "%s", prev);
+        }
+        char s1[128], s2[128], want[128];
+        const char *base = v12 ? "$CREATE IMA IJR IMB " : BASE;
+        snprintf(s1, sizeof s1, "%s%s", base, tips[0]);
+        snprintf(s2, sizeof s2, "%s%s", base, tips[1]);
+        snprintf(want, sizeof want, "%s%s", base, tips[1]);
+        const char *long_sets[] = {s1, s2};
+        check_resolution(__LINE__, vers[v], &st, long_sets, 2, want);
+        store_fini(&st);
+    }
+}
