@@ -6,6 +6,7 @@
 #include "client/client.h"
 #include "db/db.h"
 #include "json/parse.h"
+#include "sync/notify.h"
 
 #include <string.h>
 
@@ -50,11 +51,16 @@ void client_account_data_put(struct http_request *req, struct http_reply *rep)
         return;
     }
     char *text = json_dumps(req->json, JSON_COMPACT);
-    int rc = db_account_data_put(client_server(req)->db, req->user_id, "", type, text);
+    struct server *srv = client_server(req);
+    int rc = db_account_data_put(srv->db, req->user_id, "", type, text);
     free(text);
+    int64_t pos;
+    if (!rc)
+        rc = db_account_data_max_pos(srv->db, &pos);
     if (rc) {
         client_internal_error(rep, rc);
         return;
     }
+    notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &req->user_id, 1);
     http_reply_json(rep, 200, json_object());
 }

@@ -65,6 +65,33 @@ void client_devices_delete(struct http_request *req, struct http_reply *rep);
 void client_profile_get(struct http_request *req, struct http_reply *rep);
 void client_profile_field_get(struct http_request *req, struct http_reply *rep);
 void client_profile_field_put(struct http_request *req, struct http_reply *rep);
+/* rooms.c */
+void client_rooms_error(struct http_reply *rep, int rc, const char *reason);
+void client_create_room(struct http_request *req, struct http_reply *rep);
+void client_join_by_alias(struct http_request *req, struct http_reply *rep);
+void client_room_join(struct http_request *req, struct http_reply *rep);
+void client_room_leave(struct http_request *req, struct http_reply *rep);
+void client_room_member_action(struct http_request *req, struct http_reply *rep);
+void client_room_forget(struct http_request *req, struct http_reply *rep);
+void client_room_send(struct http_request *req, struct http_reply *rep);
+void client_room_state_put(struct http_request *req, struct http_reply *rep);
+void client_room_redact(struct http_request *req, struct http_reply *rep);
+void client_room_state_all(struct http_request *req, struct http_reply *rep);
+void client_room_state_get(struct http_request *req, struct http_reply *rep);
+void client_room_members(struct http_request *req, struct http_reply *rep);
+void client_room_joined_members(struct http_request *req, struct http_reply *rep);
+void client_joined_rooms(struct http_request *req, struct http_reply *rep);
+void client_room_event(struct http_request *req, struct http_reply *rep);
+/* messages.c */
+void client_room_messages(struct http_request *req, struct http_reply *rep);
+void client_room_account_data_get(struct http_request *req, struct http_reply *rep);
+void client_room_account_data_put(struct http_request *req, struct http_reply *rep);
+void client_room_tags_get(struct http_request *req, struct http_reply *rep);
+void client_room_tag_change(struct http_request *req, struct http_reply *rep);
+/* sync.c */
+void client_sync(struct http_request *req, struct http_reply *rep);
+void client_filter_create(struct http_request *req, struct http_reply *rep);
+void client_filter_get(struct http_request *req, struct http_reply *rep);
 /* account_data.c */
 void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);

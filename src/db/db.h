@@ -183,6 +183,14 @@ int db_events_range(struct db *db, const char *room_id, int64_t from, int64_t to
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,
                         int64_t from, int64_t to, bool forward, size_t limit,
                         struct db_event **out, size_t *n);
+/* State events of a room with from < pos <= to, oldest first (at most limit). */
+int db_state_events_between(struct db *db, const char *room_id, int64_t from, int64_t to,
+                            size_t limit, struct db_event **out, size_t *n);
+/* The state group after the newest event of the room before pos (0: none). */
+int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, int64_t *group);
+/* Loads the events named by ids (missing ones are skipped). Owned array. */
+int db_events_get_many(struct db *db, char *const *ids, size_t n_ids, struct db_event **out,
+                       size_t *n);
 /* The highest stream position written so far (0 for none). */
 int db_events_max_pos(struct db *db, int64_t *pos);
 

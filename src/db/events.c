@@ -333,3 +333,57 @@ int db_room_head(struct db *db, const char *room_id, char ***extremities, size_t
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
 }
+
+int db_state_events_between(struct db *db, const char *room_id, int64_t from, int64_t to,
+                            size_t limit, struct db_event **out, size_t *n)
+{
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? "
+                                       "AND state_key IS NOT NULL AND stream_pos > ? AND "
+                                       "stream_pos <= ? ORDER BY stream_pos ASC LIMIT ?")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_int64(st, 4, (int64_t)limit);
+    return read_events(st, out, n);
+}
+
+int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, int64_t *group)
+{
+    *group = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT state_group FROM events WHERE room_id = ? AND "
+                                       "stream_pos < ? ORDER BY stream_pos DESC LIMIT 1")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, pos);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *group = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int db_events_get_many(struct db *db, char *const *ids, size_t n_ids, struct db_event **out,
+                       size_t *n)
+{
+    *out = xcalloc(n_ids + 1, sizeof **out);
+    *n = 0;
+    for (size_t i = 0; i < n_ids; i++) {
+        int rc = db_event_get(db, ids[i], &(*out)[*n]);
+        if (rc == 0)
+            (*n)++;
+        else if (rc != ERR_NOT_FOUND) {
+            db_events_free(*out, *n);
+            *out = NULL;
+            *n = 0;
+            return rc;
+        }
+    }
+    return 0;
+}

@@ -15,6 +15,8 @@
 #include "crypto/random.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "rooms/rooms.h"
+#include "sync/notify.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -120,6 +122,13 @@ int server_run(const struct config *cfg)
     srv.auth = client_auth_new();
     srv.ratelimit = ratelimit_new();
     srv.uia = uia_new();
+    srv.rooms = rooms_new();
+    srv.notifier = notifier_new();
+    int64_t pos;
+    if (db_events_max_pos(srv.db, &pos) == 0)
+        notifier_advance(srv.notifier, NOTIFY_EVENTS, pos);
+    if (db_account_data_max_pos(srv.db, &pos) == 0)
+        notifier_advance(srv.notifier, NOTIFY_ACCOUNT_DATA, pos);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
@@ -148,7 +157,11 @@ int server_run(const struct config *cfg)
     wait_for_stop(&srv, &set);
     status = 0;
 out:
+    if (srv.notifier)
+        notifier_stop(srv.notifier); /* resume long-polls so the HTTP server can stop */
     http_server_free(srv.http);
+    notifier_free(srv.notifier);
+    rooms_free(srv.rooms);
     uia_free(srv.uia);
     ratelimit_free(srv.ratelimit);
     client_auth_free(srv.auth);

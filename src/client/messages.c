@@ -1,0 +1,214 @@
+/* messages.c: GET /rooms/{roomId}/messages — paginating a room's timeline
+ * backwards and forwards with "t<pos>" tokens, filtered, with history
+ * visibility applied and lazily loaded members. Spec: client-server
+ * "Syncing" (GET /rooms/{roomId}/messages). */
+#define LOG_MODULE "messages"
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "client/client.h"
+#include "db/db.h"
+#include "json/parse.h"
+#include "rooms/rooms.h"
+#include "sync/notify.h"
+#include "sync/sync.h"
+
+#include <string.h>
+
+enum { MESSAGES_MAX_LIMIT = 1000, MESSAGES_DEFAULT_LIMIT = 10 };
+
+void client_room_messages(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    const char *room_id = req->params[0];
+    struct room *room;
+    if (rooms_get(srv, room_id, &room) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        return;
+    }
+    /* Each event is checked against history visibility below, so a user who
+     * never was in the room sees only world_readable history. */
+    const char *dir = http_query(req, "dir");
+    bool forward = dir && strcmp(dir, "f") == 0;
+    if (dir && !forward && strcmp(dir, "b") != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "dir must be 'b' or 'f'");
+        return;
+    }
+    int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    int64_t from = forward ? 0 : max_pos, to = -1;
+    const char *from_s = http_query(req, "from"), *to_s = http_query(req, "to");
+    if ((from_s && sync_pagination_parse(from_s, &from)) ||
+        (to_s && sync_pagination_parse(to_s, &to))) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "Invalid pagination token");
+        return;
+    }
+    int64_t limit = MESSAGES_DEFAULT_LIMIT;
+    const char *limit_s = http_query(req, "limit");
+    if (limit_s && str_to_i64(limit_s, strlen(limit_s), 0, INT64_MAX, &limit) != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+        return;
+    }
+    if (limit > MESSAGES_MAX_LIMIT)
+        limit = MESSAGES_MAX_LIMIT;
+    struct sync_filter filter;
+    char reason[200];
+    json_t *fj = NULL;
+    const char *filter_s = http_query(req, "filter");
+    if (filter_s && json_parse_bounded(filter_s, strlen(filter_s), 32, &fj, reason, sizeof reason)) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "filter is not valid JSON");
+        return;
+    }
+    /* A RoomEventFilter: wrap it so the sync filter parser reads it as a timeline filter. */
+    json_t *wrapped = fj ? json_pack("{s:{s:O, s:O}}", "room", "timeline", fj, "state", fj) : NULL;
+    int rc = sync_filter_parse(wrapped, &filter, reason, sizeof reason);
+    json_decref(wrapped);
+    json_decref(fj);
+    if (rc) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", reason);
+        return;
+    }
+    struct db_event *events;
+    size_t n;
+    if (forward)
+        rc = db_events_range(srv->db, room_id, from, to >= 0 ? to : max_pos, true, (size_t)limit,
+                             &events, &n);
+    else
+        rc = db_events_range(srv->db, room_id, to >= 0 ? to : 0, from, false, (size_t)limit,
+                             &events, &n);
+    if (rc) {
+        sync_filter_fini(&filter);
+        client_internal_error(rep, rc);
+        return;
+    }
+    json_t *chunk = json_array(), *senders = json_object();
+    for (size_t i = 0; i < n; i++) {
+        struct db_event *e = &events[i];
+        if (!sync_filter_event(&filter, e->type, e->sender) ||
+            !rooms_event_visible(srv, room_id, e->pos, req->user_id))
+            continue;
+        json_array_append_new(chunk, rooms_event_client_format(srv, e, req->user_id,
+                                                               req->device_id));
+        json_object_set_new(senders, e->sender, json_true());
+    }
+    char start[32], end[32];
+    snprintf(start, sizeof start, "t%lld", (long long)from);
+    json_t *body = json_pack("{s:s, s:o}", "start", start, "chunk", chunk);
+    if (n == (size_t)limit && n > 0) {
+        int64_t last = events[n - 1].pos;
+        snprintf(end, sizeof end, "t%lld", (long long)(forward ? last : last - 1));
+        json_object_set_new(body, "end", json_string(end));
+    }
+    if (filter.lazy_load_members && json_object_size(senders)) {
+        json_t *state = json_array();
+        pthread_mutex_lock(&room->lock);
+        int64_t group = room->state_group;
+        pthread_mutex_unlock(&room->lock);
+        sync_lazy_members(srv, room_id, group, senders, state, req->user_id, req->device_id);
+        json_object_set_new(body, "state", state);
+    }
+    json_decref(senders);
+    db_events_free(events, n);
+    sync_filter_fini(&filter);
+    http_reply_json(rep, 200, body);
+}
+
+/* Room account data and tags: GET/PUT /user/{userId}/rooms/{roomId}/account_data/{type},
+ * GET /user/{userId}/rooms/{roomId}/tags, PUT/DELETE .../tags/{tag}. */
+static bool own(struct http_request *req, struct http_reply *rep)
+{
+    if (strcmp(req->params[0], req->user_id) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "Cannot access another user's account data");
+        return false;
+    }
+    return true;
+}
+
+static void notify_account_data(struct server *srv, const char *user_id)
+{
+    int64_t pos;
+    if (db_account_data_max_pos(srv->db, &pos) == 0)
+        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
+}
+
+void client_room_account_data_get(struct http_request *req, struct http_reply *rep)
+{
+    if (!own(req, rep))
+        return;
+    char *content;
+    int rc = db_account_data_get(client_server(req)->db, req->user_id, req->params[1],
+                                 req->params[2], &content);
+    if (rc == ERR_NOT_FOUND) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Account data not found");
+        return;
+    }
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    rep->body = content;
+    rep->body_len = strlen(content);
+    rep->content_type = "application/json";
+}
+
+void client_room_account_data_put(struct http_request *req, struct http_reply *rep)
+{
+    if (!own(req, rep))
+        return;
+    struct server *srv = client_server(req);
+    char *text = json_dumps(req->json, JSON_COMPACT);
+    int rc = db_account_data_put(srv->db, req->user_id, req->params[1], req->params[2], text);
+    free(text);
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    notify_account_data(srv, req->user_id);
+    http_reply_json(rep, 200, json_object());
+}
+
+static json_t *load_tags(struct server *srv, const char *user_id, const char *room_id)
+{
+    char *content = NULL;
+    json_t *tags = NULL;
+    if (db_account_data_get(srv->db, user_id, room_id, "m.tag", &content) == 0) {
+        json_error_t jerr;
+        json_t *c = json_loads(content, 0, &jerr);
+        tags = json_incref(json_object_get(c, "tags"));
+        json_decref(c);
+    }
+    free(content);
+    return json_is_object(tags) ? tags : (json_decref(tags), json_object());
+}
+
+void client_room_tags_get(struct http_request *req, struct http_reply *rep)
+{
+    if (!own(req, rep))
+        return;
+    http_reply_json(rep, 200, json_pack("{s:o}", "tags",
+                                        load_tags(client_server(req), req->user_id,
+                                                  req->params[1])));
+}
+
+/* PUT and DELETE .../tags/{tag} */
+void client_room_tag_change(struct http_request *req, struct http_reply *rep)
+{
+    if (!own(req, rep))
+        return;
+    struct server *srv = client_server(req);
+    json_t *tags = load_tags(srv, req->user_id, req->params[1]);
+    if (req->method == HTTP_PUT)
+        json_object_set(tags, req->params[2], req->json ? req->json : json_object());
+    else
+        json_object_del(tags, req->params[2]);
+    json_t *content = json_pack("{s:o}", "tags", tags);
+    char *text = json_dumps(content, JSON_COMPACT);
+    json_decref(content);
+    int rc = db_account_data_put(srv->db, req->user_id, req->params[1], "m.tag", text);
+    free(text);
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    notify_account_data(srv, req->user_id);
+    http_reply_json(rep, 200, json_object());
+}

@@ -1,0 +1,409 @@
+/* rooms.c: room endpoints: createRoom, membership (join, invite, leave,
+ * forget, kick, ban, unban, knock), sending messages and state, reading
+ * state, events, members and joined rooms, redactions.
+ * Spec: client-server "Rooms", "Room membership", "Sending events", "Getting events". */
+#define LOG_MODULE "rooms"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "client/client.h"
+#include "db/db.h"
+#include "matrix/ids.h"
+#include "rooms/rooms.h"
+
+#include <string.h>
+
+/* Turns a pipeline error into the client's answer. */
+void client_rooms_error(struct http_reply *rep, int rc, const char *reason)
+{
+    switch (rc) {
+    case ERR_NOT_FOUND:
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown room");
+        break;
+    case ERR_FORBIDDEN:
+        http_reply_error(rep, 403, "M_FORBIDDEN", "%s", reason && reason[0] ? reason : "Forbidden");
+        break;
+    case ERR_TOO_LARGE:
+        http_reply_error(rep, 413, "M_TOO_LARGE", "%s", reason && reason[0] ? reason : "Event too large");
+        break;
+    case ERR_INVALID:
+        http_reply_error(rep, 400, "M_BAD_JSON", "%s", reason && reason[0] ? reason : "Invalid event");
+        break;
+    case ERR_UNSUPPORTED:
+        http_reply_error(rep, 400, "M_UNSUPPORTED_ROOM_VERSION", "%s",
+                         reason && reason[0] ? reason : "Unsupported room version");
+        break;
+    case ERR_EXISTS:
+        http_reply_error(rep, 400, "M_ROOM_IN_USE", "%s", reason && reason[0] ? reason : "In use");
+        break;
+    default:
+        client_internal_error(rep, rc);
+    }
+}
+
+/* POST /createRoom */
+void client_create_room(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    char *room_id;
+    char reason[256];
+    int rc = rooms_create(srv, req->user_id, req->json, &room_id, reason, sizeof reason);
+    if (rc) {
+        client_rooms_error(rep, rc, reason);
+        return;
+    }
+    json_t *body = json_pack("{s:s}", "room_id", room_id);
+    const char *alias = json_string_value(json_object_get(req->json, "room_alias_name"));
+    if (alias)
+        json_object_set_new(body, "room_alias",
+                            json_sprintf("#%s:%s", alias, srv->cfg->server_name));
+    http_reply_json(rep, 200, body);
+    free(room_id);
+}
+
+/* Resolves a room ID or alias (local aliases only until federation). Owned result. */
+static char *resolve_room(struct server *srv, struct http_reply *rep, const char *id_or_alias)
+{
+    if (id_or_alias[0] == '!')
+        return xstrdup(id_or_alias);
+    if (id_or_alias[0] == '#') {
+        char *room_id;
+        if (db_alias_get(srv->db, id_or_alias, &room_id, NULL) == 0)
+            return room_id;
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Room alias %s not found", id_or_alias);
+        return NULL;
+    }
+    http_reply_error(rep, 400, "M_INVALID_PARAM", "Not a room ID or alias");
+    return NULL;
+}
+
+/* Common body of the membership endpoints. target NULL = the sender. */
+static void membership(struct http_request *req, struct http_reply *rep, const char *room_id,
+                       const char *action, const char *target)
+{
+    struct server *srv = client_server(req);
+    json_t *extra = json_object();
+    const char *why = json_string_value(json_object_get(req->json, "reason"));
+    if (why)
+        json_object_set_new(extra, "reason", json_string(why));
+    char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
+    int rc = rooms_membership(srv, room_id, req->user_id, action, target ? target : req->user_id,
+                              extra, event_id, reason, sizeof reason);
+    json_decref(extra);
+    if (rc) {
+        client_rooms_error(rep, rc, reason);
+        return;
+    }
+    if (strcmp(action, "join") == 0 || strcmp(action, "knock") == 0)
+        http_reply_json(rep, 200, json_pack("{s:s}", "room_id", room_id));
+    else
+        http_reply_json(rep, 200, json_object());
+}
+
+/* POST /join/{roomIdOrAlias} and /knock/{roomIdOrAlias} */
+void client_join_by_alias(struct http_request *req, struct http_reply *rep)
+{
+    char *room_id = resolve_room(client_server(req), rep, req->params[0]);
+    if (!room_id)
+        return;
+    bool knock = strstr(req->path, "/knock/") != NULL;
+    membership(req, rep, room_id, knock ? "knock" : "join", NULL);
+    free(room_id);
+}
+
+/* POST /rooms/{roomId}/join|leave */
+void client_room_join(struct http_request *req, struct http_reply *rep)
+{
+    membership(req, rep, req->params[0], "join", NULL);
+}
+
+void client_room_leave(struct http_request *req, struct http_reply *rep)
+{
+    membership(req, rep, req->params[0], "leave", NULL);
+}
+
+/* POST /rooms/{roomId}/invite|kick|ban|unban {user_id, reason} */
+void client_room_member_action(struct http_request *req, struct http_reply *rep)
+{
+    const char *target;
+    if (!client_req_string(rep, req->json, "user_id", &target))
+        return;
+    struct matrix_user_id uid;
+    if (matrix_user_id_parse(target, strlen(target), &uid) != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "Invalid user_id");
+        return;
+    }
+    const char *slash = strrchr(req->path, '/');
+    const char *action = slash ? slash + 1 : "";
+    membership(req, rep, req->params[0], action, target);
+}
+
+/* POST /rooms/{roomId}/forget: only once the user has left. */
+void client_room_forget(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    struct room *room;
+    if (rooms_get(srv, req->params[0], &room) != 0) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown room");
+        return;
+    }
+    const char *m = rooms_membership_of(room, req->user_id);
+    if (strcmp(m, "join") == 0 || strcmp(m, "invite") == 0 || strcmp(m, "knock") == 0) {
+        http_reply_error(rep, 400, "M_UNKNOWN", "Leave the room before forgetting it");
+        return;
+    }
+    int rc = db_membership_forget(srv->db, req->params[0], req->user_id);
+    if (rc)
+        client_internal_error(rep, rc);
+    else
+        http_reply_json(rep, 200, json_object());
+}
+
+static void send_event(struct http_request *req, struct http_reply *rep, const char *type,
+                       const char *state_key, const char *txn_id, const char *redacts)
+{
+    struct server *srv = client_server(req);
+    struct room_send s = {req->params[0], req->user_id, type, state_key, req->json,
+                          txn_id ? req->device_id : NULL, txn_id, redacts};
+    char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
+    int rc = rooms_send(srv, &s, event_id, reason, sizeof reason);
+    if (rc) {
+        client_rooms_error(rep, rc, reason);
+        return;
+    }
+    http_reply_json(rep, 200, json_pack("{s:s}", "event_id", event_id));
+}
+
+/* PUT /rooms/{roomId}/send/{eventType}/{txnId} */
+void client_room_send(struct http_request *req, struct http_reply *rep)
+{
+    if (strcmp(req->params[1], "m.room.redaction") == 0) {
+        const char *redacts = json_string_value(json_object_get(req->json, "redacts"));
+        if (!redacts) {
+            http_reply_error(rep, 400, "M_BAD_JSON", "m.room.redaction needs 'redacts'");
+            return;
+        }
+        send_event(req, rep, req->params[1], NULL, req->params[2], redacts);
+        return;
+    }
+    send_event(req, rep, req->params[1], NULL, req->params[2], NULL);
+}
+
+/* PUT /rooms/{roomId}/state/{eventType}[/{stateKey}] */
+void client_room_state_put(struct http_request *req, struct http_reply *rep)
+{
+    send_event(req, rep, req->params[1], req->n_params > 2 ? req->params[2] : "", NULL, NULL);
+}
+
+/* PUT /rooms/{roomId}/redact/{eventId}/{txnId} */
+void client_room_redact(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    struct db_event target;
+    int rc = db_event_get(srv->db, req->params[1], &target);
+    if (rc == 0 && strcmp(target.room_id, req->params[0]) != 0)
+        rc = ERR_NOT_FOUND;
+    if (rc == 0)
+        db_event_fini(&target);
+    if (rc) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
+        return;
+    }
+    struct room *room;
+    if (rooms_get(srv, req->params[0], &room) == 0) {
+        /* Redacting someone else's event needs the redact level (rooms v3+:
+         * the check is the server's, not the auth rules'). */
+        struct db_event e;
+        if (db_event_get(srv->db, req->params[1], &e) == 0) {
+            bool own = strcmp(e.sender, req->user_id) == 0;
+            db_event_fini(&e);
+            json_t *pl = rooms_state_get(room, "m.room.power_levels", "");
+            json_t *lvl = json_object_get(json_object_get(pl, "content"), "redact");
+            int64_t needed = json_is_integer(lvl) ? json_integer_value(lvl) : 50;
+            json_decref(pl);
+            if (!own && rooms_user_power(room, req->user_id) < needed) {
+                http_reply_error(rep, 403, "M_FORBIDDEN",
+                                 "You don't have permission to redact events");
+                return;
+            }
+        }
+        if (room->version->redacts_in_content)
+            json_object_set_new(req->json, "redacts", json_string(req->params[1]));
+    }
+    send_event(req, rep, "m.room.redaction", NULL, req->params[2], req->params[1]);
+}
+
+/* Whether the user may read the room's current state and members. */
+static struct room *readable_room(struct http_request *req, struct http_reply *rep)
+{
+    struct room *room;
+    if (rooms_get(client_server(req), req->params[0], &room) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        return NULL;
+    }
+    const char *m = rooms_membership_of(room, req->user_id);
+    json_t *hv = rooms_state_get(room, "m.room.history_visibility", "");
+    const char *v = json_string_value(json_object_get(json_object_get(hv, "content"),
+                                                      "history_visibility"));
+    bool world = v && strcmp(v, "world_readable") == 0;
+    json_decref(hv);
+    if (strcmp(m, "join") != 0 && !world) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        return NULL;
+    }
+    return room;
+}
+
+/* Strips the server-internal event_id key the state map carries... no: the
+ * stored state events already have it; format them for clients. */
+static json_t *client_state_event(struct server *srv, const json_t *ev, struct http_request *req)
+{
+    struct db_event e;
+    json_t *out = NULL;
+    if (db_event_get(srv->db, json_string_value(json_object_get(ev, "event_id")), &e) == 0) {
+        out = rooms_event_client_format(srv, &e, req->user_id, req->device_id);
+        db_event_fini(&e);
+    }
+    return out;
+}
+
+struct state_collect {
+    struct server *srv;
+    struct http_request *req;
+    json_t *out;
+    const char *only_type; /* for /members: m.room.member */
+    const char *membership, *not_membership;
+};
+
+static void collect_state(const json_t *ev, void *arg)
+{
+    struct state_collect *c = arg;
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (c->only_type && strcmp(type, c->only_type) != 0)
+        return;
+    const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
+    if (c->membership && (!m || strcmp(m, c->membership) != 0))
+        return;
+    if (c->not_membership && m && strcmp(m, c->not_membership) == 0)
+        return;
+    json_t *f = client_state_event(c->srv, ev, c->req);
+    if (f)
+        json_array_append_new(c->out, f);
+}
+
+/* GET /rooms/{roomId}/state */
+void client_room_state_all(struct http_request *req, struct http_reply *rep)
+{
+    struct room *room = readable_room(req, rep);
+    if (!room)
+        return;
+    struct state_collect c = {client_server(req), req, json_array(), NULL, NULL, NULL};
+    pthread_mutex_lock(&room->lock);
+    matrix_state_map_each(&room->state, collect_state, &c);
+    pthread_mutex_unlock(&room->lock);
+    http_reply_json(rep, 200, c.out);
+}
+
+/* GET /rooms/{roomId}/state/{eventType}[/{stateKey}] */
+void client_room_state_get(struct http_request *req, struct http_reply *rep)
+{
+    struct room *room = readable_room(req, rep);
+    if (!room)
+        return;
+    json_t *ev = rooms_state_get(room, req->params[1], req->n_params > 2 ? req->params[2] : "");
+    if (!ev) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
+        return;
+    }
+    const char *format = http_query(req, "format");
+    if (format && strcmp(format, "event") == 0)
+        http_reply_json(rep, 200, client_state_event(client_server(req), ev, req));
+    else
+        http_reply_json(rep, 200, json_deep_copy(json_object_get(ev, "content")));
+    json_decref(ev);
+}
+
+/* GET /rooms/{roomId}/members */
+void client_room_members(struct http_request *req, struct http_reply *rep)
+{
+    struct room *room = readable_room(req, rep);
+    if (!room)
+        return;
+    struct state_collect c = {client_server(req), req, json_array(), "m.room.member",
+                              http_query(req, "membership"), http_query(req, "not_membership")};
+    pthread_mutex_lock(&room->lock);
+    matrix_state_map_each(&room->state, collect_state, &c);
+    pthread_mutex_unlock(&room->lock);
+    http_reply_json(rep, 200, json_pack("{s:o}", "chunk", c.out));
+}
+
+struct joined_collect {
+    json_t *joined;
+};
+
+static void collect_joined(const json_t *ev, void *arg)
+{
+    struct joined_collect *c = arg;
+    if (strcmp(json_string_value(json_object_get(ev, "type")), "m.room.member") != 0)
+        return;
+    json_t *content = json_object_get(ev, "content");
+    const char *m = json_string_value(json_object_get(content, "membership"));
+    if (!m || strcmp(m, "join") != 0)
+        return;
+    json_t *info = json_object();
+    json_t *dn = json_object_get(content, "displayname");
+    json_t *av = json_object_get(content, "avatar_url");
+    json_object_set(info, "display_name", json_is_string(dn) ? dn : json_null());
+    json_object_set(info, "avatar_url", json_is_string(av) ? av : json_null());
+    json_object_set_new(c->joined, json_string_value(json_object_get(ev, "state_key")), info);
+}
+
+/* GET /rooms/{roomId}/joined_members */
+void client_room_joined_members(struct http_request *req, struct http_reply *rep)
+{
+    struct room *room = readable_room(req, rep);
+    if (!room)
+        return;
+    struct joined_collect c = {json_object()};
+    pthread_mutex_lock(&room->lock);
+    matrix_state_map_each(&room->state, collect_joined, &c);
+    pthread_mutex_unlock(&room->lock);
+    http_reply_json(rep, 200, json_pack("{s:o}", "joined", c.joined));
+}
+
+/* GET /joined_rooms */
+void client_joined_rooms(struct http_request *req, struct http_reply *rep)
+{
+    struct db_membership *m;
+    size_t n;
+    int rc = db_user_memberships(client_server(req)->db, req->user_id, &m, &n);
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(m[i].membership, "join") == 0)
+            json_array_append_new(list, json_string(m[i].room_id));
+    db_memberships_free(m, n);
+    http_reply_json(rep, 200, json_pack("{s:o}", "joined_rooms", list));
+}
+
+/* GET /rooms/{roomId}/event/{eventId} */
+void client_room_event(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    struct db_event e;
+    int rc = db_event_get(srv->db, req->params[1], &e);
+    if (rc == 0 && (strcmp(e.room_id, req->params[0]) != 0 ||
+                    !rooms_event_visible(srv, e.room_id, e.pos, req->user_id))) {
+        db_event_fini(&e);
+        rc = ERR_NOT_FOUND;
+    }
+    if (rc) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
+        return;
+    }
+    http_reply_json(rep, 200, rooms_event_client_format(srv, &e, req->user_id, req->device_id));
+    db_event_fini(&e);
+}

@@ -1,0 +1,320 @@
+/* sync.c: the /sync response: rooms the user is in, was invited to, knocked
+ * on or left since the token, with timeline, state, summary and account data;
+ * the global account data; and the (for now empty) E2EE sections.
+ * Spec: client-server "Syncing" (GET /sync). */
+#define LOG_MODULE "sync"
+#include "sync/sync.h"
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/map.h"
+#include "base/mem.h"
+#include "db/db.h"
+#include "rooms/rooms.h"
+#include "server/server.h"
+
+#include <string.h>
+
+/* Per-room account data changes, looked up by room. */
+struct room_account_data {
+    const struct db_account_data_changes *changes; /* borrowed */
+};
+
+static json_t *account_data_events(const struct db_account_data_changes *c, const char *room_id)
+{
+    json_t *events = json_array();
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->room_ids[i], room_id) != 0)
+            continue;
+        json_error_t jerr;
+        json_t *content = json_loads(c->contents[i], 0, &jerr);
+        if (!content)
+            continue;
+        json_array_append_new(events, json_pack("{s:s, s:o}", "type", c->types[i], "content",
+                                                content));
+    }
+    return events;
+}
+
+int sync_lazy_members(struct server *srv, const char *room_id, int64_t state_group,
+                      json_t *senders, json_t *array, const char *viewer_user,
+                      const char *viewer_device)
+{
+    (void)room_id;
+    struct db_state_entries st;
+    int rc = db_state_group_load(srv->db, state_group, &st);
+    if (rc)
+        return rc;
+    char **ids = xcalloc(st.n + 1, sizeof(char *));
+    size_t n_ids = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        if (strcmp(st.types[i], "m.room.member") != 0)
+            continue;
+        const char *key;
+        json_t *v;
+        bool wanted = false;
+        json_object_foreach(senders, key, v) if (strcmp(key, st.state_keys[i]) == 0) wanted = true;
+        if (wanted)
+            ids[n_ids++] = st.event_ids[i];
+    }
+    struct db_event *events;
+    size_t n;
+    rc = db_events_get_many(srv->db, ids, n_ids, &events, &n);
+    free(ids);
+    db_state_entries_fini(&st);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(array,
+                              rooms_event_client_format(srv, &events[i], viewer_user, viewer_device));
+    db_events_free(events, n);
+    return 0;
+}
+
+/* The full state at a state group, client formatted; with lazy loading only
+ * the members in `senders` (plus the viewer). */
+static int state_at_group(struct server *srv, const struct sync_request *req, int64_t group,
+                          json_t *senders, json_t *out)
+{
+    struct db_state_entries st;
+    int rc = db_state_group_load(srv->db, group, &st);
+    if (rc)
+        return rc;
+    char **ids = xcalloc(st.n + 1, sizeof(char *));
+    size_t n_ids = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        if (req->filter->lazy_load_members && strcmp(st.types[i], "m.room.member") == 0 &&
+            strcmp(st.state_keys[i], req->user_id) != 0 &&
+            !json_object_get(senders, st.state_keys[i]))
+            continue;
+        ids[n_ids++] = st.event_ids[i];
+    }
+    struct db_event *events;
+    size_t n;
+    rc = db_events_get_many(srv->db, ids, n_ids, &events, &n);
+    free(ids);
+    db_state_entries_fini(&st);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, rooms_event_client_format(srv, &events[i], req->user_id,
+                                                             req->device_id));
+    db_events_free(events, n);
+    return 0;
+}
+
+/* m.heroes and the member counts, from the current state. */
+static json_t *summary(struct server *srv, const char *room_id, const char *user_id)
+{
+    struct db_membership *m;
+    size_t n;
+    json_t *heroes = json_array();
+    int64_t joined = 0, invited = 0;
+    if (db_room_memberships(srv->db, room_id, NULL, &m, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            bool j = strcmp(m[i].membership, "join") == 0;
+            bool inv = strcmp(m[i].membership, "invite") == 0;
+            joined += j;
+            invited += inv;
+            if ((j || inv) && strcmp(m[i].user_id, user_id) != 0 && json_array_size(heroes) < 5)
+                json_array_append_new(heroes, json_string(m[i].user_id));
+        }
+        db_memberships_free(m, n);
+    }
+    return json_pack("{s:o, s:I, s:I}", "m.heroes", heroes, "m.joined_member_count",
+                     (json_int_t)joined, "m.invited_member_count", (json_int_t)invited);
+}
+
+/* Timeline and state of one room between since (exclusive) and upto. initial:
+ * send the state at the timeline start instead of the changes since `since`. */
+static int room_timeline(struct server *srv, const struct sync_request *req, const char *room_id,
+                         int64_t since, int64_t upto, int64_t member_pos, bool initial,
+                         json_t **timeline_out, json_t **state_out)
+{
+    size_t limit = (size_t)req->filter->timeline_limit;
+    struct db_event *events;
+    size_t n;
+    int rc = db_events_range(srv->db, room_id, initial ? 0 : since, upto, false, limit + 1,
+                             &events, &n);
+    if (rc)
+        return rc;
+    bool limited = n > limit;
+    size_t used = limited ? limit : n;
+    json_t *list = json_array();
+    json_t *senders = json_object();
+    int64_t first_pos = used ? events[used - 1].pos : upto + 1;
+    for (size_t k = used; k-- > 0;) {
+        struct db_event *e = &events[k];
+        if (!sync_filter_event(req->filter, e->type, e->sender))
+            continue;
+        /* Events from before the user's membership follow history visibility. */
+        if (e->pos < member_pos && !rooms_event_visible(srv, room_id, e->pos, req->user_id))
+            continue;
+        json_array_append_new(list,
+                              rooms_event_client_format(srv, e, req->user_id, req->device_id));
+        json_object_set_new(senders, e->sender, json_true());
+    }
+    db_events_free(events, n);
+    if (!used) /* nothing new: the state still makes sense for an initial sync */
+        limited = false;
+    char prev_batch[32];
+    snprintf(prev_batch, sizeof prev_batch, "t%lld", (long long)(first_pos - 1));
+    json_t *state = json_array();
+    if (initial) {
+        int64_t group;
+        rc = db_room_state_group_before(srv->db, room_id, first_pos, &group);
+        if (!rc)
+            rc = state_at_group(srv, req, group, senders, state);
+    } else if (limited) {
+        struct db_event *se;
+        size_t sn;
+        rc = db_state_events_between(srv->db, room_id, since, first_pos - 1, 10000, &se, &sn);
+        if (!rc) {
+            for (size_t k = 0; k < sn; k++)
+                json_array_append_new(state,
+                                      rooms_event_client_format(srv, &se[k], req->user_id,
+                                                                req->device_id));
+            db_events_free(se, sn);
+        }
+    }
+    *timeline_out = json_pack("{s:o, s:b, s:s}", "events", list, "limited", limited,
+                              "prev_batch", prev_batch);
+    *state_out = json_pack("{s:o}", "events", state);
+    json_decref(senders);
+    return rc;
+}
+
+/* Stripped state for invites and knocks (spec: "Stripped state"). */
+static json_t *stripped_state(struct server *srv, const char *room_id, const char *member_event_id)
+{
+    static const char *const types[] = {"m.room.create",         "m.room.join_rules",
+                                        "m.room.name",           "m.room.avatar",
+                                        "m.room.canonical_alias", "m.room.encryption",
+                                        "m.room.topic"};
+    json_t *events = json_array();
+    struct room *room;
+    if (rooms_get(srv, room_id, &room) == 0) {
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+            json_t *ev = rooms_state_get(room, types[i], "");
+            if (ev)
+                json_array_append_new(events, json_pack("{s:O, s:O, s:O, s:O}", "type",
+                                                        json_object_get(ev, "type"), "state_key",
+                                                        json_object_get(ev, "state_key"), "content",
+                                                        json_object_get(ev, "content"), "sender",
+                                                        json_object_get(ev, "sender")));
+            json_decref(ev);
+        }
+    }
+    struct db_event m;
+    if (db_event_get(srv->db, member_event_id, &m) == 0) {
+        json_array_append_new(events, rooms_event_client_format(srv, &m, NULL, NULL));
+        db_event_fini(&m);
+    }
+    return events;
+}
+
+int sync_compute(struct server *srv, const struct sync_request *req, const struct sync_token *to,
+                 json_t **out, bool *has_changes)
+{
+    *out = NULL;
+    *has_changes = false;
+    int64_t since_ev = req->has_since ? req->since.pos[NOTIFY_EVENTS] : 0;
+    int64_t upto = to->pos[NOTIFY_EVENTS];
+    struct db_account_data_changes ad;
+    int rc = db_account_data_since(srv->db, req->user_id,
+                                   req->has_since ? req->since.pos[NOTIFY_ACCOUNT_DATA] : 0, &ad);
+    if (rc)
+        return rc;
+    struct db_membership *ms;
+    size_t n_ms;
+    rc = db_user_memberships(srv->db, req->user_id, &ms, &n_ms);
+    if (rc) {
+        db_account_data_changes_fini(&ad);
+        return rc;
+    }
+    json_t *join = json_object(), *invite = json_object(), *leave = json_object(),
+           *knock = json_object();
+    for (size_t i = 0; i < n_ms && !rc; i++) {
+        struct db_membership *m = &ms[i];
+        if (m->pos > upto || !sync_filter_room(req->filter, m->room_id))
+            continue;
+        bool changed = !req->has_since || m->pos > since_ev;
+        json_t *room_ad = account_data_events(&ad, m->room_id);
+        if (strcmp(m->membership, "join") == 0) {
+            bool initial = changed || req->full_state;
+            json_t *timeline, *state;
+            rc = room_timeline(srv, req, m->room_id, since_ev, upto, m->pos, initial, &timeline,
+                               &state);
+            if (rc) {
+                json_decref(room_ad);
+                break;
+            }
+            bool any = initial || json_array_size(json_object_get(timeline, "events")) > 0 ||
+                       json_array_size(json_object_get(state, "events")) > 0 ||
+                       json_array_size(room_ad) > 0;
+            if (!any) {
+                json_decref(timeline);
+                json_decref(state);
+                json_decref(room_ad);
+                continue;
+            }
+            json_object_set_new(
+                join, m->room_id,
+                json_pack("{s:o, s:o, s:{s:o}, s:{s:[]}, s:o, s:{s:i, s:i}, s:{}}", "timeline",
+                          timeline, "state", state, "account_data", "events", room_ad,
+                          "ephemeral", "events", "summary",
+                          summary(srv, m->room_id, req->user_id), "unread_notifications",
+                          "notification_count", 0, "highlight_count", 0,
+                          "unread_thread_notifications"));
+        } else if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
+            json_decref(room_ad);
+            if (!changed)
+                continue;
+            bool is_invite = m->membership[0] == 'i';
+            json_object_set_new(is_invite ? invite : knock, m->room_id,
+                                json_pack("{s:{s:o}}", is_invite ? "invite_state" : "knock_state",
+                                          "events", stripped_state(srv, m->room_id, m->event_id)));
+        } else { /* leave, ban */
+            if (!(changed && (req->has_since || req->filter->include_leave))) {
+                json_decref(room_ad);
+                continue;
+            }
+            json_t *timeline, *state;
+            rc = room_timeline(srv, req, m->room_id, since_ev, m->pos, m->pos + 1,
+                               !req->has_since || req->full_state, &timeline, &state);
+            if (rc) {
+                json_decref(room_ad);
+                break;
+            }
+            json_object_set_new(leave, m->room_id,
+                                json_pack("{s:o, s:o, s:{s:o}}", "timeline", timeline, "state",
+                                          state, "account_data", "events", room_ad));
+        }
+    }
+    db_memberships_free(ms, n_ms);
+    if (rc) {
+        json_decref(join);
+        json_decref(invite);
+        json_decref(leave);
+        json_decref(knock);
+        db_account_data_changes_fini(&ad);
+        return rc;
+    }
+    json_t *global_ad = account_data_events(&ad, "");
+    *has_changes = json_object_size(join) || json_object_size(invite) || json_object_size(leave) ||
+                   json_object_size(knock) || json_array_size(global_ad);
+    struct sync_token next = *to;
+    if (ad.max_pos > next.pos[NOTIFY_ACCOUNT_DATA])
+        next.pos[NOTIFY_ACCOUNT_DATA] = ad.max_pos;
+    db_account_data_changes_fini(&ad);
+    char next_batch[200];
+    sync_token_format(&next, next_batch, sizeof next_batch);
+    *out = json_pack("{s:s, s:{s:o, s:o, s:o, s:o}, s:{s:o}, s:{s:[]}, s:{s:[]}, s:{s:[], s:[]}, "
+                     "s:{s:i}, s:[]}",
+                     "next_batch", next_batch, "rooms", "join", join, "invite", invite, "leave",
+                     leave, "knock", knock, "account_data", "events", global_ad, "presence",
+                     "events", "to_device", "events", "device_lists", "changed", "left",
+                     "device_one_time_keys_count", "signed_curve25519", 0,
+                     "device_unused_fallback_key_types");
+    return 0;
+}

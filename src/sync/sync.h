@@ -1,0 +1,69 @@
+/* sync.h: computing /sync responses, sync tokens and filters.
+ *
+ * A sync token is the tuple of stream positions the client has seen, written
+ * "s<events>_<account_data>_<receipts>_<to_device>_<device_lists>_<typing>_<presence>";
+ * pagination tokens for /messages are "t<pos>": the point just after stream
+ * position pos in a room's timeline. Spec: client-server "Syncing", "Filtering". */
+#ifndef RELAIS_SYNC_SYNC_H
+#define RELAIS_SYNC_SYNC_H
+
+#include "sync/notify.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct server;
+
+struct sync_token {
+    int64_t pos[NOTIFY_N_STREAMS]; /* one per stream */
+};
+
+/* Parses "s..." (fewer fields are zero). Returns 0 or ERR_INVALID. */
+int sync_token_parse(const char *text, struct sync_token *out);
+/* Writes the token into out (at least 160 bytes). */
+void sync_token_format(const struct sync_token *t, char *out, size_t len);
+/* Parses a pagination token: "t<pos>" or a sync token (its event position). */
+int sync_pagination_parse(const char *text, int64_t *pos);
+
+/* The parts of a filter that sync and /messages apply (spec: "Filtering"). */
+struct sync_filter {
+    int64_t timeline_limit;          /* room.timeline.limit, default 10 */
+    bool lazy_load_members;          /* room.state.lazy_load_members */
+    bool include_redundant_members;  /* room.state.include_redundant_members */
+    bool include_leave;              /* room.include_leave */
+    json_t *rooms, *not_rooms;       /* room.rooms / room.not_rooms arrays, owned or NULL */
+    json_t *types, *not_types;       /* room.timeline.types / not_types, owned or NULL */
+    json_t *senders, *not_senders;   /* room.timeline.senders / not_senders */
+};
+
+/* Fills f from a filter JSON object (NULL: defaults). Returns 0 or
+ * ERR_INVALID with a reason for a malformed filter. */
+int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason, size_t reason_len);
+void sync_filter_fini(struct sync_filter *f);
+/* True when the room passes rooms/not_rooms. */
+bool sync_filter_room(const struct sync_filter *f, const char *room_id);
+/* True when an event (type, sender) passes the timeline filter. */
+bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender);
+
+struct sync_request {
+    const char *user_id;     /* borrowed */
+    const char *device_id;   /* borrowed */
+    bool has_since;          /* false for an initial sync */
+    struct sync_token since;
+    bool full_state;
+    const struct sync_filter *filter; /* borrowed */
+};
+
+/* Computes the response for req up to the positions `to`. *out is owned;
+ * *has_changes tells whether anything is in it for the client. */
+int sync_compute(struct server *srv, const struct sync_request *req, const struct sync_token *to,
+                 json_t **out, bool *has_changes);
+
+/* Loads the member events for the given senders at the state group (lazy
+ * loading) and appends them, client-formatted, to array. */
+int sync_lazy_members(struct server *srv, const char *room_id, int64_t state_group,
+                      json_t *senders, json_t *array, const char *viewer_user,
+                      const char *viewer_device);
+
+#endif
