@@ -130,7 +130,10 @@ void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
         }
         for (uint32_t j = 0; j < s[i].n; j++) { /* byte fallback */
             int32_t bid = v->byte_id[(uint8_t)text[s[i].off + j]];
-            llm_tok__ids_push(out, bid != LLM_TOKEN_NULL ? bid : v->unk);
+            if (bid == LLM_TOKEN_NULL)
+                bid = v->unk; /* llama.cpp would throw here; a vocab without the byte */
+            if (bid != LLM_TOKEN_NULL) /* tokens and without UNK loses the byte */
+                llm_tok__ids_push(out, bid);
         }
     }
     free(q.h);

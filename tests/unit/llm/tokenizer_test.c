@@ -471,6 +471,32 @@ TEST_CASE(llm, tokenizer_special_tokens_qwen2)
     llm_vocab_free(v);
 }
 
+/* Llama 3's chat header markers (ids from its tokenizer: <|begin_of_text|> 128000,
+ * <|start_header_id|> 128006, user 882, <|end_header_id|> 128007, "\n\n" 271, Hello 9906,
+ * <|eot_id|> 128009). */
+TEST_CASE(llm, tokenizer_special_tokens_llama3)
+{
+    struct llm_vocab *v = load_vocab("vocab/ggml-vocab-llama-bpe.gguf", NULL, NULL);
+    static const char text[] = "<|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|>";
+    static const int32_t want[] = {128000, 128006, 882, 128007, 271, 9906, 128009};
+    int32_t ids[32];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), true, true, ids, 32, &n), 0);
+    ASSERT_INT_EQ(n, 7);
+    for (int i = 0; i < 7; i++)
+        ASSERT_INT_EQ(ids[i], want[i]);
+    ASSERT_INT_EQ(llm_vocab_bos(v), 128000);
+    ASSERT_INT_EQ(llm_vocab_eot(v), 128009);
+    ASSERT_TRUE(llm_vocab_is_eog(v, 128009));
+    ASSERT_TRUE(llm_vocab_is_eog(v, 128001));
+    ASSERT_TRUE(!llm_vocab_is_eog(v, 128006));
+    /* the same text with parse_special off is plain text: no control ids */
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, false, ids, 32, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_TRUE(ids[i] < 128000);
+    llm_vocab_free(v);
+}
+
 /* The streaming decoder holds back a UTF-8 sequence split over byte tokens
  * (stories260K has no piece for ß or Ä: <0xC3><0x9F>, <0xC3><0x84>). */
 TEST_CASE(llm, tokenizer_stream_holds_partial_utf8)
