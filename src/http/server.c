@@ -344,7 +344,16 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
                 return;
             }
             if (rc) {
-                http_reply_error(rep, 400, "M_NOT_JSON", "%s", err);
+                /* A bare scalar ("text", 42) is JSON of the wrong shape, not "not JSON".
+                 * The depth was checked above, so this second parse is bounded. */
+                json_t *any = json_loadb(req->body.data ? req->body.data : "", req->body.len,
+                                         JSON_DECODE_ANY, NULL);
+                if (any) {
+                    json_decref(any);
+                    http_reply_error(rep, 400, "M_BAD_JSON", "Content must be a JSON object");
+                } else {
+                    http_reply_error(rep, 400, "M_NOT_JSON", "%s", err);
+                }
                 return;
             }
             if (!json_is_object(req->json)) {

@@ -10,9 +10,12 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import tempfile
+import threading
 
 import aiohttp
 import nio
@@ -199,29 +202,6 @@ class Server:
             text = (await r.read()).decode(errors="replace")
             return Resp(r.status, r.headers, text)
 
-    async def raw_exchange(self, payload, timeout=10):
-        """Sends raw bytes on a new connection; returns everything read until the
-        server closes it (or timeout), or b"" when the connection was reset."""
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        got = b""
-        try:
-            writer.write(payload)
-            await writer.drain()
-            while True:
-                chunk = await asyncio.wait_for(reader.read(65536), timeout)
-                if not chunk:
-                    break
-                got += chunk
-        except (ConnectionError, asyncio.TimeoutError):
-            pass
-        finally:
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except ConnectionError:
-                pass
-        return got
-
     # ---- accounts ----
     async def register_raw(self, username, password=PASSWORD, **extra):
         """Registers in open mode (m.login.dummy); returns the login body."""
@@ -253,3 +233,58 @@ class Server:
     async def whoami_status(self, token):
         r = await self.req("GET", "/_matrix/client/v3/account/whoami", token=token)
         return r
+
+
+
+def _raw_request_blocking(port, head, body_chunks, timeout):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+    def feed():
+        try:
+            s.sendall(head)
+            for c in body_chunks:
+                s.sendall(c)
+        except OSError:
+            pass  # the server answered early and closed: expected for 413
+
+    sender = threading.Thread(target=feed, daemon=True)
+    sender.start()
+    got = b""
+    try:
+        while True:
+            head_end = got.find(b"\r\n\r\n")
+            if head_end >= 0:
+                m = re.search(rb"\r\ncontent-length:\s*(\d+)", got[:head_end], re.I)
+                if m and len(got) - head_end - 4 >= int(m.group(1)):
+                    break
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:  # reset or timeout: keep what arrived
+        pass
+    finally:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+        sender.join(5)
+    head_end = got.find(b"\r\n\r\n")
+    if head_end < 0 or not got.startswith(b"HTTP/1."):
+        return 0, {}, got
+    lines = got[:head_end].decode("latin-1").split("\r\n")
+    headers = {}
+    for l in lines[1:]:
+        k, _, v = l.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers, got[head_end + 4:]
+
+
+async def raw_request(port, head, body_chunks=(), timeout=15):
+    """Writes a request head and then body chunks on a fresh connection while
+    reading the answer (blocking socket in a thread, so an answer that arrives
+    before a reset is still read). Returns (status, headers dict, body bytes);
+    status 0 when the server closed without a well-formed answer. Errors while
+    writing are ignored: the server may answer early and close."""
+    return await asyncio.to_thread(_raw_request_blocking, port, head, list(body_chunks), timeout)
