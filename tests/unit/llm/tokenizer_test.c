@@ -328,7 +328,7 @@ TEST_CASE(llm, tokenizer_reference_model_prompts)
 TEST_CASE(llm, tokenizer_spm_scores_and_byte_fallback)
 {
     static const char *const texts[] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81", "a", "b", "ab",
-                                        "\xe2\x96\x81" "a", "<0xC3>", "<0xA9>", "c", "bc"};
+                                        ("\xe2\x96\x81" "a"), "<0xC3>", "<0xA9>", "c", "bc"};
     static const float scores[] = {0, 0, 0, -1, -2, -3, -0.5f, -0.1f, 0, 0, -4, -0.2f};
     static const int32_t types[] = {2, 3, 3, 1, 1, 1, 1, 1, 6, 6, 1, 1};
     struct str toks[12];
@@ -384,7 +384,7 @@ TEST_CASE(llm, tokenizer_spm_scores_and_byte_fallback)
 /* A hand-made byte-level BPE vocab: merges apply by rank, not left to right. */
 TEST_CASE(llm, tokenizer_bpe_merge_ranks)
 {
-    static const char *const texts[] = {"a", "b", "c", "ab", "abc", "\xc4\xa0", "\xc4\xa0" "a",
+    static const char *const texts[] = {"a", "b", "c", "ab", "abc", "\xc4\xa0", ("\xc4\xa0" "a"),
                                         "<|x|>"};
     static const int32_t types[] = {1, 1, 1, 1, 1, 1, 1, 3};
     static const char *const merge_texts[] = {"a b", "ab c", "\xc4\xa0 a"};
