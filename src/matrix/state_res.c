@@ -729,6 +729,23 @@ static void split_key(const char *key, size_t key_len, void *value, void *ctx)
     }
 }
 
+struct starts_ctx {
+    struct sr *s;  /* event table */
+    size_t **list; /* out: table indexes */
+    size_t len;    /* entries in *list */
+    size_t *cap;   /* slots in *list */
+};
+
+static void collect_start(const char *key, size_t key_len, void *value, void *ctx)
+{
+    (void)key;
+    (void)key_len;
+    struct starts_ctx *c = ctx;
+    const char *id = jstr(value, "event_id");
+    void *known = map_get(&c->s->ids, id, strlen(id));
+    list_push(c->list, &c->len, c->cap, (size_t)(uintptr_t)known - 1);
+}
+
 static void overlay_one(const json_t *event, void *ctx)
 {
     matrix_state_map_put(ctx, (json_t *)event);
@@ -775,13 +792,11 @@ int matrix_state_resolve_v2(const struct matrix_room_version *ver, const json_t 
 
     /* Auth difference: reached from some sets' auth chains but not all. */
     for (size_t i = 0; i < n_sets; i++) {
-        n_starts = 0;
-        size_t k;
-        const json_t *ev;
-        json_array_foreach(state_sets[i], k, ev) {
-            void *known = map_get(&s.ids, jstr(ev, "event_id"), strlen(jstr(ev, "event_id")));
-            list_push(&starts, &n_starts, &starts_cap, (size_t)(uintptr_t)known - 1);
-        }
+        /* From the events the set's map kept (a set listing two events for
+         * one key keeps the last). */
+        struct starts_ctx sc = {&s, &starts, 0, &starts_cap};
+        map_each(&sets[i].m, collect_start, &sc);
+        n_starts = sc.len;
         rc = sr_walk(&s, starts, n_starts, WALK_COUNT, NULL, NULL, NULL);
         if (rc)
             goto out;
