@@ -178,8 +178,9 @@ void llm_detok_init(struct llm_detok *d, const struct llm_vocab *v, bool special
     d->n_pending = 0;
 }
 
-/* Length of the complete, valid UTF-8 sequence at s[0..n), 0 when it is incomplete (could
- * still become valid), -1 when it can never be valid. */
+/* Length of the complete, valid UTF-8 sequence at s[0..n); 0 when it is incomplete (could
+ * still become valid); -k when it can never be valid, k being the length of its maximal
+ * valid prefix (at least 1), which becomes one U+FFFD (the Unicode/WHATWG practice). */
 static int utf8_seq(const uint8_t *s, size_t n)
 {
     uint8_t b = s[0];
@@ -204,7 +205,7 @@ static int utf8_seq(const uint8_t *s, size_t n)
         if (i >= n)
             return 0; /* incomplete; the prefix was checked when s[1] was read */
         if ((s[i] & 0xc0) != 0x80)
-            return -1;
+            return -(int)i;
         cp = (cp << 6) | (s[i] & 0x3f);
         if (i == 1) { /* reject overlongs, surrogates and > U+10FFFF early */
             uint32_t lo = cp << (6 * (need - 2));
@@ -242,7 +243,7 @@ static int drain(struct llm_detok *d, const char *p, size_t n, struct buf *out, 
             used = (size_t)len;
         } else {
             rc = buf_append(out, "\xef\xbf\xbd", 3);
-            used = 1;
+            used = len < 0 ? (size_t)-len : k; /* incomplete at the end: all of it */
         }
         /* consume `used` bytes: first from pending, then from p */
         if (used <= d->n_pending) {

@@ -163,7 +163,8 @@ int llm_detokenize(const struct llm_vocab *v, const int32_t *ids, size_t n, bool
 
 /* Streaming detokenizer for generated text: pieces are appended as tokens arrive, but a
  * UTF-8 sequence split across tokens is held back until it is complete, so every chunk
- * written is valid UTF-8 (bytes that can never form a character become U+FFFD).
+ * written is valid UTF-8 (bytes that can never form a character become U+FFFD, one per
+ * maximal invalid subpart).
  * Caller-allocated; one per stream; not shared between threads. */
 struct llm_detok {
     const struct llm_vocab *v; /* borrowed, outlives the decoder */

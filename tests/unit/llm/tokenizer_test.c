@@ -323,6 +323,70 @@ TEST_CASE(llm, tokenizer_reference_model_prompts)
     json_decref(ref);
 }
 
+static int hexnib(char c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* reference.json models[].results[].<config>.tokens: llama.cpp's pieces of the generated ids
+ * (special tokens rendered), concatenated, are text_hex byte for byte; the streaming decoder gives `text` (where
+ * invalid UTF-8 shows as U+FFFD). */
+TEST_CASE(llm, tokenizer_reference_generated_text)
+{
+    json_error_t jerr;
+    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    if (!ref)
+        harness_skip("reference.json not readable");
+    static const char *const configs[] = {"kv_f16_fa_auto", "kv_f32_fa_off"};
+    size_t mi;
+    json_t *m;
+    int checked = 0;
+    json_array_foreach(json_object_get(ref, "models"), mi, m) {
+        const char *file = json_string_value(json_object_get(m, "file"));
+        struct llm_vocab *v = load_vocab(file, NULL, NULL);
+        size_t ri;
+        json_t *r;
+        json_array_foreach(json_object_get(m, "results"), ri, r) {
+            for (int c = 0; c < 2; c++) {
+                json_t *res = json_object_get(r, configs[c]);
+                json_t *toks = json_object_get(res, "tokens");
+                const char *hex = json_string_value(json_object_get(res, "text_hex"));
+                json_t *text = json_object_get(res, "text");
+                struct buf pieces, stream;
+                buf_init(&pieces, 1 << 16);
+                buf_init(&stream, 1 << 16);
+                struct llm_detok d;
+                llm_detok_init(&d, v, true, false);
+                size_t ti;
+                json_t *t;
+                json_array_foreach(toks, ti, t) {
+                    int32_t id = (int32_t)json_integer_value(t);
+                    ASSERT_INT_EQ(llm_token_to_piece(v, id, true, 0, &pieces), 0);
+                    ASSERT_INT_EQ(llm_detok_push(&d, id, &stream), 0);
+                }
+                ASSERT_INT_EQ(llm_detok_flush(&d, &stream), 0);
+                size_t hl = strlen(hex);
+                bool same = hl == 2 * pieces.len;
+                for (size_t i = 0; same && i < pieces.len; i++)
+                    same = (uint8_t)pieces.data[i] == hexnib(hex[2 * i]) * 16 + hexnib(hex[2 * i + 1]);
+                if (!same)
+                    harness_fail(__FILE__, __LINE__, "%s result %zu %s: pieces differ from text_hex",
+                                 file, ri, configs[c]);
+                if (stream.len != json_string_length(text) ||
+                    memcmp(buf_cstr(&stream), json_string_value(text), stream.len) != 0)
+                    harness_fail(__FILE__, __LINE__, "%s result %zu %s: stream \"%s\" != \"%s\"",
+                                 file, ri, configs[c], buf_cstr(&stream), json_string_value(text));
+                buf_fini(&pieces);
+                buf_fini(&stream);
+                checked++;
+            }
+        }
+        llm_vocab_free(v);
+    }
+    ASSERT_TRUE(checked >= 25 * 5 * 2);
+    json_decref(ref);
+}
+
 /* A hand-made SentencePiece vocab: best score merges first, unknown characters fall back
  * to byte tokens, BOS is added by default. Expected ids worked out by hand. */
 TEST_CASE(llm, tokenizer_spm_scores_and_byte_fallback)
