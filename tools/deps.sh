@@ -12,10 +12,10 @@ case "${1:-build}" in
 esac
 missing=""
 for p in $want; do
+  # A node or npm from elsewhere (the image's own nodesource build, nvm) is as good as Debian's.
+  case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# A node from elsewhere (nvm, the image's own) is as good as Debian's.
-case " $missing " in *" nodejs "*) command -v node >/dev/null && missing=$(echo "$missing" | sed 's/ nodejs//; s/ npm//') ;; esac
 [ -z "$missing" ] && exit 0
 echo "relais: installing missing packages:$missing"
 sudo=""
