@@ -95,11 +95,28 @@ static void tokenize_all(const struct llm_vocab *v, const char *text, size_t len
                          bool add_special, bool parse_special, struct llm_tok__ids *out)
 {
     struct frags a = {NULL, 0, 0}, b = {NULL, 0, 0};
+    /* Which bytes and byte pairs occur in the text: a special token whose first two bytes
+     * never occur together cannot match anywhere, so it is skipped without a search. */
+    uint64_t firsts[4] = {0}, *pairs = xcalloc(65536 / 64, sizeof *pairs);
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)text[i];
+        firsts[c >> 6] |= 1ull << (c & 63);
+        if (i + 1 < len) {
+            unsigned pr = (unsigned)c << 8 | (uint8_t)text[i + 1];
+            pairs[pr >> 6] |= 1ull << (pr & 63);
+        }
+    }
     if (len > 0)
         frags_push(&a, LLM_TOKEN_NULL, 0, len);
     for (size_t s = 0; s < v->n_special && a.n > 0; s++) {
         int32_t id = v->special[s];
         if (!parse_special && (v->attr[id] & (LLM_TOKEN_ATTR_CONTROL | LLM_TOKEN_ATTR_UNKNOWN)))
+            continue;
+        const uint8_t *t = (const uint8_t *)v->text_blob + v->text_off[id];
+        if (v->text_len[id] == 1 && !(firsts[t[0] >> 6] & (1ull << (t[0] & 63))))
+            continue;
+        unsigned pr = (unsigned)t[0] << 8 | t[1]; /* t[1] is the NUL for one-byte texts */
+        if (v->text_len[id] >= 2 && !(pairs[pr >> 6] & (1ull << (pr & 63))))
             continue;
         bool any_raw = false;
         for (size_t i = 0; i < a.n && !any_raw; i++)
@@ -107,10 +124,11 @@ static void tokenize_all(const struct llm_vocab *v, const char *text, size_t len
         if (!any_raw)
             break;
         split_on(v, text, id, &a, &b);
-        struct frags t = a;
+        struct frags tmp = a;
         a = b;
-        b = t;
+        b = tmp;
     }
+    free(pairs);
 
     if (add_special && v->add_bos)
         llm_tok__ids_push(out, v->bos);
