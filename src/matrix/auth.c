@@ -709,6 +709,24 @@ int matrix_auth_check_auth_events(const struct matrix_room_version *ver, const j
     return 0;
 }
 
+int matrix_auth_check_with_auth_events(const struct matrix_room_version *ver, const json_t *event,
+                                       const json_t *auth_events, const json_t *create,
+                                       const struct matrix_auth_verify *verify, char *reason,
+                                       size_t reason_len)
+{
+    int rc = matrix_auth_check_auth_events(ver, event, auth_events, reason, reason_len);
+    if (rc)
+        return rc;
+    json_t *state = json_copy((json_t *)auth_events); /* shallow: the events are shared */
+    if (!ver->create_in_auth_events && create)
+        json_array_append(state, (json_t *)create);
+    struct matrix_auth_state st;
+    matrix_auth_state_from_array(&st, state, verify);
+    rc = matrix_auth_check(ver, event, &st, reason, reason_len);
+    json_decref(state);
+    return rc;
+}
+
 int matrix_auth_check_size(const json_t *event, size_t canonical_len, char *reason,
                            size_t reason_len)
 {

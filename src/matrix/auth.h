@@ -82,6 +82,17 @@ int matrix_auth_check(const struct matrix_room_version *ver, const json_t *event
 int matrix_auth_check_auth_events(const struct matrix_room_version *ver, const json_t *event,
                                   const json_t *auth_events, char *reason, size_t reason_len);
 
+/* Check 4 of "Checks performed on receipt of a PDU" in one call: rule 2 on
+ * auth_events (the PDUs the event's auth_events name, borrowed), then the
+ * authorisation rules against them. create is the create event the room ID
+ * names, needed in v12 where auth_events never hold it (ignored before v12;
+ * may be NULL there). verify may be NULL. Returns 0 or ERR_FORBIDDEN with
+ * reason. */
+int matrix_auth_check_with_auth_events(const struct matrix_room_version *ver, const json_t *event,
+                                       const json_t *auth_events, const json_t *create,
+                                       const struct matrix_auth_verify *verify, char *reason,
+                                       size_t reason_len);
+
 /* Size limits: canonical_len is the length of the event's canonical JSON
  * (federation format, with signatures). Returns 0 or ERR_TOO_LARGE with reason. */
 int matrix_auth_check_size(const json_t *event, size_t canonical_len, char *reason,

@@ -990,3 +990,54 @@ TEST_CASE(matrix, auth_fuzz_corpus_replays)
     closedir(d);
     ASSERT_TRUE(count >= 5);
 }
+
+/* matrix_auth_check_with_auth_events: rule 2 and the rules in one call, and
+ * the v12 create event passed beside the auth events. */
+TEST_CASE(matrix, auth_check_with_auth_events)
+{
+    static const char *const vers[] = {"10", "12"};
+    for (size_t v = 0; v < 2; v++) {
+        const struct matrix_room_version *ver = matrix_room_version_find(vers[v]);
+        bool v12 = ver->creators_privileged;
+        json_t *state = room(ver, "public", v12 ? PL12 : NULL, "[" MEM("@bob:b", "join") "]",
+                             __LINE__);
+        json_t *create = json_array_get(state, 0);
+        json_t *c = parse(MSG("@bob:b"), __LINE__);
+        json_t *ev = expand(c, NULL);
+        struct matrix_auth_state st;
+        matrix_auth_state_from_array(&st, state, NULL);
+        json_t *ids = NULL;
+        ASSERT_INT_EQ(matrix_auth_events_for(ver, ev, &st, &ids), 0);
+        /* The PDUs behind the selected IDs. */
+        json_t *auth = json_array();
+        size_t i;
+        json_t *id;
+        json_array_foreach(ids, i, id) {
+            size_t k;
+            json_t *s_ev;
+            json_array_foreach(state, k, s_ev) {
+                if (json_equal(json_object_get(s_ev, "event_id"), id))
+                    json_array_append(auth, s_ev);
+            }
+        }
+        ASSERT_INT_EQ(json_array_size(auth), v12 ? 2 : 3);
+        char reason[128];
+        ASSERT_INT_EQ(matrix_auth_check_with_auth_events(ver, ev, auth, create, NULL, reason,
+                                                         sizeof reason),
+                      0);
+        if (v12) /* without the create event the room cannot be checked */
+            ASSERT_INT_EQ(matrix_auth_check_with_auth_events(ver, ev, auth, NULL, NULL, reason,
+                                                             sizeof reason),
+                          ERR_FORBIDDEN);
+        /* An extra, unselected auth event (rule 2.2 / v12 3.2). */
+        json_array_append(auth, json_array_get(state, 1)); /* alice's member event */
+        ASSERT_INT_EQ(matrix_auth_check_with_auth_events(ver, ev, auth, create, NULL, reason,
+                                                         sizeof reason),
+                      ERR_FORBIDDEN);
+        json_decref(auth);
+        json_decref(ids);
+        json_decref(ev);
+        json_decref(c);
+        json_decref(state);
+    }
+}
