@@ -162,9 +162,9 @@ static int check_create(const struct matrix_room_version *ver, const json_t *eve
 /* ---- rule 4: m.room.member ---- */
 
 struct member_ctx {
-    const struct matrix_room_version *ver;
-    const json_t *event;
-    const struct matrix_auth_state *st;
+    const struct matrix_room_version *ver; /* the room version's rules */
+    const json_t *event;                   /* the member event being checked */
+    const struct matrix_auth_state *st;    /* the state it is checked against */
     const char *sender;     /* event sender */
     const char *target;     /* state_key */
     const char *sender_m;   /* sender's current membership, NULL for none */
