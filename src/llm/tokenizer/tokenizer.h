@@ -34,8 +34,9 @@ struct llm_vocab;
 
 #define LLM_TOKEN_NULL (-1)
 /* Longest text llm_tokenize accepts (bytes); longer input gives ERR_TOO_LARGE. Far above
- * any context window; it bounds the scratch memory (about 16 bytes per input byte). */
-#define LLM_TOKENIZE_MAX_BYTES ((size_t)8 << 20)
+ * any context window (a million tokens of text); it bounds the scratch memory, which is at
+ * most about 64 bytes per input byte (SPM symbols and merge queue). */
+#define LLM_TOKENIZE_MAX_BYTES ((size_t)4 << 20)
 
 enum llm_vocab_type {
     LLM_VOCAB_SPM = 1, /* tokenizer.ggml.model = "llama" */
