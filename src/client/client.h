@@ -88,6 +88,19 @@ void client_room_account_data_get(struct http_request *req, struct http_reply *r
 void client_room_account_data_put(struct http_request *req, struct http_reply *rep);
 void client_room_tags_get(struct http_request *req, struct http_reply *rep);
 void client_room_tag_change(struct http_request *req, struct http_reply *rep);
+/* aliases.c */
+void client_alias_put(struct http_request *req, struct http_reply *rep);
+void client_alias_get(struct http_request *req, struct http_reply *rep);
+void client_alias_delete(struct http_request *req, struct http_reply *rep);
+void client_room_aliases(struct http_request *req, struct http_reply *rep);
+/* True when user_id has the power to send the state event type in room. */
+struct room;
+bool client_room_power_for_state(struct room *room, const char *user_id, const char *type);
+/* Checks an m.room.canonical_alias content before it is sent: every alias it
+ * adds must be valid (else 400 M_INVALID_PARAM) and point to room_id (else 400
+ * M_BAD_ALIAS). Returns false with rep filled on refusal. */
+bool client_canonical_alias_check(struct server *srv, struct http_reply *rep, const char *room_id,
+                                  const json_t *content);
 /* sync.c */
 void client_sync(struct http_request *req, struct http_reply *rep);
 void client_filter_create(struct http_request *req, struct http_reply *rep);

@@ -192,6 +192,9 @@ void client_room_send(struct http_request *req, struct http_reply *rep)
 /* PUT /rooms/{roomId}/state/{eventType}[/{stateKey}] */
 void client_room_state_put(struct http_request *req, struct http_reply *rep)
 {
+    if (strcmp(req->params[1], "m.room.canonical_alias") == 0 &&
+        !client_canonical_alias_check(client_server(req), rep, req->params[0], req->json))
+        return;
     send_event(req, rep, req->params[1], req->n_params > 2 ? req->params[2] : "", NULL, NULL);
 }
 

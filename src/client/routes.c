@@ -66,6 +66,11 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, CS "/rooms/{roomId}/joined_members", client_room_joined_members, A},
     {HTTP_GET, CS "/joined_rooms", client_joined_rooms, A},
     {HTTP_GET, CS "/rooms/{roomId}/messages", client_room_messages, A},
+    /* room aliases (aliases.c) */
+    {HTTP_PUT, CS "/directory/room/{roomAlias}", client_alias_put, A | J},
+    {HTTP_GET, CS "/directory/room/{roomAlias}", client_alias_get, ROUTE_AUTH_OPTIONAL},
+    {HTTP_DELETE, CS "/directory/room/{roomAlias}", client_alias_delete, A},
+    {HTTP_GET, CS "/rooms/{roomId}/aliases", client_room_aliases, A},
     /* sync and filters (sync.c) */
     {HTTP_GET, CS "/sync", client_sync, A},
     {HTTP_POST, CS "/user/{userId}/filter", client_filter_create, A | J},
