@@ -561,6 +561,34 @@ TEST_CASE(llm, tokenizer_special_tokens_llama3)
     llm_vocab_free(v);
 }
 
+/* Phi-3: llama.cpp gives its special tokens RSTRIP (by general.name), so the newline after
+ * <|user|> and <|end|> disappears, and SPM puts a prefix space after a special token
+ * (<|user|> 32010, "▁Hello" 15043, <|end|> 32007, <|assistant|> 32001). "</s>" is
+ * user-defined in the file but an end-of-generation text, hence control: plain text
+ * unless parse_special. */
+TEST_CASE(llm, tokenizer_special_tokens_phi3)
+{
+    struct llm_vocab *v = load_vocab("vocab/ggml-vocab-phi-3.gguf", NULL, NULL);
+    static const char text[] = "<|user|>\nHello<|end|>\n<|assistant|>";
+    static const int32_t want[] = {1, 32010, 15043, 32007, 32001};
+    int32_t ids[32];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), true, true, ids, 32, &n), 0);
+    ASSERT_INT_EQ(n, 5);
+    for (int i = 0; i < 5; i++)
+        ASSERT_INT_EQ(ids[i], want[i]);
+    ASSERT_TRUE(llm_vocab_attr(v, 32007) & LLM_TOKEN_ATTR_RSTRIP);
+    ASSERT_TRUE(!(llm_vocab_attr(v, 32000) & LLM_TOKEN_ATTR_RSTRIP)); /* <|endoftext|> */
+    ASSERT_TRUE(llm_vocab_attr(v, 2) & LLM_TOKEN_ATTR_CONTROL);       /* </s> */
+    ASSERT_TRUE(llm_vocab_is_eog(v, 2) && llm_vocab_is_eog(v, 32007) && llm_vocab_is_eog(v, 32000));
+    ASSERT_INT_EQ(llm_tokenize(v, "Hi</s>", 6, false, false, ids, 32, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_TRUE(ids[i] != 2);
+    ASSERT_INT_EQ(llm_tokenize(v, "Hi</s>", 6, false, true, ids, 32, &n), 0);
+    ASSERT_INT_EQ(ids[n - 1], 2);
+    llm_vocab_free(v);
+}
+
 /* The streaming decoder holds back a UTF-8 sequence split over byte tokens
  * (stories260K has no piece for ß or Ä: <0xC3><0x9F>, <0xC3><0x84>). */
 TEST_CASE(llm, tokenizer_stream_holds_partial_utf8)
