@@ -48,6 +48,8 @@ struct request_private {
     enum http_error_style style;   /* of the matched route, for error replies */
 };
 
+enum { HTTP_DRAIN_MIN_BYTES = 8 << 20 }; /* see on_request */
+
 static const char cors_methods[] = "GET, POST, PUT, DELETE, OPTIONS";
 static const char cors_headers[] = "X-Requested-With, Content-Type, Authorization, Date";
 
@@ -347,7 +349,7 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
                 /* A bare scalar ("text", 42) is JSON of the wrong shape, not "not JSON".
                  * The depth was checked above, so this second parse is bounded. */
                 json_t *any = json_loadb(req->body.data ? req->body.data : "", req->body.len,
-                                         JSON_DECODE_ANY, NULL);
+                                         JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
                 if (any) {
                     json_decref(any);
                     http_reply_error(rep, 400, "M_BAD_JSON", "Content must be a JSON object");
@@ -378,7 +380,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strlen(cl) > 0) {
             unsigned long long n = strtoull(cl, NULL, 10);
-            if (n > srv->opt.max_body_bytes) {
+            /* A body somewhat over the limit is read and dropped, then answered
+             * 413: answering before reading it makes the kernel reset the
+             * connection, and the client often loses the answer. A far larger
+             * one is refused at once. */
+            size_t drain = srv->opt.max_body_bytes * 8;
+            if (drain < HTTP_DRAIN_MIN_BYTES)
+                drain = HTTP_DRAIN_MIN_BYTES;
+            if (n > srv->opt.max_body_bytes && n <= drain) {
+                rp->pub.body_too_large = true;
+            } else if (n > srv->opt.max_body_bytes) {
                 struct http_reply rep = {0};
                 rp->style = style_for_path(url);
                 http_reply_error(&rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",

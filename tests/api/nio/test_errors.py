@@ -80,6 +80,18 @@ async def test_oversized_body_with_content_length_413(srv):
                                                          for i in range(0, len(body), 16384)])
     check(status == 413, f"status {status} {resp[:200]!r}")
     check(json.loads(resp)["errcode"] == "M_TOO_LARGE", f"{resp[:200]!r}")
+    # A huge declared length is refused before any of the body is sent.
+    head = (f"POST {CS}/login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {10**12}\r\n\r\n").encode()
+    status, _, resp = await raw_request(srv.port, head)
+    check(status == 413 and json.loads(resp)["errcode"] == "M_TOO_LARGE",
+          f"huge Content-Length: {status} {resp[:200]!r}")
+
+
+async def test_oversized_body_through_aiohttp_413(srv):
+    for n in (LIMIT + 1, LIMIT * 4, LIMIT * 64):
+        r = await srv.req("POST", f"{CS}/login", b"x" * n)
+        expect_error(r, 413, "M_TOO_LARGE")
 
 
 async def test_oversized_body_chunked_413(srv):
