@@ -265,4 +265,156 @@ void db_strings_free(char **s, size_t n);
 int db_admin_change_note(struct db *db, const char *what);
 int db_admin_changes_latest(struct db *db, int64_t *latest);
 
+/* ---- end-to-end encryption keys (db/keys.c) ----
+ * The server stores what clients upload as JSON text and hands it back; it
+ * never holds a private key. Every change to a user's device keys or
+ * cross-signing keys (and every device deletion) appends a row to the
+ * device-list stream, whose position is NOTIFY_DEVICE_LISTS. */
+
+/* One uploaded key: "<algorithm>:<key_id>" split, with its JSON text. */
+struct db_key_item {
+    const char *algorithm; /* borrowed, e.g. signed_curve25519 */
+    const char *key_id;    /* borrowed */
+    const char *json;      /* borrowed JSON text (a string or an object) */
+};
+
+/* Stores an upload of one device in one transaction: device_keys_json (NULL:
+ * unchanged) replaces the device's keys; one-time keys are added (an
+ * existing key ID with different content is ERR_EXISTS and nothing is
+ * written); fallback keys replace the device's key of that algorithm.
+ * *dl_pos is the new device-list position when the device keys changed, else 0. */
+int db_keys_upload(struct db *db, const char *user_id, const char *device_id,
+                   const char *device_keys_json, const struct db_key_item *otks, size_t n_otks,
+                   const struct db_key_item *fallbacks, size_t n_fallbacks, int64_t *dl_pos);
+
+/* A device's uploaded keys, joined with the device's display name. */
+struct db_device_keys {
+    char *device_id;    /* owned */
+    char *json;         /* owned device_keys JSON text */
+    char *display_name; /* owned, may be NULL */
+};
+void db_device_keys_free(struct db_device_keys *k, size_t n);
+/* Keys of the user's existing devices (device_id NULL: all). Owned array. */
+int db_device_keys_get(struct db *db, const char *user_id, const char *device_id,
+                       struct db_device_keys **out, size_t *n);
+
+/* Unclaimed one-time keys per algorithm: owned parallel arrays. */
+int db_otk_counts(struct db *db, const char *user_id, const char *device_id, char ***algorithms,
+                  int64_t **counts, size_t *n);
+/* Algorithms of the device's fallback keys not used yet (owned strings). */
+int db_fallback_unused(struct db *db, const char *user_id, const char *device_id,
+                       char ***algorithms, size_t *n);
+/* Takes a one-time key of the algorithm (removing it), else the fallback key
+ * (marking it used, keeping it). *key_id ("<algorithm>:<id>") and *json owned.
+ * ERR_NOT_FOUND when the device has neither. */
+int db_key_claim(struct db *db, const char *user_id, const char *device_id,
+                 const char *algorithm, char **key_id, char **json);
+
+/* Cross-signing key of a usage ("master", "self_signing", "user_signing"):
+ * *json owned. ERR_NOT_FOUND when none. */
+int db_cross_signing_get(struct db *db, const char *user_id, const char *usage, char **json);
+/* Replaces the given cross-signing keys (NULL json: keep) in one
+ * transaction. public_keys are the unpadded base64 ed25519 keys. *dl_pos: the
+ * new device-list position. */
+int db_cross_signing_put(struct db *db, const char *user_id, const char *const usage[3],
+                         const char *const json[3], const char *const public_keys[3],
+                         int64_t *dl_pos);
+
+/* A signature by signer_user's key signer_key_id ("ed25519:<id>") on a
+ * target key: target_key is a device ID or a cross-signing public key. */
+struct db_key_signature {
+    char *signer_user;   /* owned */
+    char *signer_key_id; /* owned */
+    char *signature;     /* owned unpadded base64 */
+};
+void db_key_signatures_free(struct db_key_signature *s, size_t n);
+/* Stores signatures (one transaction) and notes a device-list change for each
+ * distinct target user. *dl_pos: the new position. */
+struct db_key_signature_write {
+    const char *target_user, *target_key, *signer_user, *signer_key_id, *signature; /* borrowed */
+};
+int db_key_signatures_add(struct db *db, const struct db_key_signature_write *s, size_t n,
+                          int64_t *dl_pos);
+/* Signatures stored for a target key. Owned array. */
+int db_key_signatures_get(struct db *db, const char *target_user, const char *target_key,
+                          struct db_key_signature **out, size_t *n);
+
+/* Users whose device list changed with from < pos <= to (owned, distinct). */
+int db_device_list_changes(struct db *db, int64_t from, int64_t to, char ***user_ids, size_t *n);
+/* Appends a device-list change for user_id (a new device, say); *pos is its position. */
+int db_device_list_note(struct db *db, const char *user_id, int64_t *pos);
+int db_device_lists_max_pos(struct db *db, int64_t *pos);
+/* Users who share a joined room with user_id, the user included (owned). */
+int db_users_sharing_rooms(struct db *db, const char *user_id, char ***user_ids, size_t *n);
+
+/* ---- to-device messages (db/to_device.c) ---- */
+
+struct db_to_device_write {
+    const char *user_id, *device_id; /* borrowed target */
+    const char *content_json;        /* borrowed */
+};
+/* Queues messages from (sender, sender_device) unless the transaction was
+ * seen already (*duplicate set, nothing written). *pos: the highest new
+ * position (unchanged when duplicate). */
+int db_to_device_send(struct db *db, const char *sender, const char *sender_device,
+                      const char *txn_id, const char *type, const struct db_to_device_write *msgs,
+                      size_t n, int64_t *pos, bool *duplicate);
+struct db_to_device_msg {
+    int64_t pos;   /* stream position */
+    char *sender;  /* owned */
+    char *type;    /* owned */
+    char *content; /* owned JSON text */
+};
+void db_to_device_msgs_free(struct db_to_device_msg *m, size_t n);
+/* Messages for a device with after < pos <= upto, oldest first, at most limit. */
+int db_to_device_fetch(struct db *db, const char *user_id, const char *device_id, int64_t after,
+                       int64_t upto, size_t limit, struct db_to_device_msg **out, size_t *n);
+/* Deletes the device's messages with pos <= upto (acknowledged by a sync);
+ * does nothing (no write) when there are none. */
+int db_to_device_ack(struct db *db, const char *user_id, const char *device_id, int64_t upto);
+int db_to_device_max_pos(struct db *db, int64_t *pos);
+
+/* ---- server-side key backup (db/backup.c) ---- */
+
+struct db_backup_version {
+    int64_t version;  /* 1, 2, ... per user */
+    char *algorithm;  /* owned */
+    char *auth_data;  /* owned JSON text */
+    int64_t etag;     /* bumped on every change of the keys */
+    int64_t count;    /* keys stored */
+};
+void db_backup_version_fini(struct db_backup_version *v);
+int db_backup_version_create(struct db *db, const char *user_id, const char *algorithm,
+                             const char *auth_data, int64_t *version);
+/* version 0: the newest (current) one. ERR_NOT_FOUND when none (or deleted). */
+int db_backup_version_get(struct db *db, const char *user_id, int64_t version,
+                          struct db_backup_version *out);
+/* ERR_NOT_FOUND when the version does not exist (or was deleted). */
+int db_backup_version_update(struct db *db, const char *user_id, int64_t version,
+                             const char *auth_data);
+/* Marks the version deleted and drops its keys; ERR_NOT_FOUND when absent. */
+int db_backup_version_delete(struct db *db, const char *user_id, int64_t version);
+
+struct db_backup_key {
+    const char *room_id, *session_id; /* borrowed (owned in results) */
+    int64_t first_message_index;
+    int64_t forwarded_count;
+    bool is_verified;
+    const char *session_data;         /* JSON text */
+};
+/* Stores keys in the version following the spec's replacement rules (a new
+ * key wins when it is verified and the old is not, else with a lower
+ * first_message_index, else with a lower forwarded_count). Fills the new etag
+ * and count. ERR_NOT_FOUND: no such version. */
+int db_backup_keys_put(struct db *db, const char *user_id, int64_t version,
+                       const struct db_backup_key *keys, size_t n, int64_t *etag, int64_t *count);
+/* Keys of a version, room_id / session_id NULL for all. Owned array: free
+ * with db_backup_keys_free. */
+int db_backup_keys_get(struct db *db, const char *user_id, int64_t version, const char *room_id,
+                       const char *session_id, struct db_backup_key **out, size_t *n);
+void db_backup_keys_free(struct db_backup_key *k, size_t n);
+int db_backup_keys_delete(struct db *db, const char *user_id, int64_t version,
+                          const char *room_id, const char *session_id, int64_t *etag,
+                          int64_t *count);
+
 #endif

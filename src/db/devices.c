@@ -150,7 +150,11 @@ static int device_delete_fn(struct db_conn *c, void *arg)
     db__bind_text(st, 1, a->user_id);
     db__bind_text(st, 2, a->device_id);
     rc = db__step_done(c, st);
-    return rc ? rc : sqlite3_changes(c->sql) ? 0 : ERR_NOT_FOUND;
+    if (rc)
+        return rc;
+    if (!sqlite3_changes(c->sql))
+        return ERR_NOT_FOUND;
+    return db__e2ee_devices_gone(c, a->user_id, a->device_id, NULL);
 }
 
 int db_device_delete(struct db *db, const char *user_id, const char *device_id)
@@ -176,7 +180,7 @@ static int devices_delete_all_fn(struct db_conn *c, void *arg)
         if (rc)
             return rc;
     }
-    return 0;
+    return db__e2ee_devices_gone(c, a->user_id, NULL, a->device_id);
 }
 
 int db_devices_delete_all(struct db *db, const char *user_id, const char *keep_device_id)

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-enum { DB__STMT_CACHE = 96 };
+enum { DB__STMT_CACHE = 256 };
 
 /* One SQLite connection and its prepared statements. A reader belongs to one
  * thread; the writer connection belongs to the writer thread. */
@@ -64,6 +64,12 @@ struct map;
 int db__state_group_map(struct db_conn *c, int64_t group, struct map *out);
 int db__state_group_add(struct db_conn *c, const char *room_id, int64_t prev, const char *type,
                         const char *state_key, const char *event_id, int64_t *group);
+
+/* E2EE cleanup for db/devices.c, inside its delete transactions (keys.c):
+ * drops the keys and to-device messages of device_id (NULL: of every device
+ * of the user except keep_device_id) and notes a device-list change. */
+int db__e2ee_devices_gone(struct db_conn *c, const char *user_id, const char *device_id,
+                          const char *keep_device_id);
 
 /* Schema migrations (schema.c). */
 int db__migrate(struct db_conn *c, char *err, size_t err_len);

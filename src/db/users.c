@@ -207,7 +207,7 @@ static int user_deactivate_fn(struct db_conn *c, void *arg)
         if (i == 0 && sqlite3_changes(c->sql) == 0)
             return ERR_NOT_FOUND;
     }
-    return 0;
+    return db__e2ee_devices_gone(c, user_id, NULL, NULL); /* and their E2EE keys */
 }
 
 int db_user_deactivate(struct db *db, const char *user_id)
