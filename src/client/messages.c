@@ -22,19 +22,29 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     const char *room_id = req->params[0];
     struct room *room;
-    if (rooms_get(srv, room_id, &room) != 0) {
+    char *leave_id = NULL;
+    if (rooms_get(srv, room_id, &room) != 0 ||
+        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
         http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
         return;
     }
-    /* Each event is checked against history visibility below, so a user who
-     * never was in the room sees only world_readable history. */
+    /* A departed user pages up to their leave and no further (as Synapse);
+     * each event is also checked against history visibility below. */
+    int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    if (leave_id) {
+        struct db_event le;
+        if (db_event_get(srv->db, leave_id, &le) == 0) {
+            max_pos = le.pos;
+            db_event_fini(&le);
+        }
+        free(leave_id);
+    }
     const char *dir = http_query(req, "dir");
     bool forward = dir && strcmp(dir, "f") == 0;
     if (dir && !forward && strcmp(dir, "b") != 0) {
         http_reply_error(rep, 400, "M_INVALID_PARAM", "dir must be 'b' or 'f'");
         return;
     }
-    int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
     int64_t from = forward ? 0 : max_pos, to = -1;
     const char *from_s = http_query(req, "from"), *to_s = http_query(req, "to");
     if ((from_s && sync_pagination_parse(from_s, &from)) ||
@@ -70,11 +80,11 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
     struct db_event *events;
     size_t n;
     if (forward)
-        rc = db_events_range(srv->db, room_id, from, to >= 0 ? to : max_pos, true, (size_t)limit,
-                             &events, &n);
+        rc = db_events_range(srv->db, room_id, from, to >= 0 && to < max_pos ? to : max_pos, true,
+                             (size_t)limit, &events, &n);
     else
-        rc = db_events_range(srv->db, room_id, to >= 0 ? to : 0, from, false, (size_t)limit,
-                             &events, &n);
+        rc = db_events_range(srv->db, room_id, to >= 0 ? to : 0, from < max_pos ? from : max_pos,
+                             false, (size_t)limit, &events, &n);
     if (rc) {
         sync_filter_fini(&filter);
         client_internal_error(rep, rc);

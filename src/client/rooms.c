@@ -236,34 +236,55 @@ void client_room_redact(struct http_request *req, struct http_reply *rep)
     send_event(req, rep, "m.room.redaction", NULL, req->params[2], req->params[1]);
 }
 
-/* Whether the user may read the room's current state and members. */
-static struct room *readable_room(struct http_request *req, struct http_reply *rep)
+/* What a reader sees of a room's state: the current state, or for a departed
+ * user the state at their leave (as Synapse). */
+struct readable {
+    struct room *room;            /* the room */
+    bool at_leave;                /* st holds the state at the user's leave */
+    struct db_state_entries st;   /* when at_leave */
+};
+
+static void readable_fini(struct readable *r)
 {
-    struct room *room;
-    if (rooms_get(client_server(req), req->params[0], &room) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
-        return NULL;
-    }
-    const char *m = rooms_membership_of(room, req->user_id);
-    json_t *hv = rooms_state_get(room, "m.room.history_visibility", "");
-    const char *v = json_string_value(json_object_get(json_object_get(hv, "content"),
-                                                      "history_visibility"));
-    bool world = v && strcmp(v, "world_readable") == 0;
-    json_decref(hv);
-    if (strcmp(m, "join") != 0 && !world) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
-        return NULL;
-    }
-    return room;
+    if (r->at_leave)
+        db_state_entries_fini(&r->st);
 }
 
-/* Strips the server-internal event_id key the state map carries... no: the
- * stored state events already have it; format them for clients. */
-static json_t *client_state_event(struct server *srv, const json_t *ev, struct http_request *req)
+/* Whether the user may read the room's state and members (403 otherwise). */
+static bool readable_room(struct http_request *req, struct http_reply *rep, struct readable *out)
+{
+    struct server *srv = client_server(req);
+    memset(out, 0, sizeof *out);
+    char *leave_id = NULL;
+    if (rooms_get(srv, req->params[0], &out->room) != 0 ||
+        rooms_readable(srv, out->room, req->user_id, &leave_id) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        return false;
+    }
+    if (!leave_id)
+        return true;
+    struct db_event e;
+    int rc = db_event_get(srv->db, leave_id, &e);
+    free(leave_id);
+    if (rc == 0) {
+        rc = db_state_group_load(srv->db, e.state_group, &out->st);
+        db_event_fini(&e);
+    }
+    if (rc) {
+        client_internal_error(rep, rc);
+        return false;
+    }
+    out->at_leave = true;
+    return true;
+}
+
+/* The stored event behind a state map entry, formatted for the client. */
+static json_t *client_state_event(struct server *srv, const char *event_id,
+                                  struct http_request *req)
 {
     struct db_event e;
     json_t *out = NULL;
-    if (db_event_get(srv->db, json_string_value(json_object_get(ev, "event_id")), &e) == 0) {
+    if (event_id && db_event_get(srv->db, event_id, &e) == 0) {
         out = rooms_event_client_format(srv, &e, req->user_id, req->device_id);
         db_event_fini(&e);
     }
@@ -278,65 +299,119 @@ struct state_collect {
     const char *membership, *not_membership;
 };
 
+static bool collect_wanted(const struct state_collect *c, const json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (c->only_type && (!type || strcmp(type, c->only_type) != 0))
+        return false;
+    const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
+    if (c->membership && (!m || strcmp(m, c->membership) != 0))
+        return false;
+    return !(c->not_membership && m && strcmp(m, c->not_membership) == 0);
+}
+
 static void collect_state(const json_t *ev, void *arg)
 {
     struct state_collect *c = arg;
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    if (c->only_type && strcmp(type, c->only_type) != 0)
+    if (!collect_wanted(c, ev))
         return;
-    const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
-    if (c->membership && (!m || strcmp(m, c->membership) != 0))
-        return;
-    if (c->not_membership && m && strcmp(m, c->not_membership) == 0)
-        return;
-    json_t *f = client_state_event(c->srv, ev, c->req);
+    json_t *f = client_state_event(c->srv, json_string_value(json_object_get(ev, "event_id")),
+                                   c->req);
     if (f)
         json_array_append_new(c->out, f);
+}
+
+/* Collects the readable state: current, or at the user's leave. */
+static int collect_readable(struct readable *r, struct state_collect *c)
+{
+    if (!r->at_leave) {
+        pthread_mutex_lock(&r->room->lock);
+        matrix_state_map_each(&r->room->state, collect_state, c);
+        pthread_mutex_unlock(&r->room->lock);
+        return 0;
+    }
+    struct db_event *events;
+    size_t n;
+    int rc = db_events_get_many(c->srv->db, r->st.event_ids, r->st.n, &events, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        json_t *f = rooms_event_client_format(c->srv, &events[i], c->req->user_id,
+                                              c->req->device_id);
+        if (collect_wanted(c, f))
+            json_array_append_new(c->out, f);
+        else
+            json_decref(f);
+    }
+    db_events_free(events, n);
+    return 0;
 }
 
 /* GET /rooms/{roomId}/state */
 void client_room_state_all(struct http_request *req, struct http_reply *rep)
 {
-    struct room *room = readable_room(req, rep);
-    if (!room)
+    struct readable r;
+    if (!readable_room(req, rep, &r))
         return;
     struct state_collect c = {client_server(req), req, json_array(), NULL, NULL, NULL};
-    pthread_mutex_lock(&room->lock);
-    matrix_state_map_each(&room->state, collect_state, &c);
-    pthread_mutex_unlock(&room->lock);
+    int rc = collect_readable(&r, &c);
+    readable_fini(&r);
+    if (rc) {
+        json_decref(c.out);
+        client_internal_error(rep, rc);
+        return;
+    }
     http_reply_json(rep, 200, c.out);
 }
 
 /* GET /rooms/{roomId}/state/{eventType}[/{stateKey}] */
 void client_room_state_get(struct http_request *req, struct http_reply *rep)
 {
-    struct room *room = readable_room(req, rep);
-    if (!room)
+    struct readable r;
+    if (!readable_room(req, rep, &r))
         return;
-    json_t *ev = rooms_state_get(room, req->params[1], req->n_params > 2 ? req->params[2] : "");
+    const char *type = req->params[1], *key = req->n_params > 2 ? req->params[2] : "";
+    json_t *ev = NULL;
+    if (!r.at_leave) {
+        json_t *cur = rooms_state_get(r.room, type, key);
+        if (cur)
+            ev = client_state_event(client_server(req),
+                                    json_string_value(json_object_get(cur, "event_id")), req);
+        json_decref(cur);
+    } else {
+        for (size_t i = 0; i < r.st.n && !ev; i++)
+            if (strcmp(r.st.types[i], type) == 0 && strcmp(r.st.state_keys[i], key) == 0)
+                ev = client_state_event(client_server(req), r.st.event_ids[i], req);
+    }
+    readable_fini(&r);
     if (!ev) {
         http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
         return;
     }
     const char *format = http_query(req, "format");
     if (format && strcmp(format, "event") == 0)
-        http_reply_json(rep, 200, client_state_event(client_server(req), ev, req));
-    else
-        http_reply_json(rep, 200, json_deep_copy(json_object_get(ev, "content")));
-    json_decref(ev);
+        http_reply_json(rep, 200, ev);
+    else {
+        http_reply_json(rep, 200, json_incref(json_object_get(ev, "content")));
+        json_decref(ev);
+    }
 }
 
 /* GET /rooms/{roomId}/members */
 void client_room_members(struct http_request *req, struct http_reply *rep)
 {
-    struct room *room = readable_room(req, rep);
-    if (!room)
+    struct readable r;
+    if (!readable_room(req, rep, &r))
         return;
     struct state_collect c = {client_server(req), req, json_array(), "m.room.member",
                               http_query(req, "membership"), http_query(req, "not_membership")};
-    pthread_mutex_lock(&room->lock);
-    matrix_state_map_each(&room->state, collect_state, &c);
-    pthread_mutex_unlock(&room->lock);
+    int rc = collect_readable(&r, &c);
+    readable_fini(&r);
+    if (rc) {
+        json_decref(c.out);
+        client_internal_error(rep, rc);
+        return;
+    }
     http_reply_json(rep, 200, json_pack("{s:o}", "chunk", c.out));
 }
 
@@ -364,13 +439,14 @@ static void collect_joined(const json_t *ev, void *arg)
 /* GET /rooms/{roomId}/joined_members */
 void client_room_joined_members(struct http_request *req, struct http_reply *rep)
 {
-    struct room *room = readable_room(req, rep);
-    if (!room)
+    struct readable r;
+    if (!readable_room(req, rep, &r))
         return;
     struct joined_collect c = {json_object()};
-    pthread_mutex_lock(&room->lock);
-    matrix_state_map_each(&room->state, collect_joined, &c);
-    pthread_mutex_unlock(&room->lock);
+    pthread_mutex_lock(&r.room->lock);
+    matrix_state_map_each(&r.room->state, collect_joined, &c);
+    pthread_mutex_unlock(&r.room->lock);
+    readable_fini(&r);
     http_reply_json(rep, 200, json_pack("{s:o}", "joined", c.joined));
 }
 

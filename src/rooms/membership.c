@@ -96,3 +96,31 @@ int rooms_membership(struct server *srv, const char *room_id, const char *sender
     json_decref(content);
     return rc;
 }
+
+int rooms_readable(struct server *srv, struct room *room, const char *user_id,
+                   char **leave_event_id)
+{
+    *leave_event_id = NULL;
+    const char *m = rooms_membership_of(room, user_id);
+    if (strcmp(m, "join") == 0)
+        return 0;
+    if (strcmp(m, "leave") == 0) {
+        struct db_membership *ms;
+        size_t n;
+        if (db_user_memberships(srv->db, user_id, &ms, &n) == 0) {
+            for (size_t i = 0; i < n && !*leave_event_id; i++)
+                if (strcmp(ms[i].room_id, room->room_id) == 0 &&
+                    strcmp(ms[i].membership, "leave") == 0)
+                    *leave_event_id = xstrdup(ms[i].event_id);
+            db_memberships_free(ms, n);
+        }
+        if (*leave_event_id)
+            return 0;
+    }
+    json_t *hv = rooms_state_get(room, "m.room.history_visibility", "");
+    const char *v = json_string_value(json_object_get(json_object_get(hv, "content"),
+                                                      "history_visibility"));
+    bool world = v && strcmp(v, "world_readable") == 0;
+    json_decref(hv);
+    return world ? 0 : ERR_FORBIDDEN;
+}

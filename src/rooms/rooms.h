@@ -85,6 +85,12 @@ const char *rooms_membership_of(struct room *room, const char *user_id);
 json_t *rooms_state_get(struct room *room, const char *type, const char *state_key);
 /* The user IDs whose membership is join (owned array of owned strings). */
 char **rooms_joined_members(struct room *room, size_t *n);
+/* Whether user may read the room's history, state and members, as Synapse
+ * decides: joined; departed (membership leave, room not forgotten); or the
+ * room is world_readable. For a departed user *leave_event_id (owned) names
+ * their leave event: what they see stops there. Returns 0 or ERR_FORBIDDEN. */
+int rooms_readable(struct server *srv, struct room *room, const char *user_id,
+                   char **leave_event_id);
 /* The current power level of user (rules of the room version). */
 int64_t rooms_user_power(struct room *room, const char *user_id);
 
