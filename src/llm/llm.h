@@ -22,7 +22,12 @@
  * matches llama.cpp token for token on the reference models.
  *
  * Errors are negative ERR_* codes (base/err.h); functions that take (err, err_len) also
- * write a one-line reason there, and a context keeps its last message (llm_context_error). */
+ * write a one-line reason there, and a context keeps its last message (llm_context_error).
+ *
+ * The rest of the API sits beside this header: llm/sampler.h (turning logits into a token,
+ * one sampler per sequence), llm/generate.h (a prompt -> streamed text loop with stop strings),
+ * llm/template.h (chat templates) and llm/tokenizer/tokenizer.h (the vocab behind
+ * llm_model_vocab). */
 #ifndef RELAIS_LLM_LLM_H
 #define RELAIS_LLM_LLM_H
 

@@ -197,31 +197,20 @@ static void att_chunk(void *arg, int chunk, int thread)
     size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hd;
     float *att = ts->att;
     float max = -INFINITY;
-    if (c->p.kv_type == LLM_KV_F32) {
-        const float *kc = (const float *)c->k_cache + base;
-        for (int p = 0; p <= pos; p++) {
-            const float *kr = kc + (size_t)p * kv_dim;
-            float s = 0;
-            for (int d = 0; d < hd; d++)
-                s += q[d] * kr[d];
-            att[p] = s * scale;
-            if (att[p] > max)
-                max = att[p];
-        }
-    } else {
-        /* the query is rounded to F16 as ggml does before an F16 K product */
-        for (int d = 0; d < hd; d++)
-            ts->qh[d] = llm_fp16_to_f32(llm_f32_to_fp16(q[d]));
-        const uint16_t *kc = (const uint16_t *)c->k_cache + base;
-        for (int p = 0; p <= pos; p++) {
-            const uint16_t *kr = kc + (size_t)p * kv_dim;
-            float s = 0;
-            for (int d = 0; d < hd; d++)
-                s += ts->qh[d] * llm_fp16_to_f32(kr[d]);
-            att[p] = s * scale;
-            if (att[p] > max)
-                max = att[p];
-        }
+    /* q . k as ggml does it: the query is converted to the cache type, then the type's dot */
+    enum llm_type kv_t = c->p.kv_type == LLM_KV_F32 ? LLM_TYPE_F32 : LLM_TYPE_F16;
+    const struct llm_type_traits *tr = llm_type_traits(kv_t);
+    const void *qk = q;
+    if (kv_t != LLM_TYPE_F32) {
+        tr->from_float(q, ts->qh, hd);
+        qk = ts->qh;
+    }
+    const char *kc = (const char *)c->k_cache + base * c->kv_esz;
+    size_t row_stride = kv_dim * c->kv_esz;
+    for (int p = 0; p <= pos; p++) {
+        att[p] = tr->vec_dot(hd, kc + (size_t)p * row_stride, qk) * scale;
+        if (att[p] > max)
+            max = att[p];
     }
     double sum = 0.0;
     for (int p = 0; p <= pos; p++) {
@@ -234,22 +223,16 @@ static void att_chunk(void *arg, int chunk, int thread)
         att[p] *= inv;
     for (int d = 0; d < hd; d++)
         out[d] = 0;
-    if (c->p.kv_type == LLM_KV_F32) {
-        const float *vc = (const float *)c->v_cache + base;
-        for (int p = 0; p <= pos; p++) {
-            const float *vr = vc + (size_t)p * kv_dim;
-            float a = att[p];
-            for (int d = 0; d < hd; d++)
-                out[d] += a * vr[d];
+    const char *vc = (const char *)c->v_cache + base * c->kv_esz;
+    for (int p = 0; p <= pos; p++) {
+        const float *vr = (const float *)(const void *)(vc + (size_t)p * row_stride);
+        if (kv_t != LLM_TYPE_F32) {
+            tr->to_float(vc + (size_t)p * row_stride, ts->vrow, hd);
+            vr = ts->vrow;
         }
-    } else {
-        const uint16_t *vc = (const uint16_t *)c->v_cache + base;
-        for (int p = 0; p <= pos; p++) {
-            const uint16_t *vr = vc + (size_t)p * kv_dim;
-            float a = att[p];
-            for (int d = 0; d < hd; d++)
-                out[d] += a * llm_fp16_to_f32(vr[d]);
-        }
+        float a = att[p];
+        for (int d = 0; d < hd; d++)
+            out[d] += a * vr[d];
     }
 }
 
