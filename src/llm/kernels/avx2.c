@@ -52,57 +52,102 @@ static inline __m256i unpack_nibbles(const uint8_t *p)
     return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
 }
 
-float llm_avx2_vec_dot_q4_0_q8_0(int64_t n, const void *w, const void *a)
+/* ---- multi-column kernels --------------------------------------------------------------
+ * Each *_nc template computes out[c] = w . a_c for nc (1..4, a compile-time constant after
+ * inlining) activation rows a_c = a + c * stride, unpacking each weight block once. The
+ * single-row kernels are the nc = 1 instances, so a column's result is bit-identical
+ * whether it is computed alone or in a batch. */
+
+#define NC_MAX 4
+
+static inline const void *col(const void *a, size_t stride, int c)
 {
-    const struct llm_block_q4_0 *x = w;
-    const struct llm_block_q8_0 *y = a;
-    const int64_t nb = n / 32;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const __m256i off = _mm256_set1_epi8(8);
-    int64_t i = 0;
-    for (; i + 1 < nb; i += 2) {
-        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        const __m256 d1 = _mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d));
-        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
-        const __m256i q1 = _mm256_sub_epi8(unpack_nibbles(x[i + 1].qs), off);
-        const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
-        const __m256i p1 = dot_i8(q1, _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
-        acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1);
-    }
-    for (; i < nb; i++) {
-        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
-        const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
-    }
-    return hsum_ps(_mm256_add_ps(acc0, acc1));
+    return (const char *)a + (size_t)c * stride;
 }
 
-float llm_avx2_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q4_0_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
-    const struct llm_block_q8_0 *x = w;
-    const struct llm_block_q8_0 *y = a;
+    const struct llm_block_q4_0 *x = w;
     const int64_t nb = n / 32;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i off = _mm256_set1_epi8(8);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc0[NC_MAX], acc1[NC_MAX];
+    for (int c = 0; c < nc; c++)
+        acc0[c] = acc1[c] = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 1 < nb; i += 2) {
-        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        const __m256 d1 = _mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d));
-        const __m256i p0 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i].qs),
-                                  _mm256_loadu_si256((const __m256i *)y[i].qs));
-        const __m256i p1 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i + 1].qs),
-                                  _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
-        acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1);
+        const float dx0 = h2f(x[i].d), dx1 = h2f(x[i + 1].d);
+        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
+        const __m256i q1 = _mm256_sub_epi8(unpack_nibbles(x[i + 1].qs), off);
+        const __m256i a0 = _mm256_sign_epi8(q0, q0), a1 = _mm256_sign_epi8(q1, q1);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_0 *y = col(a, stride, c);
+            const __m256 d0 = _mm256_set1_ps(dx0 * h2f(y[i].d));
+            const __m256 d1 = _mm256_set1_ps(dx1 * h2f(y[i + 1].d));
+            const __m256i y0 = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[i].qs), q0);
+            const __m256i y1 =
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[i + 1].qs), q1);
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(a0, y0), ones);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(a1, y1), ones);
+            acc0[c] = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0[c]);
+            acc1[c] = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1[c]);
+        }
     }
     for (; i < nb; i++) {
-        const __m256 d0 = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        const __m256i p0 = dot_i8(_mm256_loadu_si256((const __m256i *)x[i].qs),
-                                  _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc0 = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0);
+        const float dx0 = h2f(x[i].d);
+        const __m256i q0 = _mm256_sub_epi8(unpack_nibbles(x[i].qs), off);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_0 *y = col(a, stride, c);
+            const __m256 d0 = _mm256_set1_ps(dx0 * h2f(y[i].d));
+            const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
+            acc0[c] = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0[c]);
+        }
     }
-    return hsum_ps(_mm256_add_ps(acc0, acc1));
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(_mm256_add_ps(acc0[c], acc1[c]));
+}
+
+static inline __attribute__((always_inline)) void q8_0_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
+{
+    const struct llm_block_q8_0 *x = w;
+    const int64_t nb = n / 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc0[NC_MAX], acc1[NC_MAX];
+    for (int c = 0; c < nc; c++)
+        acc0[c] = acc1[c] = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        const float dx0 = h2f(x[i].d), dx1 = h2f(x[i + 1].d);
+        const __m256i q0 = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256i q1 = _mm256_loadu_si256((const __m256i *)x[i + 1].qs);
+        const __m256i a0 = _mm256_sign_epi8(q0, q0), a1 = _mm256_sign_epi8(q1, q1);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_0 *y = col(a, stride, c);
+            const __m256 d0 = _mm256_set1_ps(dx0 * h2f(y[i].d));
+            const __m256 d1 = _mm256_set1_ps(dx1 * h2f(y[i + 1].d));
+            const __m256i y0 = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[i].qs), q0);
+            const __m256i y1 =
+                _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[i + 1].qs), q1);
+            const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(a0, y0), ones);
+            const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(a1, y1), ones);
+            acc0[c] = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0[c]);
+            acc1[c] = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(p1), acc1[c]);
+        }
+    }
+    for (; i < nb; i++) {
+        const float dx0 = h2f(x[i].d);
+        const __m256i q0 = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_0 *y = col(a, stride, c);
+            const __m256 d0 = _mm256_set1_ps(dx0 * h2f(y[i].d));
+            const __m256i p0 = dot_i8(q0, _mm256_loadu_si256((const __m256i *)y[i].qs));
+            acc0[c] = _mm256_fmadd_ps(d0, _mm256_cvtepi32_ps(p0), acc0[c]);
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(_mm256_add_ps(acc0[c], acc1[c]));
 }
 
 /* 8 int32 partial sums of q[i] * y[i] for unsigned bytes q (< 128) and signed y. */
@@ -203,37 +248,45 @@ static inline int k_mins_dot(const uint8_t mins[8], const int16_t *bsums)
     return _mm_cvtsi128_si32(p);
 }
 
-float llm_avx2_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q4_K_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
     const struct llm_block_q4_K *x = w;
-    const struct llm_block_q8_K *y = a;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps();
-    float acc_m = 0;
+    __m256 acc[NC_MAX];
+    float acc_m[NC_MAX];
+    for (int c = 0; c < nc; c++) {
+        acc[c] = _mm256_setzero_ps();
+        acc_m[c] = 0;
+    }
     for (int64_t i = 0; i < n / 256; i++) {
         uint8_t sm[16];
         k_scales(x[i].scales, sm);
-        const uint8_t *sc = sm;
-        const float d = y[i].d * h2f(x[i].d);
-        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(sm + 8, y[i].bsums);
-        __m256i sumi = _mm256_setzero_si256();
-        const uint8_t *q4 = x[i].qs;
-        const int8_t *q8 = y[i].qs;
+        const float dx = h2f(x[i].d), dmx = h2f(x[i].dmin);
+        __m256i lo[4], hi[4], s_lo[4], s_hi[4];
         for (int j = 0; j < 4; j++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(q4 + 32 * j));
-            const __m256i lo = _mm256_and_si256(q, m4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            const __m256i yl = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j));
-            const __m256i yh = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32));
-            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, yl),
-                                                 _mm256_set1_epi16(sc[2 * j]));
-            const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yh),
-                                                 _mm256_set1_epi16(sc[2 * j + 1]));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
+            lo[j] = _mm256_and_si256(q, m4);
+            hi[j] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            s_lo[j] = _mm256_set1_epi16(sm[2 * j]);
+            s_hi[j] = _mm256_set1_epi16(sm[2 * j + 1]);
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_K *y = col(a, stride, c);
+            acc_m[c] += y[i].d * dmx * (float)k_mins_dot(sm + 8, y[i].bsums);
+            __m256i sumi = _mm256_setzero_si256();
+            for (int j = 0; j < 4; j++) {
+                const __m256i yl = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * j));
+                const __m256i yh = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * j + 32));
+                const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo[j], yl), s_lo[j]);
+                const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi[j], yh), s_hi[j]);
+                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            }
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * dx), _mm256_cvtepi32_ps(sumi), acc[c]);
+        }
     }
-    return hsum_ps(acc) - acc_m;
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]) - acc_m[c];
 }
 
 float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a)
@@ -355,57 +408,62 @@ float llm_avx2_vec_dot_q3_K_q8_K(int64_t n, const void *w, const void *a)
     return hsum_ps(acc);
 }
 
-float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q6_K_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
     const struct llm_block_q6_K *x = w;
-    const struct llm_block_q8_K *y = a;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     const __m256i m2 = _mm256_set1_epi8(0x03);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[NC_MAX];
+    for (int c = 0; c < nc; c++)
+        acc[c] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / 256; i++) {
-        const float d = y[i].d * h2f(x[i].d);
+        const float dx = h2f(x[i].d);
         const int8_t *sc = x[i].scales;
-        /* the -32 offset, through the activation sums: sum_j sc[j] * 32 * bsum[j] */
-        int offset = 0;
-        for (int j = 0; j < 16; j++)
-            offset += sc[j] * y[i].bsums[j];
-        __m256i sumi = _mm256_setzero_si256();
-        const uint8_t *ql = x[i].ql;
-        const uint8_t *qh = x[i].qh;
-        const int8_t *q8 = y[i].qs;
+        /* the -32 offset goes through the activation sums: 32 * sum_j sc[j] * bsums[j] */
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+        __m256i sumi[NC_MAX];
+        for (int c = 0; c < nc; c++)
+            sumi[c] = _mm256_setzero_si256();
         for (int half = 0; half < 2; half++) {
+            const uint8_t *ql = x[i].ql + 64 * half;
+            const uint8_t *qh = x[i].qh + 32 * half;
             const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
             const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
             const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
-            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l0, m4),
-                                               _mm256_slli_epi16(_mm256_and_si256(h, m2), 4));
-            const __m256i q2 = _mm256_or_si256(
-                _mm256_and_si256(l1, m4),
-                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4));
-            const __m256i q3 = _mm256_or_si256(
-                _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4));
-            const __m256i q4 = _mm256_or_si256(
-                _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4));
-            const __m256i qs[4] = {q1, q2, q3, q4};
-            for (int k = 0; k < 4; k++) {
-                const __m256i yv = _mm256_loadu_si256((const __m256i *)(q8 + 32 * k));
-                const __m256i p = _mm256_maddubs_epi16(qs[k], yv);
-                const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]),
-                                                   _mm_set1_epi16(sc[2 * k]));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, s));
+            __m256i qs[4], s[4];
+            qs[0] = _mm256_or_si256(_mm256_and_si256(l0, m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(h, m2), 4));
+            qs[1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4));
+            qs[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4));
+            qs[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4));
+            for (int k = 0; k < 4; k++)
+                s[k] = _mm256_set_m128i(_mm_set1_epi16(sc[8 * half + 2 * k + 1]),
+                                        _mm_set1_epi16(sc[8 * half + 2 * k]));
+            for (int c = 0; c < nc; c++) {
+                const struct llm_block_q8_K *y = col(a, stride, c);
+                const int8_t *q8 = y[i].qs + 128 * half;
+                for (int k = 0; k < 4; k++) {
+                    const __m256i yv = _mm256_loadu_si256((const __m256i *)(q8 + 32 * k));
+                    sumi[c] = _mm256_add_epi32(
+                        sumi[c], _mm256_madd_epi16(_mm256_maddubs_epi16(qs[k], yv), s[k]));
+                }
             }
-            ql += 64;
-            qh += 32;
-            q8 += 128;
-            sc += 8;
         }
-        const __m256i total = _mm256_sub_epi32(sumi, _mm256_setr_epi32(32 * offset, 0, 0, 0,
-                                                                        0, 0, 0, 0));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(total), acc);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_K *y = col(a, stride, c);
+            const int offset = hsum_i32(_mm256_madd_epi16(
+                sc16, _mm256_loadu_si256((const __m256i *)y[i].bsums)));
+            const __m256i total = _mm256_sub_epi32(
+                sumi[c], _mm256_setr_epi32(32 * offset, 0, 0, 0, 0, 0, 0, 0));
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * dx), _mm256_cvtepi32_ps(total), acc[c]);
+        }
     }
-    return hsum_ps(acc);
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]);
 }
 
 float llm_avx2_vec_dot_f32(int64_t n, const void *w, const void *a)
@@ -433,24 +491,39 @@ static inline __m256 load_f16(const uint16_t *p)
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }
 
-float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void f16_nc(int64_t n, int nc, float *out,
+                                                         const void *w, const void *a,
+                                                         size_t stride)
 {
-    const uint16_t *x = w, *y = a;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+    /* four accumulators; no multi-column use (measured slower than one row at a time) */
+    const uint16_t *x = w;
+    __m256 s0[2], s1[2], s2[2], s3[2];
+    for (int c = 0; c < nc; c++)
+        s0[c] = s1[c] = s2[c] = s3[c] = _mm256_setzero_ps();
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        s0 = _mm256_fmadd_ps(load_f16(x + i), load_f16(y + i), s0);
-        s1 = _mm256_fmadd_ps(load_f16(x + i + 8), load_f16(y + i + 8), s1);
-        s2 = _mm256_fmadd_ps(load_f16(x + i + 16), load_f16(y + i + 16), s2);
-        s3 = _mm256_fmadd_ps(load_f16(x + i + 24), load_f16(y + i + 24), s3);
+        const __m256 x0 = load_f16(x + i), x1 = load_f16(x + i + 8);
+        const __m256 x2 = load_f16(x + i + 16), x3 = load_f16(x + i + 24);
+        for (int c = 0; c < nc; c++) {
+            const uint16_t *y = col(a, stride, c);
+            s0[c] = _mm256_fmadd_ps(x0, load_f16(y + i), s0[c]);
+            s1[c] = _mm256_fmadd_ps(x1, load_f16(y + i + 8), s1[c]);
+            s2[c] = _mm256_fmadd_ps(x2, load_f16(y + i + 16), s2[c]);
+            s3[c] = _mm256_fmadd_ps(x3, load_f16(y + i + 24), s3[c]);
+        }
     }
-    for (; i + 8 <= n; i += 8)
-        s0 = _mm256_fmadd_ps(load_f16(x + i), load_f16(y + i), s0);
-    float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-    for (; i < n; i++)
-        sum += h2f(x[i]) * h2f(y[i]);
-    return sum;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x0 = load_f16(x + i);
+        for (int c = 0; c < nc; c++)
+            s0[c] = _mm256_fmadd_ps(x0, load_f16((const uint16_t *)col(a, stride, c) + i), s0[c]);
+    }
+    for (int c = 0; c < nc; c++) {
+        const uint16_t *y = col(a, stride, c);
+        float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(s0[c], s1[c]), _mm256_add_ps(s2[c], s3[c])));
+        for (int64_t k = i; k < n; k++)
+            sum += h2f(x[k]) * h2f(y[k]);
+        out[c] = sum;
+    }
 }
 
 static inline __m256 load_bf16(const uint16_t *p)
@@ -585,3 +658,45 @@ void llm_avx2_quantize_row_f16(const float *x, void *dst, int64_t n)
     for (; i < n; i++)
         y[i] = llm_f32_to_fp16(x[i]);
 }
+
+/* ---- public single- and multi-column entry points ---------------------------------------- */
+
+#define DEFINE_DOT(fname, tmpl)                                                                \
+    float llm_avx2_vec_dot_##fname(int64_t n, const void *w, const void *a)                    \
+    {                                                                                          \
+        float r;                                                                               \
+        tmpl(n, 1, &r, w, a, 0);                                                               \
+        return r;                                                                              \
+    }                                                                                          \
+    void llm_avx2_vec_dot_nc_##fname(int64_t n, int nc, float *out, const void *w,             \
+                                     const void *a, size_t stride)                             \
+    {                                                                                          \
+        int c = 0;                                                                             \
+        for (; c + 4 <= nc; c += 4)                                                            \
+            tmpl(n, 4, out + c, w, col(a, stride, c), stride);                                 \
+        switch (nc - c) {                                                                      \
+        case 3:                                                                                \
+            tmpl(n, 3, out + c, w, col(a, stride, c), stride);                                 \
+            break;                                                                             \
+        case 2:                                                                                \
+            tmpl(n, 2, out + c, w, col(a, stride, c), stride);                                 \
+            break;                                                                             \
+        case 1:                                                                                \
+            tmpl(n, 1, out + c, w, col(a, stride, c), stride);                                 \
+            break;                                                                             \
+        default:                                                                               \
+            break;                                                                             \
+        }                                                                                      \
+    }
+
+DEFINE_DOT(q4_0_q8_0, q4_0_nc)
+DEFINE_DOT(q8_0_q8_0, q8_0_nc)
+DEFINE_DOT(q4_K_q8_K, q4_K_nc)
+DEFINE_DOT(q6_K_q8_K, q6_K_nc)
+float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a)
+{
+    float r;
+    f16_nc(n, 1, &r, w, a, 0);
+    return r;
+}
+

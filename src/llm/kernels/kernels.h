@@ -22,6 +22,14 @@ float llm_avx2_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_f32(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a);
 float llm_avx2_vec_dot_bf16(int64_t n, const void *w, const void *a);
+void llm_avx2_vec_dot_nc_q4_0_q8_0(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q8_0_q8_0(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q4_K_q8_K(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q6_K_q8_K(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
 void llm_avx2_quantize_row_q8_0(const float *x, void *dst, int64_t n);
 void llm_avx2_quantize_row_q8_1(const float *x, void *dst, int64_t n);
 void llm_avx2_quantize_row_q8_K(const float *x, void *dst, int64_t n);

@@ -40,6 +40,10 @@ typedef void (*llm_from_float_fn)(const float *src, void *dst, int64_t n);
 /* Dot product of n elements: a weight row w (this type) with an activation row a (of
  * traits.vec_dot_type, as produced by that type's from_float). */
 typedef float (*llm_vec_dot_fn)(int64_t n, const void *w, const void *a);
+/* Dot products of one weight row with nc activation rows a, a + a_stride, ... (bytes):
+ * out[c] = vec_dot(n, w, a + c * a_stride), bit for bit, but unpacking the weights once. */
+typedef void (*llm_vec_dot_nc_fn)(int64_t n, int nc, float *out, const void *w, const void *a,
+                                  size_t a_stride);
 
 struct llm_type_traits {
     enum llm_type type;           /* the type this row describes */
@@ -52,7 +56,22 @@ struct llm_type_traits {
     llm_from_float_fn from_float; /* activation quantizer (ggml CPU behaviour); NULL if none */
     llm_from_float_fn quantize_ref; /* weight quantizer (ggml *_ref); NULL if none */
     llm_vec_dot_fn vec_dot;       /* weight row . activation row; NULL if unsupported */
+    llm_vec_dot_nc_fn vec_dot_nc; /* several activation rows at once; NULL: use
+                                     llm_vec_dot_nc(), which loops over vec_dot */
 };
+
+/* out[c] = t->vec_dot(n, w, a + c * a_stride) for c < nc, through t->vec_dot_nc when the
+ * type has one (same results, bit for bit; faster for batches of tokens or sequences). */
+static inline void llm_vec_dot_nc(const struct llm_type_traits *t, int64_t n, int nc, float *out,
+                                  const void *w, const void *a, size_t a_stride)
+{
+    if (t->vec_dot_nc) {
+        t->vec_dot_nc(n, nc, out, w, a, a_stride);
+        return;
+    }
+    for (int c = 0; c < nc; c++)
+        out[c] = t->vec_dot(n, w, (const char *)a + (size_t)c * a_stride);
+}
 
 /* The kernels to use on this machine: SIMD versions where the CPU has them (chosen once,
  * thread-safely, on first call; see kernels/dispatch.c), the reference otherwise.

@@ -398,6 +398,86 @@ TEST_CASE(llm, quant_simd_kernels_match_dequant)
 #endif
 }
 
+/* Checks out[c] == dot(w, a_c) bit for bit for nc = 1..7 columns. */
+static void check_nc(enum llm_type type, llm_vec_dot_fn dot,
+                     void (*nc_fn)(const struct llm_type_traits *, llm_vec_dot_nc_fn, int64_t, int,
+                                   float *, const void *, const void *, size_t),
+                     llm_vec_dot_nc_fn direct, const char *label)
+{
+    const struct llm_type_traits *wt = llm_type_traits(type);
+    const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+    const int64_t n = wt->block_size == 1 ? 1000 : wt->block_size == 32 ? 224 : 768;
+    size_t wbytes, abytes;
+    ASSERT_INT_EQ(llm_type_row_size(type, n, &wbytes), 0);
+    ASSERT_INT_EQ(llm_type_row_size(at->type, n, &abytes), 0);
+    size_t stride = abytes + 64; /* rows need not be adjacent */
+    void *w = malloc(wbytes);
+    char *a = malloc(stride * 7);
+    float *x = malloc((size_t)n * sizeof(float));
+    random_row(type, n, w);
+    for (int c = 0; c < 7; c++) {
+        for (int64_t i = 0; i < n; i++)
+            x[i] = rng_f();
+        at->from_float(x, a + (size_t)c * stride, n);
+    }
+    for (int nc = 1; nc <= 7; nc++) {
+        float out[7];
+        nc_fn(wt, direct, n, nc, out, w, a, stride);
+        for (int c = 0; c < nc; c++) {
+            float want = dot(n, w, a + (size_t)c * stride);
+            if (memcmp(&out[c], &want, sizeof want) != 0)
+                harness_fail(__FILE__, __LINE__, "%s %s nc=%d col %d: %.9g, vec_dot %.9g", label,
+                             wt->name, nc, c, out[c], want);
+        }
+    }
+    free(w);
+    free(a);
+    free(x);
+}
+
+static void via_traits(const struct llm_type_traits *t, llm_vec_dot_nc_fn unused, int64_t n,
+                       int nc, float *out, const void *w, const void *a, size_t stride)
+{
+    (void)unused;
+    llm_vec_dot_nc(t, n, nc, out, w, a, stride);
+}
+
+static void via_direct(const struct llm_type_traits *t, llm_vec_dot_nc_fn fn, int64_t n, int nc,
+                       float *out, const void *w, const void *a, size_t stride)
+{
+    (void)t;
+    fn(n, nc, out, w, a, stride);
+}
+
+/* Multi-column dots give each column exactly what vec_dot gives it alone, so batching
+ * tokens or sequences never changes results. */
+TEST_CASE(llm, quant_vec_dot_nc_bit_identical)
+{
+    rng_state = 31337;
+    for (size_t c = 0; c < sizeof dot_cases / sizeof dot_cases[0]; c++) {
+        const struct llm_type_traits *t = llm_type_traits(dot_cases[c].type);
+        check_nc(t->type, t->vec_dot, via_traits, NULL, llm_kernels_name());
+    }
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+          __builtin_cpu_supports("f16c")))
+        return;
+    static const struct {
+        enum llm_type type;
+        llm_vec_dot_fn dot;
+        llm_vec_dot_nc_fn nc;
+    } direct[] = {
+        {LLM_TYPE_Q4_0, llm_avx2_vec_dot_q4_0_q8_0, llm_avx2_vec_dot_nc_q4_0_q8_0},
+        {LLM_TYPE_Q8_0, llm_avx2_vec_dot_q8_0_q8_0, llm_avx2_vec_dot_nc_q8_0_q8_0},
+        {LLM_TYPE_Q4_K, llm_avx2_vec_dot_q4_K_q8_K, llm_avx2_vec_dot_nc_q4_K_q8_K},
+        {LLM_TYPE_Q6_K, llm_avx2_vec_dot_q6_K_q8_K, llm_avx2_vec_dot_nc_q6_K_q8_K},
+    };
+    for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
+        check_nc(direct[i].type, direct[i].dot, via_direct, direct[i].nc, "avx2");
+#endif
+}
+
 /* The dispatched activation quantizers must produce the same bytes as the scalar ones
  * (they decide which integers the dot products see). */
 TEST_CASE(llm, quant_from_float_dispatch_matches_ref)
