@@ -101,6 +101,13 @@ bool client_room_power_for_state(struct room *room, const char *user_id, const c
  * M_BAD_ALIAS). Returns false with rep filled on refusal. */
 bool client_canonical_alias_check(struct server *srv, struct http_reply *rep, const char *room_id,
                                   const json_t *content);
+/* directory.c */
+void client_directory_visibility_get(struct http_request *req, struct http_reply *rep);
+void client_directory_visibility_put(struct http_request *req, struct http_reply *rep);
+void client_public_rooms_get(struct http_request *req, struct http_reply *rep);
+void client_public_rooms_post(struct http_request *req, struct http_reply *rep);
+/* The directory's description of a room (spec: PublishedRoomsChunk). Owned. */
+json_t *client_directory_chunk(struct room *room);
 /* sync.c */
 void client_sync(struct http_request *req, struct http_reply *rep);
 void client_filter_create(struct http_request *req, struct http_reply *rep);

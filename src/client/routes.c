@@ -71,6 +71,11 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, CS "/directory/room/{roomAlias}", client_alias_get, ROUTE_AUTH_OPTIONAL},
     {HTTP_DELETE, CS "/directory/room/{roomAlias}", client_alias_delete, A},
     {HTTP_GET, CS "/rooms/{roomId}/aliases", client_room_aliases, A},
+    /* room directory (directory.c) */
+    {HTTP_GET, CS "/directory/list/room/{roomId}", client_directory_visibility_get, 0},
+    {HTTP_PUT, CS "/directory/list/room/{roomId}", client_directory_visibility_put, A | J},
+    {HTTP_GET, CS "/publicRooms", client_public_rooms_get, ROUTE_AUTH_OPTIONAL},
+    {HTTP_POST, CS "/publicRooms", client_public_rooms_post, A | J},
     /* sync and filters (sync.c) */
     {HTTP_GET, CS "/sync", client_sync, A},
     {HTTP_POST, CS "/user/{userId}/filter", client_filter_create, A | J},
