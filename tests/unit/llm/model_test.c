@@ -404,3 +404,26 @@ TEST_CASE(llm, model_embeddings)
     llm_context_free(c);
     llm_model_unref(m);
 }
+
+/* Rows are split between threads, never reduced across them: the logits do not depend on the
+ * thread count (llama.cpp's results were likewise identical with 1 and 2 threads). */
+TEST_CASE(llm, model_threads_bitwise_identical)
+{
+    struct llm_model *m = load_model("random/random-llama-256-Q4_K_M.gguf");
+    const int32_t toks[] = {1, 400, 300, 200, 100, 7, 9, 11};
+    float ref[512];
+    for (int threads = 1; threads <= 3; threads++) {
+        struct llm_context *c = new_ctx(m, 32, 8, LLM_KV_F16, threads);
+        struct llm_batch_item items[8];
+        for (int i = 0; i < 8; i++)
+            items[i] = (struct llm_batch_item){toks[i], i, 0, true};
+        ASSERT_INT_EQ(llm_decode(c, items, 8), 0);
+        const float *l = llm_get_logits(c, 7);
+        if (threads == 1)
+            memcpy(ref, l, sizeof ref);
+        else
+            ASSERT_TRUE(memcmp(ref, l, sizeof ref) == 0);
+        llm_context_free(c);
+    }
+    llm_model_unref(m);
+}
