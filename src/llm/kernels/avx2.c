@@ -289,46 +289,54 @@ static inline __attribute__((always_inline)) void q4_K_nc(int64_t n, int nc, flo
         out[c] = hsum_ps(acc[c]) - acc_m[c];
 }
 
-float llm_avx2_vec_dot_q5_K_q8_K(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q5_K_nc(int64_t n, int nc, float *out,
+                                                          const void *w, const void *a,
+                                                          size_t stride)
 {
     const struct llm_block_q5_K *x = w;
-    const struct llm_block_q8_K *y = a;
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     const __m256i b16 = _mm256_set1_epi8(16);
-    __m256 acc = _mm256_setzero_ps();
-    float acc_m = 0;
+    __m256 acc[NC_MAX];
+    float acc_m[NC_MAX];
+    for (int c = 0; c < nc; c++) {
+        acc[c] = _mm256_setzero_ps();
+        acc_m[c] = 0;
+    }
     for (int64_t i = 0; i < n / 256; i++) {
         uint8_t sm[16];
         k_scales(x[i].scales, sm);
-        const uint8_t *sc = sm;
-        const float d = y[i].d * h2f(x[i].d);
-        acc_m += y[i].d * h2f(x[i].dmin) * (float)k_mins_dot(sm + 8, y[i].bsums);
+        const float dx = h2f(x[i].d), dmx = h2f(x[i].dmin);
         const __m256i qh = _mm256_loadu_si256((const __m256i *)x[i].qh);
+        __m256i lo[4], hi[4], s_lo[4], s_hi[4];
         __m256i bit = _mm256_set1_epi8(1);
-        __m256i sumi = _mm256_setzero_si256();
-        const uint8_t *ql = x[i].qs;
-        const int8_t *q8 = y[i].qs;
         for (int j = 0; j < 4; j++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(ql + 32 * j));
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * j));
             const __m256i bit2 = _mm256_add_epi8(bit, bit);
-            const __m256i hl = _mm256_and_si256(
-                _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit), b16);
-            const __m256i hh = _mm256_and_si256(
-                _mm256_cmpeq_epi8(_mm256_and_si256(qh, bit2), bit2), b16);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), hl);
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
-            const __m256i yl = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j));
-            const __m256i yh = _mm256_loadu_si256((const __m256i *)(q8 + 64 * j + 32));
-            const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, yl),
-                                                 _mm256_set1_epi16(sc[2 * j]));
-            const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, yh),
-                                                 _mm256_set1_epi16(sc[2 * j + 1]));
-            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            const __m256i hl = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit), b16);
+            const __m256i hh =
+                _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit2), bit2), b16);
+            lo[j] = _mm256_or_si256(_mm256_and_si256(q, m4), hl);
+            hi[j] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
+            s_lo[j] = _mm256_set1_epi16(sm[2 * j]);
+            s_hi[j] = _mm256_set1_epi16(sm[2 * j + 1]);
             bit = _mm256_add_epi8(bit2, bit2);
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_K *y = col(a, stride, c);
+            acc_m[c] += y[i].d * dmx * (float)k_mins_dot(sm + 8, y[i].bsums);
+            __m256i sumi = _mm256_setzero_si256();
+            for (int j = 0; j < 4; j++) {
+                const __m256i yl = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * j));
+                const __m256i yh = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * j + 32));
+                const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(lo[j], yl), s_lo[j]);
+                const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(hi[j], yh), s_hi[j]);
+                sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+            }
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * dx), _mm256_cvtepi32_ps(sumi), acc[c]);
+        }
     }
-    return hsum_ps(acc) - acc_m;
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]) - acc_m[c];
 }
 
 /* sum over 16 groups of 16 of w[g] * bsums[g] (w: 16 int16) */
@@ -692,6 +700,7 @@ void llm_avx2_quantize_row_f16(const float *x, void *dst, int64_t n)
 DEFINE_DOT(q4_0_q8_0, q4_0_nc)
 DEFINE_DOT(q8_0_q8_0, q8_0_nc)
 DEFINE_DOT(q4_K_q8_K, q4_K_nc)
+DEFINE_DOT(q5_K_q8_K, q5_K_nc)
 DEFINE_DOT(q6_K_q8_K, q6_K_nc)
 float llm_avx2_vec_dot_f16(int64_t n, const void *w, const void *a)
 {

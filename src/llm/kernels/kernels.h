@@ -28,6 +28,8 @@ void llm_avx2_vec_dot_nc_q8_0_q8_0(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
 void llm_avx2_vec_dot_nc_q4_K_q8_K(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q5_K_q8_K(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
 void llm_avx2_vec_dot_nc_q6_K_q8_K(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
 void llm_avx2_quantize_row_q8_0(const float *x, void *dst, int64_t n);
