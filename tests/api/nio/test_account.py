@@ -222,3 +222,24 @@ async def test_account_data(srv):
     check(r.json == {"k": "v"}, f"{r!r}")
     r = await srv.req("PUT", path, [1, 2], token=a.access_token)
     expect_error(r, 400, "M_BAD_JSON")
+
+
+async def test_devices_of_other_users_untouchable(srv):
+    a = await srv.nio_user()
+    b = await srv.nio_user()
+    dev = a.device_id
+    r = await srv.req("GET", f"{CS}/devices/{dev}", token=b.access_token)
+    expect_error(r, 404, "M_NOT_FOUND")
+    r = await srv.req("PUT", f"{CS}/devices/{dev}", {"display_name": "mine now"},
+                      token=b.access_token)
+    expect_error(r, 404, "M_NOT_FOUND")
+    r = await srv.req("DELETE", f"{CS}/devices/{dev}", {"auth": password_auth(b.user)},
+                      token=b.access_token)
+    expect_error(r, 404, "M_NOT_FOUND")
+    r = await srv.req("POST", f"{CS}/delete_devices",
+                      {"devices": [dev], "auth": password_auth(b.user)}, token=b.access_token)
+    expect_status(r, 200)  # unknown IDs are ignored ...
+    w = await srv.whoami_status(a.access_token)  # ... and A's device survives
+    check(w.status == 200 and w.json["device_id"] == dev, f"{w!r}")
+    d = expect_nio(await a.devices(), R.DevicesResponse)
+    check([x.id for x in d.devices] == [dev], f"{d.devices}")
