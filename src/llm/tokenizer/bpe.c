@@ -94,7 +94,10 @@ static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, stru
                       struct heap *q, struct llm_tok__ids *out)
 {
     int32_t n = 0;
-    if (v->ignore_merges) {
+    bool all_newlines = v->pre == LLM_TOK__PRE_GEMMA4 && len > 0;
+    for (size_t i = 0; all_newlines && i < len; i++)
+        all_newlines = w[i] == '\n';
+    if (v->ignore_merges || all_newlines) { /* llama.cpp's Gemma 4 newline fix */
         int32_t id = llm_tok__find(v, w, len);
         if (id != LLM_TOKEN_NULL) {
             llm_tok__ids_push(out, id);
@@ -134,7 +137,8 @@ static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, stru
             continue;
         }
         for (uint32_t j = 0; j < s[i].n; j++) {
-            int32_t bid = llm_tok__find(v, w + s[i].off + j, 1);
+            int32_t bid = v->byte_encode ? llm_tok__find(v, w + s[i].off + j, 1)
+                                         : v->byte_id[(uint8_t)w[s[i].off + j]];
             if (bid != LLM_TOKEN_NULL)
                 llm_tok__ids_push(out, bid);
         }
@@ -162,6 +166,11 @@ void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
         for (size_t k = bounds[i]; k < bounds[i + 1]; k++) {
             uint8_t u[4];
             size_t ul = llm_tok__utf8_encode(cp[k], u);
+            if (!v->byte_encode) {
+                memcpy(w + wl, u, ul);
+                wl += ul;
+                continue;
+            }
             for (size_t j = 0; j < ul; j++) {
                 memcpy(w + wl, v->byte_enc[u[j]], v->byte_enc_len[u[j]]);
                 wl += v->byte_enc_len[u[j]];

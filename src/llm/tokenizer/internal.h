@@ -25,13 +25,13 @@ enum llm_tok__pre {
     LLM_TOK__PRE_DEEPSEEK_LLM,   /* newline, cased letters, ASCII/fullwidth punct, ... */
     LLM_TOK__PRE_DEEPSEEK_CODER, /* newline, \s?\p{L}+, \s?\p{P}+, CJK, \p{N} */
     LLM_TOK__PRE_PORO,           /* " ?[^(\s|.,!?…。，、।۔،)]+" */
+    LLM_TOK__PRE_GEMMA4,         /* newline runs / other runs, on raw (escaped) UTF-8 */
 };
 
 /* Open-addressing hash set of byte strings that live elsewhere (the vocab's blobs);
- * slots hold index + 1 (0 = empty). */
+ * a slot is (hash << 32) | (index + 1), 0 when empty, so one probe is one cache line. */
 struct llm_tok__strmap {
-    uint32_t *slots;    /* cap entries */
-    uint32_t *hashes;   /* cap entries, hash of the key in the same slot */
+    uint64_t *slots;    /* cap entries */
     size_t cap;         /* power of two */
 };
 
@@ -61,8 +61,11 @@ struct llm_vocab {
     bool add_space_prefix;         /* SPM: prefix text with a space */
     bool ignore_merges;            /* BPE: take a whole pre-token when it is a token */
     bool clean_spaces;             /* detokenize: clean_up_tokenization_spaces */
-    int32_t byte_id[256];          /* SPM <0xNN> (or the raw byte) token; BPE single-byte
-                                      token of the byte's GPT-2 image; or LLM_TOKEN_NULL */
+    bool escape_whitespaces;       /* BPE: ' ' -> U+2581 before merging (Gemma 4) */
+    bool byte_encode;              /* BPE: GPT-2 byte images (false: raw UTF-8, <0xNN>) */
+    int32_t byte_id[256];          /* SPM and raw-UTF-8 BPE: <0xNN> (SPM: or the raw byte)
+                                      token; byte-level BPE: the token of the byte's GPT-2
+                                      image; or LLM_TOKEN_NULL */
     uint8_t byte_enc[256][2];      /* GPT-2 image of each byte, UTF-8 (1 or 2 bytes) */
     uint8_t byte_enc_len[256];     /* its length */
     int16_t cp_to_byte[324];       /* GPT-2 image code point -> byte, or -1 */

@@ -369,6 +369,16 @@ static size_t m_poro(const struct text *t, size_t p, size_t e)
     return q - p;
 }
 
+/* [^\n]+|[\n]+ (gemma4): runs of newlines and runs of anything else */
+static size_t m_newline_runs(const struct text *t, size_t p, size_t e)
+{
+    bool nl = t->cp[p] == '\n';
+    size_t q = p;
+    while (q < e && (t->cp[q] == '\n') == nl)
+        q++;
+    return q - p;
+}
+
 /* ---- driver ---------------------------------------------------------------------------- */
 
 struct pieces {
@@ -427,6 +437,7 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
     static const match_fn stages_deepseek_coder[] = {m_crlf, m_ws_letters, m_ws_punct, m_cjk,
                                                      m_digit, NULL};
     static const match_fn stages_poro[] = {m_poro, NULL};
+    static const match_fn stages_gemma4[] = {m_newline_runs, NULL};
     const match_fn *stages;
     switch (pre) {
     case LLM_TOK__PRE_LLAMA3: stages = stages_llama3; break;
@@ -438,6 +449,7 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
     case LLM_TOK__PRE_DEEPSEEK_LLM: stages = stages_deepseek_llm; break;
     case LLM_TOK__PRE_DEEPSEEK_CODER: stages = stages_deepseek_coder; break;
     case LLM_TOK__PRE_PORO: stages = stages_poro; break;
+    case LLM_TOK__PRE_GEMMA4: stages = stages_gemma4; break;
     case LLM_TOK__PRE_DEFAULT:
     default: stages = stages_default; break;
     }

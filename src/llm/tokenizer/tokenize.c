@@ -167,12 +167,28 @@ static void tokenize_all(const struct llm_vocab *v, const char *text, size_t len
         }
         free(buf);
     } else {
+        char *esc = NULL;
         for (size_t i = 0; i < a.n; i++) {
-            if (a.f[i].id != LLM_TOKEN_NULL)
-                llm_tok__ids_push(out, a.f[i].id);
-            else
-                llm_tok__bpe(v, text + a.f[i].off, a.f[i].len, out);
+            struct frag f = a.f[i];
+            if (f.id != LLM_TOKEN_NULL) {
+                llm_tok__ids_push(out, f.id);
+            } else if (v->escape_whitespaces) { /* Gemma 4: spaces become U+2581 */
+                size_t n = 0;
+                esc = xrealloc(esc, f.len * 3 + 1);
+                for (size_t k = 0; k < f.len; k++) {
+                    if (text[f.off + k] == ' ') {
+                        memcpy(esc + n, "\xe2\x96\x81", 3);
+                        n += 3;
+                    } else {
+                        esc[n++] = text[f.off + k];
+                    }
+                }
+                llm_tok__bpe(v, esc, n, out);
+            } else {
+                llm_tok__bpe(v, text + f.off, f.len, out);
+            }
         }
+        free(esc);
     }
     if (add_special && v->add_eos)
         llm_tok__ids_push(out, v->eos);

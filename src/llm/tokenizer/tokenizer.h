@@ -12,6 +12,8 @@
  *    starcoder, refact, command-r, falcon, deepseek-llm, deepseek-coder, default, and their
  *    aliases), every byte is mapped to GPT-2's printable alphabet, and pairs are merged by
  *    rank from tokenizer.ggml.merges.
+ *  - "gemma4" (Gemma 4's SentencePiece-style BPE): spaces become U+2581, the text is split
+ *    only at newlines, and merges by rank run on the raw UTF-8 with <0xNN> byte fallback.
  *
  * Special tokens (control, user-defined and unknown types) are matched in the raw text
  * before either algorithm runs: user-defined ones always, control/unknown ones only with
@@ -40,7 +42,7 @@ struct llm_vocab;
 
 enum llm_vocab_type {
     LLM_VOCAB_SPM = 1, /* tokenizer.ggml.model = "llama" */
-    LLM_VOCAB_BPE = 2, /* tokenizer.ggml.model = "gpt2" */
+    LLM_VOCAB_BPE = 2, /* tokenizer.ggml.model = "gpt2" or "gemma4" */
 };
 
 /* Token attributes (bit set, llama.cpp's llama_token_attr values). */
@@ -75,7 +77,7 @@ enum llm_token_type {
  * GGUF keys named in the comments). All pointers are borrowed for the duration of
  * llm_vocab_build only; the vocab copies what it keeps. */
 struct llm_vocab_desc {
-    struct str model;          /* tokenizer.ggml.model: "llama" or "gpt2" */
+    struct str model;          /* tokenizer.ggml.model: "llama", "gpt2" or "gemma4" */
     struct str pre;            /* tokenizer.ggml.pre; len 0 = absent ("default") */
     struct str general_name;   /* general.name (llama.cpp keys a few token flags on it) */
     size_t n_tokens;           /* entries in tokens */

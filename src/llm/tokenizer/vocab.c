@@ -52,19 +52,16 @@ static void strmap_init(struct llm_tok__strmap *m, size_t n)
         cap <<= 1;
     m->cap = cap;
     m->slots = xcalloc(cap, sizeof *m->slots);
-    m->hashes = xcalloc(cap, sizeof *m->hashes);
 }
 
 static void strmap_fini(struct llm_tok__strmap *m)
 {
     free(m->slots);
-    free(m->hashes);
     m->slots = NULL;
-    m->hashes = NULL;
 }
 
-/* Inserts index idx whose key is key[0..len) unless an equal key is present; returns the
- * index that now holds the key. */
+/* Inserts index idx whose key is blob[off[idx]..] (lens[idx] bytes) unless an equal key is
+ * present; returns the index that now holds the key. */
 static uint32_t strmap_insert(struct llm_tok__strmap *m, const char *blob, const uint32_t *off,
                               const uint32_t *lens, uint32_t idx)
 {
@@ -73,13 +70,14 @@ static uint32_t strmap_insert(struct llm_tok__strmap *m, const char *blob, const
     uint32_t h = hash_fold(hash_bytes(HASH_SEED, key, len));
     size_t mask = m->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t s = m->slots[i];
-        if (s == 0) {
-            m->slots[i] = idx + 1;
-            m->hashes[i] = h;
+        uint64_t slot = m->slots[i];
+        if (slot == 0) {
+            m->slots[i] = (uint64_t)h << 32 | (idx + 1);
             return idx;
         }
-        if (m->hashes[i] == h && lens[s - 1] == len && memcmp(blob + off[s - 1], key, len) == 0)
+        uint32_t s = (uint32_t)slot;
+        if ((uint32_t)(slot >> 32) == h && lens[s - 1] == len &&
+            memcmp(blob + off[s - 1], key, len) == 0)
             return s - 1;
     }
 }
@@ -90,12 +88,13 @@ int32_t llm_tok__find(const struct llm_vocab *v, const char *s, size_t len)
     uint32_t h = hash_fold(hash_bytes(HASH_SEED, s, len));
     size_t mask = m->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t slot = m->slots[i];
+        uint64_t slot = m->slots[i];
         if (slot == 0)
             return LLM_TOKEN_NULL;
-        if (m->hashes[i] == h && v->text_len[slot - 1] == len &&
-            memcmp(v->text_blob + v->text_off[slot - 1], s, len) == 0)
-            return (int32_t)(slot - 1);
+        uint32_t id = (uint32_t)slot - 1;
+        if ((uint32_t)(slot >> 32) == h && v->text_len[id] == len &&
+            memcmp(v->text_blob + v->text_off[id], s, len) == 0)
+            return (int32_t)id;
     }
 }
 
@@ -112,15 +111,16 @@ int32_t llm_tok__merge_rank(const struct llm_vocab *v, const char *left, size_t 
     size_t len = left_len + 1 + right_len;
     size_t mask = m->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t slot = m->slots[i];
+        uint64_t slot = m->slots[i];
         if (slot == 0)
             return -1;
-        if (m->hashes[i] != h || v->merge_len[slot - 1] != len)
+        uint32_t r = (uint32_t)slot - 1;
+        if ((uint32_t)(slot >> 32) != h || v->merge_len[r] != len)
             continue;
-        const char *k = v->merge_blob + v->merge_off[slot - 1];
+        const char *k = v->merge_blob + v->merge_off[r];
         if (memcmp(k, left, left_len) == 0 && k[left_len] == ' ' &&
             memcmp(k + left_len + 1, right, right_len) == 0)
-            return (int32_t)(slot - 1);
+            return (int32_t)r;
     }
 }
 
@@ -206,6 +206,8 @@ static const struct pre_entry pre_table[] = {
     {"poro-chat", LLM_TOK__PRE_PORO, false, false, false, false},
     {"bloom", LLM_TOK__PRE_PORO, true, false, false, false},
     {"gpt3-finnish", LLM_TOK__PRE_PORO, true, false, false, false},
+    {"gemma4", LLM_TOK__PRE_GEMMA4, true, false, false, false},
+    {"granite-embed-multi-311m", LLM_TOK__PRE_GEMMA4, true, false, false, false},
 };
 
 static bool text_is(const struct llm_vocab *v, int32_t id, const char *s)
@@ -467,6 +469,19 @@ static void finish_specials(struct llm_vocab *v, struct str general_name)
         eog_remove(v, end_id);
         v->attr[end_id] = LLM_TOKEN_ATTR_USER_DEFINED;
     }
+    /* Gemma 4 / PaddleOCR: "</s>" is not an end of generation next to "<|tool_response>" */
+    bool has_tool_response = false;
+    int32_t s_id = LLM_TOKEN_NULL;
+    for (size_t i = 0; i < v->n_eog; i++) {
+        if (text_is(v, v->eog[i], "<|tool_response>"))
+            has_tool_response = true;
+        else if (text_is(v, v->eog[i], "</s>"))
+            s_id = v->eog[i];
+    }
+    if (has_tool_response && s_id != LLM_TOKEN_NULL) {
+        eog_remove(v, s_id);
+        v->attr[s_id] = LLM_TOKEN_ATTR_NORMAL;
+    }
     qsort(v->eog, v->n_eog, sizeof *v->eog, cmp_i32);
 
     /* special tokens matched in raw text, longest first */
@@ -502,12 +517,12 @@ static void init_byte_tables(struct llm_vocab *v)
         uint32_t cp = llm_tok__byte_to_cp((uint8_t)b);
         v->byte_enc_len[b] = (uint8_t)llm_tok__utf8_encode(cp, v->byte_enc[b]);
         v->cp_to_byte[cp] = (int16_t)b;
-        if (v->type == LLM_VOCAB_SPM) {
+        if (v->type == LLM_VOCAB_SPM || !v->byte_encode) {
             static const char hex[] = "0123456789ABCDEF";
             char name[6] = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
             char raw = (char)b;
             v->byte_id[b] = llm_tok__find(v, name, 6);
-            if (v->byte_id[b] == LLM_TOKEN_NULL)
+            if (v->byte_id[b] == LLM_TOKEN_NULL && v->type == LLM_VOCAB_SPM)
                 v->byte_id[b] = llm_tok__find(v, &raw, 1);
         } else {
             v->byte_id[b] = llm_tok__find(v, (const char *)v->byte_enc[b], v->byte_enc_len[b]);
@@ -538,12 +553,14 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
         v->add_space_prefix = true;
         v->add_bos = true;
         snprintf(v->pre_name, sizeof v->pre_name, "default");
-    } else if (str_eq_cstr(d->model, "gpt2")) {
+    } else if (str_eq_cstr(d->model, "gpt2") || str_eq_cstr(d->model, "gemma4")) {
+        bool gemma4 = str_eq_cstr(d->model, "gemma4");
         v->type = LLM_VOCAB_BPE;
-        v->bos = 11;
-        v->eos = 11;
+        v->bos = gemma4 ? LLM_TOKEN_NULL : 11;
+        v->eos = gemma4 ? LLM_TOKEN_NULL : 11;
         v->unk = LLM_TOKEN_NULL;
-        const char *name = d->pre.len ? NULL : "default";
+        v->byte_encode = true;
+        const char *name = gemma4 ? "gemma4" : d->pre.len ? NULL : "default";
         for (size_t i = 0; i < sizeof pre_table / sizeof pre_table[0]; i++) {
             if (name ? strcmp(pre_table[i].name, name) == 0 : str_eq_cstr(d->pre, pre_table[i].name)) {
                 pe = &pre_table[i];
@@ -556,6 +573,10 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
             goto out;
         }
         v->pre = pe->pre;
+        if (v->pre == LLM_TOK__PRE_GEMMA4) { /* SPM-style BPE over raw UTF-8 */
+            v->escape_whitespaces = true;
+            v->byte_encode = false;
+        }
         snprintf(v->pre_name, sizeof v->pre_name, "%s", pe->name);
         v->clean_spaces = pe->clean_spaces;
         v->ignore_merges = pe->ignore_merges;
@@ -593,6 +614,8 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
         v->add_bos = d->add_bos != 0;
     if (d->add_eos != LLM_VOCAB_KEY_ABSENT)
         v->add_eos = d->add_eos != 0;
+    if (v->pre == LLM_TOK__PRE_GEMMA4 && v->type == LLM_VOCAB_BPE)
+        v->add_bos = true; /* llama.cpp overrides add_bos_token for Gemma 4 */
     if ((v->add_bos && v->bos == LLM_TOKEN_NULL) || (v->add_eos && v->eos == LLM_TOKEN_NULL)) {
         set_err(err, err_len, "add_bos_token/add_eos_token is true but the id is not set",
                 (struct str){0});
@@ -719,7 +742,7 @@ int llm_vocab_load(const struct llm_gguf *g, struct llm_vocab **out, char *err, 
         what = "tokenizer.ggml.tokens";
         rc = get_str_array(g, "tokenizer.ggml.tokens", &tokens, &d.n_tokens, true);
     }
-    if (rc == 0 && str_eq_cstr(d.model, "gpt2")) {
+    if (rc == 0 && (str_eq_cstr(d.model, "gpt2") || str_eq_cstr(d.model, "gemma4"))) {
         what = "tokenizer.ggml.merges";
         rc = get_str_array(g, "tokenizer.ggml.merges", &merges, &d.n_merges, false);
     }
