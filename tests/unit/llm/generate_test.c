@@ -187,3 +187,75 @@ TEST_CASE(llm, generate_context_overflow)
     llm_context_free(c);
     llm_model_unref(m);
 }
+
+/* End to end on the two BPE models: prompt text -> llama.cpp's prompt ids -> 32 greedy tokens ->
+ * llama.cpp's text, byte for byte. */
+TEST_CASE(llm, generate_end_to_end_bpe_models)
+{
+    static const char *const files[] = {"random/random-qwen2-tiny-Q8_0.gguf",
+                                        "random/random-llama3-tiny-Q8_0.gguf"};
+    json_error_t e;
+    json_t *root = json_load_file(harness_path("../shared/models/reference.json"),
+                                  JSON_ALLOW_NUL, &e);
+    if (!root)
+        harness_skip("reference.json not available");
+    json_t *prompts = json_object_get(root, "prompts");
+    json_t *models = json_object_get(root, "models");
+#ifdef __OPTIMIZE__
+    const unsigned mask = 0x1f;
+#else
+    const unsigned mask = 0x11; /* the ASan pass: prompts 0 and 4 */
+#endif
+    for (size_t f = 0; f < 2; f++) {
+        json_t *ref = NULL;
+        for (size_t i = 0; i < json_array_size(models); i++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(models, i), "file")),
+                       files[f]) == 0)
+                ref = json_array_get(models, i);
+        ASSERT_TRUE(ref != NULL);
+        char path[256], err[256];
+        snprintf(path, sizeof path, "../shared/models/%s", files[f]);
+        struct llm_model *m = NULL;
+        ASSERT_INT_EQ(llm_model_load(harness_path(path), &m, err, sizeof err), 0);
+        struct llm_context_params p;
+        llm_context_params_default(&p);
+        p.n_ctx = 128;
+        struct llm_context *c = NULL;
+        ASSERT_INT_EQ(llm_context_new(m, &p, &c, err, sizeof err), 0);
+        json_t *results = json_object_get(ref, "results");
+        for (size_t r = 0; r < json_array_size(results); r++) {
+            if (!(mask & (1u << r)))
+                continue;
+            json_t *res = json_array_get(results, r);
+            const char *text = json_string_value(json_array_get(prompts, r));
+            int32_t *toks = NULL;
+            size_t n = 0;
+            ASSERT_INT_EQ(llm_model_tokenize(m, text, strlen(text), true, false, &toks, &n), 0);
+            json_t *want_toks = json_object_get(res, "prompt_tokens");
+            ASSERT_INT_EQ(n, json_array_size(want_toks));
+            for (size_t i = 0; i < n; i++)
+                ASSERT_INT_EQ(toks[i], json_integer_value(json_array_get(want_toks, i)));
+            struct llm_generate_params gp = {.max_tokens = 32};
+            struct collect col = {0};
+            buf_init(&col.text, 1 << 16);
+            struct llm_generate_result gr;
+            ASSERT_INT_EQ(llm_generate(c, toks, (int)n, &gp, collect_cb, &col, &gr), 0);
+            ASSERT_INT_EQ(gr.n_generated, 32);
+            json_t *kv = json_object_get(res, "kv_f16_fa_auto");
+            const char *hex = json_string_value(json_object_get(kv, "text_hex"));
+            ASSERT_INT_EQ(col.text.len * 2, strlen(hex));
+            for (size_t i = 0; i < col.text.len; i++) {
+                char two[3];
+                snprintf(two, sizeof two, "%02x", (unsigned char)col.text.data[i]);
+                if (two[0] != hex[2 * i] || two[1] != hex[2 * i + 1])
+                    harness_fail(__FILE__, __LINE__, "%s prompt %zu: byte %zu differs", files[f],
+                                 r, i);
+            }
+            buf_fini(&col.text);
+            free(toks);
+        }
+        llm_context_free(c);
+        llm_model_unref(m);
+    }
+    json_decref(root);
+}
