@@ -186,6 +186,10 @@ int db_events_relations(struct db *db, const char *event_id, const char *rel_typ
 /* State events of a room with from < pos <= to, oldest first (at most limit). */
 int db_state_events_between(struct db *db, const char *room_id, int64_t from, int64_t to,
                             size_t limit, struct db_event **out, size_t *n);
+/* The newest state event (type, state_key) of the room with stream position
+ * below `before`: 0, ERR_NOT_FOUND or ERR_DB. */
+int db_state_event_before(struct db *db, const char *room_id, const char *type,
+                          const char *state_key, int64_t before, struct db_event *out);
 /* The state group after the newest event of the room before pos (0: none). */
 int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, int64_t *group);
 /* Loads the events named by ids (missing ones are skipped). Owned array. */

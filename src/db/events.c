@@ -351,6 +351,28 @@ int db_state_events_between(struct db *db, const char *room_id, int64_t from, in
     return read_events(st, out, n);
 }
 
+int db_state_event_before(struct db *db, const char *room_id, const char *type,
+                          const char *state_key, int64_t before, struct db_event *out)
+{
+    memset(out, 0, sizeof *out);
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? "
+                                       "AND type = ? AND state_key = ? AND stream_pos < ? "
+                                       "ORDER BY stream_pos DESC LIMIT 1")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    db__bind_text(st, 2, type);
+    db__bind_text(st, 3, state_key);
+    sqlite3_bind_int64(st, 4, before);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_event(st, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
 int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, int64_t *group)
 {
     *group = 0;

@@ -219,6 +219,9 @@ int rooms_create(struct server *srv, const char *creator, json_t *body, char **r
     if (!rc)
         rc = add(b, "m.room.history_visibility", "", json_pack("{s:s}", "history_visibility",
                                                                "shared"));
+    /* The private presets let guests join (spec: createRoom presets, as Synapse). */
+    if (!rc && strcmp(preset, "public_chat") != 0)
+        rc = add(b, "m.room.guest_access", "", json_pack("{s:s}", "guest_access", "can_join"));
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(body, "initial_state"), i, v)

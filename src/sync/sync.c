@@ -4,6 +4,7 @@
  * Spec: client-server "Syncing" (GET /sync). */
 #define LOG_MODULE "sync"
 #include "sync/sync.h"
+#include "sync/e2ee.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -125,6 +126,48 @@ static json_t *summary(struct server *srv, const char *room_id, const char *user
                      (json_int_t)joined, "m.invited_member_count", (json_int_t)invited);
 }
 
+/* Whether a member event for user_id is among the client events in array. */
+static bool has_member(const json_t *array, const char *user_id)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(array, i, e)
+    {
+        const char *type = json_string_value(json_object_get(e, "type"));
+        const char *key = json_string_value(json_object_get(e, "state_key"));
+        if (type && key && strcmp(type, "m.room.member") == 0 && strcmp(key, user_id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Lazy loading in an incremental sync: the member event of each timeline
+ * sender at the start of the timeline, unless the timeline or the state
+ * already carries one (the server does not track what the client holds, so
+ * members are sent again: include_redundant_members behaviour). */
+static int lazy_members_since(struct server *srv, const struct sync_request *req,
+                              const char *room_id, int64_t first_pos, json_t *senders,
+                              const json_t *timeline, json_t *state)
+{
+    const char *user;
+    json_t *v;
+    json_object_foreach(senders, user, v)
+    {
+        if (has_member(timeline, user) || has_member(state, user))
+            continue;
+        struct db_event e;
+        int rc = db_state_event_before(srv->db, room_id, "m.room.member", user, first_pos, &e);
+        if (rc == ERR_NOT_FOUND)
+            continue;
+        if (rc)
+            return rc;
+        json_array_append_new(state, rooms_event_client_format(srv, &e, req->user_id,
+                                                               req->device_id));
+        db_event_fini(&e);
+    }
+    return 0;
+}
+
 /* Timeline and state of one room between since (exclusive) and upto. initial:
  * send the state at the timeline start instead of the changes since `since`. */
 static int room_timeline(struct server *srv, const struct sync_request *req, const char *room_id,
@@ -177,6 +220,8 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
             db_events_free(se, sn);
         }
     }
+    if (!rc && !initial && req->filter->lazy_load_members)
+        rc = lazy_members_since(srv, req, room_id, first_pos, senders, list, state);
     *timeline_out = json_pack("{s:o, s:b, s:s}", "events", list, "limited", limited,
                               "prev_batch", prev_batch);
     *state_out = json_pack("{s:o}", "events", state);
@@ -307,6 +352,9 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
     if (ad.max_pos > next.pos[NOTIFY_ACCOUNT_DATA])
         next.pos[NOTIFY_ACCOUNT_DATA] = ad.max_pos;
     db_account_data_changes_fini(&ad);
+    bool e2ee_changes;
+    json_t *e2ee = sync_e2ee_sections(srv, req, to, &next, &e2ee_changes);
+    *has_changes = *has_changes || e2ee_changes;
     char next_batch[200];
     sync_token_format(&next, next_batch, sizeof next_batch);
     *out = json_pack("{s:s, s:{s:o, s:o, s:o, s:o}, s:{s:o}, s:{s:[]}, s:{s:[]}, s:{s:[], s:[]}, "
@@ -316,5 +364,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                      "events", "to_device", "events", "device_lists", "changed", "left",
                      "device_one_time_keys_count", "signed_curve25519", 0,
                      "device_unused_fallback_key_types");
+    json_object_update(*out, e2ee);
+    json_decref(e2ee);
     return 0;
 }

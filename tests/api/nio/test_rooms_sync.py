@@ -1,0 +1,250 @@
+"""test_rooms_sync.py: what /sync shows and when: long-poll wake-up latency,
+idle timeouts, lazy-loaded members, room summaries, invite and knock state,
+createRoom options as seen in state, account data and tags."""
+
+import asyncio
+import time
+
+from common import check, expect_error
+from rooms_util import bodies, new_user, q, room_with, timeline
+
+SERVER = {"registration": "open", "admin": False}
+
+
+async def test_long_poll_wakes_promptly(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await room_with(alice, [bob], preset="private_chat")
+    s = await bob.sync()
+    since_send, since_ack = [], []
+
+    async def timed_sync(since):
+        body = await bob.sync(since=since, timeout=30000)
+        return body, time.monotonic()
+
+    for i in range(5):
+        waiting = asyncio.create_task(timed_sync(s["next_batch"]))
+        await asyncio.sleep(0.2)
+        check(not waiting.done(), "the long-poll returned before anything happened")
+        t_send = time.monotonic()
+        await alice.send(room, f"wake {i}")
+        t_ack = time.monotonic()
+        s, t_woke = await asyncio.wait_for(waiting, 5)
+        since_send.append((t_woke - t_send) * 1000)
+        since_ack.append(max(0.0, t_woke - t_ack) * 1000)
+        check(bodies(timeline(s, room)) == [f"wake {i}"], f"woken sync: {s['rooms']}")
+    print(f"info nio/rooms_sync/long_poll: sync answered {sorted(since_send)[2]:.1f} ms "
+          f"(median; worst {max(since_send):.1f}) after the send began, "
+          f"{sorted(since_ack)[2]:.1f} ms (worst {max(since_ack):.1f}) after its answer",
+          flush=True)
+    worst = max(since_send) / 1000
+    check(worst < 1.0, f"long-poll woke {worst * 1000:.0f} ms after the message")
+
+
+async def test_idle_sync_returns_after_timeout(srv):
+    alice = await new_user(srv, "alice")
+    await alice.create_room(preset="private_chat")
+    s = await alice.sync()
+    t0 = time.monotonic()
+    s2 = await alice.sync(since=s["next_batch"], timeout=1000)
+    took = time.monotonic() - t0
+    check(0.95 <= took < 3.0, f"idle sync with timeout=1000 took {took:.2f} s")
+    check(s2["next_batch"] == s["next_batch"], f"idle next_batch {s2['next_batch']} != "
+          f"{s['next_batch']}")
+    check(not s2["rooms"]["join"], f"idle sync has rooms: {s2['rooms']}")
+
+
+async def test_lazy_load_members(srv):
+    alice = await new_user(srv, "alice")
+    others = [await new_user(srv, n) for n in ("bob", "carol", "dave", "erin")]
+    bob, carol = others[0], others[1]
+    room = await room_with(alice, others, preset="private_chat")
+    await carol.send(room, "carol speaks early")
+    for i in range(3):
+        await bob.send(room, f"bob {i}")
+    flt = {"room": {"state": {"lazy_load_members": True}, "timeline": {"limit": 3}}}
+    s = await alice.sync(filter=flt)
+    jr = s["rooms"]["join"][room]
+    check([e["sender"] for e in jr["timeline"]["events"]] == [bob.user_id] * 3,
+          f"timeline senders: {jr['timeline']['events']}")
+    members = sorted(e["state_key"] for e in jr["state"]["events"]
+                     if e["type"] == "m.room.member")
+    check(members == sorted([alice.user_id, bob.user_id]),
+          f"lazy-loaded members {members}, expected alice and bob")
+    check(any(e["type"] == "m.room.create" for e in jr["state"]["events"]),
+          "other state left out")
+    # Without lazy loading every member is there.
+    s = await alice.sync(filter={"room": {"timeline": {"limit": 3}}})
+    members = [e for e in s["rooms"]["join"][room]["state"]["events"]
+               if e["type"] == "m.room.member"]
+    check(len(members) == 5, f"{len(members)} members without lazy loading")
+    # A stored filter works the same.
+    f = await alice.ok("POST", f"/user/{q(alice.user_id)}/filter", flt)
+    s = await alice.sync(filter=f["filter_id"])
+    members = [e["state_key"] for e in s["rooms"]["join"][room]["state"]["events"]
+               if e["type"] == "m.room.member"]
+    check(sorted(members) == sorted([alice.user_id, bob.user_id]), f"stored filter: {members}")
+    # Incremental: a new sender's member event comes with their first message.
+    await carol.send(room, "carol again")
+    s3 = await alice.sync(since=s["next_batch"], filter=f["filter_id"])
+    jr = s3["rooms"]["join"][room]
+    members = [e["state_key"] for e in jr["state"]["events"] if e["type"] == "m.room.member"]
+    in_tl = [e["state_key"] for e in jr["timeline"]["events"] if e["type"] == "m.room.member"]
+    check(carol.user_id in members + in_tl, f"carol's member event missing: {jr}")
+
+
+async def test_summary_invite_state_and_knock(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    carol = await new_user(srv, "carol")
+    room = await room_with(alice, [bob], preset="private_chat", name="Summary room")
+    await alice.invite(room, carol.user_id)
+    s = await alice.sync()
+    summ = s["rooms"]["join"][room]["summary"]
+    check(summ.get("m.joined_member_count") == 2 and summ.get("m.invited_member_count") == 1,
+          f"counts: {summ}")
+    check(sorted(summ.get("m.heroes", [])) == sorted([bob.user_id, carol.user_id]),
+          f"heroes: {summ}")
+    s = await carol.sync()
+    inv = s["rooms"]["invite"].get(room)
+    check(inv is not None, f"invite missing: {s['rooms']}")
+    evs = inv["invite_state"]["events"]
+    names = [e["content"].get("name") for e in evs if e["type"] == "m.room.name"]
+    check(names == ["Summary room"], f"invite_state name: {evs}")
+    mine = [e for e in evs if e["type"] == "m.room.member" and e["state_key"] == carol.user_id]
+    check(mine and mine[0]["content"]["membership"] == "invite", f"own invite: {evs}")
+    check(room not in s["rooms"]["join"], "invited room listed as joined")
+    # Knocking on a version 10 room with join_rule knock.
+    kroom = await alice.create_room(preset="private_chat", room_version="10",
+                                    name="Knock here",
+                                    initial_state=[{"type": "m.room.join_rules", "state_key": "",
+                                                    "content": {"join_rule": "knock"}}])
+    dave = await new_user(srv, "dave")
+    sa = await alice.sync()
+    r = await dave.req("POST", f"/knock/{q(kroom)}", {"reason": "let me in"})
+    check(r.status == 200 and r.json.get("room_id") == kroom, f"knock: {r!r}")
+    s = await dave.sync()
+    kn = s["rooms"]["knock"].get(kroom)
+    check(kn is not None, f"knock missing from rooms.knock: {s['rooms']}")
+    evs = kn["knock_state"]["events"]
+    check(any(e["type"] == "m.room.member" and e["content"]["membership"] == "knock"
+              for e in evs), f"knock_state: {evs}")
+    check(any(e["type"] == "m.room.name" for e in evs), f"knock_state name: {evs}")
+    sa = await alice.sync(since=sa["next_batch"])
+    kev = [e for e in timeline(sa, kroom) if e["type"] == "m.room.member"]
+    check(kev and kev[-1]["content"]["membership"] == "knock" and
+          kev[-1]["content"].get("reason") == "let me in", f"alice sees {kev}")
+    # Accepting the knock with an invite moves the room to rooms.invite for dave.
+    await alice.invite(kroom, dave.user_id)
+    s2 = await dave.sync(since=s["next_batch"])
+    check(kroom in s2["rooms"]["invite"], f"after accepting the knock: {s2['rooms']}")
+    # Knocking on an invite-only room is refused.
+    r = await dave.req("POST", f"/knock/{q(room)}", {})
+    expect_error(r, 403, "M_FORBIDDEN")
+
+
+async def state_of(user, room):
+    evs = await user.ok("GET", f"/rooms/{q(room)}/state")
+    return {(e["type"], e["state_key"]): e["content"] for e in evs}
+
+
+async def test_create_room_options(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    cases = {
+        "public_chat": ("public", "shared"),
+        "private_chat": ("invite", "shared"),
+        "trusted_private_chat": ("invite", "shared"),
+    }
+    for preset, (jr, hv) in cases.items():
+        room = await alice.create_room(preset=preset, invite=[bob.user_id])
+        st = await state_of(alice, room)
+        check(st[("m.room.join_rules", "")]["join_rule"] == jr, f"{preset}: {st}")
+        check(st[("m.room.history_visibility", "")]["history_visibility"] == hv,
+              f"{preset} history_visibility")
+        ga = st.get(("m.room.guest_access", ""), {}).get("guest_access")
+        want_ga = ("forbidden", None) if preset == "public_chat" else ("can_join",)
+        check(ga in want_ga, f"{preset} guest_access: {ga}")
+        pl = st[("m.room.power_levels", "")]
+        check(pl["users"].get(alice.user_id) == 100, f"{preset} creator level {pl}")
+        want_bob = 100 if preset == "trusted_private_chat" else None
+        check(pl["users"].get(bob.user_id) == want_bob, f"{preset}: bob's level {pl['users']}")
+        check(st[("m.room.member", bob.user_id)]["membership"] == "invite", f"{preset} invite")
+    room = await alice.create_room(
+        name="Named", topic="A topic", room_version="11",
+        creation_content={"m.federate": False},
+        initial_state=[{"type": "m.room.encryption", "state_key": "",
+                        "content": {"algorithm": "m.megolm.v1.aes-sha2"}}],
+        power_level_content_override={"events": {"m.room.name": 80}, "users_default": 5},
+        invite=[bob.user_id], is_direct=True)
+    st = await state_of(alice, room)
+    create = st[("m.room.create", "")]
+    check(create.get("room_version") == "11" and create.get("m.federate") is False,
+          f"create: {create}")
+    check("creator" not in create, f"v11 create has 'creator': {create}")
+    check(st[("m.room.name", "")] == {"name": "Named"}, "name")
+    check(st[("m.room.topic", "")].get("topic") == "A topic", "topic")
+    check(st[("m.room.encryption", "")] == {"algorithm": "m.megolm.v1.aes-sha2"}, "encryption")
+    pl = st[("m.room.power_levels", "")]
+    check(pl["events"].get("m.room.name") == 80 and pl["users_default"] == 5 and
+          pl["users"].get(alice.user_id) == 100, f"power levels override: {pl}")
+    check(st[("m.room.member", bob.user_id)].get("is_direct") is True, "is_direct invite")
+    s = await bob.sync()
+    inv = s["rooms"]["invite"][room]["invite_state"]["events"]
+    mine = [e for e in inv if e["type"] == "m.room.member" and e["state_key"] == bob.user_id]
+    check(mine and mine[0]["content"].get("is_direct") is True, f"is_direct in invite: {mine}")
+    check(any(e["type"] == "m.room.encryption" for e in inv), "encryption in invite_state")
+    # A message in the encrypted room still goes through (the server does not decrypt).
+    await bob.join(room)
+    r = await bob.req("PUT", f"/rooms/{q(room)}/send/m.room.encrypted/e1",
+                      {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AAAA",
+                       "sender_key": "k", "device_id": "D", "session_id": "s"})
+    check(r.status == 200, f"encrypted send: {r!r}")
+    # With users_default 5 bob may not rename (80 needed).
+    expect_error(await bob.state(room, "m.room.name", {"name": "x"}), 403, "M_FORBIDDEN")
+    room10 = await alice.create_room(room_version="10")
+    create = (await state_of(alice, room10))[("m.room.create", "")]
+    check(create.get("room_version") == "10" and create.get("creator") == alice.user_id,
+          f"v10 create: {create}")
+    default = await alice.create_room()
+    create = (await state_of(alice, default))[("m.room.create", "")]
+    check(create.get("room_version") == "10", f"default room version: {create}")
+    r = await alice.req("POST", "/createRoom", {"room_version": "999"})
+    expect_error(r, 400, "M_UNSUPPORTED_ROOM_VERSION")
+
+
+async def test_account_data_and_tags_wake_sync(srv):
+    alice = await new_user(srv, "alice")
+    room = await alice.create_room(preset="private_chat")
+    s = await alice.sync()
+    waiting = asyncio.create_task(alice.sync(since=s["next_batch"], timeout=20000))
+    await asyncio.sleep(0.2)
+    t0 = time.monotonic()
+    await alice.ok("PUT", f"/user/{q(alice.user_id)}/account_data/org.example.test",
+                   {"answer": 42})
+    s = await asyncio.wait_for(waiting, 5)
+    check(time.monotonic() - t0 < 1.0, "global account data did not wake the sync promptly")
+    ad = {e["type"]: e["content"] for e in s["account_data"]["events"]}
+    check(ad.get("org.example.test") == {"answer": 42}, f"global account data: {s['account_data']}")
+    waiting = asyncio.create_task(alice.sync(since=s["next_batch"], timeout=20000))
+    await asyncio.sleep(0.2)
+    t0 = time.monotonic()
+    await alice.ok("PUT", f"/user/{q(alice.user_id)}/rooms/{q(room)}/tags/m.favourite",
+                   {"order": 0.5})
+    s = await asyncio.wait_for(waiting, 5)
+    check(time.monotonic() - t0 < 1.0, "a tag did not wake the sync promptly")
+    rad = s["rooms"]["join"].get(room, {}).get("account_data", {}).get("events", [])
+    tags = [e for e in rad if e["type"] == "m.tag"]
+    check(tags and tags[0]["content"] == {"tags": {"m.favourite": {"order": 0.5}}},
+          f"room account data: {rad}")
+    # Nothing repeats in the next sync; an initial sync has both.
+    s2 = await alice.sync(since=s["next_batch"])
+    check(not s2["account_data"]["events"] and room not in s2["rooms"]["join"],
+          f"account data repeated: {s2}")
+    s3 = await alice.sync()
+    check(any(e["type"] == "org.example.test" for e in s3["account_data"]["events"]),
+          "initial sync lacks global account data")
+    rad = s3["rooms"]["join"][room]["account_data"]["events"]
+    check(any(e["type"] == "m.tag" for e in rad), "initial sync lacks the tag")
+    t = await alice.ok("GET", f"/user/{q(alice.user_id)}/rooms/{q(room)}/tags")
+    check(t == {"tags": {"m.favourite": {"order": 0.5}}}, f"tags: {t}")
