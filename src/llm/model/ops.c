@@ -11,7 +11,7 @@
 
 /* ---- matrix products -------------------------------------------------------------------- */
 
-enum { MM_ROWS_PER_CHUNK = 16 };
+enum { MM_ROWS_PER_CHUNK = 16, MM_TOKENS_PER_TILE = 64 };
 
 struct mm_job {
     const struct llm_mat *w; /* weights */
@@ -30,12 +30,25 @@ static void mm_chunk(void *arg, int chunk, int thread)
     int64_t r0 = (int64_t)chunk * MM_ROWS_PER_CHUNK;
     int64_t r1 = r0 + MM_ROWS_PER_CHUNK < w->n_out ? r0 + MM_ROWS_PER_CHUNK : w->n_out;
     const char *wd = w->data;
-    llm_vec_dot_fn dot = w->wt->vec_dot;
-    for (int t = 0; t < j->n; t++) {
-        const void *a = j->act + (size_t)t * j->act_stride;
-        float *yt = j->y + (size_t)t * (size_t)j->ldy;
+    if (j->n == 1) {
+        llm_vec_dot_fn dot = w->wt->vec_dot;
         for (int64_t r = r0; r < r1; r++)
-            yt[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, a);
+            j->y[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, j->act);
+        return;
+    }
+    /* tokens in tiles of MM_TOKENS_PER_TILE: the tile's activations stay in cache while the
+     * chunk's weight rows go past, and each row is unpacked once per tile (llm_vec_dot_nc,
+     * bit-identical to one vec_dot per token) */
+    float tmp[MM_TOKENS_PER_TILE];
+    for (int t0 = 0; t0 < j->n; t0 += MM_TOKENS_PER_TILE) {
+        int nt = j->n - t0 < MM_TOKENS_PER_TILE ? j->n - t0 : MM_TOKENS_PER_TILE;
+        const char *a = j->act + (size_t)t0 * j->act_stride;
+        for (int64_t r = r0; r < r1; r++) {
+            llm_vec_dot_nc(w->wt, w->n_in, nt, tmp, wd + (size_t)r * w->row_bytes, a,
+                           j->act_stride);
+            for (int t = 0; t < nt; t++)
+                j->y[(size_t)(t0 + t) * (size_t)j->ldy + (size_t)r] = tmp[t];
+        }
     }
 }
 
