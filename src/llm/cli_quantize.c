@@ -14,14 +14,18 @@
  *     become Q5_K;
  *   - a K-quant that does not fit a row length falls back to Q5_0 (Q4_K), Q5_1 (Q5_K),
  *     Q8_0 (Q6_K); any type that still does not fit falls back to F16.
+ * Tensors of 64k elements or more are split by rows over one thread per CPU (rows are
+ * independent, so the bytes written do not depend on the thread count).
  * F16/BF16/F32 targets convert every 2-D tensor. Tensors are written in llama-quantize's
  * order (by layer, then name). Metadata is copied, with
  * general.file_type set to llama.cpp's ftype number and general.quantization_version 2. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -29,6 +33,8 @@
 #include "llm/gguf.h"
 #include "llm/gguf_write.h"
 #include "llm/quant/quant.h"
+
+#define QUANT_MAX_THREADS 16
 
 struct ftype_info {
     const char *name;     /* as given on the command line */
@@ -52,9 +58,32 @@ struct quant_job {
     const struct llm_gguf *in;          /* source file */
     const struct llm_gguf_tensor **src; /* source tensor of each output tensor */
     enum llm_type *type;                /* output type of each tensor */
-    float *row;                         /* scratch: one dequantized row */
-    int64_t row_cap;                    /* its capacity in floats */
+    int n_threads;                      /* worker threads for large tensors */
 };
+
+/* One thread's share of a tensor: rows [r0, r1). Rows are independent, so the output does
+ * not depend on the number of threads. */
+struct quant_part {
+    const struct llm_type_traits *in_tr;  /* source type */
+    const struct llm_type_traits *out_tr; /* target type */
+    const char *src;                      /* source rows */
+    char *dst;                            /* target rows */
+    size_t in_row, out_row;               /* bytes per row */
+    int64_t ne0;                          /* elements per row */
+    int64_t r0, r1;                       /* row range */
+};
+
+static void *quant_rows(void *arg)
+{
+    const struct quant_part *p = arg;
+    float *row = xmalloc((size_t)p->ne0 * sizeof(float));
+    for (int64_t r = p->r0; r < p->r1; r++) {
+        p->in_tr->to_float(p->src + (size_t)r * p->in_row, row, p->ne0);
+        p->out_tr->quantize_ref(row, p->dst + (size_t)r * p->out_row, p->ne0);
+    }
+    free(row);
+    return NULL;
+}
 
 /* llama.cpp's use_more_bits: the first and last eighth of the layers, and every third
  * layer in between. */
@@ -157,18 +186,28 @@ static int fill(void *ctx, int64_t index, void *dst, size_t size)
     if (!in_tr || !in_tr->to_float || !out_tr || !out_tr->quantize_ref)
         return ERR_UNSUPPORTED;
     int64_t ne0 = src->ne[0];
-    if (ne0 > job->row_cap) {
-        free(job->row);
-        job->row = xmalloc((size_t)ne0 * sizeof(float));
-        job->row_cap = ne0;
-    }
     size_t in_row, out_row;
     if (llm_type_row_size(src->type, ne0, &in_row) || llm_type_row_size(out, ne0, &out_row))
         return ERR_INVALID;
     int64_t rows = ne0 ? src->n_elements / ne0 : 0;
-    for (int64_t r = 0; r < rows; r++) {
-        in_tr->to_float((const char *)src->data + (size_t)r * in_row, job->row, ne0);
-        out_tr->quantize_ref(job->row, (char *)dst + (size_t)r * out_row, ne0);
+    int nt = job->n_threads;
+    if (src->n_elements < ((int64_t)1 << 16) || rows < nt)
+        nt = 1; /* not worth a thread */
+    struct quant_part parts[QUANT_MAX_THREADS];
+    pthread_t tids[QUANT_MAX_THREADS];
+    bool running[QUANT_MAX_THREADS] = {false};
+    for (int t = 0; t < nt; t++) {
+        parts[t] = (struct quant_part){in_tr, out_tr, src->data, dst, in_row, out_row, ne0,
+                                       rows * t / nt, rows * (t + 1) / nt};
+        if (t > 0)
+            running[t] = pthread_create(&tids[t], NULL, quant_rows, &parts[t]) == 0;
+    }
+    quant_rows(&parts[0]);
+    for (int t = 1; t < nt; t++) {
+        if (running[t])
+            pthread_join(tids[t], NULL);
+        else
+            quant_rows(&parts[t]); /* the thread could not start: do its share here */
     }
     return 0;
 }
@@ -205,7 +244,10 @@ int llm_cli_quantize(int argc, char **argv)
     }
     struct llm_gguf_writer *w = llm_gguf_writer_new();
     int64_t nt = llm_gguf_tensor_count(in);
-    struct quant_job job = {.in = in};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    struct quant_job job = {.in = in,
+                            .n_threads = ncpu < 1 ? 1 : ncpu > QUANT_MAX_THREADS ? QUANT_MAX_THREADS
+                                                                             : (int)ncpu};
     job.src = xcalloc((size_t)(nt ? nt : 1), sizeof *job.src);
     job.type = xcalloc((size_t)(nt ? nt : 1), sizeof *job.type);
 
@@ -250,7 +292,6 @@ int llm_cli_quantize(int argc, char **argv)
         printf("wrote %s: %s, tensor data %.2f MiB -> %.2f MiB\n", pos[1], ft->name,
                (double)in_bytes / (1 << 20), (double)out_bytes / (1 << 20));
     }
-    free(job.row);
     free(job.src);
     free(job.type);
     llm_gguf_writer_free(w);
