@@ -51,6 +51,22 @@ static void print_scalar_kv(const struct llm_gguf *g, int64_t i)
         printf("%.0f", d);
 }
 
+/* llama.cpp's enum llama_ftype names for general.file_type (NULL when not known here). */
+static const char *ftype_name(int64_t v)
+{
+    static const struct {
+        int64_t id;       /* enum value */
+        const char *name; /* as llama-quantize spells the type */
+    } names[] = {{0, "F32"},     {1, "F16"},     {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},
+                 {8, "Q5_0"},    {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"},
+                 {13, "Q3_K_L"}, {14, "Q4_K_S"}, {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"},
+                 {18, "Q6_K"},   {32, "BF16"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].id == v)
+            return names[i].name;
+    return NULL;
+}
+
 static void print_arr(const struct llm_gguf_arr *a)
 {
     printf("%s[%" PRIu64 "]", llm_gguf_vtype_name(a->type), a->len);
@@ -108,10 +124,15 @@ int llm_cli_info(int argc, char **argv)
     for (int64_t i = 0; i < nkv; i++) {
         struct llm_gguf_arr a;
         printf("  %-44s %-7s ", llm_gguf_kv_key(g, i), llm_gguf_vtype_name(llm_gguf_kv_type(g, i)));
-        if (llm_gguf_kv_arr(g, i, &a) == 0)
+        int64_t v;
+        if (llm_gguf_kv_arr(g, i, &a) == 0) {
             print_arr(&a);
-        else
+        } else {
             print_scalar_kv(g, i);
+            if (strcmp(llm_gguf_kv_key(g, i), "general.file_type") == 0 &&
+                llm_gguf_kv_i64(g, i, &v) == 0 && ftype_name(v))
+                printf(" (%s)", ftype_name(v));
+        }
         putchar('\n');
     }
 

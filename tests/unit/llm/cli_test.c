@@ -121,6 +121,7 @@ TEST_CASE(llm, cli_info_prints_tensors_and_totals)
         "metadata: 21 entries",
         "tokenizer.ggml.tokens                        array   string[512] \"<unk>\", \"<s>\"",
         "llama.feed_forward_length                    u32     172",
+        "general.file_type                            u32     2 (Q4_0)",
         "tensors: 48",
         "blk.4.ffn_down.weight                f16    172 x 64                        22016",
         "q4_0     31 tensors",
