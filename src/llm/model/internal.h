@@ -92,7 +92,6 @@ struct llm_thread_scratch {
     float *rope_cs; /* [n_rot / 2] cos */
     float *rope_sn; /* [n_rot / 2] sin */
     void *qh;       /* [head_dim] query in the K cache's type (F16 or F32) */
-    float *vrow;    /* [head_dim] one V row as floats */
 };
 
 struct llm_context {

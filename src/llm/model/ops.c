@@ -4,6 +4,7 @@
  *
  * Everything works on the context's preallocated scratch; nothing here allocates. */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -176,6 +177,17 @@ void llm__rope(struct llm_context *c, float *q, float *k, const int32_t *pos, in
 
 /* ---- attention ------------------------------------------------------------------------- */
 
+/* F16 -> F32 for every bit pattern (exact; ggml keeps the same table), for the V rows of an
+ * F16 cache, which are read once per (token, head, position). */
+static float f16_table[1 << 16];
+static pthread_once_t f16_table_once = PTHREAD_ONCE_INIT;
+
+static void f16_table_init(void)
+{
+    for (uint32_t i = 0; i < (1u << 16); i++)
+        f16_table[i] = llm_fp16_to_f32((uint16_t)i);
+}
+
 struct att_job {
     struct llm_context *c; /* context */
     int il;                /* layer */
@@ -237,20 +249,26 @@ static void att_chunk(void *arg, int chunk, int thread)
     for (int d = 0; d < hd; d++)
         out[d] = 0;
     const char *vc = (const char *)c->v_cache + base * c->kv_esz;
-    for (int p = 0; p <= pos; p++) {
-        const float *vr = (const float *)(const void *)(vc + (size_t)p * row_stride);
-        if (kv_t != LLM_TYPE_F32) {
-            tr->to_float(vc + (size_t)p * row_stride, ts->vrow, hd);
-            vr = ts->vrow;
+    if (kv_t == LLM_TYPE_F32) {
+        for (int p = 0; p <= pos; p++) {
+            const float *vr = (const float *)(const void *)(vc + (size_t)p * row_stride);
+            float a = att[p];
+            for (int d = 0; d < hd; d++)
+                out[d] += a * vr[d];
         }
-        float a = att[p];
-        for (int d = 0; d < hd; d++)
-            out[d] += a * vr[d];
+    } else {
+        for (int p = 0; p <= pos; p++) {
+            const uint16_t *vr = (const uint16_t *)(const void *)(vc + (size_t)p * row_stride);
+            float a = att[p];
+            for (int d = 0; d < hd; d++)
+                out[d] += a * f16_table[vr[d]];
+        }
     }
 }
 
 void llm__attention(struct llm_context *c, int il, const struct llm_fwd *f)
 {
+    pthread_once(&f16_table_once, f16_table_init);
     const struct llm_hparams *hp = &c->model->hp;
     size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
     for (int t = 0; t < f->n; t++) {
