@@ -108,6 +108,9 @@ void client_public_rooms_get(struct http_request *req, struct http_reply *rep);
 void client_public_rooms_post(struct http_request *req, struct http_reply *rep);
 /* The directory's description of a room (spec: PublishedRoomsChunk). Owned. */
 json_t *client_directory_chunk(struct room *room);
+/* relations.c */
+void client_room_relations(struct http_request *req, struct http_reply *rep);
+void client_room_threads(struct http_request *req, struct http_reply *rep);
 /* sync.c */
 void client_sync(struct http_request *req, struct http_reply *rep);
 void client_filter_create(struct http_request *req, struct http_reply *rep);
@@ -115,5 +118,23 @@ void client_filter_get(struct http_request *req, struct http_reply *rep);
 /* account_data.c */
 void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);
+
+/* keys.c */
+void client_keys_upload(struct http_request *req, struct http_reply *rep);
+void client_keys_query(struct http_request *req, struct http_reply *rep);
+void client_keys_claim(struct http_request *req, struct http_reply *rep);
+void client_keys_changes(struct http_request *req, struct http_reply *rep);
+void client_keys_device_signing_upload(struct http_request *req, struct http_reply *rep);
+void client_keys_signatures_upload(struct http_request *req, struct http_reply *rep);
+/* to_device.c */
+void client_send_to_device(struct http_request *req, struct http_reply *rep);
+/* backup.c */
+void client_backup_version_create(struct http_request *req, struct http_reply *rep);
+void client_backup_version_get(struct http_request *req, struct http_reply *rep);
+void client_backup_version_put(struct http_request *req, struct http_reply *rep);
+void client_backup_version_delete(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_put(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_get(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_delete(struct http_request *req, struct http_reply *rep);
 
 #endif

@@ -70,6 +70,12 @@ json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
         json_object_set_new(uns, "transaction_id", json_string(e->txn_id));
     if (e->redacted_by)
         json_object_set_new(uns, "redacted_because", redacted_because(srv, e->redacted_by));
+    json_t *relations = viewer_user_id ? rooms__relations_bundle(srv, e, json_object_get(pdu,
+                                                                                     "content"),
+                                                                 viewer_user_id, viewer_device_id)
+                                       : NULL;
+    if (relations)
+        json_object_set_new(uns, "m.relations", relations);
     json_object_set_new(out, "unsigned", uns);
     json_decref(pdu);
     return out;

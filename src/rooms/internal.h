@@ -37,6 +37,10 @@ void rooms__pending_fini(struct rooms__pending *p);
 struct db_event_write;
 void rooms__pending_write(const struct room_send *req, const struct rooms__pending *p,
                           struct db_event_write *w);
+/* The unsigned["m.relations"] aggregations of e (relations.c), or NULL when
+ * it has none; content is e's (possibly redacted) content. Owned. */
+json_t *rooms__relations_bundle(struct server *srv, const struct db_event *e, const json_t *content,
+                                const char *viewer, const char *viewer_device);
 /* Wakes the members (and the target of a member event) after a commit. */
 void rooms__notify(struct server *srv, struct room *room, const char *extra_user, int64_t pos);
 
