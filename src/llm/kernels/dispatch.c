@@ -8,8 +8,12 @@
  * RELAIS_LLM_KERNELS=ref in the environment forces the reference kernels (for comparing
  * results and speed); =avx2 stops at AVX2. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "llm/kernels/kernels.h"
 #include "llm/quant/quant.h"
@@ -58,6 +62,45 @@ static void use_avx512_bf16(void)
 }
 #endif
 
+#if defined(__x86_64__)
+/* F16C through cpuid leaf 1 (ECX bit 29): clang's __builtin_cpu_supports lacks "f16c". */
+static bool cpu_has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+#endif
+
+bool llm_kernels_have_avx2(void)
+{
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
+#else
+    return false;
+#endif
+}
+
+bool llm_kernels_have_avx512(void)
+{
+#if defined(__x86_64__)
+    return llm_kernels_have_avx2() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vnni");
+#else
+    return false;
+#endif
+}
+
+bool llm_kernels_have_avx512bf16(void)
+{
+#if defined(__x86_64__)
+    return llm_kernels_have_avx512() && __builtin_cpu_supports("avx512bf16");
+#else
+    return false;
+#endif
+}
+
 static void init_table(void)
 {
     for (uint32_t t = 0; t < LLM_TYPE_COUNT; t++) {
@@ -69,17 +112,14 @@ static void init_table(void)
     if (want && strcmp(want, "ref") == 0)
         return;
 #if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
-    __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-          __builtin_cpu_supports("f16c")))
+    if (!llm_kernels_have_avx2())
         return;
     use_avx2();
     if (want && strcmp(want, "avx2") == 0)
         return;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni")) {
+    if (llm_kernels_have_avx512()) {
         use_avx512();
-        if (__builtin_cpu_supports("avx512bf16"))
+        if (llm_kernels_have_avx512bf16())
             use_avx512_bf16();
     }
 #endif

@@ -4,9 +4,15 @@
 #ifndef RELAIS_LLM_KERNELS_KERNELS_H
 #define RELAIS_LLM_KERNELS_KERNELS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "llm/quant/quant.h"
+
+/* What this CPU (and OS) can run (dispatch.c; false on other architectures). */
+bool llm_kernels_have_avx2(void);       /* AVX2 + FMA + F16C */
+bool llm_kernels_have_avx512(void);     /* AVX-512 F/BW/VL/VNNI (and AVX2) */
+bool llm_kernels_have_avx512bf16(void); /* the above + AVX512_BF16 */
 
 /* avx2.c: AVX2 + FMA + F16C */
 float llm_avx2_vec_dot_q4_0_q8_0(int64_t n, const void *w, const void *a);

@@ -346,13 +346,9 @@ TEST_CASE(llm, quant_simd_kernels_match_dequant)
         {"avx512", LLM_TYPE_F16, llm_avx512_vec_dot_f16},
         {"avx512bf16", LLM_TYPE_BF16, llm_avx512_vec_dot_bf16},
     };
-    __builtin_cpu_init();
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                __builtin_cpu_supports("f16c");
-    bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
-                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-                  __builtin_cpu_supports("avx512vnni");
-    bool bf16 = avx512 && __builtin_cpu_supports("avx512bf16");
+    bool avx2 = llm_kernels_have_avx2();
+    bool avx512 = llm_kernels_have_avx512();
+    bool bf16 = llm_kernels_have_avx512bf16();
     if (!avx2)
         harness_skip("no AVX2 on this CPU");
     rng_state = 4242;
@@ -459,9 +455,7 @@ TEST_CASE(llm, quant_vec_dot_nc_bit_identical)
         check_nc(t->type, t->vec_dot, via_traits, NULL, llm_kernels_name());
     }
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-          __builtin_cpu_supports("f16c")))
+    if (!llm_kernels_have_avx2())
         return;
     static const struct {
         enum llm_type type;
