@@ -119,4 +119,22 @@ void client_filter_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);
 
+/* keys.c */
+void client_keys_upload(struct http_request *req, struct http_reply *rep);
+void client_keys_query(struct http_request *req, struct http_reply *rep);
+void client_keys_claim(struct http_request *req, struct http_reply *rep);
+void client_keys_changes(struct http_request *req, struct http_reply *rep);
+void client_keys_device_signing_upload(struct http_request *req, struct http_reply *rep);
+void client_keys_signatures_upload(struct http_request *req, struct http_reply *rep);
+/* to_device.c */
+void client_send_to_device(struct http_request *req, struct http_reply *rep);
+/* backup.c */
+void client_backup_version_create(struct http_request *req, struct http_reply *rep);
+void client_backup_version_get(struct http_request *req, struct http_reply *rep);
+void client_backup_version_put(struct http_request *req, struct http_reply *rep);
+void client_backup_version_delete(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_put(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_get(struct http_request *req, struct http_reply *rep);
+void client_backup_keys_delete(struct http_request *req, struct http_reply *rep);
+
 #endif

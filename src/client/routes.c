@@ -98,6 +98,28 @@ static const struct http_route client_routes[] = {
     /* account data */
     {HTTP_GET, CS "/user/{userId}/account_data/{type}", client_account_data_get, A},
     {HTTP_PUT, CS "/user/{userId}/account_data/{type}", client_account_data_put, A | J},
+    /* end-to-end encryption keys (keys.c), to-device (to_device.c), key backup (backup.c) */
+    {HTTP_POST, CS "/keys/upload", client_keys_upload, A | J},
+    {HTTP_POST, CS "/keys/query", client_keys_query, A | J},
+    {HTTP_POST, CS "/keys/claim", client_keys_claim, A | J},
+    {HTTP_GET, CS "/keys/changes", client_keys_changes, A},
+    {HTTP_POST, CS "/keys/device_signing/upload", client_keys_device_signing_upload, A | J},
+    {HTTP_POST, CS "/keys/signatures/upload", client_keys_signatures_upload, A | J},
+    {HTTP_PUT, CS "/sendToDevice/{eventType}/{txnId}", client_send_to_device, A | J},
+    {HTTP_POST, CS "/room_keys/version", client_backup_version_create, A | J},
+    {HTTP_GET, CS "/room_keys/version", client_backup_version_get, A},
+    {HTTP_GET, CS "/room_keys/version/{version}", client_backup_version_get, A},
+    {HTTP_PUT, CS "/room_keys/version/{version}", client_backup_version_put, A | J},
+    {HTTP_DELETE, CS "/room_keys/version/{version}", client_backup_version_delete, A},
+    {HTTP_PUT, CS "/room_keys/keys", client_backup_keys_put, A | J},
+    {HTTP_GET, CS "/room_keys/keys", client_backup_keys_get, A},
+    {HTTP_DELETE, CS "/room_keys/keys", client_backup_keys_delete, A},
+    {HTTP_PUT, CS "/room_keys/keys/{roomId}", client_backup_keys_put, A | J},
+    {HTTP_GET, CS "/room_keys/keys/{roomId}", client_backup_keys_get, A},
+    {HTTP_DELETE, CS "/room_keys/keys/{roomId}", client_backup_keys_delete, A},
+    {HTTP_PUT, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_put, A | J},
+    {HTTP_GET, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_get, A},
+    {HTTP_DELETE, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_delete, A},
 };
 
 void client_routes_register(struct http_server *http)

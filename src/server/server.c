@@ -129,6 +129,10 @@ int server_run(const struct config *cfg)
         notifier_advance(srv.notifier, NOTIFY_EVENTS, pos);
     if (db_account_data_max_pos(srv.db, &pos) == 0)
         notifier_advance(srv.notifier, NOTIFY_ACCOUNT_DATA, pos);
+    if (db_to_device_max_pos(srv.db, &pos) == 0)
+        notifier_advance(srv.notifier, NOTIFY_TO_DEVICE, pos);
+    if (db_device_lists_max_pos(srv.db, &pos) == 0)
+        notifier_advance(srv.notifier, NOTIFY_DEVICE_LISTS, pos);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
