@@ -6,6 +6,7 @@
 #include "client/client.h"
 #include "client/uia.h"
 #include "db/db.h"
+#include "sync/e2ee.h"
 
 #include <string.h>
 
@@ -112,6 +113,7 @@ void client_device_delete(struct http_request *req, struct http_reply *rep)
         return;
     }
     uia_finish(srv->uia, uia.session);
+    sync_e2ee_device_list_changed(srv, req->user_id, 0);
     http_reply_json(rep, 200, json_object());
 }
 
@@ -147,5 +149,6 @@ void client_devices_delete(struct http_request *req, struct http_reply *rep)
         }
     }
     uia_finish(srv->uia, uia.session);
+    sync_e2ee_device_list_changed(srv, req->user_id, 0);
     http_reply_json(rep, 200, json_object());
 }

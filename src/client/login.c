@@ -10,6 +10,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "db/db.h"
+#include "sync/e2ee.h"
 
 #include <string.h>
 
@@ -122,6 +123,7 @@ void client_logout(struct http_request *req, struct http_reply *rep)
         client_internal_error(rep, rc);
         return;
     }
+    sync_e2ee_device_list_changed(srv, req->user_id, 0);
     http_reply_json(rep, 200, json_object());
 }
 
@@ -135,6 +137,7 @@ void client_logout_all(struct http_request *req, struct http_reply *rep)
         client_internal_error(rep, rc);
         return;
     }
+    sync_e2ee_device_list_changed(srv, req->user_id, 0);
     http_reply_json(rep, 200, json_object());
 }
 
