@@ -3,7 +3,7 @@
  * Input starting with "GGUF" is parsed as a file and its tokenizer metadata loaded (hostile
  * vocabularies), then used on a fixed sample. Other arbitrary bytes are tokenized with the stories260K SentencePiece vocab (every flag
  * combination) and with small byte-level BPE vocabs built in memory, one per pre-tokenizer
- * family (the first input byte picks one), then detokenized in one go and streamed.
+ * family plus a Gemma 4 style one (the first input byte picks one), then detokenized in one go and streamed.
  * Checked: no crash or sanitizer report, every id in range, SPM round trip is exact for
  * valid UTF-8 without U+2581, and the streaming decoder emits valid UTF-8 equal to the one-shot
  * text whenever that is valid UTF-8.
@@ -26,7 +26,7 @@
 #include "llm/gguf.h"
 #include "llm/tokenizer/tokenizer.h"
 
-#define TOKENIZER_FUZZ_N_PRE 10
+#define TOKENIZER_FUZZ_N_PRE 11 /* the last one is a Gemma 4 style vocab */
 
 struct tokenizer_fuzz_state {
     struct llm_vocab *spm;                     /* stories260K */
@@ -88,11 +88,50 @@ static struct llm_vocab *tokenizer_fuzz_bpe(const char *pre)
     return v;
 }
 
+/* Gemma 4 style: <0xNN> byte tokens, U+2581 for spaces, merges on raw UTF-8. */
+static struct llm_vocab *tokenizer_fuzz_gemma4(void)
+{
+    static char texts[300][8];
+    struct str tokens[300];
+    int32_t types[300];
+    size_t n = 0;
+    static const char *const extra[] = {"<pad>", "<eos>", "<bos>", "\xe2\x96\x81", "a", "b",
+                                        "\xe2\x96\x81" "a", "ab", "\n", "\n\n", "\xc3\xa9"};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        tokens[n] = str_from_cstr(extra[i]);
+        types[n++] = i < 3 ? 3 : 1;
+    }
+    for (unsigned b = 0; b < 256; b++) {
+        snprintf(texts[n], sizeof texts[n], "<0x%02X>", b);
+        tokens[n] = str_from_cstr(texts[n]);
+        types[n++] = 6;
+    }
+    static const char *const merge_list[] = {"\xe2\x96\x81 a", "a b", "\n \n"};
+    struct str merges[3];
+    for (size_t i = 0; i < 3; i++)
+        merges[i] = str_from_cstr(merge_list[i]);
+    struct llm_vocab_desc d;
+    llm_vocab_desc_init(&d);
+    d.model = str_from_cstr("gemma4");
+    d.n_tokens = n;
+    d.tokens = tokens;
+    d.types = types;
+    d.n_merges = 3;
+    d.merges = merges;
+    d.bos_id = 2;
+    d.eos_id = 1;
+    struct llm_vocab *v = NULL;
+    char err[128];
+    if (llm_vocab_build(&d, &v, err, sizeof err) != 0)
+        return NULL;
+    return v;
+}
+
 static struct tokenizer_fuzz_state *tokenizer_fuzz_init(void)
 {
     static struct tokenizer_fuzz_state st;
     static int ready;
-    static const char *const pres[TOKENIZER_FUZZ_N_PRE] = {
+    static const char *const pres[TOKENIZER_FUZZ_N_PRE - 1] = {
         "default", "llama-bpe", "qwen2", "qwen35", "gpt-2",
         "starcoder", "falcon", "deepseek-llm", "deepseek-coder", "bloom"};
     if (ready)
@@ -107,8 +146,9 @@ static struct tokenizer_fuzz_state *tokenizer_fuzz_init(void)
         llm_vocab_load(g, &st.spm, err, sizeof err);
         llm_gguf_close(g);
     }
-    for (int i = 0; i < TOKENIZER_FUZZ_N_PRE; i++)
+    for (int i = 0; i < TOKENIZER_FUZZ_N_PRE - 1; i++)
         st.bpe[i] = tokenizer_fuzz_bpe(pres[i]);
+    st.bpe[TOKENIZER_FUZZ_N_PRE - 1] = tokenizer_fuzz_gemma4();
     ready = 1;
     return &st;
 }
