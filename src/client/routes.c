@@ -83,6 +83,8 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}",
      client_room_relations, A},
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/threads", client_room_threads, A},
+    /* event context (context.c) */
+    {HTTP_GET, CS "/rooms/{roomId}/context/{eventId}", client_room_context, A},
     /* sync and filters (sync.c) */
     {HTTP_GET, CS "/sync", client_sync, A},
     {HTTP_POST, CS "/user/{userId}/filter", client_filter_create, A | J},
