@@ -125,7 +125,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 /* The vocabulary: returns owned arrays (free each string's ptr and the arrays). */
 static void make_vocab(int64_t n, struct str **tokens, float **scores, int32_t **types)
 {
-    static const char *const words[] = {"the", "and", "was", "to", "a", "he", "she", "it",
+    static const char *const words[] = {"the", "and", "was", "to", "he", "she", "it",
                                         "in", "of", "Lily", "Tom", "day", "big", "dog", "cat",
                                         "said", "play", "happy", "once", "upon", "time"};
     *tokens = xcalloc((size_t)n, sizeof **tokens);

@@ -127,6 +127,24 @@ TEST_CASE(llm, mkgguf_writes_loadable_models)
     ASSERT_TRUE(t && t->type == LLM_TYPE_Q4_K && t->ne[0] == 256 && t->ne[1] == 300);
     llm_gguf_close(g);
     ASSERT_INT_EQ(run_mkgguf(a, k_bad, 2), 2);
+
+    /* a larger vocabulary: every piece distinct (a tokenizer rejects duplicates) */
+    static const char *const big[] = {"--n-vocab", "2000"};
+    ASSERT_INT_EQ(run_mkgguf(a, big, 2), 0);
+    ASSERT_INT_EQ(llm_gguf_open(a, &g, err, sizeof err), 0);
+    ASSERT_INT_EQ(llm_gguf_get_arr(g, "tokenizer.ggml.tokens", &tok), 0);
+    ASSERT_INT_EQ(tok.len, 2000);
+    for (uint64_t i = 0; i < tok.len; i++) {
+        struct str si, sj;
+        ASSERT_INT_EQ(llm_gguf_arr_str(&tok, i, &si), 0);
+        for (uint64_t j = i + 1; j < tok.len; j++) {
+            ASSERT_INT_EQ(llm_gguf_arr_str(&tok, j, &sj), 0);
+            if (si.len == sj.len && memcmp(si.ptr, sj.ptr, si.len) == 0)
+                harness_fail(__FILE__, __LINE__, "tokens %" PRIu64 " and %" PRIu64
+                             " are both \"%.*s\"", i, j, (int)si.len, si.ptr);
+        }
+    }
+    llm_gguf_close(g);
     unlink(a);
     unlink(b);
 }
