@@ -2,7 +2,8 @@
  * an interactive conversation on stdin/stdout. Each user line is added to the messages, the
  * whole conversation is rendered with the model's chat template (template.h; ChatML when the
  * file has none), tokenized with special tokens parsed, and the answer is streamed until an
- * end-of-generation token or the template's end-of-turn text. When the conversation no longer
+ * end-of-generation token or the template's end-of-turn text. The part of the conversation
+ * already in the KV cache is not evaluated again (reuse_prefix). When the conversation no longer
  * fits the context the oldest turns are dropped. An empty line or end of input quits. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,8 @@ int llm_cli_chat(int argc, char **argv)
             if (rc == 0) {
                 const char *stops[1] = {eot};
                 struct llm_generate_params gp = {.max_tokens = o.n_predict, .sampler = s,
-                                                 .stop = stops, .n_stop = 1};
+                                                 .stop = stops, .n_stop = 1,
+                                                 .reuse_prefix = true};
                 struct llm_generate_result res;
                 rc = llm_generate(c, toks, (int)n_toks, &gp, chat_print, &reply, &res);
             }

@@ -65,6 +65,7 @@ static void context_layout(struct llm_context *c, struct layout *l, struct ctx_b
     c->k_cache = take(l, kv_rows, c->kv_esz);
     c->v_cache = take(l, kv_rows, c->kv_esz);
     c->seq_len = take(l, (size_t)p->n_seq, sizeof(int32_t));
+    c->seq_tokens = take(l, (size_t)p->n_seq * (size_t)p->n_ctx, sizeof(int32_t));
     c->x = take(l, nb * E, sizeof(float));
     c->xb = take(l, nb * E, sizeof(float));
     c->q = take(l, nb * q_dim, sizeof(float));
@@ -229,6 +230,17 @@ int llm_seq_truncate(struct llm_context *c, int seq, int len)
     return 0;
 }
 
+int llm_seq_common_prefix(const struct llm_context *c, int seq, const int32_t *tokens, int n)
+{
+    if (seq < 0 || seq >= c->p.n_seq)
+        return 0;
+    const int32_t *have = c->seq_tokens + (size_t)seq * (size_t)c->p.n_ctx;
+    int k = 0;
+    while (k < n && k < c->seq_len[seq] && have[k] == tokens[k])
+        k++;
+    return k;
+}
+
 void llm_seq_clear(struct llm_context *c, int seq)
 {
     if (seq >= 0 && seq < c->p.n_seq)
@@ -301,8 +313,11 @@ static void decode_run(struct llm_context *c, const struct llm_batch_item *items
                             .embed = embed};
         llm__llama_forward(c, &f);
         out_base += n_out;
-        for (int i = 0; i < m; i++)
+        for (int i = 0; i < m; i++) {
             c->seq_len[b->seq[i]] = b->pos[i] + 1;
+            c->seq_tokens[(size_t)b->seq[i] * (size_t)c->p.n_ctx + (size_t)b->pos[i]] =
+                b->token[i];
+        }
     }
     c->n_out = out_base;
 }

@@ -91,11 +91,20 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
         rc = ERR_TOO_LARGE;
         goto out;
     }
-    llm_seq_clear(c, p->seq);
+    int keep = 0;
+    if (p->reuse_prefix) {
+        keep = llm_seq_common_prefix(c, p->seq, prompt, n_prompt);
+        if (keep == n_prompt)
+            keep--; /* the last prompt token is decoded again for its logits */
+    }
+    rc = llm_seq_truncate(c, p->seq, keep);
+    if (rc != 0)
+        goto out;
+    r.n_reused = keep;
     int64_t t0 = clock_mono_ns();
     /* the prompt, in slices the batch scratch can take, logits for the last token only */
     struct llm_batch_item items[64];
-    for (int start = 0; start < n_prompt && rc == 0; start += 64) {
+    for (int start = keep; start < n_prompt && rc == 0; start += 64) {
         int m = n_prompt - start < 64 ? n_prompt - start : 64;
         for (int i = 0; i < m; i++)
             items[i] = (struct llm_batch_item){prompt[start + i], start + i, p->seq,

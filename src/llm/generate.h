@@ -36,7 +36,9 @@ enum llm_stop_reason {
 };
 
 struct llm_generate_params {
-    int seq;                     /* sequence slot; cleared before the prompt */
+    int seq;                     /* sequence slot; cleared before the prompt (see reuse_prefix) */
+    bool reuse_prefix;           /* keep the slot's positions that already hold the prompt's
+                                    leading tokens and decode only the rest */
     int max_tokens;              /* most tokens to generate (>= 0) */
     struct llm_sampler *sampler; /* borrowed; NULL = greedy (ties -> lowest id) */
     const char *const *stop;     /* borrowed stop strings (non-empty), or NULL */
@@ -46,7 +48,8 @@ struct llm_generate_params {
 };
 
 struct llm_generate_result {
-    int n_prompt;                /* prompt tokens evaluated */
+    int n_prompt;                /* prompt tokens (evaluated or reused) */
+    int n_reused;                /* of those, taken from the slot without decoding */
     int n_generated;             /* tokens sampled and accepted (an EOG token is not counted) */
     enum llm_stop_reason reason; /* why it ended */
     int64_t prompt_ns;           /* time of the prompt decode */

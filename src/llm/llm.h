@@ -122,6 +122,9 @@ int llm_seq_len(const struct llm_context *c, int seq);
 /* Forgets positions >= len of slot seq (len <= current length). ERR_INVALID otherwise. */
 int llm_seq_truncate(struct llm_context *c, int seq, int len);
 void llm_seq_clear(struct llm_context *c, int seq);
+/* How many leading tokens[0..n) are already in slot seq at the same positions (prompt caching:
+ * truncate the slot to that length and decode only the rest). */
+int llm_seq_common_prefix(const struct llm_context *c, int seq, const int32_t *tokens, int n);
 
 /* Sentence embedding of tokens[0..n): the model's final hidden states (after output_norm)
  * mean-pooled over the tokens and L2-normalised, written to out[0..n_embd). Uses (and clears)

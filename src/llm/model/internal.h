@@ -105,6 +105,7 @@ struct llm_context {
     void *v_cache;                  /* in mem */
     size_t kv_esz;                  /* 2 (F16) or 4 (F32) */
     int32_t *seq_len;               /* [n_seq] positions filled per sequence */
+    int32_t *seq_tokens;            /* [n_seq][n_ctx] the token at each filled position */
     /* batch scratch, n_batch rows each */
     float *x;                       /* [n_batch][n_embd] residual stream */
     float *xb;                      /* [n_batch][n_embd] normed input of a sub-layer */

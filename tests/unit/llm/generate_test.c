@@ -259,3 +259,34 @@ TEST_CASE(llm, generate_end_to_end_bpe_models)
     }
     json_decref(root);
 }
+
+/* A follow-up prompt that extends what the slot holds decodes only the new tokens, and the
+ * continuation is the same as before. */
+TEST_CASE(llm, generate_reuses_cached_prefix)
+{
+    struct llm_model *m;
+    struct llm_context *c = setup(&m, 128);
+    int32_t first[32], second[22], prompt[31];
+    struct llm_generate_params gp = {.max_tokens = 32, .tokens_out = first, .reuse_prefix = true};
+    struct llm_generate_result res;
+    ASSERT_INT_EQ(llm_generate(c, prompt0, 21, &gp, NULL, NULL, &res), 0);
+    ASSERT_INT_EQ(res.n_reused, 0);
+    memcpy(prompt, prompt0, sizeof prompt0);
+    memcpy(prompt + 21, first, 10 * sizeof(int32_t));
+    ASSERT_INT_EQ(llm_seq_common_prefix(c, 0, prompt, 31), 31);
+    gp.max_tokens = 22;
+    gp.tokens_out = second;
+    ASSERT_INT_EQ(llm_generate(c, prompt, 31, &gp, NULL, NULL, &res), 0);
+    ASSERT_INT_EQ(res.n_reused, 30);
+    ASSERT_INT_EQ(res.n_generated, 22);
+    ASSERT_TRUE(memcmp(second, first + 10, sizeof second) == 0);
+    /* a different prompt shares only the BOS and the first word */
+    int32_t other[3] = {1, 403, 300};
+    ASSERT_INT_EQ(llm_seq_common_prefix(c, 0, other, 3), 2);
+    gp.max_tokens = 1;
+    ASSERT_INT_EQ(llm_generate(c, other, 3, &gp, NULL, NULL, &res), 0);
+    ASSERT_INT_EQ(res.n_reused, 2);
+    ASSERT_INT_EQ(llm_seq_len(c, 0), 3);
+    llm_context_free(c);
+    llm_model_unref(m);
+}
