@@ -9,10 +9,9 @@
 // `FAIL js/<file>/<test>  <reason>`, one `server_exits_cleanly` line per file
 // (SIGTERM must give exit status 0: under ASan a leak makes it non-zero), and
 // last `N passed, M failed`. Exit status 1 when anything failed.
-import { readdirSync } from "node:fs";
+import { accessSync, constants, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { accessSync, constants } from "node:fs";
 
 import { Server, silenceSdk } from "./common.mjs";
 
@@ -55,8 +54,15 @@ function describe(e) {
 }
 
 async function runFile(file, bin, filter) {
-  const mod = await import(pathToFileURL(join(HERE, file)).href);
   const label = "js/" + file.replace(/^test_/, "").replace(/\.mjs$/, "");
+  let mod;
+  try {
+    mod = await import(pathToFileURL(join(HERE, file)).href);
+  } catch (e) {
+    process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+    report(`${label}/import`, describe(e));
+    return;
+  }
   const tests = Object.entries(mod.tests).filter(([n]) => !filter || `${label}/${n}`.includes(filter));
   if (tests.length === 0) return;
   const srv = new Server(bin, mod.server || {});
@@ -68,7 +74,11 @@ async function runFile(file, bin, filter) {
     await srv.cleanup();
     return;
   }
-  for (const [n, fn] of tests) {
+  for (const [i, [n, fn]] of tests.entries()) {
+    if (!srv.alive()) {
+      for (const [rest] of tests.slice(i)) report(`${label}/${rest}`, "not run: the server died");
+      break;
+    }
     const t0 = performance.now();
     let reason = null;
     try {
@@ -78,7 +88,6 @@ async function runFile(file, bin, filter) {
       process.stderr.write(`--- ${label}/${n}\n${e && e.stack ? e.stack : e}\n${srv.logTail()}`);
     }
     report(`${label}/${n}`, reason, performance.now() - t0);
-    if (!srv.alive()) break;
   }
   const { code, tail } = await srv.stop();
   report(`${label}/server_exits_cleanly`, code === 0 ? null : `exit status ${code}; stderr ends: ${tail}`);

@@ -28,11 +28,16 @@ import common  # noqa: E402
 TEST_TIMEOUT_S = 30.0
 
 
-def discover():
+def discover(results):
+    """Imports every test module; one that does not import is one failure."""
     mods = []
     for name in sorted(os.listdir(HERE)):
         if name.startswith("test_") and name.endswith(".py"):
-            mods.append(importlib.import_module(name[:-3]))
+            try:
+                mods.append(importlib.import_module(name[:-3]))
+            except Exception as e:
+                sys.stderr.write(traceback.format_exc())
+                report(results, f"nio/{name[5:-3]}/import", f"{type(e).__name__}: {e}")
     return mods
 
 
@@ -57,7 +62,11 @@ async def run_module(mod, binary, flt, results):
         sys.stderr.write(srv.log_tail())
         await srv.cleanup()
         return
-    for n, f in tests:
+    for i, (n, f) in enumerate(tests):
+        if not srv.alive():
+            for rest, _ in tests[i:]:
+                report(results, f"{label}/{rest[5:]}", "not run: the server died")
+            break
         t0 = time.monotonic()
         reason = None
         try:
@@ -74,8 +83,6 @@ async def run_module(mod, binary, flt, results):
         if reason:
             sys.stderr.write(srv.log_tail())
         report(results, f"{label}/{n[5:]}", reason, ms)
-        if not srv.alive():
-            break
     rc, err = await srv.stop()
     report(results, f"{label}/server_exits_cleanly",
            None if rc == 0 else f"exit status {rc}; stderr ends: {err}")
@@ -102,7 +109,7 @@ async def main():
         print(f"FAIL nio/setup  {binary} is not an executable")
         results[1] += 1
     else:
-        for mod in discover():
+        for mod in discover(results):
             await run_module(mod, binary, args.filter, results)
     print(f"{results[0]} passed, {results[1]} failed", flush=True)
     return 1 if results[1] else 0
