@@ -91,3 +91,27 @@ async def test_available(srv):
     expect_error(r, 400, "M_USER_IN_USE")
     r = await srv.req("GET", path)
     expect_error(r, 400, "M_MISSING_PARAM")
+
+
+async def test_user_id_length_limit(srv):
+    # Spec: a user ID is at most 255 bytes, "@" and ":localhost" included.
+    longest = "l" * (255 - len("@:localhost"))
+    r = await srv.req("GET", "/_matrix/client/v3/register/available", query={"username": longest})
+    check(r.status == 200 and r.json == {"available": True}, f"244-byte localpart: {r!r}")
+    body = await srv.register_raw(longest)
+    check(len(body["user_id"]) == 255, f"user_id length {len(body['user_id'])}")
+    r = await srv.req("POST", REG, {"username": longest + "x", "password": PASSWORD,
+                                    "auth": {"type": "m.login.dummy"}})
+    expect_error(r, 400, "M_INVALID_USERNAME")
+    r = await srv.req("POST", REG, {"username": "x" * 5000, "password": PASSWORD,
+                                    "auth": {"type": "m.login.dummy"}})
+    expect_error(r, 400, "M_INVALID_USERNAME")
+
+
+async def test_long_password_and_profile_limits(srv):
+    c = srv.nio()
+    r = expect_nio(await c.register(unique(), "p" * 20000), R.RegisterResponse)
+    expect_nio(await srv.nio(r.user_id).login("p" * 20000), R.LoginResponse)
+    r2 = await srv.req("PUT", f"/_matrix/client/v3/profile/{r.user_id}/displayname",
+                       {"displayname": "d" * 100000}, token=r.access_token)
+    check(r2.status == 400, f"100 kB display name: {r2!r}")
