@@ -14,6 +14,7 @@
  *     become Q5_K;
  *   - a K-quant that does not fit a row length falls back to Q5_0 (Q4_K), Q5_1 (Q5_K),
  *     Q8_0 (Q6_K); any type that still does not fit falls back to F16.
+ * The file is written as OUT.tmp and renamed to OUT once complete (OUT may be IN).
  * Tensors of 64k elements or more are split by rows over one thread per CPU (rows are
  * independent, so the bytes written do not depend on the thread count).
  * F16/BF16/F32 targets convert every 2-D tensor. Tensors are written in llama-quantize's
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/mem.h"
 #include "llm/cli.h"
@@ -284,8 +286,19 @@ int llm_cli_quantize(int argc, char **argv)
         printf("[%4" PRId64 "/%4" PRId64 "] %-36s %-5s -> %-5s\n", i + 1, nt, t->name,
                llm_type_name(t->type), llm_type_name(job.type[i]));
     }
+    /* write OUT.tmp, then rename: a failed run leaves no half file under OUT, and OUT may
+     * even be IN (whose mapping stays valid while its old inode is read) */
+    struct buf tmp;
+    buf_init(&tmp, 8192);
     if (!rc)
-        rc = llm_gguf_writer_write(w, pos[1], fill, &job);
+        rc = buf_printf(&tmp, "%s.tmp", pos[1]);
+    if (!rc)
+        rc = llm_gguf_writer_write(w, buf_cstr(&tmp), fill, &job);
+    if (!rc && rename(buf_cstr(&tmp), pos[1]) != 0)
+        rc = ERR_IO;
+    if (rc && tmp.len)
+        unlink(buf_cstr(&tmp));
+    buf_fini(&tmp);
     if (rc) {
         fprintf(stderr, "relais llm quantize: %s: %s\n", pos[1], err_str(rc));
     } else {

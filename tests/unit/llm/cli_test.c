@@ -98,6 +98,23 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
         free(got);
         free(want);
     }
+    /* OUT may be IN: the input stays mapped while OUT.tmp is written and renamed over it */
+    char copy[] = "/tmp/llm_quant_in_XXXXXX";
+    fd = mkstemp(copy);
+    ASSERT_TRUE(fd >= 0);
+    size_t in_len, want_len;
+    char *in_bytes = slurp(model_path("stories260K/stories260K.gguf"), &in_len);
+    ASSERT_TRUE(in_bytes && write(fd, in_bytes, in_len) == (ssize_t)in_len);
+    close(fd);
+    free(in_bytes);
+    char *same[] = {"quantize", copy, copy, "Q4_0", NULL};
+    ASSERT_INT_EQ(run_quiet(llm_cli_quantize, 4, same, NULL), 0);
+    char *got = slurp(copy, &in_len);
+    char *want = slurp(model_path("stories260K/stories260K-Q4_0.gguf"), &want_len);
+    ASSERT_TRUE(got && want && in_len == want_len && memcmp(got, want, in_len) == 0);
+    free(got);
+    free(want);
+    unlink(copy);
     char *bad[] = {"quantize", "x.gguf", out, "Q9_9", NULL};
     ASSERT_INT_EQ(run_quiet(llm_cli_quantize, 4, bad, NULL), 2);
     unlink(out);
