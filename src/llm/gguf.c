@@ -305,6 +305,19 @@ static int parse_value(struct rd *r, struct kv_entry *e)
     return 0;
 }
 
+/* ggml type ids that are valid in GGUF files but not implemented here (for a clear error). */
+static const char *ggml_type_name_unsupported(uint32_t id)
+{
+    static const char *const names[] = {
+        [4] = "q4_2 (removed)", [5] = "q4_3 (removed)", [16] = "iq2_xxs", [17] = "iq2_xs",
+        [18] = "iq3_xxs",       [19] = "iq1_s",         [20] = "iq4_nl",  [21] = "iq3_s",
+        [22] = "iq2_s",         [23] = "iq4_xs",        [24] = "i8",      [25] = "i16",
+        [26] = "i32",           [27] = "i64",           [28] = "f64",     [29] = "iq1_m",
+        [34] = "tq1_0",         [35] = "tq2_0",         [39] = "mxfp4",
+    };
+    return id < sizeof names / sizeof names[0] ? names[id] : NULL;
+}
+
 static int parse_tensor_info(struct rd *r, struct llm_gguf_tensor *t)
 {
     char *name = NULL;
@@ -336,8 +349,13 @@ static int parse_tensor_info(struct rd *r, struct llm_gguf_tensor *t)
     rc = rd_u32(r, &type, "a tensor type");
     if (rc)
         return rc;
-    if (!llm_type_known(type))
+    if (!llm_type_known(type)) {
+        const char *other = ggml_type_name_unsupported(type);
+        if (other)
+            return fail(r, ERR_UNSUPPORTED, "gguf: tensor '%s' has type %s (%u), which relais "
+                        "does not support", name, other, type);
         return fail(r, ERR_INVALID, "gguf: tensor '%s' has unknown type %u", name, type);
+    }
     t->type = (enum llm_type)type;
     rc = rd_u64(r, &t->offset, "a tensor offset");
     if (rc)
@@ -395,6 +413,8 @@ static int parse(struct llm_gguf *g, struct rd *r)
     if (g->version == 1)
         return fail(r, ERR_UNSUPPORTED, "gguf: version 1 files are not supported (convert "
                     "to v3 with a current llama.cpp)");
+    if (g->version == 0x02000000u || g->version == 0x03000000u)
+        return fail(r, ERR_UNSUPPORTED, "gguf: big-endian GGUF files are not supported");
     if (g->version != 2 && g->version != 3)
         return fail(r, ERR_UNSUPPORTED, "gguf: unsupported version %u", g->version);
     uint64_t nt, nkv;

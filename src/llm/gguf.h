@@ -105,7 +105,8 @@ struct llm_gguf_arr {
  * in *out (free with llm_gguf_close). On failure returns ERR_IO (open/stat/mmap failed),
  * ERR_TRUNCATED (the file ends inside a structure it announced), ERR_INVALID (bad magic,
  * bad type, misaligned offset, duplicate name, ...), ERR_TOO_LARGE (a count or size past
- * the limits above) or ERR_UNSUPPORTED (version 1 or > 3), and writes a one-line reason
+ * the limits above) or ERR_UNSUPPORTED (version 1 or > 3, a big-endian file, or a ggml
+ * tensor type not implemented here such as iq4_nl), and writes a one-line reason
  * into err (always NUL-terminated when err_len > 0; err may be NULL). */
 int llm_gguf_open(const char *path, struct llm_gguf **out, char *err, size_t err_len);
 

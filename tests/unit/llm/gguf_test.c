@@ -292,7 +292,7 @@ enum hostile_case {
     H_BAD_MAGIC, H_V1, H_V4, H_HUGE_NKV, H_HUGE_NT, H_HUGE_KEYLEN, H_HUGE_ARRAY,
     H_HUGE_STR_ARRAY, H_BAD_VTYPE, H_NESTED_ARRAY, H_FIVE_DIMS, H_BAD_TTYPE, H_NE_OVERFLOW,
     H_MISALIGNED, H_DUP_KEY, H_DUP_TENSOR, H_DATA_OUTSIDE, H_ROW_NOT_BLOCKS, H_BAD_ALIGN,
-    H_NUL_IN_KEY, H_COUNT
+    H_NUL_IN_KEY, H_IQ_TYPE, H_BIG_ENDIAN, H_COUNT
 };
 
 static void build_hostile(struct buf *b, int c)
@@ -417,6 +417,15 @@ static void build_hostile(struct buf *b, int c)
         put_u32(b, LLM_GGUF_U32);
         put_u32(b, 48);
         return;
+    case H_IQ_TYPE: /* iq4_nl: a real ggml type this engine does not implement */
+        put_header(b, 3, 1, 0);
+        put_tensor(b, "t", 2, ne2, 20, 0);
+        return;
+    case H_BIG_ENDIAN:
+        buf_append(b, "GGUF\0\0\0\3", 8);
+        put_u64(b, 0);
+        put_u64(b, 0);
+        return;
     case H_NUL_IN_KEY:
         put_header(b, 3, 0, 1);
         put_u64(b, 3);
@@ -440,6 +449,7 @@ TEST_CASE(llm, gguf_hostile_headers_fail_cleanly)
         [H_DUP_KEY] = ERR_INVALID,        [H_DUP_TENSOR] = ERR_INVALID,
         [H_DATA_OUTSIDE] = ERR_TRUNCATED, [H_ROW_NOT_BLOCKS] = ERR_INVALID,
         [H_BAD_ALIGN] = ERR_INVALID,      [H_NUL_IN_KEY] = ERR_INVALID,
+        [H_IQ_TYPE] = ERR_UNSUPPORTED,    [H_BIG_ENDIAN] = ERR_UNSUPPORTED,
     };
     for (int c = 0; c < H_COUNT; c++) {
         struct buf b;
