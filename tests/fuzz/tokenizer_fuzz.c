@@ -3,7 +3,7 @@
  * Input starting with "GGUF" is parsed as a file and its tokenizer metadata loaded (hostile
  * vocabularies), then used on a fixed sample. Other arbitrary bytes are tokenized with the stories260K SentencePiece vocab (every flag
  * combination) and with small byte-level BPE vocabs built in memory, one per pre-tokenizer
- * family plus a Gemma 4 style one (the first input byte picks one), then detokenized in one go and streamed.
+ * family plus a Gemma 4 style and a WordPiece one (the first input byte picks one), then detokenized in one go and streamed.
  * Checked: no crash or sanitizer report, every id in range, SPM round trip is exact for
  * valid UTF-8 without U+2581, and the streaming decoder emits valid UTF-8 equal to the one-shot
  * text whenever that is valid UTF-8.
@@ -26,11 +26,11 @@
 #include "llm/gguf.h"
 #include "llm/tokenizer/tokenizer.h"
 
-#define TOKENIZER_FUZZ_N_PRE 11 /* the last one is a Gemma 4 style vocab */
+#define TOKENIZER_FUZZ_N_PRE 12 /* then a Gemma 4 style and a WordPiece vocab */
 
 struct tokenizer_fuzz_state {
     struct llm_vocab *spm;                     /* stories260K */
-    struct llm_vocab *bpe[TOKENIZER_FUZZ_N_PRE]; /* one per pre-tokenizer family */
+    struct llm_vocab *bpe[TOKENIZER_FUZZ_N_PRE]; /* one per pre-tokenizer family (+2) */
 };
 
 static struct llm_vocab *tokenizer_fuzz_bpe(const char *pre)
@@ -96,7 +96,7 @@ static struct llm_vocab *tokenizer_fuzz_gemma4(void)
     int32_t types[300];
     size_t n = 0;
     static const char *const extra[] = {"<pad>", "<eos>", "<bos>", "\xe2\x96\x81", "a", "b",
-                                        "\xe2\x96\x81" "a", "ab", "\n", "\n\n", "\xc3\xa9"};
+                                        ("\xe2\x96\x81" "a"), "ab", "\n", "\n\n", "\xc3\xa9"};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
         tokens[n] = str_from_cstr(extra[i]);
         types[n++] = i < 3 ? 3 : 1;
@@ -127,11 +127,43 @@ static struct llm_vocab *tokenizer_fuzz_gemma4(void)
     return v;
 }
 
+/* WordPiece: [PAD] [unused..] then [UNK] 100, [CLS] 101, [SEP] 102, a few words. */
+static struct llm_vocab *tokenizer_fuzz_wpm(void)
+{
+    static char texts[120][16];
+    struct str tokens[120];
+    int32_t types[120];
+    static const char *const words[] = {"\xe2\x96\x81the", ("\xe2\x96\x81" "a"), "a", "b", "ing",
+                                        "\xe2\x96\x81!", "\xe2\x96\x81\xe4\xb8\xad", ("\xe2\x96\x81" "cafe")};
+    size_t n = 0;
+    for (; n < 110; n++) {
+        snprintf(texts[n], sizeof texts[n], n == 0 ? "[PAD]" : n == 100 ? "[UNK]" : n == 101 ?
+                 "[CLS]" : n == 102 ? "[SEP]" : "[unused%zu]", n);
+        tokens[n] = str_from_cstr(texts[n]);
+        types[n] = n == 0 || (n >= 100 && n <= 102) ? 3 : 1;
+    }
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++, n++) {
+        tokens[n] = str_from_cstr(words[i]);
+        types[n] = 1;
+    }
+    struct llm_vocab_desc d;
+    llm_vocab_desc_init(&d);
+    d.model = str_from_cstr("bert");
+    d.n_tokens = n;
+    d.tokens = tokens;
+    d.types = types;
+    struct llm_vocab *v = NULL;
+    char err[128];
+    if (llm_vocab_build(&d, &v, err, sizeof err) != 0)
+        return NULL;
+    return v;
+}
+
 static struct tokenizer_fuzz_state *tokenizer_fuzz_init(void)
 {
     static struct tokenizer_fuzz_state st;
     static int ready;
-    static const char *const pres[TOKENIZER_FUZZ_N_PRE - 1] = {
+    static const char *const pres[TOKENIZER_FUZZ_N_PRE - 2] = {
         "default", "llama-bpe", "qwen2", "qwen35", "gpt-2",
         "starcoder", "falcon", "deepseek-llm", "deepseek-coder", "bloom"};
     if (ready)
@@ -146,9 +178,10 @@ static struct tokenizer_fuzz_state *tokenizer_fuzz_init(void)
         llm_vocab_load(g, &st.spm, err, sizeof err);
         llm_gguf_close(g);
     }
-    for (int i = 0; i < TOKENIZER_FUZZ_N_PRE - 1; i++)
+    for (int i = 0; i < TOKENIZER_FUZZ_N_PRE - 2; i++)
         st.bpe[i] = tokenizer_fuzz_bpe(pres[i]);
-    st.bpe[TOKENIZER_FUZZ_N_PRE - 1] = tokenizer_fuzz_gemma4();
+    st.bpe[TOKENIZER_FUZZ_N_PRE - 2] = tokenizer_fuzz_gemma4();
+    st.bpe[TOKENIZER_FUZZ_N_PRE - 1] = tokenizer_fuzz_wpm();
     ready = 1;
     return &st;
 }

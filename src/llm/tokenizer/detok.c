@@ -55,7 +55,7 @@ static int piece(const struct llm_vocab *v, int32_t id, bool special, int lstrip
                 rc = emit(out, tmp, k, &lstrip);
                 k = 0;
             }
-            if (v->type == LLM_VOCAB_SPM || v->escape_whitespaces) {
+            if (v->type != LLM_VOCAB_BPE || v->escape_whitespaces) {
                 if (i + 3 <= n && memcmp(t + i, "\xe2\x96\x81", 3) == 0) {
                     tmp[k++] = ' ';
                     i += 3;

@@ -62,6 +62,10 @@ struct llm_vocab {
     bool ignore_merges;            /* BPE: take a whole pre-token when it is a token */
     bool clean_spaces;             /* detokenize: clean_up_tokenization_spaces */
     bool escape_whitespaces;       /* BPE: ' ' -> U+2581 before merging (Gemma 4) */
+    bool add_sep;                  /* WPM: append SEP when add_special */
+    bool lowercase;                /* WPM: lowercase the text */
+    bool strip_accents;            /* WPM: NFD first code point, marks dropped */
+    size_t max_token_len;          /* WPM: longest token text in bytes */
     bool byte_encode;              /* BPE: GPT-2 byte images (false: raw UTF-8, <0xNN>) */
     int32_t byte_id[256];          /* SPM and raw-UTF-8 BPE: <0xNN> (SPM: or the raw byte)
                                       token; byte-level BPE: the token of the byte's GPT-2
@@ -88,6 +92,9 @@ void llm_tok__ids_push(struct llm_tok__ids *o, int32_t id);
 /* Tokenizes one raw fragment with the SentencePiece algorithm (text already has the
  * prefix space and U+2581 escapes). */
 void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
+                  struct llm_tok__ids *out);
+/* Tokenizes one raw fragment with WordPiece. */
+void llm_tok__wpm(const struct llm_vocab *v, const char *text, size_t len,
                   struct llm_tok__ids *out);
 /* Tokenizes one raw fragment with byte-level BPE (pre-tokenizer included). */
 void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,

@@ -130,9 +130,16 @@ static void tokenize_all(const struct llm_vocab *v, const char *text, size_t len
     }
     free(pairs);
 
-    if (add_special && v->add_bos)
-        llm_tok__ids_push(out, v->bos);
-    if (v->type == LLM_VOCAB_SPM) {
+    if (add_special && (v->add_bos || v->type == LLM_VOCAB_WPM))
+        llm_tok__ids_push(out, v->bos); /* WordPiece always starts with [CLS] */
+    if (v->type == LLM_VOCAB_WPM) {
+        for (size_t i = 0; i < a.n; i++) {
+            if (a.f[i].id != LLM_TOKEN_NULL)
+                llm_tok__ids_push(out, a.f[i].id);
+            else
+                llm_tok__wpm(v, text + a.f[i].off, a.f[i].len, out);
+        }
+    } else if (v->type == LLM_VOCAB_SPM) {
         bool prev_special = true; /* a prefix space before the first fragment */
         size_t cap = 0;
         char *buf = NULL;
@@ -190,8 +197,10 @@ static void tokenize_all(const struct llm_vocab *v, const char *text, size_t len
         }
         free(esc);
     }
-    if (add_special && v->add_eos)
+    if (add_special && v->add_eos && v->type != LLM_VOCAB_WPM)
         llm_tok__ids_push(out, v->eos);
+    if (add_special && v->type == LLM_VOCAB_WPM)
+        llm_tok__ids_push(out, v->sep); /* ... and ends with [SEP] */
     free(a.f);
     free(b.f);
 }

@@ -12,6 +12,8 @@
  *    starcoder, refact, command-r, falcon, deepseek-llm, deepseek-coder, default, and their
  *    aliases), every byte is mapped to GPT-2's printable alphabet, and pairs are merged by
  *    rank from tokenizer.ggml.merges.
+ *  - "bert" (WordPiece): lowercased, accents stripped, split at spaces and punctuation,
+ *    each word cut into the longest pieces from the left; [CLS] ... [SEP] with add_special.
  *  - "gemma4" (Gemma 4's SentencePiece-style BPE): spaces become U+2581, the text is split
  *    only at newlines, and merges by rank run on the raw UTF-8 with <0xNN> byte fallback.
  *
@@ -43,6 +45,7 @@ struct llm_vocab;
 enum llm_vocab_type {
     LLM_VOCAB_SPM = 1, /* tokenizer.ggml.model = "llama" */
     LLM_VOCAB_BPE = 2, /* tokenizer.ggml.model = "gpt2" or "gemma4" */
+    LLM_VOCAB_WPM = 3, /* tokenizer.ggml.model = "bert" (WordPiece) */
 };
 
 /* Token attributes (bit set, llama.cpp's llama_token_attr values). */
@@ -77,7 +80,7 @@ enum llm_token_type {
  * GGUF keys named in the comments). All pointers are borrowed for the duration of
  * llm_vocab_build only; the vocab copies what it keeps. */
 struct llm_vocab_desc {
-    struct str model;          /* tokenizer.ggml.model: "llama", "gpt2" or "gemma4" */
+    struct str model;          /* tokenizer.ggml.model: "llama", "gpt2", "gemma4" or "bert" */
     struct str pre;            /* tokenizer.ggml.pre; len 0 = absent ("default") */
     struct str general_name;   /* general.name (llama.cpp keys a few token flags on it) */
     size_t n_tokens;           /* entries in tokens */
@@ -90,6 +93,9 @@ struct llm_vocab_desc {
     int64_t add_bos, add_eos;  /* tokenizer.ggml.add_bos_token / add_eos_token: 0, 1, or
                                   KEY_ABSENT (SPM then adds BOS, BPE per pre-tokenizer) */
     int64_t add_space_prefix;  /* tokenizer.ggml.add_space_prefix: 0, 1 or KEY_ABSENT */
+    int64_t add_sep;           /* tokenizer.ggml.add_sep_token: 0, 1 or KEY_ABSENT */
+    int64_t lowercase;         /* tokenizer.ggml.normalizer.lowercase (WordPiece; default 1) */
+    int64_t strip_accents;     /* tokenizer.ggml.normalizer.strip_accents (default: lowercase) */
 };
 
 /* Fills d with "absent" for every optional field (ids, flags) and zero elsewhere. */

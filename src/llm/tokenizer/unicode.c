@@ -39,6 +39,21 @@ uint32_t llm_tok__utolower(uint32_t cp)
     return cp;
 }
 
+uint32_t llm_tok__unfd_first(uint32_t cp)
+{
+    size_t lo = 0, hi = llm_tok__unicode_nfd_first_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (llm_tok__unicode_nfd_first[mid][1] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < llm_tok__unicode_nfd_first_len && llm_tok__unicode_nfd_first[lo][0] <= cp)
+        return llm_tok__unicode_nfd_first[lo][2];
+    return cp;
+}
+
 static int cont(uint8_t b)
 {
     return (b & 0xc0) == 0x80;

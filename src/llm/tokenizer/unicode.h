@@ -37,12 +37,17 @@ extern const uint32_t llm_tok__unicode_ranges[]; /* (first << 8) | flags, ascend
 extern const size_t llm_tok__unicode_ranges_len;
 extern const uint32_t llm_tok__unicode_lower[][2]; /* {code point, lowercase}, ascending */
 extern const size_t llm_tok__unicode_lower_len;
+extern const uint32_t llm_tok__unicode_nfd_first[][3]; /* {first, last, NFD start}, asc. */
+extern const size_t llm_tok__unicode_nfd_first_len;
 
 /* Flags of a code point; values above U+10FFFF are unassigned. */
 uint8_t llm_tok__uflags(uint32_t cp);
 
 /* Simple lowercase mapping; cp itself when it has none. */
 uint32_t llm_tok__utolower(uint32_t cp);
+
+/* First code point of cp's canonical decomposition (NFD); cp itself when it has none. */
+uint32_t llm_tok__unfd_first(uint32_t cp);
 
 /* Bytes in the UTF-8 sequence that `lead` starts, by its high nibble only (1 for ASCII
  * and stray continuation bytes, 2 for 0xC_/0xD_, 3 for 0xE_, 4 for 0xF_). */

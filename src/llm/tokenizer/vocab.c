@@ -132,6 +132,7 @@ void llm_vocab_desc_init(struct llm_vocab_desc *d)
     d->bos_id = d->eos_id = d->eot_id = d->eom_id = LLM_VOCAB_KEY_ABSENT;
     d->unk_id = d->sep_id = d->pad_id = LLM_VOCAB_KEY_ABSENT;
     d->add_bos = d->add_eos = d->add_space_prefix = LLM_VOCAB_KEY_ABSENT;
+    d->add_sep = d->lowercase = d->strip_accents = LLM_VOCAB_KEY_ABSENT;
 }
 
 static void set_err(char *err, size_t err_len, const char *msg, struct str detail)
@@ -375,6 +376,8 @@ static int copy_tokens(struct llm_vocab *v, const struct llm_vocab_desc *d, char
             set_err(err, err_len, "duplicate token in vocabulary: '", t);
             return ERR_INVALID;
         }
+        if (t.len > v->max_token_len)
+            v->max_token_len = t.len;
         v->scores[i] = d->scores ? d->scores[i] : 0.0f;
         v->attr[i] = d->types ? attr_of_type(d->types[i]) : LLM_TOKEN_ATTR_NORMAL;
     }
@@ -588,12 +591,28 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
             rc = ERR_INVALID;
             goto out;
         }
+    } else if (str_eq_cstr(d->model, "bert")) {
+        v->type = LLM_VOCAB_WPM;
+        v->bos = 101;
+        v->eos = LLM_TOKEN_NULL;
+        v->unk = 100;
+        v->add_bos = true;
+        v->add_sep = true;
+        v->clean_spaces = true;
+        snprintf(v->pre_name, sizeof v->pre_name, "default");
     } else {
         set_err(err, err_len, "unsupported tokenizer model: '", d->model);
         rc = ERR_UNSUPPORTED;
         goto out;
     }
     v->eot = v->eom = v->sep = v->pad = LLM_TOKEN_NULL;
+    if (v->type == LLM_VOCAB_WPM) {
+        v->sep = 102;
+        v->pad = 0;
+    }
+    v->lowercase = d->lowercase != LLM_VOCAB_KEY_ABSENT ? d->lowercase != 0 : true;
+    v->strip_accents = d->strip_accents != LLM_VOCAB_KEY_ABSENT ? d->strip_accents != 0
+                                                                : v->lowercase;
     if (d->add_space_prefix != LLM_VOCAB_KEY_ABSENT)
         v->add_space_prefix = d->add_space_prefix != 0;
 
@@ -616,8 +635,11 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
         v->add_eos = d->add_eos != 0;
     if (v->pre == LLM_TOK__PRE_GEMMA4 && v->type == LLM_VOCAB_BPE)
         v->add_bos = true; /* llama.cpp overrides add_bos_token for Gemma 4 */
-    if ((v->add_bos && v->bos == LLM_TOKEN_NULL) || (v->add_eos && v->eos == LLM_TOKEN_NULL)) {
-        set_err(err, err_len, "add_bos_token/add_eos_token is true but the id is not set",
+    if (d->add_sep != LLM_VOCAB_KEY_ABSENT)
+        v->add_sep = d->add_sep != 0;
+    if ((v->add_bos && v->bos == LLM_TOKEN_NULL) || (v->add_eos && v->eos == LLM_TOKEN_NULL) ||
+        (v->add_sep && v->sep == LLM_TOKEN_NULL)) {
+        set_err(err, err_len, "add_bos/eos/sep_token is true but the id is not set",
                 (struct str){0});
         rc = ERR_INVALID;
         goto out;
@@ -625,12 +647,12 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
     init_byte_tables(v);
     finish_specials(v, d->general_name);
 
-    /* the newline token: SPM's <0x0A>, else whatever "\n" tokenizes to */
+    /* the newline token: SPM's <0x0A>, WPM's PAD, else whatever "\n" tokenizes to */
     v->nl = v->pad;
     if (v->type == LLM_VOCAB_SPM) {
         if (v->byte_id['\n'] != LLM_TOKEN_NULL)
             v->nl = v->byte_id['\n'];
-    } else {
+    } else if (v->type == LLM_VOCAB_BPE) {
         int32_t first[4];
         size_t n = 0;
         int r = llm_tokenize(v, "\n", 1, false, false, first, 4, &n);
@@ -736,8 +758,8 @@ int llm_vocab_load(const struct llm_gguf *g, struct llm_vocab **out, char *err, 
         what = "tokenizer.ggml.pre";
         rc = llm_gguf_get_str(g, "tokenizer.ggml.pre", (struct str){NULL, 0}, &d.pre);
     }
-    if (rc == 0)
-        rc = llm_gguf_get_str(g, "general.name", (struct str){NULL, 0}, &d.general_name);
+    if (rc == 0 && llm_gguf_get_str(g, "general.name", (struct str){NULL, 0}, &d.general_name))
+        d.general_name = (struct str){NULL, 0}; /* only a hint: a non-string is ignored */
     if (rc == 0) {
         what = "tokenizer.ggml.tokens";
         rc = get_str_array(g, "tokenizer.ggml.tokens", &tokens, &d.n_tokens, true);
@@ -796,6 +818,18 @@ int llm_vocab_load(const struct llm_gguf *g, struct llm_vocab **out, char *err, 
     if (rc == 0) {
         what = "tokenizer.ggml.add_space_prefix";
         rc = get_flag(g, what, &d.add_space_prefix);
+    }
+    if (rc == 0) {
+        what = "tokenizer.ggml.add_sep_token";
+        rc = get_flag(g, what, &d.add_sep);
+    }
+    if (rc == 0) {
+        what = "tokenizer.ggml.normalizer.lowercase";
+        rc = get_flag(g, what, &d.lowercase);
+    }
+    if (rc == 0) {
+        what = "tokenizer.ggml.normalizer.strip_accents";
+        rc = get_flag(g, what, &d.strip_accents);
     }
     if (rc != 0) {
         if (err && err_len)
