@@ -470,6 +470,10 @@ TEST_CASE(llm, quant_vec_dot_nc_bit_identical)
     };
     for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
         check_nc(direct[i].type, direct[i].dot, via_direct, direct[i].nc, "avx2");
+    /* the AVX-512 VNNI Q4_0 dot pairs with the AVX2 multi-column one: same bits */
+    if (llm_kernels_have_avx512())
+        check_nc(LLM_TYPE_Q4_0, llm_avx512_vec_dot_q4_0_q8_0, via_direct,
+                 llm_avx2_vec_dot_nc_q4_0_q8_0, "avx512");
 #endif
 }
 
