@@ -1,0 +1,164 @@
+/* context.c: GET /rooms/{roomId}/context/{eventId}: an event with the events
+ * just before and after it and the room state at the last event returned.
+ *
+ * As Synapse, limit (default 10, at most 100) is split: floor(limit / 2)
+ * events before, the rest after. start and end are "t<pos>" tokens that
+ * /messages continues from (backwards from start, forwards from end). The
+ * filter is a RoomEventFilter; with lazy_load_members the state holds only
+ * the senders' member events (and the viewer's). History visibility applies
+ * to every event. Spec: client-server "Retrieving events" (GET /context). */
+#define LOG_MODULE "context"
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "client/client.h"
+#include "db/db.h"
+#include "json/parse.h"
+#include "rooms/rooms.h"
+#include "sync/sync.h"
+
+#include <string.h>
+
+enum { CONTEXT_DEFAULT_LIMIT = 10, CONTEXT_MAX_LIMIT = 100 };
+
+/* The state at group, client formatted, into out (lazily loaded members when
+ * senders is not NULL). */
+static int state_at(struct server *srv, struct http_request *req, int64_t group, json_t *senders,
+                    json_t *out)
+{
+    struct db_state_entries st;
+    int rc = db_state_group_load(srv->db, group, &st);
+    if (rc)
+        return rc;
+    char **ids = xcalloc(st.n + 1, sizeof(char *));
+    size_t n_ids = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        if (senders && strcmp(st.types[i], "m.room.member") == 0 &&
+            strcmp(st.state_keys[i], req->user_id) != 0 &&
+            !json_object_get(senders, st.state_keys[i]))
+            continue;
+        ids[n_ids++] = st.event_ids[i];
+    }
+    struct db_event *events;
+    size_t n;
+    rc = db_events_get_many(srv->db, ids, n_ids, &events, &n);
+    free(ids);
+    db_state_entries_fini(&st);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, rooms_event_client_format(srv, &events[i], req->user_id,
+                                                             req->device_id));
+    db_events_free(events, n);
+    return 0;
+}
+
+/* Formats the visible, filter-passing events into array; remembers senders. */
+static void add_events(struct server *srv, struct http_request *req, const struct sync_filter *f,
+                       struct db_event *events, size_t n, json_t *array, json_t *senders)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct db_event *e = &events[i];
+        if (!sync_filter_event(f, e->type, e->sender) ||
+            !rooms_event_visible(srv, e->room_id, e->pos, req->user_id))
+            continue;
+        json_array_append_new(array, rooms_event_client_format(srv, e, req->user_id,
+                                                               req->device_id));
+        json_object_set_new(senders, e->sender, json_true());
+    }
+}
+
+void client_room_context(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    const char *room_id = req->params[0];
+    int64_t limit = CONTEXT_DEFAULT_LIMIT;
+    const char *limit_s = http_query(req, "limit");
+    if (limit_s && str_to_i64(limit_s, strlen(limit_s), 0, INT64_MAX, &limit) != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+        return;
+    }
+    if (limit > CONTEXT_MAX_LIMIT)
+        limit = CONTEXT_MAX_LIMIT;
+    struct sync_filter filter;
+    char reason[200];
+    json_t *fj = NULL;
+    const char *filter_s = http_query(req, "filter");
+    if (filter_s && json_parse_bounded(filter_s, strlen(filter_s), 32, &fj, reason, sizeof reason)) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "filter is not valid JSON");
+        return;
+    }
+    if (fj && !json_is_object(fj)) {
+        json_decref(fj);
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "filter must be a JSON object");
+        return;
+    }
+    /* A RoomEventFilter, read by the sync filter parser as the timeline and state filter. */
+    json_t *wrapped = fj ? json_pack("{s:{s:O, s:O}}", "room", "timeline", fj, "state", fj) : NULL;
+    int rc = sync_filter_parse(wrapped, &filter, reason, sizeof reason);
+    json_decref(wrapped);
+    json_decref(fj);
+    if (rc) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", reason);
+        return;
+    }
+    struct room *room;
+    struct db_event ev;
+    memset(&ev, 0, sizeof ev);
+    struct db_event *before = NULL, *after = NULL;
+    size_t n_before = 0, n_after = 0;
+    json_t *senders = json_object();
+    if (rooms_get(srv, room_id, &room) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        goto out;
+    }
+    rc = db_event_get(srv->db, req->params[1], &ev);
+    if (rc == 0 && (strcmp(ev.room_id, room_id) != 0 ||
+                    !rooms_event_visible(srv, room_id, ev.pos, req->user_id)))
+        rc = ERR_NOT_FOUND;
+    if (rc) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
+        goto out;
+    }
+    int64_t n_want_before = limit / 2, n_want_after = limit - n_want_before;
+    rc = db_events_range(srv->db, room_id, 0, ev.pos - 1, false, (size_t)n_want_before, &before,
+                         &n_before);
+    if (!rc)
+        rc = db_events_range(srv->db, room_id, ev.pos, INT64_MAX, true, (size_t)n_want_after,
+                             &after, &n_after);
+    if (rc) {
+        client_internal_error(rep, rc);
+        goto out;
+    }
+    json_t *events_before = json_array(), *events_after = json_array();
+    add_events(srv, req, &filter, before, n_before, events_before, senders);
+    add_events(srv, req, &filter, after, n_after, events_after, senders);
+    json_object_set_new(senders, ev.sender, json_true());
+    char start[32], end[32];
+    snprintf(start, sizeof start, "t%lld",
+             (long long)((n_before ? before[n_before - 1].pos : ev.pos) - 1));
+    snprintf(end, sizeof end, "t%lld", (long long)(n_after ? after[n_after - 1].pos : ev.pos));
+    /* The state at the last event returned. */
+    int64_t group = n_after ? after[n_after - 1].state_group : ev.state_group;
+    json_t *state = json_array();
+    rc = state_at(srv, req, group, filter.lazy_load_members ? senders : NULL, state);
+    if (rc) {
+        json_decref(events_before);
+        json_decref(events_after);
+        json_decref(state);
+        client_internal_error(rep, rc);
+        goto out;
+    }
+    http_reply_json(rep, 200,
+                    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "start", start, "end", end,
+                              "event", rooms_event_client_format(srv, &ev, req->user_id,
+                                                                 req->device_id),
+                              "events_before", events_before, "events_after", events_after,
+                              "state", state));
+out:
+    json_decref(senders);
+    db_events_free(before, n_before);
+    db_events_free(after, n_after);
+    db_event_fini(&ev);
+    sync_filter_fini(&filter);
+}
