@@ -125,6 +125,7 @@ int32_t llm_vocab_eos(const struct llm_vocab *v);
 int32_t llm_vocab_eot(const struct llm_vocab *v);
 int32_t llm_vocab_unk(const struct llm_vocab *v);
 int32_t llm_vocab_pad(const struct llm_vocab *v);
+int32_t llm_vocab_sep(const struct llm_vocab *v); /* WordPiece [SEP] */
 int32_t llm_vocab_nl(const struct llm_vocab *v); /* the newline token */
 bool llm_vocab_add_bos(const struct llm_vocab *v);
 bool llm_vocab_add_eos(const struct llm_vocab *v);

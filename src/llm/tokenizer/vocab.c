@@ -861,6 +861,7 @@ int32_t llm_vocab_eos(const struct llm_vocab *v) { return v->eos; }
 int32_t llm_vocab_eot(const struct llm_vocab *v) { return v->eot; }
 int32_t llm_vocab_unk(const struct llm_vocab *v) { return v->unk; }
 int32_t llm_vocab_pad(const struct llm_vocab *v) { return v->pad; }
+int32_t llm_vocab_sep(const struct llm_vocab *v) { return v->sep; }
 int32_t llm_vocab_nl(const struct llm_vocab *v) { return v->nl; }
 bool llm_vocab_add_bos(const struct llm_vocab *v) { return v->add_bos; }
 bool llm_vocab_add_eos(const struct llm_vocab *v) { return v->add_eos; }

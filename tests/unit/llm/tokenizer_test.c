@@ -222,6 +222,29 @@ TEST_CASE(llm, tokenizer_vocab_deepseek_coder) { run_vocab_vectors("deepseek-cod
 TEST_CASE(llm, tokenizer_vocab_gemma_4) { run_vocab_vectors("gemma-4", true); }
 TEST_CASE(llm, tokenizer_vocab_bert_bge) { run_vocab_vectors("bert-bge", true); }
 
+/* BERT's special ids come from llama.cpp's WordPiece defaults ([CLS] 101, [UNK] 100,
+ * [SEP] 102) and wrap the text with add_special; "[CLS]" in the text is plain text unless
+ * parse_special. */
+TEST_CASE(llm, tokenizer_wordpiece_specials)
+{
+    struct llm_vocab *v = load_vocab("vocab/ggml-vocab-bert-bge.gguf", NULL, NULL);
+    ASSERT_INT_EQ(llm_vocab_type(v), LLM_VOCAB_WPM);
+    ASSERT_INT_EQ(llm_vocab_bos(v), 101);
+    ASSERT_INT_EQ(llm_vocab_unk(v), 100);
+    ASSERT_INT_EQ(llm_vocab_sep(v), 102);
+    int32_t ids[16];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, "[CLS] hi", 8, true, true, ids, 16, &n), 0);
+    ASSERT_INT_EQ(n, 4);
+    ASSERT_INT_EQ(ids[0], 101);
+    ASSERT_INT_EQ(ids[1], 101);
+    ASSERT_INT_EQ(ids[3], 102);
+    ASSERT_INT_EQ(llm_tokenize(v, "[CLS] hi", 8, false, false, ids, 16, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_TRUE(ids[i] != 101);
+    llm_vocab_free(v);
+}
+
 /* Tokenizer models llama.cpp has but we do not (Unigram, RWKV, ...) are refused by name. */
 TEST_CASE(llm, tokenizer_unsupported_models_rejected)
 {
