@@ -78,6 +78,16 @@ static inline void llm_vec_dot_nc(const struct llm_type_traits *t, int64_t n, in
  * Returns NULL for an unknown type. The result is static and never freed. */
 const struct llm_type_traits *llm_type_traits(enum llm_type t);
 
+/* y[c * ldy + r] = (weight row r) . (activation column c) for rows r0 <= r < r1 and
+ * columns c < nc, where weight row r starts at w + r * w_row_bytes (type t) and column c
+ * at a + c * a_stride (t->vec_dot_type, already quantized). Every value is bit-identical
+ * to t->vec_dot on that row and column; the loop order keeps a tile of columns in cache
+ * and unpacks each weight block once per four columns (llm_vec_dot_nc). Allocates
+ * nothing; threads may run disjoint row ranges concurrently (kernels/matmul.c). */
+void llm_matmul_rows(const struct llm_type_traits *t, int64_t n, const void *w,
+                     size_t w_row_bytes, int64_t r0, int64_t r1, const void *a, size_t a_stride,
+                     int nc, float *y, size_t ldy);
+
 /* Which kernel set llm_type_traits() chose: "reference", "avx2" or "avx512". Static. */
 const char *llm_kernels_name(void);
 

@@ -489,6 +489,54 @@ TEST_CASE(llm, quant_vec_dot_nc_bit_identical)
 #endif
 }
 
+/* llm_matmul_rows gives, for every (row, column), exactly vec_dot's bits, across column
+ * tiles and partial row ranges. */
+TEST_CASE(llm, quant_matmul_rows_matches_vec_dot)
+{
+    static const enum llm_type types[] = {LLM_TYPE_Q4_0, LLM_TYPE_Q8_0, LLM_TYPE_Q4_K,
+                                          LLM_TYPE_Q6_K, LLM_TYPE_F16, LLM_TYPE_Q5_1};
+    enum { ROWS = 9, COLS = 37, N = 512 };
+    rng_state = 2024;
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        const struct llm_type_traits *wt = llm_type_traits(types[k]);
+        const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+        size_t wrow, arow;
+        ASSERT_INT_EQ(llm_type_row_size(wt->type, N, &wrow), 0);
+        ASSERT_INT_EQ(llm_type_row_size(at->type, N, &arow), 0);
+        char *w = malloc(wrow * ROWS), *a = malloc(arow * COLS);
+        float *x = malloc(N * sizeof(float));
+        for (int r = 0; r < ROWS; r++)
+            random_row(wt->type, N, w + (size_t)r * wrow);
+        for (int c = 0; c < COLS; c++) {
+            for (int i = 0; i < N; i++)
+                x[i] = rng_f();
+            at->from_float(x, a + (size_t)c * arow, N);
+        }
+        const size_t ldy = ROWS + 3;
+        float *y = malloc(sizeof(float) * ldy * COLS);
+        for (size_t i = 0; i < ldy * COLS; i++)
+            y[i] = -1.0f;
+        llm_matmul_rows(wt, N, w, wrow, 2, ROWS, a, arow, COLS, y, ldy);
+        for (int c = 0; c < COLS; c++) {
+            for (int r = 0; r < (int)ldy; r++) {
+                float got = y[(size_t)c * ldy + (size_t)r];
+                if (r < 2 || r >= ROWS) {
+                    ASSERT_TRUE(got == -1.0f); /* outside the row range: untouched */
+                    continue;
+                }
+                float want = wt->vec_dot(N, w + (size_t)r * wrow, a + (size_t)c * arow);
+                if (memcmp(&got, &want, sizeof got) != 0)
+                    harness_fail(__FILE__, __LINE__, "%s row %d col %d: %.9g, vec_dot %.9g",
+                                 wt->name, r, c, got, want);
+            }
+        }
+        free(w);
+        free(a);
+        free(x);
+        free(y);
+    }
+}
+
 /* The dispatched activation quantizers must produce the same bytes as the scalar ones
  * (they decide which integers the dot products see). */
 TEST_CASE(llm, quant_from_float_dispatch_matches_ref)
