@@ -11,12 +11,13 @@
  * 3. The caller waits for `done` (chunks finished) to reach n_chunks, not for every worker to
  *    check in: a worker that is descheduled (the machine is shared) costs nothing unless it
  *    holds a chunk.
- * 4. Waiting is a bounded spin followed by a sleep on a condition variable. `sleepers` and
+ * 4. Waiting is a bounded spin (yielding now and then) followed by a sleep on a condition variable. `sleepers` and
  *    `caller_sleeping` say whether anyone must be woken, so the common path makes no system
  *    call. The conditions are re-checked under the mutex, so no wake-up is lost. */
 #include "llm/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,8 +52,14 @@ struct llm_pool {
     unsigned gen;                /* generation of the current job (caller side) */
 };
 
-static inline void cpu_relax(void)
+/* One step of a spin wait. Every 64th step yields the CPU: on a machine with more runnable
+ * threads than cores (a shared server), the thread we wait for may be waiting for our core. */
+static inline void cpu_relax(int i)
 {
+    if ((i & 63) == 63) {
+        sched_yield();
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
@@ -96,7 +103,7 @@ static void *pool_worker_main(void *argp)
         for (int i = 0; g == seen && i < POOL_SPIN && !atomic_load_explicit(&p->quit,
                                                                            memory_order_relaxed);
              i++) {
-            cpu_relax();
+            cpu_relax(i);
             g = job_gen(atomic_load(&p->job));
         }
         if (g == seen) {
@@ -189,7 +196,7 @@ void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
     for (int i = 0; i < POOL_SPIN; i++) {
         if (atomic_load(&p->done) == n_chunks)
             return;
-        cpu_relax();
+        cpu_relax(i);
     }
     pthread_mutex_lock(&p->mu);
     atomic_store(&p->caller_sleeping, true);
