@@ -83,6 +83,8 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}",
      client_room_relations, A},
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/threads", client_room_threads, A},
+    /* room upgrades (upgrade.c) */
+    {HTTP_POST, CS "/rooms/{roomId}/upgrade", client_room_upgrade, A | J},
     /* event context (context.c) */
     {HTTP_GET, CS "/rooms/{roomId}/context/{eventId}", client_room_context, A},
     /* sync and filters (sync.c) */

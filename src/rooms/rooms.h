@@ -70,6 +70,15 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
 int rooms_create(struct server *srv, const char *creator, json_t *body, char **room_id,
                  char *reason, size_t reason_len);
 
+/* Upgrades a room to new_version (rooms/upgrade.c; spec: "Room Upgrades"):
+ * creates the replacement room with the transferable state, moves aliases and
+ * the directory listing, tombstones and restricts the old room. Returns 0 with
+ * *new_room_id (owned), ERR_NOT_FOUND (unknown room), ERR_FORBIDDEN (not
+ * joined, or no power to send m.room.tombstone), ERR_UNSUPPORTED (unknown
+ * version), or an error of rooms_create; reason filled on failure. */
+int rooms_upgrade(struct server *srv, const char *user_id, const char *room_id,
+                  const char *new_version, char **new_room_id, char *reason, size_t reason_len);
+
 /* Membership changes (rooms/membership.c). action is "join", "invite",
  * "leave", "kick", "ban", "unban" or "knock"; target is the affected user
  * (the sender for join/leave/knock). extra_content (may be NULL) adds keys
