@@ -169,52 +169,77 @@ static inline __m256i q5_high_bits(const uint8_t qh[4])
     return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
 }
 
-float llm_avx2_vec_dot_q4_1_q8_1(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q4_1_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
     const struct llm_block_q4_1 *x = w;
-    const struct llm_block_q8_1 *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    float acc_m = 0;
-    for (int64_t i = 0; i < n / 32; i++) {
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc_m += h2f(x[i].m) * h2f(y[i].s);
-        const __m256i p = dot_u8_i8(unpack_nibbles(x[i].qs),
-                                    _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    __m256 acc[NC_MAX];
+    float acc_m[NC_MAX];
+    for (int c = 0; c < nc; c++) {
+        acc[c] = _mm256_setzero_ps();
+        acc_m[c] = 0;
     }
-    return hsum_ps(acc) + acc_m;
+    for (int64_t i = 0; i < n / 32; i++) {
+        const float dx = h2f(x[i].d), mx = h2f(x[i].m);
+        const __m256i q = unpack_nibbles(x[i].qs);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_1 *y = col(a, stride, c);
+            const __m256 d = _mm256_set1_ps(dx * h2f(y[i].d));
+            acc_m[c] += mx * h2f(y[i].s);
+            const __m256i p = dot_u8_i8(q, _mm256_loadu_si256((const __m256i *)y[i].qs));
+            acc[c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[c]);
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]) + acc_m[c];
 }
 
-float llm_avx2_vec_dot_q5_0_q8_0(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q5_0_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
     const struct llm_block_q5_0 *x = w;
-    const struct llm_block_q8_0 *y = a;
-    __m256 acc = _mm256_setzero_ps();
     const __m256i off = _mm256_set1_epi8(16);
+    __m256 acc[NC_MAX];
+    for (int c = 0; c < nc; c++)
+        acc[c] = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / 32; i++) {
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        const __m256i q = _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh));
-        const __m256i p = dot_i8(_mm256_sub_epi8(q, off),
-                                 _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+        const float dx = h2f(x[i].d);
+        const __m256i q = _mm256_sub_epi8(
+            _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh)), off);
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_0 *y = col(a, stride, c);
+            const __m256 d = _mm256_set1_ps(dx * h2f(y[i].d));
+            const __m256i p = dot_i8(q, _mm256_loadu_si256((const __m256i *)y[i].qs));
+            acc[c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[c]);
+        }
     }
-    return hsum_ps(acc);
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]);
 }
 
-float llm_avx2_vec_dot_q5_1_q8_1(int64_t n, const void *w, const void *a)
+static inline __attribute__((always_inline)) void q5_1_nc(int64_t n, int nc, float *out, const void *w, const void *a,
+                    size_t stride)
 {
     const struct llm_block_q5_1 *x = w;
-    const struct llm_block_q8_1 *y = a;
-    __m256 acc = _mm256_setzero_ps();
-    float acc_m = 0;
-    for (int64_t i = 0; i < n / 32; i++) {
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc_m += h2f(x[i].m) * h2f(y[i].s);
-        const __m256i q = _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh));
-        const __m256i p = dot_u8_i8(q, _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    __m256 acc[NC_MAX];
+    float acc_m[NC_MAX];
+    for (int c = 0; c < nc; c++) {
+        acc[c] = _mm256_setzero_ps();
+        acc_m[c] = 0;
     }
-    return hsum_ps(acc) + acc_m;
+    for (int64_t i = 0; i < n / 32; i++) {
+        const float dx = h2f(x[i].d), mx = h2f(x[i].m);
+        const __m256i q = _mm256_or_si256(unpack_nibbles(x[i].qs), q5_high_bits(x[i].qh));
+        for (int c = 0; c < nc; c++) {
+            const struct llm_block_q8_1 *y = col(a, stride, c);
+            const __m256 d = _mm256_set1_ps(dx * h2f(y[i].d));
+            acc_m[c] += mx * h2f(y[i].s);
+            const __m256i p = dot_u8_i8(q, _mm256_loadu_si256((const __m256i *)y[i].qs));
+            acc[c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[c]);
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        out[c] = hsum_ps(acc[c]) + acc_m[c];
 }
 
 /* Unpacks the twelve scale bytes of a Q4_K/Q5_K block into 8 scales (bytes 0..7 of out)
@@ -699,6 +724,9 @@ void llm_avx2_quantize_row_f16(const float *x, void *dst, int64_t n)
 
 DEFINE_DOT(q4_0_q8_0, q4_0_nc)
 DEFINE_DOT(q8_0_q8_0, q8_0_nc)
+DEFINE_DOT(q4_1_q8_1, q4_1_nc)
+DEFINE_DOT(q5_0_q8_0, q5_0_nc)
+DEFINE_DOT(q5_1_q8_1, q5_1_nc)
 DEFINE_DOT(q4_K_q8_K, q4_K_nc)
 DEFINE_DOT(q5_K_q8_K, q5_K_nc)
 DEFINE_DOT(q6_K_q8_K, q6_K_nc)

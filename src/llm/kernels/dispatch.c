@@ -39,6 +39,9 @@ static void use_avx2(void)
     table[LLM_TYPE_BF16].vec_dot = llm_avx2_vec_dot_bf16;
     table[LLM_TYPE_Q4_0].vec_dot_nc = llm_avx2_vec_dot_nc_q4_0_q8_0;
     table[LLM_TYPE_Q8_0].vec_dot_nc = llm_avx2_vec_dot_nc_q8_0_q8_0;
+    table[LLM_TYPE_Q4_1].vec_dot_nc = llm_avx2_vec_dot_nc_q4_1_q8_1;
+    table[LLM_TYPE_Q5_0].vec_dot_nc = llm_avx2_vec_dot_nc_q5_0_q8_0;
+    table[LLM_TYPE_Q5_1].vec_dot_nc = llm_avx2_vec_dot_nc_q5_1_q8_1;
     table[LLM_TYPE_Q4_K].vec_dot_nc = llm_avx2_vec_dot_nc_q4_K_q8_K;
     table[LLM_TYPE_Q5_K].vec_dot_nc = llm_avx2_vec_dot_nc_q5_K_q8_K;
     table[LLM_TYPE_Q6_K].vec_dot_nc = llm_avx2_vec_dot_nc_q6_K_q8_K;

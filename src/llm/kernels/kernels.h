@@ -32,6 +32,12 @@ void llm_avx2_vec_dot_nc_q4_0_q8_0(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
 void llm_avx2_vec_dot_nc_q8_0_q8_0(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q4_1_q8_1(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q5_0_q8_0(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
+void llm_avx2_vec_dot_nc_q5_1_q8_1(int64_t n, int nc, float *out, const void *w,
+                                   const void *a, size_t stride);
 void llm_avx2_vec_dot_nc_q4_K_q8_K(int64_t n, int nc, float *out, const void *w,
                                    const void *a, size_t stride);
 void llm_avx2_vec_dot_nc_q5_K_q8_K(int64_t n, int nc, float *out, const void *w,

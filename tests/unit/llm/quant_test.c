@@ -476,6 +476,9 @@ TEST_CASE(llm, quant_vec_dot_nc_bit_identical)
     } direct[] = {
         {LLM_TYPE_Q4_0, llm_avx2_vec_dot_q4_0_q8_0, llm_avx2_vec_dot_nc_q4_0_q8_0},
         {LLM_TYPE_Q8_0, llm_avx2_vec_dot_q8_0_q8_0, llm_avx2_vec_dot_nc_q8_0_q8_0},
+        {LLM_TYPE_Q4_1, llm_avx2_vec_dot_q4_1_q8_1, llm_avx2_vec_dot_nc_q4_1_q8_1},
+        {LLM_TYPE_Q5_0, llm_avx2_vec_dot_q5_0_q8_0, llm_avx2_vec_dot_nc_q5_0_q8_0},
+        {LLM_TYPE_Q5_1, llm_avx2_vec_dot_q5_1_q8_1, llm_avx2_vec_dot_nc_q5_1_q8_1},
         {LLM_TYPE_Q4_K, llm_avx2_vec_dot_q4_K_q8_K, llm_avx2_vec_dot_nc_q4_K_q8_K},
         {LLM_TYPE_Q5_K, llm_avx2_vec_dot_q5_K_q8_K, llm_avx2_vec_dot_nc_q5_K_q8_K},
         {LLM_TYPE_Q6_K, llm_avx2_vec_dot_q6_K_q8_K, llm_avx2_vec_dot_nc_q6_K_q8_K},
