@@ -791,6 +791,58 @@ TEST_CASE(llm, tokenizer_pretokenizer_splits)
     }
 }
 
+/* tests/data/tokenizer/pretok_golden.tsv: random tricky strings split by the third-party
+ * Python `regex` module with llama.cpp's regex lists (tools/gen_pretok_golden.py). */
+TEST_CASE(llm, tokenizer_pretokenizer_golden)
+{
+    static const struct {
+        const char *name;
+        enum llm_tok__pre pre;
+    } families[] = {
+        {"LLAMA3", LLM_TOK__PRE_LLAMA3}, {"QWEN2", LLM_TOK__PRE_QWEN2},
+        {"QWEN35", LLM_TOK__PRE_QWEN35}, {"GPT2", LLM_TOK__PRE_GPT2},
+        {"STARCODER", LLM_TOK__PRE_STARCODER}, {"FALCON", LLM_TOK__PRE_FALCON},
+        {"DEFAULT", LLM_TOK__PRE_DEFAULT}, {"DEEPSEEK_CODER", LLM_TOK__PRE_DEEPSEEK_CODER},
+        {"DEEPSEEK_LLM", LLM_TOK__PRE_DEEPSEEK_LLM}, {"GEMMA4", LLM_TOK__PRE_GEMMA4},
+        {"PORO", LLM_TOK__PRE_PORO},
+    };
+    size_t len;
+    char *data = slurp(harness_path("tests/data/tokenizer/pretok_golden.tsv"), &len);
+    ASSERT_TRUE(data != NULL);
+    size_t lines = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *tab1 = strchr(line, '\t');
+        ASSERT_TRUE(tab1 != NULL);
+        char *tab2 = strchr(tab1 + 1, '\t');
+        ASSERT_TRUE(tab2 != NULL);
+        *tab1 = *tab2 = '\0';
+        size_t f = 0;
+        while (f < sizeof families / sizeof families[0] && strcmp(families[f].name, line) != 0)
+            f++;
+        ASSERT_TRUE(f < sizeof families / sizeof families[0]);
+        char text[256];
+        size_t tl = 0;
+        for (const char *h = tab1 + 1; h[0] && h[1] && tl < sizeof text; h += 2)
+            text[tl++] = (char)(hexnib(h[0]) * 16 + hexnib(h[1]));
+        uint32_t *cp;
+        size_t n, *b, np;
+        llm_tok__pretok(families[f].pre, text, tl, &cp, &n, &b, &np);
+        char got[1024] = "";
+        size_t k = 0;
+        for (size_t i = 0; i < np && k + 8 < sizeof got; i++)
+            k += (size_t)snprintf(got + k, sizeof got - k, "%s%zu", i ? " " : "", b[i + 1] - b[i]);
+        if (strcmp(got, tab2 + 1) != 0)
+            harness_fail(__FILE__, __LINE__, "%s input %s: pieces [%s] want [%s]", line, tab1 + 1,
+                         got, tab2 + 1);
+        free(cp);
+        free(b);
+        lines++;
+    }
+    ASSERT_INT_EQ(lines, 11 * 150);
+    free(data);
+}
+
 /* Replays tests/fuzz/corpus/tokenizer/ through the fuzz harness. */
 TEST_CASE(llm, tokenizer_fuzz_corpus_replays)
 {
