@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "db/db.h"
+#include "db/prev_state.h"
 #include "server/server.h"
 
 #include <string.h>
@@ -29,6 +30,36 @@ static json_t *redacted_because(struct server *srv, const char *redaction_id)
     json_t *out = rooms_event_client_format(srv, &r, NULL, NULL);
     db_event_fini(&r);
     return out;
+}
+
+/* unsigned.prev_content, prev_sender and replaces_state of a state event:
+ * the event it replaced in the room state (redacted if it was redacted).
+ * Synapse sends all three; the spec names prev_content. */
+static void add_prev_state(struct server *srv, const struct db_event *e, json_t *uns)
+{
+    char *prev_id = NULL;
+    struct db_event prev;
+    if (db_state_replaced(srv->db, e->room_id, e->pos, e->type, e->state_key, &prev_id) != 0 ||
+        !prev_id || db_event_get(srv->db, prev_id, &prev) != 0) {
+        free(prev_id);
+        return;
+    }
+    json_error_t jerr;
+    json_t *pdu = json_loads(prev.json, 0, &jerr);
+    struct room *room;
+    json_t *redacted = NULL;
+    if (pdu && prev.redacted_by && rooms_get(srv, prev.room_id, &room) == 0 &&
+        matrix_event_redact(pdu, room->version, &redacted) == 0) {
+        json_decref(pdu);
+        pdu = redacted;
+    }
+    json_t *content = json_object_get(pdu, "content");
+    json_object_set_new(uns, "prev_content", content ? json_deep_copy(content) : json_object());
+    json_object_set_new(uns, "prev_sender", json_string(prev.sender));
+    json_object_set_new(uns, "replaces_state", json_string(prev_id));
+    json_decref(pdu);
+    db_event_fini(&prev);
+    free(prev_id);
 }
 
 json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
@@ -70,6 +101,8 @@ json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
         json_object_set_new(uns, "transaction_id", json_string(e->txn_id));
     if (e->redacted_by)
         json_object_set_new(uns, "redacted_because", redacted_because(srv, e->redacted_by));
+    if (e->state_key && e->pos > 0)
+        add_prev_state(srv, e, uns);
     json_t *relations = viewer_user_id ? rooms__relations_bundle(srv, e, json_object_get(pdu,
                                                                                      "content"),
                                                                  viewer_user_id, viewer_device_id)
