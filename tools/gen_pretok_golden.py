@@ -32,6 +32,17 @@ R = {
  'GEMMA4': [r"[^\n]+|[\n]+"],
  'PORO': ["W ?[^(\\s|.,!?…。，、।۔،)]+"],
 }
+CONTR = r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
+
+R['GPT4O'] = [r"[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+CC?|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*CC?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+".replace('CC', CONTR)]
+R['TEKKEN'] = [r"[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
+R['VIKING'] = ["W ?[^(\\s|.,!?…。，、।۔،)]+", r"\p{N}"]
+
+R['UFAKZEKA'] = [r"[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
+R['SEED_CODER'] = [r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+"]
+R['LAGUNA'] = [r"[^\n]+|[\n]+", r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
+R['MINICPM5'] = [r"\p{N}{1,3}", r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
+R['BAILING'] = [r"'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"]
 WS = set([0x85,0xa0,0x1680,0x2028,0x2029,0x202f,0x205f,0x3000] + list(range(0x2000,0x200b)))
 def split(text, rxs):
     segs = [text] if text else []
@@ -50,10 +61,9 @@ def split(text, rxs):
             if pos < len(seg): out.append(seg[pos:])
         segs = out
     return [len(s) for s in segs]
-pool = list("abcXYZ019 '''\r\n\t\t!?.,;:$+<=>^~|`()-_@#\"") + ["'s","'S","'re","'LL","'ve","'d","'m","  ","\n\n"," \n ","\r\n"] + \
+pool = list("abcXYZ019/ '''\r\n\t\t!?.,;:$+<=>^~|`()-_@#\"") + ["'s","'S","'re","'LL","'ve","'d","'m","  ","\n\n"," \n ","\r\n"] + \
   [chr(c) for c in [0xe9,0xc9,0x416,0x436,0x4e2d,0x6587,0xac00,0x301,0x308,0x663,0xb2,0xbd,0xa0,0x3000,0x2003,0x85,0x2026,0x3002,0xff0c,0x1f600,0x2160,0xfb01,0x212a,0x130,0x1f7d,0xb5,0x2019,0xff01,0x964,0x200b,0x0,0xd7a3,0x800]]
 pool = [p for p in pool if p != '\x00']
-
 random.seed(20261123)
 cases = [''.join(random.choice(pool) for _ in range(random.randint(0, 24))) for _ in range(150)]
 for name, rxs in R.items():

@@ -26,6 +26,13 @@ enum llm_tok__pre {
     LLM_TOK__PRE_DEEPSEEK_CODER, /* newline, \s?\p{L}+, \s?\p{P}+, CJK, \p{N} */
     LLM_TOK__PRE_PORO,           /* " ?[^(\s|.,!?…。，、।۔،)]+" */
     LLM_TOK__PRE_GEMMA4,         /* newline runs / other runs, on raw (escaped) UTF-8 */
+    LLM_TOK__PRE_GPT4O,          /* cased words + contractions, \p{N}{1,3}, ... (llama4) */
+    LLM_TOK__PRE_TEKKEN,         /* cased words, \p{N}, ... (Mistral) */
+    LLM_TOK__PRE_VIKING,         /* poro's regex, then \p{N} */
+    LLM_TOK__PRE_UFAKZEKA,       /* qwen2 without the contractions */
+    LLM_TOK__PRE_SEED_CODER,     /* qwen2 without [\r\n]* after punctuation */
+    LLM_TOK__PRE_LAGUNA,         /* newline runs, then qwen2 */
+    LLM_TOK__PRE_MINICPM5,       /* \p{N}{1,3}, then llama3 with \p{N}+ */
 };
 
 /* Open-addressing hash set of byte strings that live elsewhere (the vocab's blobs);

@@ -110,10 +110,13 @@ static size_t m_gpt2(const struct text *t, size_t p, size_t e)
     return n ? n : 1;
 }
 
-/* LLAMA3 (max_digits 3) and QWEN2 (max_digits 1). */
-static size_t m_llama3_like(const struct text *t, size_t p, size_t e, size_t max_digits)
+/* LLAMA3 (max_digits 3), QWEN2 (1) and their relatives: without the contractions
+ * (ufakzeka), without [\r\n]* after punctuation (seed-coder), any number of digits
+ * (minicpm5's second regex). */
+static size_t m_llama3_var(const struct text *t, size_t p, size_t e, size_t max_digits,
+                           bool contractions, bool crlf_after_punct)
 {
-    size_t n = contraction(t, p, e, true);
+    size_t n = contractions ? contraction(t, p, e, true) : 0;
     if (n)
         return n;
     uint32_t c = t->cp[p];
@@ -127,7 +130,7 @@ static size_t m_llama3_like(const struct text *t, size_t p, size_t e, size_t max
     size_t s = c == ' ' && p + 1 < e ? p + 1 : p; /* " ?[^\s\p{L}\p{N}]+[\r\n]*" */
     if (is_other(t->fl[s])) {
         size_t q = s + run(t, s, e, is_other);
-        while (q < e && is_crlf(t->cp[q]))
+        while (crlf_after_punct && q < e && is_crlf(t->cp[q]))
             q++;
         return q - p;
     }
@@ -137,12 +140,34 @@ static size_t m_llama3_like(const struct text *t, size_t p, size_t e, size_t max
 
 static size_t m_llama3(const struct text *t, size_t p, size_t e)
 {
-    return m_llama3_like(t, p, e, 3);
+    return m_llama3_var(t, p, e, 3, true, true);
 }
 
 static size_t m_qwen2(const struct text *t, size_t p, size_t e)
 {
-    return m_llama3_like(t, p, e, 1);
+    return m_llama3_var(t, p, e, 1, true, true);
+}
+
+static size_t m_ufakzeka(const struct text *t, size_t p, size_t e)
+{
+    return m_llama3_var(t, p, e, 1, false, true);
+}
+
+static size_t m_seed_coder(const struct text *t, size_t p, size_t e)
+{
+    return m_llama3_var(t, p, e, 1, true, false);
+}
+
+static size_t m_minicpm5(const struct text *t, size_t p, size_t e)
+{
+    return m_llama3_var(t, p, e, SIZE_MAX, true, true);
+}
+
+/* \p{N}{1,3} */
+static size_t m_digits3(const struct text *t, size_t p, size_t e)
+{
+    size_t n = run(t, p, e, is_n);
+    return n < 3 ? n : 3;
 }
 
 static bool is_lm(uint8_t f) { return is_l(f) || is_m(f); }
@@ -379,6 +404,101 @@ static size_t m_newline_runs(const struct text *t, size_t p, size_t e)
     return q - p;
 }
 
+/* GPT4O (llama4, ...) and TEKKEN (Mistral). llama.cpp's form of their regexes is
+ *   [^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+C?
+ *  |[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*C?
+ *  |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ * (C = the contractions for GPT4O, nothing for TEKKEN, whose digits go one by one). "Upper"
+ * is a letter other than a-z and "lower" a letter other than A-Z, so letters outside ASCII
+ * count as both -- which is what the original \p{Lu}/\p{Ll} classes become in llama.cpp. */
+static bool is_upperish(const struct text *t, size_t q)
+{
+    return is_l(t->fl[q]) && !(t->cp[q] >= 'a' && t->cp[q] <= 'z');
+}
+
+static bool is_lowerish(const struct text *t, size_t q)
+{
+    return is_l(t->fl[q]) && !(t->cp[q] >= 'A' && t->cp[q] <= 'Z');
+}
+
+/* Length of the optional contraction ('s, 'T, 're, ...) at q, 0 if none. */
+static size_t contraction_at(const struct text *t, size_t q, size_t e)
+{
+    return q < e ? contraction(t, q, e, true) : 0;
+}
+
+/* U*L+ from s: the end, or 0 when it cannot match. */
+static size_t upper_star_lower_plus(const struct text *t, size_t s, size_t e)
+{
+    size_t u = s;
+    while (u < e && is_upperish(t, u))
+        u++;
+    size_t k = u; /* greedy U*, then give back until L+ can start */
+    for (;;) {
+        if (k < e && is_lowerish(t, k)) {
+            size_t q = k + 1;
+            while (q < e && is_lowerish(t, q))
+                q++;
+            return q;
+        }
+        if (k == s)
+            return 0;
+        k--;
+    }
+}
+
+/* U+L* from s: the end, or 0. */
+static size_t upper_plus_lower_star(const struct text *t, size_t s, size_t e)
+{
+    size_t q = s;
+    while (q < e && is_upperish(t, q))
+        q++;
+    if (q == s)
+        return 0;
+    while (q < e && is_lowerish(t, q))
+        q++;
+    return q;
+}
+
+static size_t m_cased(const struct text *t, size_t p, size_t e, bool contractions,
+                      size_t max_digits)
+{
+    uint32_t c = t->cp[p];
+    uint8_t f = t->fl[p];
+    size_t s = (!is_crlf(c) && !is_l(f) && !is_n(f)) ? p + 1 : p; /* [^\r\n\p{L}\p{N}]? */
+    size_t end = s < e ? upper_star_lower_plus(t, s, e) : 0;
+    if (!end && s < e)
+        end = upper_plus_lower_star(t, s, e);
+    if (end) {
+        if (contractions)
+            end += contraction_at(t, end, e);
+        return end - p;
+    }
+    if (is_n(f)) {
+        size_t n = run(t, p, e, is_n);
+        return n < max_digits ? n : max_digits;
+    }
+    size_t s2 = c == ' ' && p + 1 < e ? p + 1 : p; /* " ?[^\s\p{L}\p{N}]+[\r\n/]*" */
+    if (is_other(t->fl[s2])) {
+        size_t q = s2 + run(t, s2, e, is_other);
+        while (q < e && (is_crlf(t->cp[q]) || t->cp[q] == '/'))
+            q++;
+        return q - p;
+    }
+    size_t n = whitespace(t, p, e, true);
+    return n ? n : 1;
+}
+
+static size_t m_gpt4o(const struct text *t, size_t p, size_t e)
+{
+    return m_cased(t, p, e, true, 3);
+}
+
+static size_t m_tekken(const struct text *t, size_t p, size_t e)
+{
+    return m_cased(t, p, e, false, 1);
+}
+
 /* ---- driver ---------------------------------------------------------------------------- */
 
 struct pieces {
@@ -438,6 +558,13 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
                                                      m_digit, NULL};
     static const match_fn stages_poro[] = {m_poro, NULL};
     static const match_fn stages_gemma4[] = {m_newline_runs, NULL};
+    static const match_fn stages_gpt4o[] = {m_gpt4o, NULL};
+    static const match_fn stages_tekken[] = {m_tekken, NULL};
+    static const match_fn stages_viking[] = {m_poro, m_digit, NULL};
+    static const match_fn stages_ufakzeka[] = {m_ufakzeka, NULL};
+    static const match_fn stages_seed_coder[] = {m_seed_coder, NULL};
+    static const match_fn stages_laguna[] = {m_newline_runs, m_qwen2, NULL};
+    static const match_fn stages_minicpm5[] = {m_digits3, m_minicpm5, NULL};
     const match_fn *stages;
     switch (pre) {
     case LLM_TOK__PRE_LLAMA3: stages = stages_llama3; break;
@@ -450,6 +577,13 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
     case LLM_TOK__PRE_DEEPSEEK_CODER: stages = stages_deepseek_coder; break;
     case LLM_TOK__PRE_PORO: stages = stages_poro; break;
     case LLM_TOK__PRE_GEMMA4: stages = stages_gemma4; break;
+    case LLM_TOK__PRE_GPT4O: stages = stages_gpt4o; break;
+    case LLM_TOK__PRE_TEKKEN: stages = stages_tekken; break;
+    case LLM_TOK__PRE_VIKING: stages = stages_viking; break;
+    case LLM_TOK__PRE_UFAKZEKA: stages = stages_ufakzeka; break;
+    case LLM_TOK__PRE_SEED_CODER: stages = stages_seed_coder; break;
+    case LLM_TOK__PRE_LAGUNA: stages = stages_laguna; break;
+    case LLM_TOK__PRE_MINICPM5: stages = stages_minicpm5; break;
     case LLM_TOK__PRE_DEFAULT:
     default: stages = stages_default; break;
     }

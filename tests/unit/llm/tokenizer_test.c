@@ -804,7 +804,11 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
         {"STARCODER", LLM_TOK__PRE_STARCODER}, {"FALCON", LLM_TOK__PRE_FALCON},
         {"DEFAULT", LLM_TOK__PRE_DEFAULT}, {"DEEPSEEK_CODER", LLM_TOK__PRE_DEEPSEEK_CODER},
         {"DEEPSEEK_LLM", LLM_TOK__PRE_DEEPSEEK_LLM}, {"GEMMA4", LLM_TOK__PRE_GEMMA4},
-        {"PORO", LLM_TOK__PRE_PORO},
+        {"PORO", LLM_TOK__PRE_PORO}, {"GPT4O", LLM_TOK__PRE_GPT4O},
+        {"TEKKEN", LLM_TOK__PRE_TEKKEN}, {"VIKING", LLM_TOK__PRE_VIKING},
+        {"UFAKZEKA", LLM_TOK__PRE_UFAKZEKA}, {"SEED_CODER", LLM_TOK__PRE_SEED_CODER},
+        {"LAGUNA", LLM_TOK__PRE_LAGUNA}, {"MINICPM5", LLM_TOK__PRE_MINICPM5},
+        {"BAILING", LLM_TOK__PRE_QWEN2}, /* bailingmoe's regex, spelled differently */
     };
     size_t len;
     char *data = slurp(harness_path("tests/data/tokenizer/pretok_golden.tsv"), &len);
@@ -839,7 +843,7 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
         free(b);
         lines++;
     }
-    ASSERT_INT_EQ(lines, 11 * 150);
+    ASSERT_INT_EQ(lines, 19 * 150);
     free(data);
 }
 
