@@ -151,6 +151,12 @@ void llm__llama_forward(struct llm_context *c, const struct llm_fwd *f);
  * with stride ldx. */
 void llm__matmul(struct llm_context *c, const struct llm_mat *w, const float *x, int ldx, int n,
                  float *y, int ldy);
+/* Several products of the same input x at once (Q/K/V, gate/up): the activations are
+ * quantized once and one pool job covers every matrix. Same results as separate llm__matmul
+ * calls. count <= LLM_MATMUL_MAX_PARTS. */
+#define LLM_MATMUL_MAX_PARTS 3
+void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const *ws,
+                   float *const *ys, const int *ldys, const float *x, int ldx, int n);
 /* y = x / rms(x) * weight, n rows of dim elements (ggml_rms_norm then ggml_mul). */
 void llm__rmsnorm(float *y, const float *x, const float *weight, int n, int dim, float eps);
 /* Looks up token rows of the embedding matrix into x ([n][n_embd]). */

@@ -266,9 +266,10 @@ void llm__llama_forward(struct llm_context *c, const struct llm_fwd *f)
     for (int il = 0; il < hp->n_layer; il++) {
         const struct llm_layer *L = &m->layers[il];
         llm__rmsnorm(c->xb, c->x, L->attn_norm, n, E, hp->rms_eps);
-        llm__matmul(c, &L->wq, c->xb, E, n, c->q, q_dim);
-        llm__matmul(c, &L->wk, c->xb, E, n, c->k, kv_dim);
-        llm__matmul(c, &L->wv, c->xb, E, n, c->v, kv_dim);
+        const struct llm_mat *qkv[3] = {&L->wq, &L->wk, &L->wv};
+        float *const qkv_out[3] = {c->q, c->k, c->v};
+        const int qkv_ld[3] = {q_dim, kv_dim, kv_dim};
+        llm__matmul_n(c, 3, qkv, qkv_out, qkv_ld, c->xb, E, n);
         add_bias(c->q, L->bq, n, q_dim);
         add_bias(c->k, L->bk, n, kv_dim);
         add_bias(c->v, L->bv, n, kv_dim);
@@ -278,8 +279,10 @@ void llm__llama_forward(struct llm_context *c, const struct llm_fwd *f)
         add_into(c->x, c->xb, (size_t)n * (size_t)E);
 
         llm__rmsnorm(c->xb, c->x, L->ffn_norm, n, E, hp->rms_eps);
-        llm__matmul(c, &L->ffn_gate, c->xb, E, n, c->hb, F);
-        llm__matmul(c, &L->ffn_up, c->xb, E, n, c->hb2, F);
+        const struct llm_mat *gu[2] = {&L->ffn_gate, &L->ffn_up};
+        float *const gu_out[2] = {c->hb, c->hb2};
+        const int gu_ld[2] = {F, F};
+        llm__matmul_n(c, 2, gu, gu_out, gu_ld, c->xb, E, n);
         for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
             float g = c->hb[i];
             c->hb[i] = g / (1.0f + expf(-g)) * c->hb2[i];

@@ -14,27 +14,38 @@
 
 enum { MM_ROWS_PER_CHUNK = 16, MM_TOKENS_PER_TILE = 64 };
 
-struct mm_job {
+struct mm_part {
     const struct llm_mat *w; /* weights */
-    const char *act;         /* activation rows in w->at's type */
-    size_t act_stride;       /* bytes between activation rows */
-    int n;                   /* tokens */
     float *y;                /* output */
     int ldy;                 /* output row stride (floats) */
+    int chunk0;              /* first chunk number of this part */
+};
+
+struct mm_job {
+    struct mm_part part[LLM_MATMUL_MAX_PARTS]; /* matrices sharing one input */
+    int n_parts;             /* used entries */
+    const char *act;         /* activation rows in the weights' vec_dot type */
+    size_t act_stride;       /* bytes between activation rows */
+    int n;                   /* tokens */
 };
 
 static void mm_chunk(void *arg, int chunk, int thread)
 {
     (void)thread;
     const struct mm_job *j = arg;
-    const struct llm_mat *w = j->w;
-    int64_t r0 = (int64_t)chunk * MM_ROWS_PER_CHUNK;
+    int pi = j->n_parts - 1;
+    while (pi > 0 && j->part[pi].chunk0 > chunk)
+        pi--;
+    const struct mm_part *part = &j->part[pi];
+    const struct llm_mat *w = part->w;
+    int64_t r0 = (int64_t)(chunk - part->chunk0) * MM_ROWS_PER_CHUNK;
     int64_t r1 = r0 + MM_ROWS_PER_CHUNK < w->n_out ? r0 + MM_ROWS_PER_CHUNK : w->n_out;
     const char *wd = w->data;
+    float *y = part->y;
     if (j->n == 1) {
         llm_vec_dot_fn dot = w->wt->vec_dot;
         for (int64_t r = r0; r < r1; r++)
-            j->y[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, j->act);
+            y[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, j->act);
         return;
     }
     /* tokens in tiles of MM_TOKENS_PER_TILE: the tile's activations stay in cache while the
@@ -48,7 +59,7 @@ static void mm_chunk(void *arg, int chunk, int thread)
             llm_vec_dot_nc(w->wt, w->n_in, nt, tmp, wd + (size_t)r * w->row_bytes, a,
                            j->act_stride);
             for (int t = 0; t < nt; t++)
-                j->y[(size_t)(t0 + t) * (size_t)j->ldy + (size_t)r] = tmp[t];
+                y[(size_t)(t0 + t) * (size_t)part->ldy + (size_t)r] = tmp[t];
         }
     }
 }
@@ -69,24 +80,44 @@ static void quant_chunk(void *arg, int t, int thread)
     j->from_float(j->x + (size_t)t * (size_t)j->ldx, j->act + (size_t)t * j->stride, j->n_in);
 }
 
-void llm__matmul(struct llm_context *c, const struct llm_mat *w, const float *x, int ldx, int n,
-                 float *y, int ldy)
+void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const *ws,
+                   float *const *ys, const int *ldys, const float *x, int ldx, int n)
 {
-    struct mm_job job = {.w = w, .n = n, .y = y, .ldy = ldy};
-    if (w->at->type == LLM_TYPE_F32) {
+    ASSERT(count >= 1 && count <= LLM_MATMUL_MAX_PARTS);
+    for (int i = 1; i < count; i++) {
+        if (ws[i]->at->type != ws[0]->at->type || ws[i]->n_in != ws[0]->n_in) {
+            /* different activation types: one product at a time */
+            for (int k = 0; k < count; k++)
+                llm__matmul_n(c, 1, &ws[k], &ys[k], &ldys[k], x, ldx, n);
+            return;
+        }
+    }
+    const struct llm_mat *w0 = ws[0];
+    struct mm_job job = {.n_parts = count, .n = n};
+    if (w0->at->type == LLM_TYPE_F32) {
         job.act = (const char *)x; /* F32 weights take the activations as they are */
         job.act_stride = (size_t)ldx * sizeof(float);
     } else {
         size_t row = 0;
-        int rc = llm_type_row_size(w->at->type, w->n_in, &row);
+        int rc = llm_type_row_size(w0->at->type, w0->n_in, &row);
         ASSERT(rc == 0 && row * (size_t)n <= c->act_row_stride * (size_t)c->p.n_batch);
-        struct quant_job qj = {w->at->from_float, x, ldx, w->n_in, c->act, row};
+        struct quant_job qj = {w0->at->from_float, x, ldx, w0->n_in, c->act, row};
         llm_pool_run(c->pool, quant_chunk, &qj, n);
         job.act = c->act;
         job.act_stride = row;
     }
-    int n_chunks = (int)((w->n_out + MM_ROWS_PER_CHUNK - 1) / MM_ROWS_PER_CHUNK);
+    int n_chunks = 0;
+    for (int i = 0; i < count; i++) {
+        job.part[i] = (struct mm_part){ws[i], ys[i], ldys[i], n_chunks};
+        n_chunks += (int)((ws[i]->n_out + MM_ROWS_PER_CHUNK - 1) / MM_ROWS_PER_CHUNK);
+    }
     llm_pool_run(c->pool, mm_chunk, &job, n_chunks);
+}
+
+void llm__matmul(struct llm_context *c, const struct llm_mat *w, const float *x, int ldx, int n,
+                 float *y, int ldy)
+{
+    llm__matmul_n(c, 1, &w, &y, &ldy, x, ldx, n);
 }
 
 /* ---- elementwise ---------------------------------------------------------------------- */
