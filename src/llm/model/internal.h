@@ -80,6 +80,8 @@ struct llm_model {
     struct llm_hparams hp;       /* hyper-parameters */
     struct llm_mat token_embd;   /* [n_embd] x n_vocab rows */
     const float *output_norm;    /* [n_embd] */
+    const float *rope_freqs;     /* [n_rot / 2] rope_freqs.weight (Llama 3.1 frequency factors:
+                                    theta_i is divided by them), or NULL */
     struct llm_mat output;       /* [n_embd] -> [n_vocab] (token_embd when tied) */
     bool tied_output;            /* output is token_embd */
     struct llm_layer *layers;    /* owned, n_layer */

@@ -83,6 +83,15 @@ static int load_hparams(struct llm_model *m, char *err, size_t err_len)
         LOAD_FAIL(ERR_INVALID, "inconsistent hyper-parameters (n_embd %d, heads %d/%d)",
                   hp->n_embd, hp->n_head, hp->n_head_kv);
     hp->head_dim = hp->n_embd / hp->n_head;
+    int key_len = 0, value_len = 0;
+    rc = hp_int(m, "attention.key_length", hp->head_dim, &key_len, err, err_len);
+    if (rc == 0)
+        rc = hp_int(m, "attention.value_length", hp->head_dim, &value_len, err, err_len);
+    if (rc != 0)
+        return rc;
+    if (key_len != hp->head_dim || value_len != hp->head_dim)
+        LOAD_FAIL(ERR_UNSUPPORTED, "head size %d/%d differs from n_embd / n_head = %d", key_len,
+                  value_len, hp->head_dim);
     rc = hp_int(m, "rope.dimension_count", hp->head_dim, &hp->n_rot, err, err_len);
     if (rc != 0)
         return rc;
@@ -192,12 +201,15 @@ int llm__llama_load(struct llm_model *m, char *err, size_t err_len)
         m->tied_output = true;
     }
     size_t n_floats = (size_t)hp->n_embd * (size_t)(2 * hp->n_layer + 1) +
-                      (size_t)hp->n_layer * (size_t)(q_dim + 2 * kv_dim);
+                      (size_t)hp->n_layer * (size_t)(q_dim + 2 * kv_dim) + (size_t)hp->n_rot / 2;
     m->floats = xcalloc(n_floats, sizeof(float));
     m->layers = xcalloc((size_t)hp->n_layer, sizeof *m->layers);
     float *cur = m->floats;
     rc = bind_vec(m, "output_norm.weight", hp->n_embd, false, &cur, &m->output_norm, err,
                   err_len);
+    if (rc == 0)
+        rc = bind_vec(m, "rope_freqs.weight", hp->n_rot / 2, true, &cur, &m->rope_freqs, err,
+                      err_len);
     bool biases = m->arch == LLM_ARCH_QWEN2;
     for (int il = 0; il < hp->n_layer && rc == 0; il++) {
         struct llm_layer *L = &m->layers[il];

@@ -183,11 +183,13 @@ static void rope_chunk(void *arg, int t, int thread)
     const struct llm_hparams *hp = &j->c->model->hp;
     struct llm_thread_scratch *ts = &j->c->ts[thread];
     /* ggml_rope_cache_init: theta starts at the position and is multiplied by
-     * base^(-2/n_rot) per pair; freq_scale applies linear scaling (YaRN off). */
+     * base^(-2/n_rot) per pair, divided by the pair's frequency factor when the model has
+     * rope_freqs; freq_scale applies linear scaling (YaRN off). */
     const float theta_scale = powf(hp->rope_freq_base, -2.0f / (float)hp->n_rot);
     float theta = (float)j->pos[t];
+    const float *ff = j->c->model->rope_freqs;
     for (int i = 0; i < hp->n_rot / 2; i++) {
-        float th = hp->rope_freq_scale * theta;
+        float th = hp->rope_freq_scale * (ff ? theta / ff[i] : theta);
         ts->rope_cs[i] = cosf(th);
         ts->rope_sn[i] = sinf(th);
         theta *= theta_scale;
