@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/mem.h"
 #include "llm/model/internal.h"
 #include "llm/tokenizer/tokenizer.h"
 
@@ -79,6 +80,7 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
     struct llm_generate_result r = {0};
     struct buf pending;
     buf_init(&pending, GEN_TEXT_MAX);
+    struct llm_batch_item *items = NULL;
     int rc = 0;
     if (n_prompt < 1 || p->max_tokens < 0 || p->seq < 0 || p->seq >= c->p.n_seq) {
         rc = ERR_INVALID;
@@ -102,15 +104,12 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
         goto out;
     r.n_reused = keep;
     int64_t t0 = clock_mono_ns();
-    /* the prompt, in slices the batch scratch can take, logits for the last token only */
-    struct llm_batch_item items[64];
-    for (int start = keep; start < n_prompt && rc == 0; start += 64) {
-        int m = n_prompt - start < 64 ? n_prompt - start : 64;
-        for (int i = 0; i < m; i++)
-            items[i] = (struct llm_batch_item){prompt[start + i], start + i, p->seq,
-                                               start + i == n_prompt - 1};
-        rc = llm_decode(c, items, m);
-    }
+    /* the rest of the prompt in one decode (the context splits it into n_batch passes),
+     * logits for the last token only */
+    items = xcalloc((size_t)(n_prompt - keep), sizeof *items);
+    for (int i = keep; i < n_prompt; i++)
+        items[i - keep] = (struct llm_batch_item){prompt[i], i, p->seq, i == n_prompt - 1};
+    rc = llm_decode(c, items, n_prompt - keep);
     if (rc != 0)
         goto out;
     r.n_prompt = n_prompt;
@@ -140,7 +139,7 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
         const char *text = NULL;
         size_t emit = 0;
         bool stop_now = false;
-        if (vocab) {
+        if (vocab && tok < llm_vocab_n_tokens(vocab)) { /* padding rows have no text */
             rc = llm_detok_push(&detok, tok, &pending);
             if (rc != 0)
                 goto out;
@@ -151,8 +150,9 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
             } else {
                 emit = safe_prefix(p, pending.data ? pending.data : "", pending.len);
             }
-            text = pending.data ? pending.data : "";
         }
+        if (vocab)
+            text = pending.data ? pending.data : "";
         if (cb && cb(user, tok, text, emit) != 0) {
             r.reason = LLM_STOP_CALLBACK;
             break;
@@ -190,6 +190,7 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
     }
     r.gen_ns = clock_mono_ns() - t1;
 out:
+    free(items);
     buf_fini(&pending);
     if (res)
         *res = r;

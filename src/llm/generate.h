@@ -9,8 +9,8 @@
  * or when the slot reaches n_ctx.
  *
  * Threads: runs on the caller's thread (plus the context's pool); the callback is called on the
- * caller's thread. Allocation: a text buffer once per call; the per-token path allocates
- * nothing else. */
+ * caller's thread. Allocation: a text buffer and the prompt's batch once per call; the
+ * per-token path allocates nothing else. */
 #ifndef RELAIS_LLM_GENERATE_H
 #define RELAIS_LLM_GENERATE_H
 
