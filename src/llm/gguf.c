@@ -562,6 +562,9 @@ int llm_gguf_open(const char *path, struct llm_gguf **out, char *err, size_t err
         rc = ERR_IO;
         goto out;
     }
+    /* start reading the weights in now (async readahead): the first forward pass then does
+     * not fault every page in one at a time. Only advice, so its result is ignored. */
+    (void)madvise(map, (size_t)st.st_size, MADV_WILLNEED);
     rc = llm_gguf_parse(map, (size_t)st.st_size, out, err, err_len);
     if (rc == 0) {
         (*out)->mapped = true;
