@@ -94,6 +94,7 @@ static void context_layout(struct llm_context *c, struct layout *l, struct ctx_b
         ts->rope_cs = take(l, (size_t)hp->n_rot / 2, sizeof(float));
         ts->rope_sn = take(l, (size_t)hp->n_rot / 2, sizeof(float));
         ts->qh = take(l, (size_t)hp->head_dim, sizeof(float));
+        ts->att_kv = take(l, (size_t)p->n_ctx, sizeof(float));
     }
 }
 

@@ -94,6 +94,7 @@ struct llm_thread_scratch {
     float *rope_cs; /* [n_rot / 2] cos */
     float *rope_sn; /* [n_rot / 2] sin */
     void *qh;       /* [head_dim] query in the K cache's type (F16 or F32) */
+    void *att_kv;   /* [n_ctx] attention probabilities in the V cache's type */
 };
 
 struct llm_context {
@@ -102,7 +103,8 @@ struct llm_context {
     struct llm_pool *pool;          /* owned, p.n_threads threads */
     void *mem;                      /* owned: the one allocation below */
     size_t mem_bytes;               /* its size */
-    /* KV cache: [n_layer][n_seq][n_ctx][kv_dim] of kv element size, K and V separately */
+    /* KV cache of kv element size: K as [n_layer][n_seq][n_ctx][kv_dim], V transposed as
+     * [n_layer][n_seq][kv_dim][n_ctx] */
     void *k_cache;                  /* in mem */
     void *v_cache;                  /* in mem */
     size_t kv_esz;                  /* 2 (F16) or 4 (F32) */

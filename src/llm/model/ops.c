@@ -4,7 +4,6 @@
  *
  * Everything works on the context's preallocated scratch; nothing here allocates. */
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -210,17 +209,6 @@ void llm__rope(struct llm_context *c, float *q, float *k, const int32_t *pos, in
 
 /* ---- attention ------------------------------------------------------------------------- */
 
-/* F16 -> F32 for every bit pattern (exact; ggml keeps the same table), for the V rows of an
- * F16 cache, which are read once per (token, head, position). */
-static float f16_table[1 << 16];
-static pthread_once_t f16_table_once = PTHREAD_ONCE_INIT;
-
-static void f16_table_init(void)
-{
-    for (uint32_t i = 0; i < (1u << 16); i++)
-        f16_table[i] = llm_fp16_to_f32((uint16_t)i);
-}
-
 struct att_job {
     struct llm_context *c; /* context */
     int il;                /* layer */
@@ -279,44 +267,42 @@ static void att_chunk(void *arg, int chunk, int thread)
     const float inv = (float)(1.0 / sum);
     for (int p = 0; p <= pos; p++)
         att[p] *= inv;
-    for (int d = 0; d < hd; d++)
-        out[d] = 0;
-    const char *vc = (const char *)c->v_cache + base * c->kv_esz;
-    if (kv_t == LLM_TYPE_F32) {
-        for (int p = 0; p <= pos; p++) {
-            const float *vr = (const float *)(const void *)(vc + (size_t)p * row_stride);
-            float a = att[p];
-            for (int d = 0; d < hd; d++)
-                out[d] += a * vr[d];
-        }
-    } else {
-        for (int p = 0; p <= pos; p++) {
-            const uint16_t *vr = (const uint16_t *)(const void *)(vc + (size_t)p * row_stride);
-            float a = att[p];
-            for (int d = 0; d < hd; d++)
-                out[d] += a * f16_table[vr[d]];
-        }
+    /* V is cached transposed (one row of n_ctx positions per dimension, as llama.cpp without
+     * flash attention): out[d] is the dot of the probabilities, converted to the cache type,
+     * with V's row d */
+    const void *pa = att;
+    if (kv_t != LLM_TYPE_F32) {
+        tr->from_float(att, ts->att_kv, pos + 1);
+        pa = ts->att_kv;
     }
+    size_t slot = kv_offset(c, j->il, seq, 0);
+    const char *vc = (const char *)c->v_cache + slot * c->kv_esz;
+    size_t vrow = (size_t)c->p.n_ctx * c->kv_esz;
+    for (int d = 0; d < hd; d++)
+        out[d] = tr->vec_dot(pos + 1, vc + ((size_t)g * (size_t)hd + (size_t)d) * vrow, pa);
 }
 
 void llm__attention(struct llm_context *c, int il, const struct llm_fwd *f)
 {
-    pthread_once(&f16_table_once, f16_table_init);
     const struct llm_hparams *hp = &c->model->hp;
     size_t kv_dim = (size_t)hp->n_head_kv * (size_t)hp->head_dim;
+    size_t n_ctx = (size_t)c->p.n_ctx;
     for (int t = 0; t < f->n; t++) {
         size_t off = kv_offset(c, il, f->seq[t], f->pos[t]);
+        size_t voff = kv_offset(c, il, f->seq[t], 0) + (size_t)f->pos[t]; /* then i * n_ctx */
         const float *k = c->k + (size_t)t * kv_dim;
         const float *v = c->v + (size_t)t * kv_dim;
         if (c->p.kv_type == LLM_KV_F32) {
             memcpy((float *)c->k_cache + off, k, kv_dim * sizeof(float));
-            memcpy((float *)c->v_cache + off, v, kv_dim * sizeof(float));
+            float *vd = (float *)c->v_cache + voff;
+            for (size_t i = 0; i < kv_dim; i++)
+                vd[i * n_ctx] = v[i];
         } else {
             uint16_t *kd = (uint16_t *)c->k_cache + off;
-            uint16_t *vd = (uint16_t *)c->v_cache + off;
+            uint16_t *vd = (uint16_t *)c->v_cache + voff;
             for (size_t i = 0; i < kv_dim; i++) {
                 kd[i] = llm_f32_to_fp16(k[i]);
-                vd[i] = llm_f32_to_fp16(v[i]);
+                vd[i * n_ctx] = llm_f32_to_fp16(v[i]);
             }
         }
     }
