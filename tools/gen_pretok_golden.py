@@ -7,7 +7,8 @@ CJK, emoji) are split with the third-party `regex` module (which knows \\p{L} et
 llama.cpp's regex lists per pre-tokenizer family, applied the way llama.cpp applies them
 (each regex splits every piece into its matches and the gaps between them). For the
 regexes llama.cpp runs through std::wregex (those without \\p{..}), non-ASCII
-whitespace is replaced by U+000B first, as llama.cpp does ("W" prefix below).
+whitespace is replaced by U+000B first, as llama.cpp does ("W" prefix below); "V1" marks
+a pattern that needs the module's V1 syntax (set difference: llama.cpp's \\p{S} lacks '~').
 
 Each output line: family <TAB> input as hex UTF-8 <TAB> piece lengths in code points.
 Needs a python3 with the third-party `regex` package; not run by the test suite.
@@ -43,13 +44,19 @@ R['SEED_CODER'] = [r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[
 R['LAGUNA'] = [r"[^\n]+|[\n]+", r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
 R['MINICPM5'] = [r"\p{N}{1,3}", r"(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"]
 R['BAILING'] = [r"'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"]
+
+PS = r"[[\p{P}\p{S}]--[~]]"
+R['DEEPSEEK3'] = [r"\p{N}{1,3}", "W[一-龥぀-ゟ゠-ヿ]+",
+    "V1[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|(?:[^\\r\\n\\p{L}\\p{P}\\p{S}]|~)?[\\p{L}\\p{M}]+| ?PS+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+".replace('PS', PS)]
 WS = set([0x85,0xa0,0x1680,0x2028,0x2029,0x202f,0x205f,0x3000] + list(range(0x2000,0x200b)))
 def split(text, rxs):
     segs = [text] if text else []
     for rx in rxs:
         wide = rx.startswith('W')
         if wide: rx = rx[1:]
-        pat = regex.compile(rx)
+        v1 = rx.startswith('V1')
+        if v1: rx = rx[2:]
+        pat = regex.compile(rx, regex.V1) if v1 else regex.compile(rx)
         out = []
         for seg in segs:
             t = ''.join('\x0b' if ord(c) in WS else c for c in seg) if wide else seg
@@ -61,8 +68,8 @@ def split(text, rxs):
             if pos < len(seg): out.append(seg[pos:])
         segs = out
     return [len(s) for s in segs]
-pool = list("abcXYZ019/ '''\r\n\t\t!?.,;:$+<=>^~|`()-_@#\"") + ["'s","'S","'re","'LL","'ve","'d","'m","  ","\n\n"," \n ","\r\n"] + \
-  [chr(c) for c in [0xe9,0xc9,0x416,0x436,0x4e2d,0x6587,0xac00,0x301,0x308,0x663,0xb2,0xbd,0xa0,0x3000,0x2003,0x85,0x2026,0x3002,0xff0c,0x1f600,0x2160,0xfb01,0x212a,0x130,0x1f7d,0xb5,0x2019,0xff01,0x964,0x200b,0x0,0xd7a3,0x800]]
+pool = list("abcXYZ019/~& '''\r\n\t\t!?.,;:$+<=>^~|`()-_@#\"") + ["'s","'S","'re","'LL","'ve","'d","'m","  ","\n\n"," \n ","\r\n"] + \
+  [chr(c) for c in [0xe9,0xc9,0x416,0x436,0x4e2d,0x6587,0xac00,0x301,0x308,0x663,0xb2,0xbd,0xa0,0x3000,0x2003,0x85,0x2026,0x3002,0xff0c,0x1f600,0x2160,0xfb01,0x212a,0x130,0x1f7d,0xb5,0x2019,0xff01,0x964,0x200b,0x0,0xd7a3,0x800,0x3042,0x30a2,0x2212,0x20ac,0xa9]]
 pool = [p for p in pool if p != '\x00']
 random.seed(20261123)
 cases = [''.join(random.choice(pool) for _ in range(random.randint(0, 24))) for _ in range(150)]

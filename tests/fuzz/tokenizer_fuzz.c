@@ -26,7 +26,7 @@
 #include "llm/gguf.h"
 #include "llm/tokenizer/tokenizer.h"
 
-#define TOKENIZER_FUZZ_N_PRE 19 /* 17 pre-tokenizers, then Gemma 4 style and WordPiece */
+#define TOKENIZER_FUZZ_N_PRE 20 /* 18 pre-tokenizers, then Gemma 4 style and WordPiece */
 
 struct tokenizer_fuzz_state {
     struct llm_vocab *spm;                     /* stories260K */
@@ -166,7 +166,7 @@ static struct tokenizer_fuzz_state *tokenizer_fuzz_init(void)
     static const char *const pres[TOKENIZER_FUZZ_N_PRE - 2] = {
         "default", "llama-bpe", "qwen2", "qwen35", "gpt-2", "starcoder", "falcon",
         "deepseek-llm", "deepseek-coder", "bloom", "gpt-4o", "tekken", "viking", "ufakzeka",
-        "seed-coder", "laguna", "minicpm5"};
+        "seed-coder", "laguna", "minicpm5", "deepseek-v3"};
     if (ready)
         return &st;
     char path[4096];

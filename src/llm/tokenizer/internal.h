@@ -33,6 +33,7 @@ enum llm_tok__pre {
     LLM_TOK__PRE_SEED_CODER,     /* qwen2 without [\r\n]* after punctuation */
     LLM_TOK__PRE_LAGUNA,         /* newline runs, then qwen2 */
     LLM_TOK__PRE_MINICPM5,       /* \p{N}{1,3}, then llama3 with \p{N}+ */
+    LLM_TOK__PRE_DEEPSEEK3,      /* \p{N}{1,3}, kana/CJK runs, punctuation-led words ... */
 };
 
 /* Open-addressing hash set of byte strings that live elsewhere (the vocab's blobs);

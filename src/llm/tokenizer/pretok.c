@@ -499,6 +499,63 @@ static size_t m_tekken(const struct text *t, size_t p, size_t e)
     return m_cased(t, p, e, false, 1);
 }
 
+/* DEEPSEEK3 (deepseek-v3, hunyuan-dense, ...): \p{N}{1,3}, then [一-龥぀-ゟ゠-ヿ]+, then
+ *   [!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+|
+ *    ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ * llama.cpp's \p{S} leaves out '~' (its ASCII list for symbols lacks it), so '~' is neither
+ * P nor S here, exactly as there. */
+static bool in_kana_cjk(const struct text *t, size_t q)
+{
+    uint32_t c = t->cp[q];
+    return (c >= 0x4E00 && c <= 0x9FA5) || (c >= 0x3040 && c <= 0x30FF);
+}
+
+static size_t m_kana_cjk(const struct text *t, size_t p, size_t e)
+{
+    size_t q = p;
+    while (q < e && in_kana_cjk(t, q))
+        q++;
+    return q - p;
+}
+
+static bool is_ps_llama(const struct text *t, size_t q)
+{
+    int c = cat(t->fl[q]);
+    return (c == LLM_TOK__UCAT_PUNCT || c == LLM_TOK__UCAT_SYMBOL) && t->cp[q] != '~';
+}
+
+static bool is_ascii_alpha(uint32_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static size_t m_deepseek3(const struct text *t, size_t p, size_t e)
+{
+    uint32_t c = t->cp[p];
+    uint8_t f = t->fl[p];
+    if (c >= 0x21 && c <= 0x7e && !is_ascii_alpha(c) && !(c >= '0' && c <= '9') && p + 1 < e &&
+        is_ascii_alpha(t->cp[p + 1])) {
+        size_t q = p + 1;
+        while (q < e && is_ascii_alpha(t->cp[q]))
+            q++;
+        return q - p;
+    }
+    if (is_lm(f))
+        return run(t, p, e, is_lm);
+    if (!is_crlf(c) && !is_l(f) && !is_ps_llama(t, p) && p + 1 < e && is_lm(t->fl[p + 1]))
+        return 1 + run(t, p + 1, e, is_lm);
+    size_t s = c == ' ' && p + 1 < e ? p + 1 : p;
+    if (is_ps_llama(t, s)) {
+        size_t q = s;
+        while (q < e && is_ps_llama(t, q))
+            q++;
+        while (q < e && is_crlf(t->cp[q]))
+            q++;
+        return q - p;
+    }
+    return whitespace(t, p, e, true); /* 0: no alternative matches here */
+}
+
 /* ---- driver ---------------------------------------------------------------------------- */
 
 struct pieces {
@@ -565,6 +622,7 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
     static const match_fn stages_seed_coder[] = {m_seed_coder, NULL};
     static const match_fn stages_laguna[] = {m_newline_runs, m_qwen2, NULL};
     static const match_fn stages_minicpm5[] = {m_digits3, m_minicpm5, NULL};
+    static const match_fn stages_deepseek3[] = {m_digits3, m_kana_cjk, m_deepseek3, NULL};
     const match_fn *stages;
     switch (pre) {
     case LLM_TOK__PRE_LLAMA3: stages = stages_llama3; break;
@@ -584,6 +642,7 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
     case LLM_TOK__PRE_SEED_CODER: stages = stages_seed_coder; break;
     case LLM_TOK__PRE_LAGUNA: stages = stages_laguna; break;
     case LLM_TOK__PRE_MINICPM5: stages = stages_minicpm5; break;
+    case LLM_TOK__PRE_DEEPSEEK3: stages = stages_deepseek3; break;
     case LLM_TOK__PRE_DEFAULT:
     default: stages = stages_default; break;
     }

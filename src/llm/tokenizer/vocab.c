@@ -222,6 +222,10 @@ static const struct pre_entry pre_table[] = {
     {"seed-coder", LLM_TOK__PRE_SEED_CODER, false, false, false, false},
     {"laguna", LLM_TOK__PRE_LAGUNA, false, false, false, false},
     {"minicpm5", LLM_TOK__PRE_MINICPM5, true, true, false, false},
+    {"deepseek-v3", LLM_TOK__PRE_DEEPSEEK3, false, false, false, false},
+    {"hunyuan-dense", LLM_TOK__PRE_DEEPSEEK3, false, false, false, false},
+    {"joyai-llm", LLM_TOK__PRE_DEEPSEEK3, false, false, false, false},
+    {"hy_v4", LLM_TOK__PRE_DEEPSEEK3, false, false, false, false},
     {"granite-embed-multi-311m", LLM_TOK__PRE_GEMMA4, true, false, false, false},
 };
 

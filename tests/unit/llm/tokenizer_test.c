@@ -809,6 +809,7 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
         {"UFAKZEKA", LLM_TOK__PRE_UFAKZEKA}, {"SEED_CODER", LLM_TOK__PRE_SEED_CODER},
         {"LAGUNA", LLM_TOK__PRE_LAGUNA}, {"MINICPM5", LLM_TOK__PRE_MINICPM5},
         {"BAILING", LLM_TOK__PRE_QWEN2}, /* bailingmoe's regex, spelled differently */
+        {"DEEPSEEK3", LLM_TOK__PRE_DEEPSEEK3},
     };
     size_t len;
     char *data = slurp(harness_path("tests/data/tokenizer/pretok_golden.tsv"), &len);
@@ -843,7 +844,7 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
         free(b);
         lines++;
     }
-    ASSERT_INT_EQ(lines, 19 * 150);
+    ASSERT_INT_EQ(lines, 20 * 150);
     free(data);
 }
 
