@@ -4,6 +4,8 @@ answering afterwards. Runs with a 64 KiB body limit."""
 
 import asyncio
 import json
+import re
+import socket
 
 from common import check, expect_error, expect_status, raw_request
 
@@ -220,3 +222,33 @@ async def test_still_serving_after_all_that(srv):
     u = await srv.register_raw("survivor")
     r = await srv.whoami_status(u["access_token"])
     check(r.status == 200, f"{r!r}")
+
+
+def _one_connection(port, payload, expect_answers, timeout=5):
+    """Sends payload on one connection; returns the status codes answered."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    try:
+        s.sendall(payload)
+        while len(re.findall(rb"HTTP/1\.1 \d{3}", got)) < expect_answers:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+
+
+async def test_keep_alive_and_pipelining_after_errors(srv):
+    g = b"GET /_matrix/client/versions HTTP/1.1\r\nHost: t\r\n\r\n"
+    nope = b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n"
+    bad = b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n{nope"
+    body = b"x" * (LIMIT * 2)  # drained, answered 413, the connection stays usable
+    big = (b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n"
+           % len(body)) + body
+    payload = g + nope + bad + big + g
+    statuses = await asyncio.to_thread(_one_connection, srv.port, payload, 5)
+    check(statuses == [200, 404, 400, 413, 200], f"answers on one connection: {statuses}")
