@@ -59,8 +59,9 @@ async def test_busy_port_fails_cleanly(srv):
     expect_status(await srv.req("GET", "/_matrix/client/versions"), 200)
 
 
-async def test_sigint_stops_cleanly(srv):
-    data = os.path.join(srv.tmp, "second")
+async def second_server(srv, name):
+    """Starts another server in its own folder; returns (process, port)."""
+    data = os.path.join(srv.tmp, name)
     args = [srv.binary, "init", "--data", data, "--port", "0", "--no-admin"]
     for k, v in DEFAULT_SETS.items():
         args += ["--set", f"{k}={v}"]
@@ -71,6 +72,34 @@ async def test_sigint_stops_cleanly(srv):
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     line = await asyncio.wait_for(p.stdout.readline(), 30)
     check(line.startswith(b"relais listening on "), f"first line {line!r}")
+    return p, int(line.decode().strip().rsplit(":", 1)[1])
+
+
+async def test_sigint_stops_cleanly(srv):
+    p, _ = await second_server(srv, "second")
     p.send_signal(signal.SIGINT)
     _, err = await asyncio.wait_for(p.communicate(), 30)
     check(p.returncode == 0, f"SIGINT exit status {p.returncode}: {err[-500:]!r}")
+
+
+async def test_sigterm_finishes_in_flight_request(srv):
+    p, port = await second_server(srv, "third")
+    body = b'{"type":"m.login.password","user":"nobody","password":"wrong password"}'
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    idle_r, idle_w = await asyncio.open_connection("127.0.0.1", port)  # an idle keep-alive
+    writer.write(b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: t\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                 + body[:10])
+    await writer.drain()
+    await asyncio.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    await asyncio.sleep(0.3)
+    writer.write(body[10:])  # the request in flight completes after the signal
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(4096), 10)
+    check(answer.startswith(b"HTTP/1.1 403") and b"M_FORBIDDEN" in answer,
+          f"in-flight answer {answer[:200]!r}")
+    writer.close()
+    _, err = await asyncio.wait_for(p.communicate(), 30)
+    check(p.returncode == 0, f"SIGTERM exit status {p.returncode}: {err[-500:]!r}")
+    idle_w.close()
