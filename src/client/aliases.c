@@ -109,6 +109,43 @@ void client_alias_get(struct http_request *req, struct http_reply *rep)
     free(room_id);
 }
 
+/* After an alias is deleted, the room's m.room.canonical_alias no longer names
+ * it (as Synapse; sent as the deleting user, and skipped when they lack the
+ * power to). */
+static void drop_from_canonical(struct server *srv, struct room *room, const char *user_id,
+                                const char *alias)
+{
+    json_t *ev = rooms_state_get(room, "m.room.canonical_alias", "");
+    json_t *content = json_deep_copy(json_object_get(ev, "content"));
+    json_decref(ev);
+    if (!json_is_object(content))
+        goto out;
+    bool changed = false;
+    const char *main_alias = json_string_value(json_object_get(content, "alias"));
+    if (main_alias && strcmp(main_alias, alias) == 0) {
+        json_object_del(content, "alias");
+        changed = true;
+    }
+    json_t *alt = json_object_get(content, "alt_aliases");
+    for (size_t i = json_is_array(alt) ? json_array_size(alt) : 0; i-- > 0;) {
+        const char *a = json_string_value(json_array_get(alt, i));
+        if (a && strcmp(a, alias) == 0) {
+            json_array_remove(alt, i);
+            changed = true;
+        }
+    }
+    if (!changed || !client_room_power_for_state(room, user_id, "m.room.canonical_alias"))
+        goto out;
+    struct room_send s = {room->room_id, user_id, "m.room.canonical_alias", "", content,
+                          NULL, NULL, NULL};
+    char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
+    int rc = rooms_send(srv, &s, event_id, reason, sizeof reason);
+    if (rc)
+        log_warn("canonical alias not updated room=%s err=%s", room->room_id, err_str(rc));
+out:
+    json_decref(content);
+}
+
 /* DELETE /directory/room/{roomAlias}: the alias's creator, or a member with the
  * power to send m.room.canonical_alias (as Synapse), or a server admin. */
 void client_alias_delete(struct http_request *req, struct http_reply *rep)
@@ -128,8 +165,10 @@ void client_alias_delete(struct http_request *req, struct http_reply *rep)
         return;
     }
     bool allowed = req->is_admin || strcmp(creator, req->user_id) == 0;
-    struct room *room;
-    if (!allowed && rooms_get(srv, room_id, &room) == 0)
+    struct room *room = NULL;
+    if (rooms_get(srv, room_id, &room) != 0)
+        room = NULL;
+    if (!allowed && room)
         allowed = strcmp(rooms_membership_of(room, req->user_id), "join") == 0 &&
                   client_room_power_for_state(room, req->user_id, "m.room.canonical_alias");
     if (!allowed) {
@@ -143,6 +182,8 @@ void client_alias_delete(struct http_request *req, struct http_reply *rep)
         client_internal_error(rep, rc);
     else {
         log_info("alias deleted alias=%s room=%s", req->params[0], room_id);
+        if (room)
+            drop_from_canonical(srv, room, req->user_id, req->params[0]);
         http_reply_json(rep, 200, json_object());
     }
 out:

@@ -29,6 +29,7 @@ enum {
     RELATIONS_MAX_NESTING = 2,  /* latest_event and edits are aggregated one level down */
     RELATIONS_MAX_EDITS = 100,  /* newest edits considered for m.replace */
     RELATIONS_MAX_REFERENCES = 100,
+    RELATIONS_LATEST_TRIES = 5, /* newest thread replies tried for a visible latest_event */
 };
 
 /* Nesting depth of this thread's aggregation calls (latest_event, edits). */
@@ -76,10 +77,14 @@ static json_t *thread_bundle(struct server *srv, const struct db_event *e, int64
     struct db_event *latest;
     size_t n;
     if (db_relations_page(srv->db, e->room_id, e->event_id, "m.thread", NULL, 1, 0, INT64_MAX,
-                          false, 1, &latest, &n) != 0)
+                          false, RELATIONS_LATEST_TRIES, &latest, &n) != 0)
         return NULL;
-    if (n == 0) {
-        free(latest);
+    /* The newest reply the viewer may see (history visibility). */
+    size_t pick = 0;
+    while (pick < n && viewer && !rooms_event_visible(srv, e->room_id, latest[pick].pos, viewer))
+        pick++;
+    if (pick == n) {
+        db_events_free(latest, n);
         return NULL;
     }
     bool participated = viewer && strcmp(viewer, e->sender) == 0;
@@ -87,7 +92,7 @@ static json_t *thread_bundle(struct server *srv, const struct db_event *e, int64
                                                           &participated) != 0)
         participated = false;
     json_t *out = json_pack("{s:o, s:I, s:b}", "latest_event",
-                            rooms_event_client_format(srv, &latest[0], viewer, viewer_device),
+                            rooms_event_client_format(srv, &latest[pick], viewer, viewer_device),
                             "count", (json_int_t)count, "current_user_participated",
                             participated);
     db_events_free(latest, n);

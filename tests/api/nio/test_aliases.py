@@ -159,3 +159,20 @@ async def test_canonical_alias_must_point_to_the_room(srv):
     # Removing the canonical alias is always allowed.
     r = await srv.req("PUT", path, {}, token=alice.access_token)
     check(r.status == 200, f"{r!r}")
+
+
+async def test_deleting_an_alias_drops_it_from_the_canonical_alias(srv):
+    # As Synapse: the room's m.room.canonical_alias stops naming a deleted alias.
+    alice = await srv.nio_user("alice")
+    room = await room_of(alice)
+    hs = server_of(alice.user)
+    a, b = f"#{unique('ca')}:{hs}", f"#{unique('cb')}:{hs}"
+    expect_nio(await alice.room_put_alias(a, room), R.RoomPutAliasResponse)
+    expect_nio(await alice.room_put_alias(b, room), R.RoomPutAliasResponse)
+    expect_nio(await alice.room_put_state(room, "m.room.canonical_alias",
+                                          {"alias": a, "alt_aliases": [a, b]}),
+               R.RoomPutStateResponse)
+    expect_nio(await alice.room_delete_alias(a), R.RoomDeleteAliasResponse)
+    ev = expect_nio(await alice.room_get_state_event(room, "m.room.canonical_alias"),
+                    R.RoomGetStateEventResponse)
+    check(ev.content == {"alt_aliases": [b]}, f"canonical alias {ev.content}")

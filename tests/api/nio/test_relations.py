@@ -245,3 +245,20 @@ async def test_threads_errors(srv):
     for q in ({"include": "some"}, {"limit": "0"}, {"from": "nonsense"}):
         r = await threads(srv, alice, room, **q)
         expect_error(r, 400, "M_INVALID_PARAM")
+
+
+async def test_thread_latest_event_respects_history_visibility(srv):
+    alice, bob, room = await shared_room(srv)
+    expect_nio(await alice.room_put_state(room, "m.room.history_visibility",
+                                          {"history_visibility": "joined"}),
+               R.RoomPutStateResponse)
+    root = await send(alice, room, text("root while bob is here"))
+    seen = await send(alice, room, in_thread(root, "bob sees this"))
+    expect_nio(await bob.room_leave(room), R.RoomLeaveResponse)
+    await send(alice, room, in_thread(root, "after bob left"))
+    ev = await get_event(srv, bob, room, root)
+    latest = ev["unsigned"]["m.relations"]["m.thread"]["latest_event"]
+    check(latest["event_id"] == seen, f"bob sees {latest}")
+    ev = await get_event(srv, alice, room, root)
+    check(ev["unsigned"]["m.relations"]["m.thread"]["latest_event"]["content"]["body"] ==
+          "after bob left", f"{ev['unsigned']}")
