@@ -13,6 +13,7 @@ static void usage(FILE *out)
             "  serve [--config FILE] [--print-config]            run the server\n"
             "  user add|passwd|deactivate|admin|list ...         manage accounts\n"
             "  token create|list ...                             registration tokens\n"
+            "  apikey create|list|revoke --name N                AI API keys (/v1)\n"
             "  llm info|run|chat|bench|quantize ...              the inference engine\n"
             "  version                                           print the version\n"
             "Commands that read the config default to data/relais.conf (--config FILE).\n");
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
         return cli_user(sub_argc, sub_argv);
     if (strcmp(cmd, "token") == 0)
         return cli_token(sub_argc, sub_argv);
+    if (strcmp(cmd, "apikey") == 0)
+        return cli_apikey(sub_argc, sub_argv);
     if (strcmp(cmd, "llm") == 0)
         return llm_cli_main(sub_argc, sub_argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

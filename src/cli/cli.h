@@ -12,6 +12,7 @@ int cli_serve(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
+int cli_apikey(int argc, char **argv); /* apikey.c: AI API keys */
 
 /* Shared by the subcommands (common.c). */
 

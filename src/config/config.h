@@ -46,6 +46,16 @@ struct config {
     int64_t login_burst;      /* bucket size */
     int64_t register_per_minute;
     int64_t register_burst;
+    /* [llm] (the AI API, src/ai/) */
+    char *llm_models_dir;        /* every *.gguf here is served (id = file name); relative to data_dir */
+    char *llm_models;            /* extra models: "id=/path/file.gguf,..." */
+    char *llm_upstream_models;   /* forwarded models: "id=https://base/v1|key,..." */
+    int64_t llm_slots;           /* sequences decoded together per model */
+    int64_t llm_queue;           /* requests waiting per model before 429 */
+    int64_t llm_ctx;             /* positions per sequence (capped by the model) */
+    int64_t llm_threads;         /* decode threads per model; 0 = number of cores */
+    int64_t llm_max_tokens;      /* default max_tokens */
+    int64_t llm_upstream_timeout_s; /* upstream request timeout */
     /* [log] */
     char *log_level; /* debug, info, warn, error */
     char *log_file;  /* empty = stderr */

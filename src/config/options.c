@@ -72,6 +72,25 @@ static const struct option options[] = {
      "Least severe level written: debug, info, warn or error."},
     {"log", "file", OPT_STRING, OFF(log_file), "", 0, 0,
      "Log file (reopened on SIGHUP). Empty: standard error."},
+    {"llm", "models_dir", OPT_STRING, OFF(llm_models_dir), "models", 0, 0,
+     "AI API: every *.gguf file in this folder is served, its file name being the model id "
+     "(relative to data_dir)."},
+    {"llm", "models", OPT_STRING, OFF(llm_models), "", 0, 0,
+     "AI API: more local models, as id=/path/file.gguf,id2=/path/other.gguf"},
+    {"llm", "upstream_models", OPT_STRING, OFF(llm_upstream_models), "", 0, 0,
+     "AI API: models forwarded to an OpenAI-compatible server, as id=https://host/v1|API_KEY,..."},
+    {"llm", "slots", OPT_INT, OFF(llm_slots), "4", 1, 64,
+     "AI API: requests decoded together (continuous batching) per local model."},
+    {"llm", "queue", OPT_INT, OFF(llm_queue), "32", 1, 100000,
+     "AI API: requests waiting per model; more are answered 429."},
+    {"llm", "ctx", OPT_INT, OFF(llm_ctx), "2048", 16, 1048576,
+     "AI API: context length (prompt + completion tokens) per request, capped by the model."},
+    {"llm", "threads", OPT_INT, OFF(llm_threads), "0", 0, 256,
+     "AI API: decode threads per local model. 0: one per CPU core."},
+    {"llm", "max_tokens", OPT_INT, OFF(llm_max_tokens), "256", 1, 1048576,
+     "AI API: completion tokens when a request does not set max_tokens."},
+    {"llm", "upstream_timeout_s", OPT_INT, OFF(llm_upstream_timeout_s), "300", 1, 86400,
+     "AI API: a forwarded request taking longer is answered 504."},
 };
 
 enum { N_OPTIONS = sizeof options / sizeof options[0] };

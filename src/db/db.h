@@ -112,6 +112,23 @@ int db_regtoken_use(struct db *db, const char *token);
 int db_regtoken_list(struct db *db, struct db_regtoken **out, size_t *n);
 void db_regtoken_fini(struct db_regtoken *t);
 
+/* ---- AI API keys (db/apikeys.c) ---- */
+
+struct db_apikey {
+    char *name;         /* owned, unique */
+    int64_t created_ts; /* ms since epoch */
+};
+
+/* Stores a key's sha256 under a unique name; ERR_EXISTS when the name is taken. */
+int db_apikey_create(struct db *db, const unsigned char hash[32], const char *name);
+/* The name of the key with this hash (owned) or ERR_NOT_FOUND. */
+int db_apikey_lookup(struct db *db, const unsigned char hash[32], char **name);
+/* Owned array of *n keys by name (db_apikey_fini each, then free()). */
+int db_apikey_list(struct db *db, struct db_apikey **out, size_t *n);
+/* Deletes the key of that name; ERR_NOT_FOUND when there is none. */
+int db_apikey_revoke(struct db *db, const char *name);
+void db_apikey_fini(struct db_apikey *k);
+
 /* ---- account data (db/account_data.c) ---- */
 
 /* room_id "" for global account data. content_json is the JSON text. */

@@ -198,6 +198,11 @@ static const char *const migrations[] = {
     "  is_verified INTEGER NOT NULL,"
     "  session_data TEXT NOT NULL,"
     "  PRIMARY KEY (user_id, version, room_id, session_id));",
+    /* AI API keys (db/apikeys.c) */
+    "CREATE TABLE api_keys ("
+    "  key_hash BLOB PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  created_ts INTEGER NOT NULL);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -75,6 +75,7 @@ struct http_reply {
     size_t body_len;
     const char *content_type; /* static string for body */
     const char *errcode;      /* set by http_reply_error */
+    const char *error_param;  /* OpenAI style: the offending parameter (static), or NULL */
     char error[256];          /* message for errcode */
     int64_t retry_after_ms;   /* for 429, >0 adds retry_after_ms */
     json_t *error_extra;      /* owned; its keys are added to a Matrix error body (soft_logout, UIA) */
@@ -153,6 +154,14 @@ void http_request_suspend(struct http_request *req);
 /* Wakes a suspended request: its handler runs again with req->resumed = true.
  * Thread-safe; call at most once per suspend. */
 void http_request_resume(struct http_request *req);
+
+/* Streamed replies (stream_fn): when the producer has nothing ready, the stream_fn calls
+ * http_stream_wait(req) and returns 0; the connection sleeps (no polling, no blocked thread)
+ * until some other thread calls http_stream_wake(req), then stream_fn is called again.
+ * Call wake at most once per wait; a wake that comes before the wait took effect is kept.
+ * req must be the request whose reply is being streamed (it lives until that reply ends). */
+void http_stream_wait(struct http_request *req);
+void http_stream_wake(struct http_request *req);
 
 /* ---- reply helpers ---- */
 

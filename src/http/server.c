@@ -116,6 +116,35 @@ void http_request_resume(struct http_request *req)
     pthread_mutex_unlock(&rp->lock);
 }
 
+void http_stream_wait(struct http_request *req)
+{
+    struct request_private *rp = (struct request_private *)req;
+    pthread_mutex_lock(&rp->lock);
+    if (rp->resume_pending) {
+        /* Woken before we could sleep: run the reader again on the next MHD pass. */
+        rp->resume_pending = false;
+        MHD_suspend_connection(req->conn);
+        MHD_resume_connection(req->conn);
+    } else {
+        MHD_suspend_connection(req->conn);
+        rp->mhd_suspended = true;
+    }
+    pthread_mutex_unlock(&rp->lock);
+}
+
+void http_stream_wake(struct http_request *req)
+{
+    struct request_private *rp = (struct request_private *)req;
+    pthread_mutex_lock(&rp->lock);
+    if (rp->mhd_suspended) {
+        rp->mhd_suspended = false;
+        MHD_resume_connection(req->conn);
+    } else {
+        rp->resume_pending = true;
+    }
+    pthread_mutex_unlock(&rp->lock);
+}
+
 /* ---- lifecycle ---- */
 
 static enum http_method parse_method(const char *m)
@@ -189,8 +218,9 @@ static char *error_body(const struct http_reply *rep, enum http_error_style styl
                            : rep->status == 429 ? "rate_limit_error"
                            : rep->status >= 500 ? "server_error"
                                                 : "invalid_request_error";
-        body = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", rep->error, "type", type,
-                         "param", "code", rep->errcode);
+        body = json_pack("{s:{s:s, s:s, s:o, s:s}}", "error", "message", rep->error, "type", type,
+                         "param", rep->error_param ? json_string(rep->error_param) : json_null(),
+                         "code", rep->errcode);
     } else {
         body = json_pack("{s:s, s:s}", "errcode", rep->errcode, "error", rep->error);
         if (rep->retry_after_ms > 0)
