@@ -12,16 +12,20 @@ int sync_token_parse(const char *text, struct sync_token *out)
     memset(out, 0, sizeof *out);
     if (!text || text[0] != 's')
         return ERR_INVALID;
+    /* One to NOTIFY_N_STREAMS numbers separated by '_'; absent trailing
+     * streams (older tokens) are 0. Empty fields and extra fields are refused. */
     const char *p = text + 1;
-    for (int i = 0; i < NOTIFY_N_STREAMS && *p; i++) {
+    for (int i = 0;; i++) {
+        if (i == NOTIFY_N_STREAMS)
+            return ERR_INVALID;
         size_t len = strcspn(p, "_");
         if (str_to_i64(p, len, 0, INT64_MAX, &out->pos[i]))
             return ERR_INVALID;
         p += len;
-        if (*p == '_')
-            p++;
+        if (*p == '\0')
+            return 0;
+        p++; /* the '_' */
     }
-    return 0;
 }
 
 void sync_token_format(const struct sync_token *t, char *out, size_t len)

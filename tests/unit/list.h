@@ -5,3 +5,5 @@
 #include "unit/crypto/list.h"
 #include "unit/matrix/list.h"
 #include "unit/llm/list.h"
+#include "unit/db/list.h"
+#include "unit/sync/list.h"

@@ -1,0 +1,137 @@
+/* filter_test.c: the filter subset /sync and /messages apply, checked on the
+ * spec's example filter (client-server "Filtering") and edge cases. */
+#include "harness.h"
+
+#include "base/err.h"
+#include "sync/sync.h"
+
+#include <jansson.h>
+
+/* POST /user/{userId}/filter request example from the spec. */
+static const char SPEC_EXAMPLE[] =
+    "{\"event_fields\":[\"type\",\"content\",\"sender\"],\"event_format\":\"client\","
+    "\"presence\":{\"not_senders\":[\"@alice:example.com\"],\"types\":[\"m.presence\"]},"
+    "\"room\":{\"ephemeral\":{\"not_rooms\":[\"!726s6s6q:example.com\"],"
+    "\"not_senders\":[\"@spam:example.com\"],\"types\":[\"m.receipt\",\"m.typing\"]},"
+    "\"state\":{\"not_rooms\":[\"!726s6s6q:example.com\"],\"types\":[\"m.room.*\"]},"
+    "\"timeline\":{\"limit\":10,\"not_rooms\":[\"!726s6s6q:example.com\"],"
+    "\"not_senders\":[\"@spam:example.com\"],\"types\":[\"m.room.message\"]}}}";
+
+static int parse(const char *text, struct sync_filter *f)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    ASSERT_TRUE(j != NULL);
+    char reason[200] = "";
+    int rc = sync_filter_parse(j, f, reason, sizeof reason);
+    if (rc)
+        ASSERT_TRUE(reason[0] != '\0'); /* a refusal says why */
+    json_decref(j);
+    return rc;
+}
+
+TEST_CASE(sync, filter_spec_example)
+{
+    struct sync_filter f;
+    ASSERT_INT_EQ(parse(SPEC_EXAMPLE, &f), 0);
+    ASSERT_INT_EQ(f.timeline_limit, 10);
+    ASSERT_TRUE(!f.lazy_load_members);
+    ASSERT_TRUE(sync_filter_event(&f, "m.room.message", "@alice:example.com"));
+    ASSERT_TRUE(!sync_filter_event(&f, "m.room.message", "@spam:example.com"));
+    ASSERT_TRUE(!sync_filter_event(&f, "m.room.member", "@alice:example.com"));
+    ASSERT_TRUE(sync_filter_room(&f, "!other:example.com"));
+    sync_filter_fini(&f);
+}
+
+TEST_CASE(sync, filter_defaults_and_limits)
+{
+    struct sync_filter f;
+    char reason[200];
+    ASSERT_INT_EQ(sync_filter_parse(NULL, &f, reason, sizeof reason), 0);
+    ASSERT_INT_EQ(f.timeline_limit, 10);
+    ASSERT_TRUE(sync_filter_event(&f, "anything", "@x:y"));
+    ASSERT_TRUE(sync_filter_room(&f, "!r:y"));
+    sync_filter_fini(&f);
+    static const struct {
+        const char *json;
+        int rc;
+        int64_t limit;
+    } rows[] = {
+        {"{}", 0, 10},
+        {"{\"room\":{\"timeline\":{\"limit\":0}}}", 0, 0},
+        {"{\"room\":{\"timeline\":{\"limit\":5}}}", 0, 5},
+        {"{\"room\":{\"timeline\":{\"limit\":50000}}}", 0, 1000}, /* capped */
+        {"{\"room\":{\"timeline\":{\"limit\":-1}}}", ERR_INVALID, 0},
+        {"{\"room\":{\"timeline\":{\"limit\":\"5\"}}}", ERR_INVALID, 0},
+        {"{\"room\":{\"timeline\":{\"limit\":2.5}}}", ERR_INVALID, 0},
+        {"{\"room\":{\"rooms\":\"!a:b\"}}", ERR_INVALID, 0},
+        {"{\"room\":{\"timeline\":{\"types\":[1]}}}", ERR_INVALID, 0},
+        {"{\"room\":{\"timeline\":{\"senders\":{}}}}", ERR_INVALID, 0},
+        {"[]", ERR_INVALID, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int rc = parse(rows[i].json, &f);
+        if (rc != rows[i].rc)
+            fprintf(stderr, "row %zu: %s\n", i, rows[i].json);
+        ASSERT_INT_EQ(rc, rows[i].rc);
+        if (!rc) {
+            ASSERT_INT_EQ(f.timeline_limit, rows[i].limit);
+            sync_filter_fini(&f);
+        }
+    }
+}
+
+TEST_CASE(sync, filter_matching_table)
+{
+    static const struct {
+        const char *json, *type, *sender, *room;
+        bool event_ok, room_ok;
+    } rows[] = {
+        {"{\"room\":{\"timeline\":{\"types\":[\"m.*\"]}}}", "m.room.message", "@a:x", "!r:x",
+         true, true},
+        {"{\"room\":{\"timeline\":{\"types\":[\"m.*\"]}}}", "org.custom", "@a:x", "!r:x", false,
+         true},
+        {"{\"room\":{\"timeline\":{\"types\":[\"m.room.*.x\"]}}}", "m.room.a.b.x", "@a:x", "!r:x",
+         true, true},
+        {"{\"room\":{\"timeline\":{\"not_types\":[\"*\"]}}}", "m.room.message", "@a:x", "!r:x",
+         false, true},
+        /* not_types wins over types */
+        {"{\"room\":{\"timeline\":{\"types\":[\"m.room.message\"],\"not_types\":[\"m.room.*\"]}}}",
+         "m.room.message", "@a:x", "!r:x", false, true},
+        {"{\"room\":{\"timeline\":{\"senders\":[\"@a:x\"]}}}", "t", "@a:x", "!r:x", true, true},
+        {"{\"room\":{\"timeline\":{\"senders\":[\"@a:x\"]}}}", "t", "@b:x", "!r:x", false, true},
+        /* senders are exact, not patterns */
+        {"{\"room\":{\"timeline\":{\"senders\":[\"@*\"]}}}", "t", "@b:x", "!r:x", false, true},
+        {"{\"room\":{\"timeline\":{\"types\":[]}}}", "t", "@b:x", "!r:x", false, true},
+        {"{\"room\":{\"rooms\":[\"!r:x\"]}}", "t", "@a:x", "!r:x", true, true},
+        {"{\"room\":{\"rooms\":[\"!r:x\"]}}", "t", "@a:x", "!s:x", true, false},
+        {"{\"room\":{\"rooms\":[\"!r:x\"],\"not_rooms\":[\"!r:x\"]}}", "t", "@a:x", "!r:x", true,
+         false},
+        {"{\"room\":{\"rooms\":[]}}", "t", "@a:x", "!r:x", true, false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sync_filter f;
+        ASSERT_INT_EQ(parse(rows[i].json, &f), 0);
+        bool ev = sync_filter_event(&f, rows[i].type, rows[i].sender);
+        bool room = sync_filter_room(&f, rows[i].room);
+        if (ev != rows[i].event_ok || room != rows[i].room_ok)
+            fprintf(stderr, "row %zu: %s\n", i, rows[i].json);
+        ASSERT_TRUE(ev == rows[i].event_ok);
+        ASSERT_TRUE(room == rows[i].room_ok);
+        sync_filter_fini(&f);
+    }
+}
+
+TEST_CASE(sync, filter_state_flags)
+{
+    struct sync_filter f;
+    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":true,"
+                        "\"include_redundant_members\":true},\"include_leave\":true}}",
+                        &f),
+                  0);
+    ASSERT_TRUE(f.lazy_load_members && f.include_redundant_members && f.include_leave);
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":1}}}", &f), 0);
+    ASSERT_TRUE(!f.lazy_load_members); /* only JSON true turns it on */
+    sync_filter_fini(&f);
+}

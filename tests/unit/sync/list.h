@@ -1,0 +1,7 @@
+TEST(sync, token_parse_table)
+TEST(sync, token_format_round_trip)
+TEST(sync, pagination_tokens)
+TEST(sync, filter_spec_example)
+TEST(sync, filter_defaults_and_limits)
+TEST(sync, filter_matching_table)
+TEST(sync, filter_state_flags)
