@@ -6,4 +6,5 @@
 #include "unit/matrix/list.h"
 #include "unit/llm/list.h"
 #include "unit/db/list.h"
+#include "unit/db/list.h"
 #include "unit/sync/list.h"
