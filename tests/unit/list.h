@@ -6,5 +6,4 @@
 #include "unit/matrix/list.h"
 #include "unit/llm/list.h"
 #include "unit/db/list.h"
-#include "unit/db/list.h"
 #include "unit/sync/list.h"
