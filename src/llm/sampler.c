@@ -167,10 +167,20 @@ static void apply_penalties(struct llm_sampler *s)
     }
 }
 
-/* Softmax over cand[0..n) (sorted descending), returning nothing; fills p. */
-static void softmax(struct sampler_cand *c, int n)
+/* The largest logit of c[0..n). */
+static float max_logit(const struct sampler_cand *c, int n)
 {
     float max = c[0].logit;
+    for (int i = 1; i < n; i++)
+        if (c[i].logit > max)
+            max = c[i].logit;
+    return max;
+}
+
+/* Softmax over c[0..n) (any order): fills p. */
+static void softmax(struct sampler_cand *c, int n)
+{
+    float max = max_logit(c, n);
     double sum = 0;
     for (int i = 0; i < n; i++) {
         c[i].p = expf(c[i].logit - max);
@@ -180,31 +190,40 @@ static void softmax(struct sampler_cand *c, int n)
         c[i].p = (float)(c[i].p / sum);
 }
 
-/* Moves the k best candidates to the front, sorted. */
-static void keep_top(struct sampler_cand *c, int n, int k)
+/* Moves the m best candidates of c[0..n) to the front, sorted best first: a quickselect
+ * (Hoare partition; cand_cmp is a total order) then a sort of the m, so a small prefix of a
+ * 150k vocabulary costs O(n), not a full sort. */
+static void sort_prefix(struct sampler_cand *c, int n, int m)
 {
-    if (k >= n) {
-        qsort(c, (size_t)n, sizeof *c, cand_cmp);
-        return;
-    }
-    /* Selection: keep a sorted prefix of size k by insertion; O(n k) worst case but k is small
-     * in practice, and for large k fall back to a full sort. */
-    if (k > 128) {
-        qsort(c, (size_t)n, sizeof *c, cand_cmp);
-        return;
-    }
-    qsort(c, (size_t)k, sizeof *c, cand_cmp);
-    for (int i = k; i < n; i++) {
-        if (cand_cmp(&c[i], &c[k - 1]) >= 0)
-            continue;
-        struct sampler_cand t = c[i];
-        int j = k - 1;
-        while (j > 0 && cand_cmp(&t, &c[j - 1]) < 0) {
-            c[j] = c[j - 1];
-            j--;
+    if (m < n) {
+        int lo = 0, hi = n - 1, kth = m - 1;
+        while (lo < hi) {
+            struct sampler_cand pivot = c[lo + (hi - lo) / 2];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (cand_cmp(&c[i], &pivot) < 0)
+                    i++;
+                while (cand_cmp(&c[j], &pivot) > 0)
+                    j--;
+                if (i <= j) {
+                    struct sampler_cand t = c[i];
+                    c[i] = c[j];
+                    c[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (kth <= j)
+                hi = j;
+            else if (kth >= i)
+                lo = i;
+            else
+                break;
         }
-        c[j] = t;
+    } else {
+        m = n;
     }
+    qsort(c, (size_t)m, sizeof *c, cand_cmp);
 }
 
 int32_t llm_sampler_sample(struct llm_sampler *s, const float *logits)
@@ -225,28 +244,43 @@ int32_t llm_sampler_sample(struct llm_sampler *s, const float *logits)
         return s->cand[best].id;
     }
     struct sampler_cand *c = s->cand;
-    int k = p->top_k > 0 && p->top_k < n ? p->top_k : n;
-    keep_top(c, n, k);
-    n = k;
+    if (p->top_k > 0 && p->top_k < n) {
+        sort_prefix(c, n, p->top_k);
+        n = p->top_k;
+    }
     if (p->top_p < 1.0f) {
-        softmax(c, n);
-        double cum = 0;
-        int keep = n;
-        for (int i = 0; i < n; i++) {
-            cum += c[i].p;
-            if (cum >= p->top_p) {
-                keep = i + 1;
+        /* the smallest best-first prefix whose probability reaches top_p; sort only as much
+         * of the list as that needs */
+        float max = max_logit(c, n);
+        double total = 0;
+        for (int i = 0; i < n; i++)
+            total += expf(c[i].logit - max);
+        for (int m = n < 64 ? n : 64;; m = m > n / 8 ? n : m * 8) {
+            sort_prefix(c, n, m);
+            double cum = 0;
+            int keep = 0;
+            for (int i = 0; i < m; i++) {
+                cum += expf(c[i].logit - max) / total;
+                if (cum >= p->top_p) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+            if (keep > 0) {
+                n = keep;
                 break;
             }
+            if (m == n)
+                break;
         }
-        n = keep;
     }
     if (p->min_p > 0.0f) {
-        softmax(c, n);
-        float floor_p = p->min_p * c[0].p;
-        int keep = 1;
-        while (keep < n && c[keep].p >= floor_p)
-            keep++;
+        /* p_i >= min_p * p_max  <=>  exp(l_i - l_max) >= min_p; order is kept */
+        float max = max_logit(c, n);
+        int keep = 0;
+        for (int i = 0; i < n; i++)
+            if (expf(c[i].logit - max) >= p->min_p)
+                c[keep++] = c[i];
         n = keep;
     }
     for (int i = 0; i < n; i++)

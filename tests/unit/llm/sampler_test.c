@@ -142,3 +142,42 @@ TEST_CASE(llm, sampler_penalties)
     p.penalty_last_n = 4;
     ASSERT_INT_EQ(llm_sampler_new(&p, 0, &s), ERR_INVALID);
 }
+
+/* Large vocabularies: top-p and min-p cut where the definitions say even when the kept set is
+ * much longer than the first sorted prefix the sampler tries. */
+TEST_CASE(llm, sampler_large_vocab_truncation)
+{
+    enum { N = 5000, DRAWS = 4000 };
+    static float logits[N];
+    struct llm_sampler_params p;
+    llm_sampler_params_default(&p);
+    p.temperature = 1.0f;
+    p.top_k = 0;
+    p.min_p = 0.0f;
+    p.top_p = 0.5f; /* uniform logits: half of the ids, the lowest ones (ties -> lowest id) */
+    p.seed = 99;
+    struct llm_sampler *s = NULL;
+    ASSERT_INT_EQ(llm_sampler_new(&p, N, &s), 0);
+    int max_id = 0;
+    for (int i = 0; i < DRAWS; i++) {
+        int32_t t = llm_sampler_sample(s, logits);
+        max_id = t > max_id ? t : max_id;
+    }
+    ASSERT_TRUE(max_id <= 2501);
+    ASSERT_TRUE(max_id > 2300);
+    llm_sampler_free(s);
+
+    /* logit of id i is -0.01 i: min_p 0.5 keeps exp(-0.01 i) >= 0.5, i.e. i <= 69 */
+    for (int i = 0; i < N; i++)
+        logits[i] = -0.01f * (float)i;
+    p.top_p = 1.0f;
+    p.min_p = 0.5f;
+    ASSERT_INT_EQ(llm_sampler_new(&p, N, &s), 0);
+    max_id = 0;
+    for (int i = 0; i < DRAWS; i++) {
+        int32_t t = llm_sampler_sample(s, logits);
+        max_id = t > max_id ? t : max_id;
+    }
+    ASSERT_INT_EQ(max_id, 69);
+    llm_sampler_free(s);
+}
