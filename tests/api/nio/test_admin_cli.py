@@ -104,3 +104,14 @@ async def test_token_create_uses_one(srv):
     expect_error(r, 401, "M_FORBIDDEN")
     rc, _, err = await srv.cli("token", "create", "--uses", "0")
     check(rc != 0, "--uses 0 accepted")
+
+
+async def test_cli_writes_while_server_busy(srv):
+    name = unique("busy")
+    await srv.cli("user", "add", name, "--password", PASSWORD)
+    logins = [srv.login_raw(name) for _ in range(40)]
+    adds = [srv.cli("user", "add", unique("side"), "--password", PASSWORD) for _ in range(4)]
+    tokens = [srv.cli("token", "create") for _ in range(2)]
+    res = await asyncio.gather(*logins, *adds, *tokens)
+    check(all(r.status == 200 for r in res[:40]), "a login failed while the CLI wrote")
+    check(all(r[0] == 0 for r in res[40:]), f"a CLI write failed: {[r for r in res[40:] if r[0]]}")
