@@ -1,12 +1,12 @@
 /* tokenizer_fuzz.c: libFuzzer harness for the tokenizers (src/llm/tokenizer/).
  *
  * Input starting with "GGUF" is parsed as a file and its tokenizer metadata loaded (hostile
- * vocabularies), then used on a fixed sample. Other arbitrary bytes are tokenized with the stories260K SentencePiece vocab (every flag
- * combination) and with small byte-level BPE vocabs built in memory, one per pre-tokenizer
- * family plus a Gemma 4 style and a WordPiece one (the first input byte picks one), then detokenized in one go and streamed.
- * Checked: no crash or sanitizer report, every id in range, SPM round trip is exact for
- * valid UTF-8 without U+2581, and the streaming decoder emits valid UTF-8 equal to the one-shot
- * text whenever that is valid UTF-8.
+ * vocabularies), then used on a fixed sample. Other arbitrary bytes are tokenized with the
+ * stories260K SentencePiece vocab (every flag combination) and with small byte-level BPE vocabs
+ * built in memory, one per pre-tokenizer family plus a Gemma 4 style and a WordPiece one (the first
+ * input byte picks one), then detokenized in one go and streamed. Checked: no crash or sanitizer
+ * report, every id in range, SPM round trip is exact for valid UTF-8 without U+2581, and the
+ * streaming decoder emits valid UTF-8 equal to the one-shot text whenever that is valid UTF-8.
  *
  * Build with clang (from the source root):
  *   clang -fsanitize=fuzzer,address -Isrc -Itests -DRELAIS_SOURCE_DIR=\"$PWD\" \
@@ -133,8 +133,10 @@ static struct llm_vocab *tokenizer_fuzz_wpm(void)
     static char texts[120][16];
     struct str tokens[120];
     int32_t types[120];
-    static const char *const words[] = {"\xe2\x96\x81the", ("\xe2\x96\x81" "a"), "a", "b", "ing",
-                                        "\xe2\x96\x81!", "\xe2\x96\x81\xe4\xb8\xad", ("\xe2\x96\x81" "cafe")};
+#define SP "\xe2\x96\x81" /* U+2581 marks a word start */
+    static const char *const words[] = {(SP "the"), (SP "a"), "a", "b", "ing", (SP "!"),
+                                        (SP "\xe4\xb8\xad"), (SP "cafe")};
+#undef SP
     size_t n = 0;
     for (; n < 110; n++) {
         snprintf(texts[n], sizeof texts[n], n == 0 ? "[PAD]" : n == 100 ? "[UNK]" : n == 101 ?
@@ -209,8 +211,8 @@ static void tokenizer_fuzz_vocab(const struct llm_vocab *v, const uint8_t *data,
             __builtin_trap();
         /* byte fallback makes SPM lossless for valid UTF-8 (in broken UTF-8 a lead byte's
          * symbol can swallow part of an escaped space, which then comes back as bytes) */
-        if (strict && flags == 0 && llm_vocab_type(v) == LLM_VOCAB_SPM && str_utf8_valid((const char *)data, size) &&
-            !memmem(data, size, "\xe2\x96\x81", 3) &&
+        if (strict && flags == 0 && llm_vocab_type(v) == LLM_VOCAB_SPM &&
+            str_utf8_valid((const char *)data, size) && !memmem(data, size, "\xe2\x96\x81", 3) &&
             (once.len != size || (size && memcmp(once.data, data, size) != 0)))
             __builtin_trap();
         struct llm_detok d;
@@ -222,7 +224,8 @@ static void tokenizer_fuzz_vocab(const struct llm_vocab *v, const uint8_t *data,
             __builtin_trap();
         if (!str_utf8_valid(stream.data ? stream.data : "", stream.len))
             __builtin_trap();
-        if (strict && llm_vocab_type(v) == LLM_VOCAB_SPM && str_utf8_valid(once.data ? once.data : "", once.len) &&
+        if (strict && llm_vocab_type(v) == LLM_VOCAB_SPM &&
+            str_utf8_valid(once.data ? once.data : "", once.len) &&
             (once.len != stream.len || (once.len && memcmp(once.data, stream.data, once.len) != 0)))
             __builtin_trap();
         buf_fini(&once);
@@ -240,7 +243,8 @@ static void tokenizer_fuzz_gguf(const uint8_t *data, size_t size)
     if (llm_gguf_parse(data, size, &g, err, sizeof err) != 0)
         return;
     if (llm_vocab_load(g, &v, err, sizeof err) == 0) {
-        static const char sample[] = "Hello world!  It's 2024\n\t<s> <|endoftext|> \xc3\xa9\xe4\xbd\xa0 ";
+        static const char sample[] =
+            "Hello world!  It's 2024\n\t<s> <|endoftext|> \xc3\xa9\xe4\xbd\xa0 ";
         tokenizer_fuzz_vocab(v, (const uint8_t *)sample, sizeof sample - 1, false);
         for (int32_t id = -1; id <= llm_vocab_n_tokens(v); id++) {
             struct buf b;

@@ -248,20 +248,24 @@ static int32_t detect(struct llm_vocab *v, const char *const *list)
     return LLM_TOKEN_NULL;
 }
 
+/* DeepSeek spells its markers with U+FF5C (fullwidth bar) and U+2581 */
+#define FWBAR "\xef\xbd\x9c"
+#define SP "\xe2\x96\x81"
+
 static const char *const eot_texts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-    "<EOT>", "_<EOT>", "[EOT]", "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
+    "<EOT>", "_<EOT>", "[EOT]", "<" FWBAR "end" SP "of" SP "sentence" FWBAR ">",
     "<end_of_utterance>", NULL};
 static const char *const eom_texts[] = {"<|eom_id|>", NULL};
 static const char *const fim_pre_texts[] = {
-    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "begin\xef\xbd\x9c>",
-    "<PRE>", "\xe2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>", NULL};
+    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<" FWBAR "fim" SP "begin" FWBAR ">",
+    "<PRE>", SP "<PRE>", "<|code_prefix|>", "<|prefix|>", NULL};
 static const char *const fim_suf_texts[] = {
-    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "hole\xef\xbd\x9c>",
-    "<SUF>", "\xe2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>", NULL};
+    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<" FWBAR "fim" SP "hole" FWBAR ">",
+    "<SUF>", SP "<SUF>", "<|code_suffix|>", "<|suffix|>", NULL};
 static const char *const fim_mid_texts[] = {
-    "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<\xef\xbd\x9c" "fim\xe2\x96\x81" "end\xef\xbd\x9c>",
-    "<MID>", "\xe2\x96\x81<MID>", "<|code_middle|>", "<|middle|>", NULL};
+    "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<" FWBAR "fim" SP "end" FWBAR ">",
+    "<MID>", SP "<MID>", "<|code_middle|>", "<|middle|>", NULL};
 static const char *const fim_pad_texts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>",
                                             "[PAD]", NULL};
 static const char *const fim_rep_texts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>",
@@ -271,7 +275,9 @@ static const char *const eog_texts[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
     "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
     "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-    "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>", "[e~[", NULL};
+    "<" FWBAR "end" SP "of" SP "sentence" FWBAR ">", "[e~[", NULL};
+#undef FWBAR
+#undef SP
 
 static int cmp_i32(const void *a, const void *b)
 {
@@ -583,7 +589,8 @@ int llm_vocab_build(const struct llm_vocab_desc *d, struct llm_vocab **out, char
         v->byte_encode = true;
         const char *name = gemma4 ? "gemma4" : d->pre.len ? NULL : "default";
         for (size_t i = 0; i < sizeof pre_table / sizeof pre_table[0]; i++) {
-            if (name ? strcmp(pre_table[i].name, name) == 0 : str_eq_cstr(d->pre, pre_table[i].name)) {
+            if (name ? strcmp(pre_table[i].name, name) == 0
+                     : str_eq_cstr(d->pre, pre_table[i].name)) {
                 pe = &pre_table[i];
                 break;
             }

@@ -199,8 +199,9 @@ static void run_vocab_vectors(const char *name, bool clean_spaces)
            cases, wrong, detok_checked, detok_wrong, ms);
     ASSERT_TRUE(cases >= 40);
     if (wrong || detok_wrong)
-        harness_fail(__FILE__, __LINE__, "%s: %zu/%zu cases wrong, %zu detokenized wrong; first: %s",
-                     name, wrong, cases, detok_wrong, first);
+        harness_fail(__FILE__, __LINE__,
+                     "%s: %zu/%zu cases wrong, %zu detokenized wrong; first: %s", name, wrong,
+                     cases, detok_wrong, first);
     free(inp);
     free(outs);
     llm_vocab_free(v);
@@ -307,8 +308,10 @@ TEST_CASE(llm, tokenizer_reference_vectors)
             for (int special = 0; special < 2; special++) {
                 int32_t *ids;
                 size_t n;
-                ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), special, false, &ids, &n), 0);
-                check_ids(json_object_get(pt, special ? "add_special" : "no_special"), ids, n, file, pi);
+                ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), special, false, &ids, &n),
+                              0);
+                check_ids(json_object_get(pt, special ? "add_special" : "no_special"), ids, n, file,
+                          pi);
                 free(ids);
                 checked++;
             }
@@ -358,8 +361,8 @@ static int hexnib(char c)
 }
 
 /* reference.json models[].results[].<config>.tokens: llama.cpp's pieces of the generated ids
- * (special tokens rendered), concatenated, are text_hex byte for byte; the streaming decoder gives `text` (where
- * invalid UTF-8 shows as U+FFFD). */
+ * (special tokens rendered), concatenated, are text_hex byte for byte; the streaming decoder gives
+ * `text` (where invalid UTF-8 shows as U+FFFD). */
 TEST_CASE(llm, tokenizer_reference_generated_text)
 {
     json_error_t jerr;
@@ -397,10 +400,12 @@ TEST_CASE(llm, tokenizer_reference_generated_text)
                 size_t hl = strlen(hex);
                 bool same = hl == 2 * pieces.len;
                 for (size_t i = 0; same && i < pieces.len; i++)
-                    same = (uint8_t)pieces.data[i] == hexnib(hex[2 * i]) * 16 + hexnib(hex[2 * i + 1]);
+                    same =
+                        (uint8_t)pieces.data[i] == hexnib(hex[2 * i]) * 16 + hexnib(hex[2 * i + 1]);
                 if (!same)
-                    harness_fail(__FILE__, __LINE__, "%s result %zu %s: pieces differ from text_hex",
-                                 file, ri, configs[c]);
+                    harness_fail(__FILE__, __LINE__,
+                                 "%s result %zu %s: pieces differ from text_hex", file, ri,
+                                 configs[c]);
                 if (stream.len != json_string_length(text) ||
                     memcmp(buf_cstr(&stream), json_string_value(text), stream.len) != 0)
                     harness_fail(__FILE__, __LINE__, "%s result %zu %s: stream \"%s\" != \"%s\"",
@@ -686,7 +691,8 @@ static void *thread_tokenize(void *arg)
 TEST_CASE(llm, tokenizer_concurrent_use)
 {
     struct llm_vocab *v = load_vocab("vocab/ggml-vocab-llama-bpe.gguf", NULL, NULL);
-    struct thread_job a = {v, "Hello world! 1234567 \xc3\xa9t\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd", {0}, 0};
+    struct thread_job a = {
+        v, "Hello world! 1234567 \xc3\xa9t\xc3\xa9 \xe4\xbd\xa0\xe5\xa5\xbd", {0}, 0};
     struct thread_job b = a;
     int32_t want[256];
     size_t n_want;
@@ -768,7 +774,8 @@ TEST_CASE(llm, tokenizer_pretokenizer_splits)
         {LLM_TOK__PRE_LLAMA3, {"I", "'m", " ", "123", "45", " ok", "!!\n\n", " ", " x"}},
         {LLM_TOK__PRE_QWEN2, {"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "!!\n\n", " ", " x"}},
         {LLM_TOK__PRE_GPT2, {"I", "'m", " 12345", " ok", "!!", "\n\n ", " x"}},
-        {LLM_TOK__PRE_STARCODER, {"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "!!", "\n\n ", " x"}},
+        {LLM_TOK__PRE_STARCODER,
+         {"I", "'m", " ", "1", "2", "3", "4", "5", " ok", "!!", "\n\n ", " x"}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         uint32_t *cp;
