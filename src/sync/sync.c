@@ -168,8 +168,10 @@ static int lazy_members_since(struct server *srv, const struct sync_request *req
     return 0;
 }
 
-/* Timeline and state of one room between since (exclusive) and upto. initial:
- * send the state at the timeline start instead of the changes since `since`. */
+/* Timeline and state of one room between since (exclusive; 0 for a room new
+ * to the client) and upto. initial: send the whole state at the timeline
+ * start instead of the changes since `since` (full_state keeps the timeline
+ * limited by since, as the spec says). */
 static int room_timeline(struct server *srv, const struct sync_request *req, const char *room_id,
                          int64_t since, int64_t upto, int64_t member_pos, bool initial,
                          json_t **timeline_out, json_t **state_out)
@@ -177,8 +179,7 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
     size_t limit = (size_t)req->filter->timeline_limit;
     struct db_event *events;
     size_t n;
-    int rc = db_events_range(srv->db, room_id, initial ? 0 : since, upto, false, limit + 1,
-                             &events, &n);
+    int rc = db_events_range(srv->db, room_id, since, upto, false, limit + 1, &events, &n);
     if (rc)
         return rc;
     bool limited = n > limit;
@@ -288,8 +289,8 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
         if (strcmp(m->membership, "join") == 0) {
             bool initial = changed || req->full_state;
             json_t *timeline, *state;
-            rc = room_timeline(srv, req, m->room_id, since_ev, upto, m->pos, initial, &timeline,
-                               &state);
+            rc = room_timeline(srv, req, m->room_id, changed ? 0 : since_ev, upto, m->pos,
+                               initial, &timeline, &state);
             if (rc) {
                 json_decref(room_ad);
                 break;

@@ -248,3 +248,23 @@ async def test_account_data_and_tags_wake_sync(srv):
     check(any(e["type"] == "m.tag" for e in rad), "initial sync lacks the tag")
     t = await alice.ok("GET", f"/user/{q(alice.user_id)}/rooms/{q(room)}/tags")
     check(t == {"tags": {"m.favourite": {"order": 0.5}}}, f"tags: {t}")
+
+
+async def test_full_state_keeps_timeline_since(srv):
+    alice = await new_user(srv, "alice")
+    room = await alice.create_room(preset="private_chat", name="full")
+    await alice.send(room, "old 1")
+    await alice.send(room, "old 2")
+    s = await alice.sync()
+    await alice.send(room, "new")
+    s2 = await alice.sync(since=s["next_batch"], full_state=True)
+    jr = s2["rooms"]["join"][room]
+    check(bodies(jr["timeline"]["events"]) == ["new"],
+          f"full_state timeline repeats old events: {bodies(jr['timeline']['events'])}")
+    types = {e["type"] for e in jr["state"]["events"]}
+    check({"m.room.create", "m.room.power_levels", "m.room.name", "m.room.member"} <= types,
+          f"full_state lacks state: {types}")
+    s3 = await alice.sync(since=s2["next_batch"], full_state=True)
+    jr = s3["rooms"]["join"][room]
+    check(jr["timeline"]["events"] == [] and len(jr["state"]["events"]) >= 5,
+          f"full_state with nothing new: {jr}")
