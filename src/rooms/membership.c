@@ -91,6 +91,23 @@ int rooms_membership(struct server *srv, const char *room_id, const char *sender
             return ERR_FORBIDDEN;
         }
     }
+    /* The same membership with the same content from the same sender (a
+     * second join click) is the event already there, as Synapse answers. */
+    struct room *room;
+    if (rooms_get(srv, room_id, &room) == 0) {
+        json_t *cur = rooms_state_get(room, "m.room.member", target);
+        const char *cur_sender = json_string_value(json_object_get(cur, "sender"));
+        const char *cur_id = json_string_value(json_object_get(cur, "event_id"));
+        bool same = cur && cur_sender && cur_id && strcmp(cur_sender, sender) == 0 &&
+                    json_equal(json_object_get(cur, "content"), content);
+        if (same)
+            snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", cur_id);
+        json_decref(cur);
+        if (same) {
+            json_decref(content);
+            return 0;
+        }
+    }
     struct room_send req = {room_id, sender, "m.room.member", target, content, NULL, NULL, NULL};
     int rc = rooms_send(srv, &req, event_id, reason, reason_len);
     json_decref(content);

@@ -330,3 +330,23 @@ async def test_display_names_in_member_events(srv):
     check(room in r.rooms.join, "created room missing from nio's sync")
     check(alice.rooms[room].user_name(alice.user) == "Alice A.",
           f"nio room model has {alice.rooms[room].user_name(alice.user)}")
+
+
+async def test_repeated_join_is_one_event(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await alice.create_room(preset="public_chat")
+    await bob.join(room)
+    await bob.join(room)  # a second click: Synapse answers with the existing join
+    await bob.ok("POST", f"/join/{q(room)}", {})
+    r = await alice.messages(room, limit=50)
+    joins = [e for e in r.json["chunk"] if e["type"] == "m.room.member" and
+             e["state_key"] == bob.user_id]
+    check(len(joins) == 1, f"{len(joins)} join events for three joins")
+    # A join with a changed profile is a new event.
+    await bob.ok("PUT", f"/profile/{q(bob.user_id)}/displayname", {"displayname": "Bob B."})
+    m = await alice.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(bob.user_id)}")
+    await bob.join(room)
+    m2 = await alice.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(bob.user_id)}")
+    check(m2.get("displayname") == "Bob B." or m.get("displayname") == "Bob B.",
+          f"profile change not in the member event: {m2}")
