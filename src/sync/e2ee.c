@@ -56,7 +56,8 @@ int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct
         if (in_list(sharing, n_sharing, users[i]))
             add_unique(changed, users[i]);
     int64_t since_ev = from->pos[NOTIFY_EVENTS], upto_ev = to->pos[NOTIFY_EVENTS];
-    for (size_t i = 0; i < n_ms; i++) {
+    /* Membership changes come with events: none in the interval, nothing to add. */
+    for (size_t i = 0; i < n_ms && since_ev < upto_ev; i++) {
         bool mine_new = ms[i].pos > since_ev && ms[i].pos <= upto_ev;
         bool joined = strcmp(ms[i].membership, "join") == 0;
         if (!joined && !mine_new)

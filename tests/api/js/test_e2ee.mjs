@@ -172,9 +172,10 @@ export const tests = {
         return s && s.signedByOwner ? s : null;
       }, "bob to see alice's device signed by her self-signing key");
       check(!dv.crossSigningVerified, "bob has not verified alice, yet her device counts as verified");
-      const own = await alice.client.getCrypto().getDeviceVerificationStatus(alice.userId,
-        alice.deviceId);
-      check(own.crossSigningVerified, "alice's own device is not cross-signing verified");
+      // Alice's client learns of its own signature through device_lists and /keys/query.
+      await until(async () => (await alice.client.getCrypto().getDeviceVerificationStatus(
+        alice.userId, alice.deviceId))?.crossSigningVerified,
+      "alice's own device to be cross-signing verified");
       // Bootstrapping again with the keys in place uploads nothing new and asks no password.
       await alice.client.getCrypto().bootstrapCrossSigning({
         authUploadDeviceSigningKeys: async () => { throw new Error("asked for auth again"); },
