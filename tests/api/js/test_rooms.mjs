@@ -219,4 +219,36 @@ export const tests = {
       bob.client.stopClient();
     }
   },
+  async lazy_loaded_members_and_summary(srv) {
+    const alice = await srv.newUser("alice");
+    const bob = await srv.newUser("bob");
+    const carol = await srv.newUser("carol");
+    const dave = await srv.newUser("dave");
+    const { room_id: roomId } = await alice.client.createRoom({ preset: "private_chat",
+      invite: [bob.userId, carol.userId, dave.userId] });
+    await bob.client.joinRoom(roomId);
+    await carol.client.joinRoom(roomId);
+    await carol.client.sendTextMessage(roomId, "carol was here");
+    for (let i = 0; i < 3; i++) await bob.client.sendTextMessage(roomId, `bob ${i}`);
+    try {
+      await startSyncing(alice, { lazyLoadMembers: true, initialSyncLimit: 3 });
+      const room = alice.client.getRoom(roomId);
+      // Before loading members: only the timeline senders and alice are known,
+      // the counts come from the summary.
+      check(room.getJoinedMemberCount() === 3 && room.getInvitedMemberCount() === 1,
+        `summary counts ${room.getJoinedMemberCount()} joined, ${room.getInvitedMemberCount()} invited`);
+      const known = room.currentState.getMembers().map((m) => m.userId).sort();
+      check(JSON.stringify(known) === JSON.stringify([alice.userId, bob.userId].sort()),
+        `lazily known members: ${known}`);
+      check(room.name.includes(bob.userId.slice(1).split(":")[0]) ||
+        room.name.includes(carol.userId.slice(1).split(":")[0]), `room name from heroes: ${room.name}`);
+      await room.loadMembersIfNeeded();
+      const all = room.getMembers().map((m) => `${m.userId}=${m.membership}`).sort();
+      const want = [`${alice.userId}=join`, `${bob.userId}=join`, `${carol.userId}=join`,
+        `${dave.userId}=invite`].sort();
+      check(JSON.stringify(all) === JSON.stringify(want), `members after loading: ${all}`);
+    } finally {
+      alice.client.stopClient();
+    }
+  },
 };
