@@ -200,6 +200,10 @@ int llm__llama_load(struct llm_model *m, char *err, size_t err_len)
         m->output = m->token_embd;
         m->tied_output = true;
     }
+    /* every block has at least 9 tensors: bounds the allocations below by the file itself */
+    if ((int64_t)hp->n_layer * 9 > llm_gguf_tensor_count(m->gguf))
+        LOAD_FAIL(ERR_INVALID, "block_count %d does not match the %lld tensors in the file",
+                  hp->n_layer, (long long)llm_gguf_tensor_count(m->gguf));
     size_t n_floats = (size_t)hp->n_embd * (size_t)(2 * hp->n_layer + 1) +
                       (size_t)hp->n_layer * (size_t)(q_dim + 2 * kv_dim) + (size_t)hp->n_rot / 2;
     m->floats = xcalloc(n_floats, sizeof(float));

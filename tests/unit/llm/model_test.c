@@ -14,8 +14,11 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "base/err.h"
+#include "llm/gguf.h"
+#include "llm/gguf_write.h"
 #include "llm/llm.h"
 #include "llm/sampler.h"
 
@@ -426,4 +429,88 @@ TEST_CASE(llm, model_threads_bitwise_identical)
         llm_context_free(c);
     }
     llm_model_unref(m);
+}
+
+/* Writes a copy of stories260K with one metadata entry replaced (or added) or one tensor
+ * left out, to path. */
+static void write_variant(const char *path, const char *key, uint32_t u32_val, const char *str_val,
+                          const char *drop_tensor)
+{
+    struct llm_gguf *g = NULL;
+    char err[256];
+    ASSERT_INT_EQ(llm_gguf_open(harness_path("../shared/models/stories260K/stories260K.gguf"), &g,
+                                err, sizeof err),
+                  0);
+    struct llm_gguf_writer *w = llm_gguf_writer_new();
+    bool done = false;
+    for (int64_t i = 0; i < llm_gguf_kv_count(g); i++) {
+        if (key && strcmp(llm_gguf_kv_key(g, i), key) == 0) {
+            done = true;
+            if (str_val)
+                ASSERT_INT_EQ(llm_gguf_writer_set_str(w, key, str_from_cstr(str_val)), 0);
+            else
+                ASSERT_INT_EQ(llm_gguf_writer_set_u32(w, key, u32_val), 0);
+            continue;
+        }
+        ASSERT_INT_EQ(llm_gguf_writer_copy_kv(w, g, i), 0);
+    }
+    if (key && !done) {
+        if (str_val)
+            ASSERT_INT_EQ(llm_gguf_writer_set_str(w, key, str_from_cstr(str_val)), 0);
+        else
+            ASSERT_INT_EQ(llm_gguf_writer_set_u32(w, key, u32_val), 0);
+    }
+    for (int64_t i = 0; i < llm_gguf_tensor_count(g); i++) {
+        const struct llm_gguf_tensor *t = llm_gguf_tensor_at(g, i);
+        if (drop_tensor && strcmp(t->name, drop_tensor) == 0)
+            continue;
+        ASSERT_INT_EQ(llm_gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne, t->data),
+                      0);
+    }
+    ASSERT_INT_EQ(llm_gguf_writer_write(w, path, NULL, NULL), 0);
+    llm_gguf_writer_free(w);
+    llm_gguf_close(g);
+}
+
+/* A model file whose hyper-parameters do not fit its tensors fails to load with a reason
+ * instead of allocating what the header claims or crashing later. */
+TEST_CASE(llm, model_load_rejects_inconsistent_files)
+{
+    const struct {
+        const char *key;
+        uint32_t u32;
+        const char *str;
+        const char *drop;
+        int want;
+    } rows[] = {
+        {NULL, 0, NULL, NULL, 0}, /* the unmodified copy loads */
+        {"llama.block_count", 1000000, NULL, NULL, ERR_INVALID},
+        {"llama.block_count", 6, NULL, NULL, ERR_INVALID},
+        {"llama.attention.head_count", 3, NULL, NULL, ERR_INVALID},
+        {"llama.attention.head_count_kv", 3, NULL, NULL, ERR_INVALID},
+        {"llama.embedding_length", 128, NULL, NULL, ERR_INVALID},
+        {"llama.feed_forward_length", 256, NULL, NULL, ERR_INVALID},
+        {"llama.rope.dimension_count", 16, NULL, NULL, ERR_INVALID},
+        {"general.architecture", 0, "gpt2", NULL, ERR_UNSUPPORTED},
+        {"llama.rope.scaling.type", 0, "yarn", NULL, ERR_UNSUPPORTED},
+        {NULL, 0, NULL, "blk.4.ffn_down.weight", ERR_INVALID},
+        {NULL, 0, NULL, "output_norm.weight", ERR_INVALID},
+    };
+    char path[] = "/tmp/relais-model-variant-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_TRUE(fd >= 0);
+    close(fd);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        write_variant(path, rows[i].key, rows[i].u32, rows[i].str, rows[i].drop);
+        struct llm_model *m = NULL;
+        char err[256] = "";
+        int rc = llm_model_load(path, &m, err, sizeof err);
+        if (rc != rows[i].want)
+            harness_fail(__FILE__, __LINE__, "row %zu: got %d (%s), want %d", i, rc, err,
+                         rows[i].want);
+        if (rc != 0)
+            ASSERT_TRUE(err[0] != '\0' && m == NULL);
+        llm_model_unref(m);
+    }
+    unlink(path);
 }
