@@ -59,6 +59,9 @@ async def test_resolve_needs_no_token_and_unknown_is_404(srv):
     check(e.status_code == "M_NOT_FOUND", f"{e}")
     r = await srv.req("GET", alias_path("not-an-alias"))
     expect_error(r, 400, "M_INVALID_PARAM")
+    # another server's alias: no federation yet, so unknown
+    r = await srv.req("GET", alias_path(f"#{unique()}:elsewhere.example"))
+    expect_error(r, 404, "M_NOT_FOUND")
 
 
 async def test_create_errors(srv):

@@ -153,3 +153,8 @@ async def test_directory_errors(srv):
     expect_error(r, 400, "M_BAD_JSON")
     r = await srv.req("POST", f"{CS}/publicRooms", {})
     expect_error(r, 401, "M_MISSING_TOKEN")
+    # another server's directory would need federation: not found (our own name is fine)
+    r = await srv.req("GET", f"{CS}/publicRooms", query={"server": "elsewhere.example"})
+    expect_error(r, 404, "M_NOT_FOUND")
+    r = await srv.req("GET", f"{CS}/publicRooms", query={"server": alice.user.split(":", 1)[1]})
+    check(r.status == 200, f"{r!r}")
