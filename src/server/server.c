@@ -3,6 +3,7 @@
 #define LOG_MODULE "server"
 #include "server/server.h"
 
+#include "ai/ai.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -148,6 +149,8 @@ int server_run(const struct config *cfg)
     };
     srv.http = http_server_new(&opt);
     client_routes_register(srv.http);
+    srv.ai = ai_new(cfg);
+    ai_routes_register(srv.http);
     if (http_server_start(srv.http)) {
         fprintf(stderr, "relais: cannot listen on %s:%lld\n", cfg->bind_address,
                 (long long)cfg->port);
@@ -163,7 +166,9 @@ int server_run(const struct config *cfg)
 out:
     if (srv.notifier)
         notifier_stop(srv.notifier); /* resume long-polls so the HTTP server can stop */
+    ai_stop(srv.ai); /* answer queued and running AI requests */
     http_server_free(srv.http);
+    ai_free(srv.ai);
     notifier_free(srv.notifier);
     rooms_free(srv.rooms);
     uia_free(srv.uia);

@@ -19,6 +19,7 @@ struct ratelimit;
 struct uia;
 struct rooms;
 struct notifier;
+struct ai;
 
 struct server {
     const struct config *cfg;       /* borrowed, read-only */
@@ -30,6 +31,7 @@ struct server {
     struct uia *uia;                /* user-interactive auth sessions, owned */
     struct rooms *rooms;            /* in-memory room heads, owned */
     struct notifier *notifier;      /* wakes long-polls, owned */
+    struct ai *ai;                  /* the AI API (/v1), owned */
     int64_t started_ms;             /* wall clock at start */
 };
 
