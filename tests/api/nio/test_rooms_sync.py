@@ -268,3 +268,92 @@ async def test_full_state_keeps_timeline_since(srv):
     jr = s3["rooms"]["join"][room]
     check(jr["timeline"]["events"] == [] and len(jr["state"]["events"]) >= 5,
           f"full_state with nothing new: {jr}")
+
+
+async def test_concurrent_senders_seen_once(srv):
+    """Four senders in two rooms at once while a reader long-polls: every
+    event arrives exactly once, none is skipped between since tokens."""
+    reader = await new_user(srv, "reader")
+    senders = [await new_user(srv, f"s{i}") for i in range(4)]
+    rooms = [await room_with(reader, senders, preset="private_chat") for _ in range(2)]
+    flt = {"room": {"timeline": {"limit": 1000}}}
+    s = await reader.sync(filter=flt)
+    seen = {r: [] for r in rooms}
+    sent = {}
+    stop = asyncio.Event()
+
+    async def read():
+        nonlocal s
+        while True:
+            s = await reader.sync(since=s["next_batch"], timeout=300, filter=flt)
+            for r in rooms:
+                jr = s["rooms"]["join"].get(r)
+                if jr:
+                    check(not jr["timeline"]["limited"], "limited with a limit of 1000")
+                    seen[r] += [e["event_id"] for e in jr["timeline"]["events"]]
+            if stop.is_set() and sum(map(len, seen.values())) >= len(sent):
+                return
+
+    async def write(u, k):
+        for i in range(40):
+            room = rooms[(i + k) % 2]
+            sent[await u.send(room, f"{u.user_id} {i}")] = room
+
+    reading = asyncio.create_task(read())
+    await asyncio.gather(*(write(u, k) for k, u in enumerate(senders)))
+    stop.set()
+    await asyncio.wait_for(reading, 15)
+    for r in rooms:
+        check(len(seen[r]) == len(set(seen[r])), f"an event arrived twice in {r}")
+        want = {e for e, rr in sent.items() if rr == r}
+        check(set(seen[r]) == want, f"{len(want - set(seen[r]))} events never arrived in {r}")
+    # The order the reader saw is the order /messages pages in.
+    for r in rooms:
+        m = await reader.messages(r, "b", limit=1000)
+        order = [e["event_id"] for e in reversed(m.json["chunk"]) if e["event_id"] in sent]
+        check(order == seen[r], "sync order differs from /messages order")
+
+
+async def test_kick_ban_and_rejected_invite_in_sync(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    carol = await new_user(srv, "carol")
+    room = await room_with(alice, [bob], preset="private_chat", room_version="11")
+    await alice.invite(room, carol.user_id)
+    sb, sc = await bob.sync(), await carol.sync()
+    check(room in sc["rooms"]["invite"], "carol's invite")
+    await carol.ok("POST", f"/rooms/{q(room)}/leave", {})  # rejects the invite
+    await alice.ok("POST", f"/rooms/{q(room)}/kick", {"user_id": bob.user_id, "reason": "bye"})
+    await alice.send(room, "after the kick")
+    sb2, sc2 = await bob.sync(since=sb["next_batch"]), await carol.sync(since=sc["next_batch"])
+    left = sb2["rooms"]["leave"].get(room)
+    check(left, f"kicked room not in bob's rooms.leave: {sb2['rooms']}")
+    last = left["timeline"]["events"][-1]
+    check(last["type"] == "m.room.member" and last["sender"] == alice.user_id and
+          last["content"]["membership"] == "leave" and last["content"].get("reason") == "bye",
+          f"bob's last event: {last}")
+    check("after the kick" not in bodies(left["timeline"]["events"]), "bob saw past his kick")
+    check(room in sc2["rooms"]["leave"] and room not in sc2["rooms"]["invite"],
+          f"rejected invite: {sc2['rooms']}")
+    rej = sc2["rooms"]["leave"][room]["timeline"]["events"]
+    check(all(e["type"] == "m.room.member" for e in rej),
+          f"rejecting an invite showed room history: {[e['type'] for e in rej]}")
+    # A ban shows as a leave section ending in the ban; the banned user cannot come back.
+    await alice.invite(room, carol.user_id)
+    await carol.join(room)
+    sc3 = await carol.sync()
+    await alice.ok("POST", f"/rooms/{q(room)}/ban", {"user_id": carol.user_id})
+    sc4 = await carol.sync(since=sc3["next_batch"])
+    last = sc4["rooms"]["leave"][room]["timeline"]["events"][-1]
+    check(last["content"]["membership"] == "ban", f"ban: {last}")
+    expect_error(await carol.req("POST", f"/rooms/{q(room)}/join", {}), 403, "M_FORBIDDEN")
+    # Redaction in a version 11 room (redacts inside content) strips the content too.
+    await alice.invite(room, bob.user_id)
+    await bob.join(room)
+    eid = await bob.send(room, "v11 words")
+    red = await alice.ok("PUT", f"/rooms/{q(room)}/redact/{q(eid)}/r1", {})
+    ev = await bob.ok("GET", f"/rooms/{q(room)}/event/{q(eid)}")
+    check(ev["content"] == {} and ev["unsigned"]["redacted_because"]["event_id"] == red["event_id"],
+          f"v11 redacted event: {ev}")
+    rev = await bob.ok("GET", f"/rooms/{q(room)}/event/{q(red['event_id'])}")
+    check(rev["content"].get("redacts") == eid, f"v11 redaction keeps redacts in content: {rev}")
