@@ -611,7 +611,7 @@ static void embeddings_reply(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, j->error_status, "server_error", "%s", j->error);
         return;
     }
-    bool b64 = j->stream; /* reused as "encoding_format is base64" for embedding jobs */
+    bool b64 = j->base64;
     int n_embd = j->model->n_embd;
     json_t *data = json_array();
     for (size_t i = 0; i < j->n_in; i++) {
@@ -683,7 +683,7 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
         b64 = strcmp(f, "base64") == 0;
     }
     j = ai_job_new(AI_JOB_EMBED, m);
-    j->stream = b64;
+    j->base64 = b64;
     j->inputs = xcalloc(n, sizeof *j->inputs);
     j->n_inputs = xcalloc(n, sizeof *j->n_inputs);
     for (size_t i = 0; i < n; i++) {

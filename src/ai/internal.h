@@ -67,6 +67,7 @@ struct ai_job {
     int *n_inputs;                /* their lengths */
     size_t n_in;                  /* number of inputs */
     bool stream;                  /* the HTTP side streams (wake instead of resume) */
+    bool base64;                  /* embeddings: answer base64 (little-endian float32) */
     /* output (lock) */
     struct buf text;              /* all generated text so far */
     float *vectors;               /* embeddings: n_in * n_embd floats (owned) */

@@ -3,7 +3,8 @@
 // new Server(bin, spec) runs `relais init` in a fresh temp folder, starts
 // `relais serve` on a kernel-chosen port and reads the port from its one
 // stdout line. spec: registration ("open"), set ({"section.name": value},
-// added to fast-hashing / high-rate-limit defaults), admin (default true).
+// added to fast-hashing / high-rate-limit defaults), admin (default true),
+// prepare (async (srv) => ..., run after init and before serve: srv.data is the data folder).
 import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, openSync, closeSync, existsSync } from "node:fs";
 import net from "node:net";
@@ -103,6 +104,7 @@ export class Server {
         if (i > 0 && !line.startsWith("#")) this.creds[line.slice(0, i)] = line.slice(i + 2);
       }
     }
+    if (this.spec.prepare) await this.spec.prepare(this);
     const logFd = openSync(this.logPath, "w");
     this.proc = spawn(this.bin, ["serve", "--config", this.conf], { stdio: ["ignore", "pipe", logFd] });
     closeSync(logFd);
