@@ -153,6 +153,12 @@ async def test_txn_retry_same_event_once(srv):
     check(evs[e3]["unsigned"].get("transaction_id") == "retry-1", "own txn ID missing")
     ev = await alice.ok("GET", f"/rooms/{q(room)}/event/{q(e1)}")
     check(ev["unsigned"].get("transaction_id") == "retry-1", f"/event: {ev}")
+    # Retries racing each other (a client that timed out and resent at once).
+    rs = await asyncio.gather(*(alice.send_raw(room, "raced", txn="race-1") for _ in range(6)))
+    ids = {r.json.get("event_id") for r in rs if r.status == 200}
+    check(all(r.status == 200 for r in rs) and len(ids) == 1, f"raced retries: {rs}")
+    r = await alice.messages(room, "b", limit=30)
+    check(bodies(r.json["chunk"]).count("raced") == 1, "raced retries stored twice")
 
 
 async def test_non_member_cannot_read_or_send(srv):
