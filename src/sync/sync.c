@@ -5,6 +5,7 @@
 #define LOG_MODULE "sync"
 #include "sync/sync.h"
 #include "sync/e2ee.h"
+#include "sync/ephemeral.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -287,28 +288,43 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
         bool changed = !req->has_since || m->pos > since_ev;
         json_t *room_ad = account_data_events(&ad, m->room_id);
         if (strcmp(m->membership, "join") == 0) {
-            bool initial = changed || req->full_state;
+            /* New to the client only when the user was not joined at since: a
+             * joined member's updated member event (display name) is not a join. */
+            bool newly_joined = changed;
+            if (changed && req->has_since) {
+                char *then = NULL;
+                rc = db_membership_at(srv->db, m->room_id, req->user_id, since_ev + 1, &then);
+                if (rc) {
+                    json_decref(room_ad);
+                    break;
+                }
+                newly_joined = strcmp(then, "join") != 0;
+                free(then);
+            }
+            bool initial = newly_joined || req->full_state;
             json_t *timeline, *state;
-            rc = room_timeline(srv, req, m->room_id, changed ? 0 : since_ev, upto, m->pos,
+            rc = room_timeline(srv, req, m->room_id, newly_joined ? 0 : since_ev, upto, m->pos,
                                initial, &timeline, &state);
             if (rc) {
                 json_decref(room_ad);
                 break;
             }
+            json_t *ephemeral = sync_ephemeral_room(srv, req, m->room_id, to, changed);
             bool any = initial || json_array_size(json_object_get(timeline, "events")) > 0 ||
                        json_array_size(json_object_get(state, "events")) > 0 ||
-                       json_array_size(room_ad) > 0;
+                       json_array_size(room_ad) > 0 || json_array_size(ephemeral) > 0;
             if (!any) {
                 json_decref(timeline);
                 json_decref(state);
                 json_decref(room_ad);
+                json_decref(ephemeral);
                 continue;
             }
             json_object_set_new(
                 join, m->room_id,
-                json_pack("{s:o, s:o, s:{s:o}, s:{s:[]}, s:o, s:{s:i, s:i}, s:{}}", "timeline",
+                json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:{s:i, s:i}, s:{}}", "timeline",
                           timeline, "state", state, "account_data", "events", room_ad,
-                          "ephemeral", "events", "summary",
+                          "ephemeral", "events", ephemeral, "summary",
                           summary(srv, m->room_id, req->user_id), "unread_notifications",
                           "notification_count", 0, "highlight_count", 0,
                           "unread_thread_notifications"));

@@ -357,3 +357,26 @@ async def test_kick_ban_and_rejected_invite_in_sync(srv):
           f"v11 redacted event: {ev}")
     rev = await bob.ok("GET", f"/rooms/{q(room)}/event/{q(red['event_id'])}")
     check(rev["content"].get("redacts") == eid, f"v11 redaction keeps redacts in content: {rev}")
+
+
+async def test_member_update_is_not_a_new_join(srv):
+    """A joined user's member event changing (a new display name) is not a
+    fresh join: the next sync carries only what is new, not old history."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await room_with(alice, [bob], preset="private_chat")
+    for i in range(3):
+        await alice.send(room, f"old {i}")
+    s = await bob.sync()
+    member = await bob.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(bob.user_id)}")
+    member["displayname"] = "Bob the Second"
+    check((await bob.state(room, "m.room.member", member, key=bob.user_id)).status == 200,
+          "member update")
+    await alice.send(room, "new")
+    s2 = await bob.sync(since=s["next_batch"])
+    jr = s2["rooms"]["join"][room]
+    types = [e["type"] for e in jr["timeline"]["events"]]
+    check(types == ["m.room.member", "m.room.message"] and bodies(jr["timeline"]["events"]) ==
+          ["new"], f"incremental sync after a member update: {types} "
+          f"{bodies(jr['timeline']['events'])}")
+    check(jr["timeline"]["limited"] is False, "limited after a member update")
