@@ -1,3 +1,6 @@
 TEST(db, relations_page_forms)
 TEST(db, relation_counts_and_threads)
 TEST(db, state_replaced)
+TEST(db, e2ee_backup_replacement_rules)
+TEST(db, e2ee_one_time_keys_once_then_fallback)
+TEST(db, e2ee_to_device_ack_and_device_deletion)
