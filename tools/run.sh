@@ -25,5 +25,15 @@ cat <<'MSG'
   - More accounts: ./build-rel/relais user add NAME        More tokens: ./build-rel/relais token create
   - Configuration: data/relais.conf (every option listed and commented). Stop with Ctrl-C.
 MSG
+if ! ls data/models/*.gguf >/dev/null 2>&1; then
+  cat <<'MSG'
+  - AI API (OpenAI-compatible, http://localhost:8008/v1): no model yet. Add one with
+      ./build-rel/relais llm pull owner/repo/file.gguf --config data/relais.conf   (Hugging Face)
+    or copy any .gguf file into data/models/ and restart; then create a key with
+      ./build-rel/relais apikey create --name me --config data/relais.conf
+MSG
+else
+  echo "  - AI API: http://localhost:8008/v1 serves data/models/*.gguf; key: ./build-rel/relais apikey create --name me --config data/relais.conf"
+fi
 echo
 exec ./build-rel/relais serve --config data/relais.conf

@@ -10,6 +10,9 @@
 
 #include "config/config.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct ai;
 struct http_server;
 
@@ -22,5 +25,11 @@ void ai_stop(struct ai *ai);
 void ai_free(struct ai *ai);
 /* Adds the /v1 routes (OpenAI error style). */
 void ai_routes_register(struct http_server *http);
+
+/* pull.c: downloads spec (an http(s) URL of a .gguf file, or a Hugging Face reference
+ * owner/repo/path.gguf) into dir as described in pull.c. Returns 0 with the final path
+ * (owned) in *out_path, or ERR_EXISTS / ERR_IO / ERR_INVALID with a reason in err. */
+int ai_pull(const char *spec, const char *dir, const char *sha256_hex, bool progress,
+            char **out_path, char *err, size_t err_len);
 
 #endif
