@@ -2,6 +2,7 @@
  * discovery, and the key server). "v3" in a pattern also answers "r0".
  * Order matters only where two patterns could match the same path. */
 #include "client/client.h"
+#include "client/conversation.h"
 
 #define CS "/_matrix/client/v3"
 #define A ROUTE_AUTH
@@ -102,6 +103,11 @@ static const struct http_route client_routes[] = {
     /* account data */
     {HTTP_GET, CS "/user/{userId}/account_data/{type}", client_account_data_get, A},
     {HTTP_PUT, CS "/user/{userId}/account_data/{type}", client_account_data_put, A | J},
+    /* typing (typing.c), receipts and read markers (receipts.c) */
+    {HTTP_PUT, CS "/rooms/{roomId}/typing/{userId}", client_room_typing, A | J},
+    {HTTP_POST, CS "/rooms/{roomId}/receipt/{receiptType}/{eventId}", client_room_receipt,
+     A | J | ROUTE_JSON_OPTIONAL},
+    {HTTP_POST, CS "/rooms/{roomId}/read_markers", client_room_read_markers, A | J},
     /* end-to-end encryption keys (keys.c), to-device (to_device.c), key backup (backup.c) */
     {HTTP_POST, CS "/keys/upload", client_keys_upload, A | J},
     {HTTP_POST, CS "/keys/query", client_keys_query, A | J},

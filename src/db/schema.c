@@ -203,6 +203,18 @@ static const char *const migrations[] = {
     "  key_hash BLOB PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
     "  created_ts INTEGER NOT NULL);",
+    /* read receipts (db/receipts.c) */
+    "CREATE TABLE receipts ("
+    "  stream_pos INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  room_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  thread_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  event_pos INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  UNIQUE (room_id, user_id, type, thread_id));"
+    "CREATE INDEX receipts_room_pos ON receipts (room_id, stream_pos);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "rooms/rooms.h"
+#include "sync/ephemeral.h"
 #include "sync/notify.h"
 
 #include <errno.h>
@@ -134,6 +135,8 @@ int server_run(const struct config *cfg)
         notifier_advance(srv.notifier, NOTIFY_TO_DEVICE, pos);
     if (db_device_lists_max_pos(srv.db, &pos) == 0)
         notifier_advance(srv.notifier, NOTIFY_DEVICE_LISTS, pos);
+    if (sync_ephemeral_start(&srv))
+        log_error("cannot read the receipt stream position");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
@@ -169,6 +172,7 @@ out:
     ai_stop(srv.ai); /* answer queued and running AI requests */
     http_server_free(srv.http);
     ai_free(srv.ai);
+    sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
     notifier_free(srv.notifier);
     rooms_free(srv.rooms);
     uia_free(srv.uia);

@@ -1,0 +1,163 @@
+/* receipts.c: storage of read receipts (see receipts.h). One row per (room,
+ * user, type, thread); an update takes a new stream position. */
+#define LOG_MODULE "db"
+#include "db/receipts.h"
+#include "db/internal.h"
+
+#include "base/err.h"
+#include "base/mem.h"
+
+#include <string.h>
+
+struct receipt_args {
+    const char *room_id, *user_id, *type, *thread_id, *event_id; /* borrowed */
+    int64_t event_pos, ts;                                         /* the receipt */
+    int64_t pos;                                                   /* out */
+};
+
+static int receipt_put_fn(struct db_conn *c, void *arg)
+{
+    struct receipt_args *a = arg;
+    a->pos = 0;
+    sqlite3_stmt *st = db__stmt(c, "SELECT event_pos FROM receipts WHERE room_id = ? AND "
+                                   "user_id = ? AND type = ? AND thread_id = ?");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->room_id);
+    db__bind_text(st, 2, a->user_id);
+    db__bind_text(st, 3, a->type);
+    db__bind_text(st, 4, a->thread_id);
+    int rc = sqlite3_step(st);
+    int64_t old = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ERR_DB;
+    if (old >= a->event_pos)
+        return 0;
+    st = db__stmt(c, "DELETE FROM receipts WHERE room_id = ? AND user_id = ? AND type = ? AND "
+                     "thread_id = ?");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->room_id);
+    db__bind_text(st, 2, a->user_id);
+    db__bind_text(st, 3, a->type);
+    db__bind_text(st, 4, a->thread_id);
+    if (db__step_done(c, st))
+        return ERR_DB;
+    st = db__stmt(c, "INSERT INTO receipts (room_id, user_id, type, thread_id, event_id, "
+                     "event_pos, ts) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->room_id);
+    db__bind_text(st, 2, a->user_id);
+    db__bind_text(st, 3, a->type);
+    db__bind_text(st, 4, a->thread_id);
+    db__bind_text(st, 5, a->event_id);
+    sqlite3_bind_int64(st, 6, a->event_pos);
+    sqlite3_bind_int64(st, 7, a->ts);
+    if (db__step_done(c, st))
+        return ERR_DB;
+    a->pos = sqlite3_last_insert_rowid(c->sql);
+    return 0;
+}
+
+int db_receipt_put(struct db *db, const char *room_id, const char *user_id, const char *type,
+                   const char *thread_id, const char *event_id, int64_t event_pos, int64_t ts,
+                   int64_t *pos)
+{
+    struct receipt_args a = {room_id, user_id, type, thread_id ? thread_id : "", event_id,
+                             event_pos, ts, 0};
+    int rc = db__write(db, receipt_put_fn, &a);
+    *pos = a.pos;
+    return rc;
+}
+
+int db_receipts_room(struct db *db, const char *room_id, int64_t since, int64_t upto,
+                     struct db_receipt **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT stream_pos, user_id, type, thread_id, event_id, "
+                                       "event_pos, ts FROM receipts WHERE room_id = ? AND "
+                                       "stream_pos > ? AND stream_pos <= ? ORDER BY stream_pos")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, upto);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        struct db_receipt *r = &(*out)[(*n)++];
+        r->pos = sqlite3_column_int64(st, 0);
+        r->room_id = xstrdup(room_id);
+        r->user_id = db__col_text(st, 1);
+        r->type = db__col_text(st, 2);
+        r->thread_id = db__col_text(st, 3);
+        r->event_id = db__col_text(st, 4);
+        r->event_pos = sqlite3_column_int64(st, 5);
+        r->ts = sqlite3_column_int64(st, 6);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_receipts_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}
+
+int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id,
+                         const char *thread_id, int64_t *event_pos)
+{
+    *event_pos = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(event_pos), 0) FROM receipts WHERE "
+                                       "room_id = ?1 AND user_id = ?2 AND (thread_id = '' OR "
+                                       "thread_id = ?3)")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    db__bind_text(st, 2, user_id);
+    db__bind_text(st, 3, thread_id ? thread_id : "main");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *event_pos = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+int db_receipts_max_pos(struct db *db, int64_t *pos)
+{
+    *pos = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(stream_pos), 0) FROM receipts")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *pos = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+void db_receipts_free(struct db_receipt *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(r[i].room_id);
+        free(r[i].user_id);
+        free(r[i].type);
+        free(r[i].thread_id);
+        free(r[i].event_id);
+    }
+    free(r);
+}
