@@ -124,6 +124,11 @@ void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);
 
 /* keys.c */
+/* Checks and stores the device_keys, one_time_keys and fallback_keys of body
+ * (borrowed) for the authenticated user's device_id, as /keys/upload does.
+ * Returns false with rep filled (400 for bad keys or signatures, 500). */
+bool client_keys_store(struct http_request *req, struct http_reply *rep, json_t *body,
+                       const char *device_id);
 void client_keys_upload(struct http_request *req, struct http_reply *rep);
 void client_keys_query(struct http_request *req, struct http_reply *rep);
 void client_keys_claim(struct http_request *req, struct http_reply *rep);

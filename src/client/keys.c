@@ -102,8 +102,8 @@ static bool split_key_name(struct http_request *req, const char *name, const cha
  * (objects) must verify with the device's ed25519 key when one is known.
  * Returns false with rep filled. */
 static bool parse_key_items(struct http_request *req, struct http_reply *rep, json_t *obj,
-                            const char *what, const char *ed25519, struct db_key_item **items,
-                            size_t *n)
+                            const char *what, const char *device_id, const char *ed25519,
+                            struct db_key_item **items, size_t *n)
 {
     *items = NULL;
     *n = 0;
@@ -134,7 +134,7 @@ static bool parse_key_items(struct http_request *req, struct http_reply *rep, js
         }
         if (json_is_object(v) && ed25519) {
             char key_id[300];
-            snprintf(key_id, sizeof key_id, "ed25519:%s", req->device_id);
+            snprintf(key_id, sizeof key_id, "ed25519:%s", device_id);
             if (!verify_with(v, req->user_id, key_id, ed25519)) {
                 http_reply_error(rep, 400, "M_INVALID_SIGNATURE",
                                  "Key '%s' in '%s' is not signed by the device", name, what);
@@ -174,7 +174,7 @@ static json_t *otk_counts(struct server *srv, const char *user_id, const char *d
 /* Checks uploaded device keys: owner, device, algorithms, keys and the
  * self-signature. *ed25519 is the device's key (borrowed from dk). */
 static bool check_device_keys(struct http_request *req, struct http_reply *rep, json_t *dk,
-                              const char **ed25519)
+                              const char *for_device, const char **ed25519)
 {
     const char *user_id, *device_id;
     if (!json_is_object(dk)) {
@@ -184,7 +184,7 @@ static bool check_device_keys(struct http_request *req, struct http_reply *rep, 
     if (!client_req_string(rep, dk, "user_id", &user_id) ||
         !client_req_string(rep, dk, "device_id", &device_id))
         return false;
-    if (strcmp(user_id, req->user_id) != 0 || strcmp(device_id, req->device_id) != 0) {
+    if (strcmp(user_id, req->user_id) != 0 || strcmp(device_id, for_device) != 0) {
         http_reply_error(rep, 400, "M_INVALID_PARAM",
                          "device_keys must be for the authenticated user and device");
         return false;
@@ -213,35 +213,36 @@ static bool check_device_keys(struct http_request *req, struct http_reply *rep, 
     return true;
 }
 
-/* POST /keys/upload */
-void client_keys_upload(struct http_request *req, struct http_reply *rep)
+bool client_keys_store(struct http_request *req, struct http_reply *rep, json_t *body,
+                       const char *device_id)
 {
     struct server *srv = client_server(req);
-    json_t *dk = json_object_get(req->json, "device_keys");
+    bool ok = false;
+    json_t *dk = json_object_get(body, "device_keys");
     const char *ed25519 = NULL;
     char *dk_text = NULL, *stored_ed = NULL;
     if (dk && !json_is_null(dk)) {
-        if (!check_device_keys(req, rep, dk, &ed25519))
-            return;
+        if (!check_device_keys(req, rep, dk, device_id, &ed25519))
+            return false;
         json_t *copy = json_deep_copy(dk);
         json_object_del(copy, "unsigned");
         dk_text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(copy);
     } else {
-        ed25519 = stored_ed = device_ed25519(srv, req->user_id, req->device_id);
+        ed25519 = stored_ed = device_ed25519(srv, req->user_id, device_id);
     }
-    json_t *fb = json_object_get(req->json, "fallback_keys");
+    json_t *fb = json_object_get(body, "fallback_keys");
     if (!fb)
-        fb = json_object_get(req->json, "org.matrix.msc2732.fallback_keys");
+        fb = json_object_get(body, "org.matrix.msc2732.fallback_keys");
     struct db_key_item *otks, *fbs;
     size_t n_otks, n_fbs;
     int64_t pos = 0;
     int rc = 0;
-    if (!parse_key_items(req, rep, json_object_get(req->json, "one_time_keys"), "one_time_keys",
-                         ed25519, &otks, &n_otks) ||
-        !parse_key_items(req, rep, fb, "fallback_keys", ed25519, &fbs, &n_fbs))
+    if (!parse_key_items(req, rep, json_object_get(body, "one_time_keys"), "one_time_keys",
+                         device_id, ed25519, &otks, &n_otks) ||
+        !parse_key_items(req, rep, fb, "fallback_keys", device_id, ed25519, &fbs, &n_fbs))
         goto out;
-    rc = db_keys_upload(srv->db, req->user_id, req->device_id, dk_text, otks, n_otks, fbs, n_fbs,
+    rc = db_keys_upload(srv->db, req->user_id, device_id, dk_text, otks, n_otks, fbs, n_fbs,
                         &pos);
     if (rc == ERR_EXISTS) {
         http_reply_error(rep, 400, "M_INVALID_PARAM",
@@ -254,12 +255,22 @@ void client_keys_upload(struct http_request *req, struct http_reply *rep)
     }
     if (pos)
         sync_e2ee_device_list_changed(srv, req->user_id, pos);
-    http_reply_json(rep, 200,
-                    json_pack("{s:o}", "one_time_key_counts",
-                              otk_counts(srv, req->user_id, req->device_id)));
+    ok = true;
 out:
     free(dk_text);
     free(stored_ed);
+    return ok;
+}
+
+/* POST /keys/upload */
+void client_keys_upload(struct http_request *req, struct http_reply *rep)
+{
+    if (!client_keys_store(req, rep, req->json, req->device_id))
+        return;
+    struct server *srv = client_server(req);
+    http_reply_json(rep, 200,
+                    json_pack("{s:o}", "one_time_key_counts",
+                              otk_counts(srv, req->user_id, req->device_id)));
 }
 
 /* Adds the stored signatures on (target_user, target_key) made by the owner
