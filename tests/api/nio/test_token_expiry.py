@@ -6,7 +6,7 @@ import asyncio
 
 from common import check, expect_error, expect_status, unique
 
-LIFETIME_MS = 700
+LIFETIME_MS = 1500
 SERVER = {"registration": "open",
           "set": {"registration.access_token_lifetime_ms": LIFETIME_MS}}
 
