@@ -2,9 +2,12 @@
  * measures like llama-bench: "pp" evaluates a prompt of p tokens in one batch (logits of the
  * last token only), "tg" runs n single-token decodes from an empty context; each is repeated
  * (after one warm-up run) and the median tokens/s is printed with the spread. The token ids are
- * fixed pseudo-random ids (the speed does not depend on them). */
+ * fixed pseudo-random ids (the speed does not depend on them). The last column is the CPU time
+ * the process got per wall-clock second of the timed runs (200% = two busy cores), which tells
+ * whether a figure measured on a shared machine was limited by other load. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +20,15 @@
 
 static const char bench_usage[] = "FILE.gguf [-p PROMPT_TOKENS] [-n GEN_TOKENS] [-t THREADS] "
                                   "[-r REPETITIONS] [--kv f16|f32]";
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -74,8 +86,8 @@ int llm_cli_bench(int argc, char **argv)
                                            i == n_pp - 1};
     }
     double *tps = xcalloc((size_t)o.reps, sizeof *tps);
-    printf("| model | size | arch | threads | kv | test | t/s (median) | min | max |\n");
-    printf("| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: |\n");
+    printf("| model | size | arch | threads | kv | test | t/s (median) | min | max | cpu |\n");
+    printf("| --- | ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: |\n");
     const char *name = strrchr(o.model, '/') ? strrchr(o.model, '/') + 1 : o.model;
     int status = 0;
     for (int which = 0; which < 2 && status == 0; which++) {
@@ -88,13 +100,17 @@ int llm_cli_bench(int argc, char **argv)
             status = 1;
             break;
         }
+        double cpu0 = cpu_seconds();
+        int64_t wall0 = clock_mono_ns();
         for (int r = 0; r < o.reps; r++)
             tps[r] = bench_once(c, items, n, pp);
+        double wall = (double)(clock_mono_ns() - wall0) / 1e9;
+        double cpu_pct = wall > 0 ? 100.0 * (cpu_seconds() - cpu0) / wall : 0;
         qsort(tps, (size_t)o.reps, sizeof *tps, cmp_double);
-        printf("| %s | %.2f MiB | %s | %d | %s | %s%d | %.2f | %.2f | %.2f |\n", name,
+        printf("| %s | %.2f MiB | %s | %d | %s | %s%d | %.2f | %.2f | %.2f | %.0f%% |\n", name,
                (double)info.file_bytes / (1024.0 * 1024.0), info.arch, o.threads,
                o.kv_f32 ? "f32" : "f16", pp ? "pp" : "tg", n, tps[o.reps / 2], tps[0],
-               tps[o.reps - 1]);
+               tps[o.reps - 1], cpu_pct);
         fflush(stdout);
     }
     free(tps);
