@@ -118,10 +118,6 @@ static struct ai_model *request_model(struct http_request *req, struct http_repl
                          m->error);
         return NULL;
     }
-    if (m->upstream_url) {
-        http_reply_error(rep, 501, "not_implemented", "Upstream models are not served yet");
-        return NULL;
-    }
     return m;
 }
 
@@ -426,6 +422,7 @@ static void submit(struct http_request *req, struct http_reply *rep, struct ai_j
     json_t *so = json_object_get(body, "stream_options");
     j->stream = stream;
     j->req = req;
+    j->http_suspended = !stream;
     req->handler_state = j;
     req->handler_state_free = ai_job_detach;
     struct ai_stream *s = NULL;
@@ -495,7 +492,10 @@ static const char *message_text(struct http_request *req, json_t *content)
 static void completion(struct http_request *req, struct http_reply *rep, bool chat)
 {
     if (req->resumed) {
-        reply_done(req, rep, chat);
+        if (((struct ai_job *)req->handler_state)->upstream)
+            ai_upstream_reply(req, rep);
+        else
+            reply_done(req, rep, chat);
         return;
     }
     if (!authenticate(req, rep))
@@ -509,6 +509,10 @@ static void completion(struct http_request *req, struct http_reply *rep, bool ch
     struct ai_model *m = request_model(req, rep, body);
     if (!m)
         goto out;
+    if (m->upstream_url) {
+        ai_upstream_submit(ai_of(req), req, rep, m, body, chat ? "/chat/completions" : "/completions");
+        goto out;
+    }
     j = ai_job_new(AI_JOB_GENERATE, m);
     const char *what = chat ? "messages" : "prompt";
     if (chat) {
@@ -651,7 +655,10 @@ static void embeddings_reply(struct http_request *req, struct http_reply *rep)
 void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
 {
     if (req->resumed) {
-        embeddings_reply(req, rep);
+        if (((struct ai_job *)req->handler_state)->upstream)
+            ai_upstream_reply(req, rep);
+        else
+            embeddings_reply(req, rep);
         return;
     }
     if (!authenticate(req, rep))
@@ -663,6 +670,10 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
     struct ai_model *m = request_model(req, rep, body);
     if (!m)
         goto out;
+    if (m->upstream_url) {
+        ai_upstream_submit(ai_of(req), req, rep, m, body, "/embeddings");
+        goto out;
+    }
     json_t *input = json_object_get(body, "input");
     size_t n = json_is_string(input) ? 1 : json_is_array(input) ? json_array_size(input) : 0;
     bool ok = n > 0 && n <= AI_MAX_EMBED_INPUTS;
@@ -708,6 +719,7 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
     }
     j->vectors = xcalloc(n * (size_t)m->n_embd, sizeof *j->vectors);
     j->req = req;
+    j->http_suspended = true;
     req->handler_state = j;
     req->handler_state_free = ai_job_detach;
     int rc = ai_worker_submit(m->worker, j);

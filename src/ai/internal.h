@@ -28,6 +28,7 @@ struct ai_model {
     char *path;                   /* owned: GGUF file, NULL for upstream models */
     char *upstream_url;           /* owned: OpenAI-compatible base URL (.../v1), or NULL */
     char *upstream_key;           /* owned: bearer key for the upstream, or NULL */
+    char *upstream_model;         /* owned: the model's name upstream (default: id) */
     _Atomic int state;            /* enum ai_model_state; READY publishes the fields below */
     struct llm_model *model;      /* owned reference (local models) */
     struct ai_worker *worker;     /* owned (local models) */
@@ -46,6 +47,7 @@ struct ai {
     pthread_t loader;             /* loads local models one by one */
     bool loader_running;          /* loader must be joined */
     _Atomic bool stopping;        /* ai_stop called */
+    _Atomic int upstream_running; /* forwarding threads alive */
 };
 
 enum ai_job_kind { AI_JOB_GENERATE, AI_JOB_EMBED };
@@ -68,6 +70,9 @@ struct ai_job {
     size_t n_in;                  /* number of inputs */
     bool stream;                  /* the HTTP side streams (wake instead of resume) */
     bool base64;                  /* embeddings: answer base64 (little-endian float32) */
+    bool upstream;                /* forwarded (upstream.c): text holds the upstream's bytes */
+    char *up_request;             /* upstream: owned JSON body to send */
+    const char *up_path;          /* upstream: "/chat/completions" ... (static) */
     /* output (lock) */
     struct buf text;              /* all generated text so far */
     float *vectors;               /* embeddings: n_in * n_embd floats (owned) */
@@ -77,6 +82,8 @@ struct ai_job {
     const char *finish_reason;    /* "stop" or "length" (static) */
     int n_generated;              /* completion tokens */
     struct http_request *req;     /* to resume/wake; NULL once the request ended */
+    bool http_suspended;          /* the request sleeps until http_request_resume */
+    int up_status;                /* upstream: HTTP status of its answer */
     bool waiting;                 /* the stream reader sleeps until woken */
     int64_t t_submit_ns;          /* monotonic times: queued, first token, done */
     int64_t t_start_ns;
@@ -108,6 +115,16 @@ void ai_worker_stop(struct ai_worker *w);
 void ai_worker_free(struct ai_worker *w);
 /* Prometheus text for this model's counters, appended to out. */
 void ai_worker_metrics(struct ai_worker *w, const char *model_id, struct buf *out);
+
+/* upstream.c: forwarding to an OpenAI-compatible server with libcurl on a thread per request. */
+/* Forwards body (the client's request, model renamed) to m's upstream at path; suspends the
+ * request until the upstream's answer starts (streams) or ends. Fills rep on refusal. */
+void ai_upstream_submit(struct ai *ai, struct http_request *req, struct http_reply *rep,
+                        struct ai_model *m, json_t *body, const char *path);
+/* The handler's second run for a forwarded request. */
+void ai_upstream_reply(struct http_request *req, struct http_reply *rep);
+/* Aborts forwarded requests and waits (bounded) for their threads. */
+void ai_upstream_stop(struct ai *ai);
 
 /* models.c */
 /* The model with this id, or NULL. */

@@ -41,6 +41,7 @@ void ai_job_unref(struct ai_job *j)
     free(j->inputs);
     free(j->n_inputs);
     free(j->vectors);
+    free(j->up_request);
     buf_fini(&j->text);
     pthread_mutex_destroy(&j->lock);
     free(j);
@@ -87,7 +88,8 @@ void ai_job_finish(struct ai_job *j, const char *finish_reason, int error_status
         snprintf(j->error, sizeof j->error, "%s", error);
     j->t_done_ns = clock_mono_ns();
     if (j->req) {
-        if (!j->stream) {
+        if (j->http_suspended) {
+            j->http_suspended = false;
             http_request_resume(j->req);
         } else if (j->waiting) {
             j->waiting = false;

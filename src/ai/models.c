@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 
+#include <curl/curl.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@
 #include <sys/stat.h>
 
 static void add_model(struct ai *ai, const char *id, size_t id_len, const char *path,
-                      const char *url, const char *key)
+                      const char *url, const char *key, const char *remote)
 {
     for (size_t i = 0; i < ai->n_models; i++)
         if (strlen(ai->models[i].id) == id_len && memcmp(ai->models[i].id, id, id_len) == 0) {
@@ -33,6 +34,7 @@ static void add_model(struct ai *ai, const char *id, size_t id_len, const char *
     m->path = path ? xstrdup(path) : NULL;
     m->upstream_url = url ? xstrdup(url) : NULL;
     m->upstream_key = key && key[0] ? xstrdup(key) : NULL;
+    m->upstream_model = url ? (remote && remote[0] ? xstrdup(remote) : xstrdup(m->id)) : NULL;
     m->created = clock_now_ms() / 1000;
     struct stat st;
     if (path && stat(path, &st) == 0)
@@ -66,7 +68,7 @@ static void scan_dir(struct ai *ai, const char *dir)
         size_t len = strlen(dir) + strlen(names[i]) + 2;
         char *path = xmalloc(len);
         snprintf(path, len, "%s/%s", dir, names[i]);
-        add_model(ai, names[i], strlen(names[i]) - 5, path, NULL, NULL);
+        add_model(ai, names[i], strlen(names[i]) - 5, path, NULL, NULL, NULL);
         free(path);
         free(names[i]);
     }
@@ -87,12 +89,15 @@ static void parse_list(struct ai *ai, const char *list, bool upstream)
             memcpy(value, eq + 1, vlen);
             value[vlen] = '\0';
             if (upstream) {
-                char *bar = strchr(value, '|');
-                if (bar)
-                    *bar = '\0';
-                add_model(ai, p, (size_t)(eq - p), NULL, value, bar ? bar + 1 : NULL);
+                char *key = strchr(value, '|');
+                if (key)
+                    *key++ = '\0';
+                char *remote = key ? strchr(key, '|') : NULL;
+                if (remote)
+                    *remote++ = '\0';
+                add_model(ai, p, (size_t)(eq - p), NULL, value, key, remote);
             } else {
-                add_model(ai, p, (size_t)(eq - p), value, NULL, NULL);
+                add_model(ai, p, (size_t)(eq - p), value, NULL, NULL, NULL);
             }
             free(value);
         } else if (len > 0) {
@@ -160,6 +165,7 @@ struct ai *ai_new(const struct config *cfg)
     parse_list(ai, cfg->llm_upstream_models, true);
     log_info("ai models=%zu dir=%s", ai->n_models, dir);
     free(abs);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any forwarding thread */
     if (ai->n_models > 0 && pthread_create(&ai->loader, NULL, loader_main, ai) == 0)
         ai->loader_running = true;
     return ai;
@@ -184,6 +190,7 @@ void ai_stop(struct ai *ai)
     }
     for (size_t i = 0; i < ai->n_models; i++)
         ai_worker_stop(ai->models[i].worker);
+    ai_upstream_stop(ai);
 }
 
 void ai_free(struct ai *ai)
@@ -199,6 +206,7 @@ void ai_free(struct ai *ai)
         free(m->path);
         free(m->upstream_url);
         free(m->upstream_key);
+        free(m->upstream_model);
     }
     free(ai->models);
     free(ai);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
-enum option_type { OPT_STRING, OPT_INT, OPT_REGISTRATION };
+enum option_type { OPT_STRING, OPT_INT, OPT_REGISTRATION, OPT_LIST };
 
 struct option {
     const char *section;     /* INI section */
@@ -75,10 +75,13 @@ static const struct option options[] = {
     {"llm", "models_dir", OPT_STRING, OFF(llm_models_dir), "models", 0, 0,
      "AI API: every *.gguf file in this folder is served, its file name being the model id "
      "(relative to data_dir)."},
-    {"llm", "models", OPT_STRING, OFF(llm_models), "", 0, 0,
-     "AI API: more local models, as id=/path/file.gguf,id2=/path/other.gguf"},
-    {"llm", "upstream_models", OPT_STRING, OFF(llm_upstream_models), "", 0, 0,
-     "AI API: models forwarded to an OpenAI-compatible server, as id=https://host/v1|API_KEY,..."},
+    {"llm", "models", OPT_LIST, OFF(llm_models), "", 0, 0,
+     "AI API: more local models, as id=/path/file.gguf,id2=/path/other.gguf (the option may be "
+     "repeated: each line adds entries)"},
+    {"llm", "upstream_models", OPT_LIST, OFF(llm_upstream_models), "", 0, 0,
+     "AI API: models forwarded to an OpenAI-compatible server, as "
+     "id=https://host/v1|API_KEY|upstream_model_name,... (key and name optional; the option may "
+     "be repeated: each line adds entries)"},
     {"llm", "slots", OPT_INT, OFF(llm_slots), "4", 1, 64,
      "AI API: requests decoded together (continuous batching) per local model."},
     {"llm", "queue", OPT_INT, OFF(llm_queue), "32", 1, 100000,
@@ -122,6 +125,20 @@ static int option_set(struct config *cfg, const struct option *o, const char *va
         *p = xstrdup(value);
         return 0;
     }
+    case OPT_LIST: { /* each assignment adds entries (a value of "" clears) */
+        char **p = field(cfg, o);
+        if (!*p || !(*p)[0] || !value[0]) {
+            free(*p);
+            *p = xstrdup(value);
+        } else {
+            size_t len = strlen(*p) + strlen(value) + 2;
+            char *joined = xmalloc(len);
+            snprintf(joined, len, "%s,%s", *p, value);
+            free(*p);
+            *p = joined;
+        }
+        return 0;
+    }
     case OPT_INT: {
         int64_t v;
         int rc = str_to_i64(value, strlen(value), o->min, o->max, &v);
@@ -160,7 +177,7 @@ void config_init_defaults(struct config *cfg)
 void config_fini(struct config *cfg)
 {
     for (size_t i = 0; i < N_OPTIONS; i++) {
-        if (options[i].type == OPT_STRING) {
+        if (options[i].type == OPT_STRING || options[i].type == OPT_LIST) {
             char **p = field(cfg, &options[i]);
             free(*p);
             *p = NULL;
@@ -183,6 +200,7 @@ static void option_value(const struct config *cfg, const struct option *o, char 
 {
     switch (o->type) {
     case OPT_STRING:
+    case OPT_LIST:
         snprintf(out, len, "%s", *(char *const *)cfield(cfg, o));
         break;
     case OPT_INT:
