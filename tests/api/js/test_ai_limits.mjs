@@ -1,11 +1,19 @@
 // test_ai_limits.mjs: the AI API scheduler's limits with one slot and a queue of one: a full
 // queue answers 429, and a streaming client that disconnects frees its slot at once.
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 import { check } from "./common.mjs";
-import { MODEL, HAVE_MODEL, aiServer, openai, waitReady } from "./ai_common.mjs";
+import { MODEL, HAVE_MODEL, aiServer, apiKey, openai, waitReady, expectApiError } from "./ai_common.mjs";
 
-export const server = aiServer({ set: { "llm.slots": 1, "llm.queue": 1, "llm.threads": 1 } });
+// zz-loading.gguf is a FIFO: loading it blocks (the model stays "loading", 503) until the
+// test writes junk into it; it then fails to load. Models load in name order, so it is last.
+export const server = aiServer({
+  set: { "llm.slots": 1, "llm.queue": 1, "llm.threads": 1 },
+  extra: (srv) => execFileSync("mkfifo", [join(srv.data, "models", "zz-loading.gguf")]),
+});
 
 const LONG = { model: MODEL, prompt: "Once upon a time", temperature: 0, max_tokens: 2000 };
 
@@ -32,6 +40,21 @@ const all = {
       check(r.reason.status === 429 && r.reason.code === "rate_limit_exceeded" &&
         r.reason.error?.type === "rate_limit_error", `refusal ${r.reason.status} ${r.reason.code} ${r.reason.message}`);
     check(refused[0].reason.headers["retry-after"] === "1", "no Retry-After");
+  },
+
+  async loading_model_gives_503(srv) {
+    const ai = await openai(srv);
+    await expectApiError(ai.chat.completions.create({ model: "zz-loading", messages: [{ role: "user", content: "hi" }] }),
+      503, "model_loading");
+    // opening it for writing unblocks the loader (which may close it at once: EPIPE is fine)
+    await writeFile(join(srv.data, "models", "zz-loading.gguf"), "not a model").catch(() => {});
+    let r = null;
+    for (let i = 0; i < 100; i++) {
+      r = await srv.req("POST", "/v1/completions", { token: await apiKey(srv), body: { model: "zz-loading", prompt: "x" } });
+      if (r.json?.error?.code !== "model_loading") break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    check(r.status === 503 && r.json.error.code === "model_unavailable", `after loading: ${r.status} ${r.text}`);
   },
 
   async disconnecting_stream_frees_its_slot(srv) {
