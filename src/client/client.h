@@ -135,6 +135,11 @@ void client_keys_claim(struct http_request *req, struct http_reply *rep);
 void client_keys_changes(struct http_request *req, struct http_reply *rep);
 void client_keys_device_signing_upload(struct http_request *req, struct http_reply *rep);
 void client_keys_signatures_upload(struct http_request *req, struct http_reply *rep);
+/* dehydrated.c */
+void client_dehydrated_get(struct http_request *req, struct http_reply *rep);
+void client_dehydrated_put(struct http_request *req, struct http_reply *rep);
+void client_dehydrated_delete(struct http_request *req, struct http_reply *rep);
+void client_dehydrated_events(struct http_request *req, struct http_reply *rep);
 /* to_device.c */
 void client_send_to_device(struct http_request *req, struct http_reply *rep);
 /* backup.c */

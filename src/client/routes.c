@@ -5,6 +5,7 @@
 #include "client/conversation.h"
 
 #define CS "/_matrix/client/v3"
+#define MSC3814 "/_matrix/client/unstable/org.matrix.msc3814.v1"
 #define A ROUTE_AUTH
 #define J ROUTE_JSON
 
@@ -130,6 +131,12 @@ static const struct http_route client_routes[] = {
     {HTTP_PUT, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_put, A | J},
     {HTTP_GET, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_get, A},
     {HTTP_DELETE, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_delete, A},
+    /* dehydrated devices, MSC3814 (dehydrated.c) */
+    {HTTP_GET, MSC3814 "/dehydrated_device", client_dehydrated_get, A},
+    {HTTP_PUT, MSC3814 "/dehydrated_device", client_dehydrated_put, A | J},
+    {HTTP_DELETE, MSC3814 "/dehydrated_device", client_dehydrated_delete, A},
+    {HTTP_POST, MSC3814 "/dehydrated_device/{deviceId}/events", client_dehydrated_events,
+     A | J | ROUTE_JSON_OPTIONAL},
 };
 
 void client_routes_register(struct http_server *http)

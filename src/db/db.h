@@ -368,6 +368,18 @@ int db_device_lists_max_pos(struct db *db, int64_t *pos);
 /* Users who share a joined room with user_id, the user included (owned). */
 int db_users_sharing_rooms(struct db *db, const char *user_id, char ***user_ids, size_t *n);
 
+/* Dehydrated devices (MSC3814): one per user, its opaque device_data JSON.
+ * ERR_NOT_FOUND when the user has none; strings owned. */
+int db_dehydrated_get(struct db *db, const char *user_id, char **device_id, char **device_data);
+/* Records device_id as the user's dehydrated device, first deleting the
+ * previous one (its device row, tokens, keys and messages) whose ID goes to
+ * *old_device_id (owned, NULL when none). The device row itself is created by
+ * the caller (db_device_ensure). */
+int db_dehydrated_put(struct db *db, const char *user_id, const char *device_id,
+                      const char *device_data, char **old_device_id);
+/* Deletes the dehydrated device as above; *device_id its ID. ERR_NOT_FOUND: none. */
+int db_dehydrated_delete(struct db *db, const char *user_id, char **device_id);
+
 /* ---- to-device messages (db/to_device.c) ---- */
 
 struct db_to_device_write {

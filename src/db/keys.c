@@ -581,3 +581,114 @@ int db__e2ee_devices_gone(struct db_conn *c, const char *user_id, const char *de
     }
     return note_change(c, user_id, NULL);
 }
+
+/* ---- dehydrated devices (MSC3814) ---- */
+
+int db_dehydrated_get(struct db *db, const char *user_id, char **device_id, char **device_data)
+{
+    *device_id = *device_data = NULL;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT device_id, device_data FROM "
+                                       "e2e_dehydrated_devices WHERE user_id = ?")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, user_id);
+    int rc = sqlite3_step(st);
+    int out_rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+    if (rc == SQLITE_ROW) {
+        *device_id = db__col_text(st, 0);
+        *device_data = db__col_text(st, 1);
+    }
+    sqlite3_reset(st);
+    return out_rc;
+}
+
+struct dehydrated_args {
+    const char *user_id, *device_id, *device_data;
+    char **old_device_id;
+};
+
+/* Deletes the user's dehydrated device (row, device, tokens, keys, messages);
+ * *old gets its ID, NULL when there was none. */
+static int dehydrated_drop(struct db_conn *c, const char *user_id, char **old)
+{
+    *old = NULL;
+    sqlite3_stmt *st = db__stmt(c, "DELETE FROM e2e_dehydrated_devices WHERE user_id = ? "
+                                   "RETURNING device_id");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, user_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *old = db__col_text(st, 0);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return ERR_DB;
+    if (!*old)
+        return 0;
+    static const char *const sqls[] = {
+        "DELETE FROM access_tokens WHERE user_id = ? AND device_id = ?",
+        "DELETE FROM devices WHERE user_id = ? AND device_id = ?",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        st = db__stmt(c, sqls[i]);
+        if (!st)
+            return ERR_DB;
+        db__bind_text(st, 1, user_id);
+        db__bind_text(st, 2, *old);
+        if ((rc = db__step_done(c, st)))
+            return rc;
+    }
+    return db__e2ee_devices_gone(c, user_id, *old, NULL);
+}
+
+static int dehydrated_put_fn(struct db_conn *c, void *arg)
+{
+    struct dehydrated_args *a = arg;
+    int rc = dehydrated_drop(c, a->user_id, a->old_device_id);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = db__stmt(c, "INSERT INTO e2e_dehydrated_devices (user_id, device_id, "
+                                   "device_data) VALUES (?, ?, ?)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->user_id);
+    db__bind_text(st, 2, a->device_id);
+    db__bind_text(st, 3, a->device_data);
+    return db__step_done(c, st);
+}
+
+int db_dehydrated_put(struct db *db, const char *user_id, const char *device_id,
+                      const char *device_data, char **old_device_id)
+{
+    *old_device_id = NULL;
+    struct dehydrated_args a = {user_id, device_id, device_data, old_device_id};
+    int rc = db__write(db, dehydrated_put_fn, &a);
+    if (rc) {
+        free(*old_device_id);
+        *old_device_id = NULL;
+    }
+    return rc;
+}
+
+static int dehydrated_delete_fn(struct db_conn *c, void *arg)
+{
+    struct dehydrated_args *a = arg;
+    int rc = dehydrated_drop(c, a->user_id, a->old_device_id);
+    return rc ? rc : *a->old_device_id ? 0 : ERR_NOT_FOUND;
+}
+
+int db_dehydrated_delete(struct db *db, const char *user_id, char **device_id)
+{
+    *device_id = NULL;
+    struct dehydrated_args a = {user_id, NULL, NULL, device_id};
+    int rc = db__write(db, dehydrated_delete_fn, &a);
+    if (rc) {
+        free(*device_id);
+        *device_id = NULL;
+    }
+    return rc;
+}

@@ -215,6 +215,11 @@ static const char *const migrations[] = {
     "  ts INTEGER NOT NULL,"
     "  UNIQUE (room_id, user_id, type, thread_id));"
     "CREATE INDEX receipts_room_pos ON receipts (room_id, stream_pos);",
+    /* dehydrated devices (MSC3814, db/keys.c): at most one per user. */
+    "CREATE TABLE e2e_dehydrated_devices ("
+    "  user_id TEXT PRIMARY KEY,"
+    "  device_id TEXT NOT NULL,"
+    "  device_data TEXT NOT NULL);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

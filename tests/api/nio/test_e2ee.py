@@ -491,3 +491,63 @@ async def test_backup_versions_and_keys(srv):
     other = await new_user(srv, "bo")
     r = await other.req("GET", f"/room_keys/version/{v1}")
     expect_error(r, 404, "M_NOT_FOUND")
+
+
+# ---- raw HTTP: dehydrated devices (MSC3814) ----
+
+MSC3814 = "/_matrix/client/unstable/org.matrix.msc3814.v1"
+
+
+async def test_dehydrated_device(srv):
+    alice = await new_user(srv, "dh")
+    sender = await new_user(srv, "ds")
+    r = await srv.req("GET", f"{MSC3814}/dehydrated_device", token=alice.token)
+    expect_error(r, 404, "M_NOT_FOUND")
+
+    class Dehydrated:  # the keys of a device that is not logged in
+        user_id = alice.user_id
+        device_id = "DEHYDRATED1"
+
+    dev = Device(Dehydrated)
+    body = {"device_id": "DEHYDRATED1", "device_data": {"algorithm": "x", "account": "opaque"},
+            "initial_device_display_name": "parked", "device_keys": dev.device_keys(),
+            "one_time_keys": dev.otks(2)}
+    r = await srv.req("PUT", f"{MSC3814}/dehydrated_device", body, token=alice.token)
+    check(r.status == 200 and r.json == {"device_id": "DEHYDRATED1"}, f"put: {r!r}")
+    r = await srv.req("GET", f"{MSC3814}/dehydrated_device", token=alice.token)
+    check(r.json == {"device_id": "DEHYDRATED1",
+                     "device_data": {"algorithm": "x", "account": "opaque"}}, f"get: {r!r}")
+    qr = await sender.ok("POST", "/keys/query", {"device_keys": {alice.user_id: []}})
+    check("DEHYDRATED1" in qr["device_keys"][alice.user_id], f"query: {qr}")
+    cl = await sender.ok("POST", "/keys/claim", {"one_time_keys": {
+        alice.user_id: {"DEHYDRATED1": "signed_curve25519"}}})
+    check(cl["one_time_keys"][alice.user_id]["DEHYDRATED1"], f"claim: {cl}")
+    for i in range(3):
+        await sender.ok("PUT", f"/sendToDevice/m.test/dh{i}",
+                        {"messages": {alice.user_id: {"DEHYDRATED1": {"i": i}}}})
+    path = f"{MSC3814}/dehydrated_device/DEHYDRATED1/events"
+    r = await srv.req("POST", path, {}, token=alice.token)
+    check(r.status == 200 and [e["content"]["i"] for e in r.json["events"]] == [0, 1, 2],
+          f"events: {r!r}")
+    r2 = await srv.req("POST", path, {"next_batch": r.json["next_batch"]}, token=alice.token)
+    check(r2.json["events"] == [], f"after next_batch: {r2!r}")
+    r = await srv.req("POST", f"{MSC3814}/dehydrated_device/OTHER/events", {}, token=alice.token)
+    expect_error(r, 403, "M_FORBIDDEN")
+    Dehydrated.device_id = "DEHYDRATED2"
+    bad = Device(Dehydrated).device_keys()
+    bad["signatures"] = {}
+    r = await srv.req("PUT", f"{MSC3814}/dehydrated_device",
+                      {"device_id": "DEHYDRATED2", "device_data": {}, "device_keys": bad},
+                      token=alice.token)
+    expect_error(r, 400, "M_INVALID_SIGNATURE")
+    r = await srv.req("GET", f"{MSC3814}/dehydrated_device", token=alice.token)
+    expect_error(r, 404, "M_NOT_FOUND")  # the refused upload replaced nothing usable
+    r = await srv.req("PUT", f"{MSC3814}/dehydrated_device",
+                      {"device_id": "DEHYDRATED3", "device_data": {"v": 3}}, token=alice.token)
+    expect_status(r, 200)
+    r = await srv.req("DELETE", f"{MSC3814}/dehydrated_device", token=alice.token)
+    check(r.status == 200 and r.json == {"device_id": "DEHYDRATED3"}, f"delete: {r!r}")
+    devices = (await alice.ok("GET", "/devices"))["devices"]
+    check([d["device_id"] for d in devices] == [alice.device_id], f"devices left: {devices}")
+    r = await srv.req("DELETE", f"{MSC3814}/dehydrated_device", token=alice.token)
+    expect_error(r, 404, "M_NOT_FOUND")
