@@ -15,6 +15,7 @@
 #include "server/server.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 struct cached_token {
@@ -22,6 +23,7 @@ struct cached_token {
     char *device_id;     /* owned */
     int64_t expires_ts;  /* ms since epoch, 0 = never */
     bool is_admin;
+    _Atomic int64_t seen_ms; /* last time the device's last_seen was written */
 };
 
 struct client_auth {
@@ -29,7 +31,9 @@ struct client_auth {
     struct map tokens;     /* 32-byte token hash -> struct cached_token */
 };
 
-enum { AUTH_CACHE_MAX = 200000 };
+/* A device's last_seen_ts/ip is written when its token enters the cache and
+ * then at most once per interval (the spec allows it to be minutes old). */
+enum { AUTH_CACHE_MAX = 200000, AUTH_SEEN_INTERVAL_MS = 120000 };
 
 static void cached_token_free(void *p)
 {
@@ -91,11 +95,13 @@ int client_auth_issue(struct server *srv, const char *user_id, const char *devic
 }
 
 /* Looks the token up in the cache, then the database. Returns a copy of the
- * entry's fields in the request arena. */
+ * entry's fields in the request arena. Sets *seen when the device's last
+ * use is due to be recorded. */
 static int lookup(struct server *srv, const unsigned char hash[32], struct http_request *req,
-                  int64_t *expires_ts)
+                  int64_t *expires_ts, bool *seen)
 {
     struct client_auth *a = srv->auth;
+    int64_t now = clock_now_ms();
     pthread_rwlock_rdlock(&a->lock);
     struct cached_token *t = map_get(&a->tokens, (const char *)hash, 32);
     if (t) {
@@ -103,6 +109,9 @@ static int lookup(struct server *srv, const unsigned char hash[32], struct http_
         req->device_id = arena_strdup(&req->arena, t->device_id);
         req->is_admin = t->is_admin;
         *expires_ts = t->expires_ts;
+        int64_t last = t->seen_ms; /* one request per interval wins the write */
+        *seen = now - last >= AUTH_SEEN_INTERVAL_MS &&
+                atomic_compare_exchange_strong(&t->seen_ms, &last, now);
     }
     pthread_rwlock_unlock(&a->lock);
     if (t)
@@ -125,6 +134,8 @@ static int lookup(struct server *srv, const unsigned char hash[32], struct http_
     t->device_id = device_id;
     t->expires_ts = *expires_ts;
     t->is_admin = u.is_admin;
+    t->seen_ms = now;
+    *seen = true;
     db_user_fini(&u);
     req->user_id = arena_strdup(&req->arena, t->user_id);
     req->device_id = arena_strdup(&req->arena, t->device_id);
@@ -150,7 +161,8 @@ int client_auth_http(void *app, struct http_request *req, struct http_reply *rep
     unsigned char hash[32];
     crypto_sha256(token, strlen(token), hash);
     int64_t expires_ts = 0;
-    int rc = lookup(srv, hash, req, &expires_ts);
+    bool seen = false;
+    int rc = lookup(srv, hash, req, &expires_ts, &seen);
     if (rc == ERR_NOT_FOUND) {
         http_reply_error(rep, 401, "M_UNKNOWN_TOKEN", "Unknown access token");
         rep->error_extra = json_pack("{s:b}", "soft_logout", 0);
@@ -166,6 +178,8 @@ int client_auth_http(void *app, struct http_request *req, struct http_reply *rep
         rep->error_extra = json_pack("{s:b}", "soft_logout", 1);
         return 1;
     }
+    if (seen) /* best effort: a failed write only leaves last_seen older */
+        db_device_touch(srv->db, req->user_id, req->device_id, req->client_ip, clock_now_ms());
     return 0;
 }
 

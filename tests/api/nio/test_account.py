@@ -1,6 +1,8 @@
 """Profiles, devices (with UIA), password change, deactivation, 3pids and
 global account data."""
 
+import asyncio
+
 from nio import responses as R
 
 from common import PASSWORD, check, expect_error, expect_nio, expect_status, nio_status, unique
@@ -243,3 +245,20 @@ async def test_devices_of_other_users_untouchable(srv):
     check(w.status == 200 and w.json["device_id"] == dev, f"{w!r}")
     d = expect_nio(await a.devices(), R.DevicesResponse)
     check([x.id for x in d.devices] == [dev], f"{d.devices}")
+
+
+async def test_last_seen_moves_when_the_device_is_used(srv):
+    c = await srv.nio_user()
+    r = await srv.login_raw(c.user)
+    token, dev = r.json["access_token"], r.json["device_id"]
+
+    async def seen():
+        d = await srv.req("GET", f"{CS}/devices/{dev}", token=c.access_token)
+        return d.json["last_seen_ts"]
+
+    t0 = await seen()
+    check(isinstance(t0, int) and t0 > 0, f"last_seen_ts at login {t0}")
+    await asyncio.sleep(0.05)
+    expect_status(await srv.whoami_status(token), 200)  # the device is used
+    t1 = await seen()
+    check(t1 > t0, f"last_seen_ts did not move after use: {t0} -> {t1}")
