@@ -21,7 +21,9 @@ void client_versions(struct http_request *req, struct http_reply *rep)
     json_t *list = json_array();
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
         json_array_append_new(list, json_string(versions[i]));
-    http_reply_json(rep, 200, json_pack("{s:o, s:{}}", "versions", list, "unstable_features"));
+    /* MSC3814: dehydrated devices (src/client/dehydrated.c). */
+    http_reply_json(rep, 200, json_pack("{s:o, s:{s:b}}", "versions", list, "unstable_features",
+                                        "org.matrix.msc3814", 1));
 }
 
 /* GET /.well-known/matrix/client */

@@ -501,6 +501,8 @@ MSC3814 = "/_matrix/client/unstable/org.matrix.msc3814.v1"
 async def test_dehydrated_device(srv):
     alice = await new_user(srv, "dh")
     sender = await new_user(srv, "ds")
+    r = await srv.req("GET", "/_matrix/client/versions")
+    check(r.json["unstable_features"].get("org.matrix.msc3814") is True, f"versions: {r!r}")
     r = await srv.req("GET", f"{MSC3814}/dehydrated_device", token=alice.token)
     expect_error(r, 404, "M_NOT_FOUND")
 
