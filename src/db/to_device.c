@@ -18,10 +18,22 @@ struct send_args {
     bool *duplicate;
 };
 
+/* Transaction IDs are remembered for a day: a client retries within seconds. */
+enum { TO_DEVICE_TXN_KEEP_MS = 24 * 3600 * 1000 };
+
 static int send_fn(struct db_conn *c, void *arg)
 {
     struct send_args *a = arg;
-    sqlite3_stmt *st = db__stmt(c, "INSERT INTO to_device_txns (sender, sender_device, txn_id, ts) "
+    sqlite3_stmt *st = db__stmt(c, "DELETE FROM to_device_txns WHERE sender = ? AND "
+                                   "sender_device = ? AND ts < ?");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->sender);
+    db__bind_text(st, 2, a->sender_device);
+    sqlite3_bind_int64(st, 3, clock_now_ms() - TO_DEVICE_TXN_KEEP_MS);
+    if (db__step_done(c, st))
+        return ERR_DB;
+    st = db__stmt(c, "INSERT INTO to_device_txns (sender, sender_device, txn_id, ts) "
                                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (!st)
         return ERR_DB;
