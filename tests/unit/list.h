@@ -7,3 +7,4 @@
 #include "unit/llm/list.h"
 #include "unit/db/list.h"
 #include "unit/sync/list.h"
+#include "unit/push/list.h"

@@ -1,0 +1,7 @@
+TEST(push, glob_table)
+TEST(push, dotted_paths)
+TEST(push, conditions_table)
+TEST(push, notification_power_from_power_levels)
+TEST(push, default_rules_outcomes)
+TEST(push, user_changes_merged)
+TEST(push, rule_requests_checked)
