@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct route_entry {
@@ -413,10 +414,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* A body somewhat over the limit is read and dropped, then answered
              * 413: answering before reading it makes the kernel reset the
              * connection, and the client often loses the answer. A far larger
-             * one is refused at once. */
+             * one, or one whose client waits for "100 Continue" before sending
+             * it, is refused at once. */
             size_t drain = srv->opt.max_body_bytes * 8;
             if (drain < HTTP_DRAIN_MIN_BYTES)
                 drain = HTTP_DRAIN_MIN_BYTES;
+            const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+            if (expect && strcasecmp(expect, "100-continue") == 0)
+                drain = 0;
             if (n > srv->opt.max_body_bytes && n <= drain) {
                 rp->pub.body_too_large = true;
             } else if (n > srv->opt.max_body_bytes) {

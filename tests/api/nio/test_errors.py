@@ -252,3 +252,42 @@ async def test_keep_alive_and_pipelining_after_errors(srv):
     payload = g + nope + bad + big + g
     statuses = await asyncio.to_thread(_one_connection, srv.port, payload, 5)
     check(statuses == [200, 404, 400, 413, 200], f"answers on one connection: {statuses}")
+
+
+def _expect_continue(port, body, timeout=5):
+    """Sends headers with Expect: 100-continue, waits for the interim answer,
+    then the body; returns everything the server sent."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    try:
+        s.sendall(b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        while b"\r\n\r\n" not in got:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got
+            got += chunk
+        if got.startswith(b"HTTP/1.1 100"):
+            s.sendall(body)
+            while len(re.findall(rb"HTTP/1\.1 \d{3}", got)) < 2:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return got
+
+
+async def test_expect_100_continue(srv):
+    body = json.dumps({"type": "m.login.password", "user": "nobody",
+                       "password": "x" * 2000}).encode()
+    got = await asyncio.to_thread(_expect_continue, srv.port, body)
+    codes = [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+    check(codes == [100, 403], f"answers {codes}: {got[:300]!r}")
+    # Too big: refused at once, without asking for the body.
+    got = await asyncio.to_thread(_expect_continue, srv.port, b"x" * (LIMIT * 2))
+    codes = [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+    check(codes == [413], f"answers {codes}: {got[:300]!r}")
