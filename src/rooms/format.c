@@ -133,10 +133,26 @@ static const char *visibility_at(struct server *srv, const char *room_id, int64_
     return buf;
 }
 
+/* Rank of a history_visibility value, most open first (unknown values count as shared). */
+static int visibility_rank(const char *hv)
+{
+    static const char *const order[] = {"world_readable", "shared", "invited", "joined"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(hv, order[i]) == 0)
+            return i;
+    return 1;
+}
+
 bool rooms_event_visible(struct server *srv, const char *room_id, int64_t pos, const char *user_id)
 {
-    char hv_buf[32];
+    /* The visibility before the event; for an event that changes it, the more
+     * open of the old and new values (as Synapse: the change itself is seen
+     * by whoever may see either side). */
+    char hv_buf[32], after_buf[32];
     const char *hv = visibility_at(srv, room_id, pos, hv_buf, sizeof hv_buf);
+    const char *hv_after = visibility_at(srv, room_id, pos + 1, after_buf, sizeof after_buf);
+    if (visibility_rank(hv_after) < visibility_rank(hv))
+        hv = hv_after;
     if (strcmp(hv, "world_readable") == 0)
         return true;
     /* The membership after the event: one's own join is visible, one's own leave too. */

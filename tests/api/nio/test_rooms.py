@@ -356,3 +356,24 @@ async def test_repeated_join_is_one_event(srv):
     m2 = await alice.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(bob.user_id)}")
     check(m2.get("displayname") == "Bob B." or m.get("displayname") == "Bob B.",
           f"profile change not in the member event: {m2}")
+
+
+async def test_history_visibility_change_event_is_seen(srv):
+    """Opening a room's history: the m.room.history_visibility change itself is
+    visible to whoever may see the new setting (the more open of old and new),
+    what came before it stays hidden."""
+    alice = await new_user(srv, "alice")
+    eve = await new_user(srv, "eve")
+    room = await alice.create_room(preset="public_chat")
+    check((await alice.state(room, "m.room.history_visibility",
+                             {"history_visibility": "joined"})).status == 200, "joined")
+    await alice.send(room, "members only")
+    r = await alice.state(room, "m.room.history_visibility", {"history_visibility": "world_readable"})
+    check(r.status == 200, "world_readable")
+    await alice.send(room, "for everyone")
+    r = await eve.messages(room, limit=50)
+    check(r.status == 200, f"world_readable room: {r!r}")
+    got = [(e["type"], e["content"].get("body") or e["content"].get("history_visibility"))
+           for e in reversed(r.json["chunk"])]
+    check(got == [("m.room.history_visibility", "world_readable"),
+                  ("m.room.message", "for everyone")], f"eve sees {got}")
