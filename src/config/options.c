@@ -76,12 +76,11 @@ static const struct option options[] = {
      "AI API: every *.gguf file in this folder is served, its file name being the model id "
      "(relative to data_dir)."},
     {"llm", "models", OPT_LIST, OFF(llm_models), "", 0, 0,
-     "AI API: more local models, as id=/path/file.gguf,id2=/path/other.gguf (the option may be "
-     "repeated: each line adds entries)"},
+     "AI API: more local models: id=/path/file.gguf,id2=/path/other.gguf (repeat the line to "
+     "add more)"},
     {"llm", "upstream_models", OPT_LIST, OFF(llm_upstream_models), "", 0, 0,
-     "AI API: models forwarded to an OpenAI-compatible server, as "
-     "id=https://host/v1|API_KEY|upstream_model_name,... (key and name optional; the option may "
-     "be repeated: each line adds entries)"},
+     "AI API: models forwarded to an OpenAI-compatible server: id=https://host/v1|KEY|name,... "
+     "(KEY and name optional; repeat the line to add more)"},
     {"llm", "slots", OPT_INT, OFF(llm_slots), "4", 1, 64,
      "AI API: requests decoded together (continuous batching) per local model."},
     {"llm", "queue", OPT_INT, OFF(llm_queue), "32", 1, 100000,
