@@ -89,9 +89,16 @@ async function runFile(file, bin, filter) {
     }
     report(`${label}/${n}`, reason, performance.now() - t0);
   }
-  const { code, tail } = await srv.stop();
-  report(`${label}/server_exits_cleanly`, code === 0 ? null : `exit status ${code}; stderr ends: ${tail}`);
-  await srv.cleanup();
+  let stopped;
+  try {
+    stopped = await srv.stop();
+  } catch (e) {
+    stopped = { code: -1, tail: `stopping failed: ${describe(e)}` };
+  } finally {
+    await srv.cleanup(); // never leaves a server running
+  }
+  report(`${label}/server_exits_cleanly`,
+    stopped.code === 0 ? null : `exit status ${stopped.code}; stderr ends: ${stopped.tail}`);
 }
 
 async function main() {

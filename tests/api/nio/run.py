@@ -83,10 +83,14 @@ async def run_module(mod, binary, flt, results):
         if reason:
             sys.stderr.write(srv.log_tail())
         report(results, f"{label}/{n[5:]}", reason, ms)
-    rc, err = await srv.stop()
+    try:
+        rc, err = await srv.stop()
+    except Exception as e:
+        rc, err = -1, f"stopping failed: {type(e).__name__}: {e}"
+    finally:
+        await srv.cleanup()  # never leaves a server running
     report(results, f"{label}/server_exits_cleanly",
            None if rc == 0 else f"exit status {rc}; stderr ends: {err}")
-    await srv.cleanup()
 
 
 def report(results, name, reason, ms=None):
