@@ -8,3 +8,4 @@
 #include "unit/db/list.h"
 #include "unit/sync/list.h"
 #include "unit/push/list.h"
+#include "unit/ai/list.h"
