@@ -215,10 +215,16 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
         size_t sn;
         rc = db_state_events_between(srv->db, room_id, since, first_pos - 1, 10000, &se, &sn);
         if (!rc) {
-            for (size_t k = 0; k < sn; k++)
+            for (size_t k = 0; k < sn; k++) {
+                /* Lazy loading: members of no timeline sender wait for /members. */
+                if (req->filter->lazy_load_members && strcmp(se[k].type, "m.room.member") == 0 &&
+                    strcmp(se[k].state_key, req->user_id) != 0 &&
+                    !json_object_get(senders, se[k].state_key))
+                    continue;
                 json_array_append_new(state,
                                       rooms_event_client_format(srv, &se[k], req->user_id,
                                                                 req->device_id));
+            }
             db_events_free(se, sn);
         }
     }

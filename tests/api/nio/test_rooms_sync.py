@@ -91,6 +91,19 @@ async def test_lazy_load_members(srv):
     members = [e["state_key"] for e in jr["state"]["events"] if e["type"] == "m.room.member"]
     in_tl = [e["state_key"] for e in jr["timeline"]["events"] if e["type"] == "m.room.member"]
     check(carol.user_id in members + in_tl, f"carol's member event missing: {jr}")
+    # A limited incremental sync: member changes of people who did not speak stay out.
+    erin = others[3]
+    m = await erin.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(erin.user_id)}")
+    m["displayname"] = "Erin E."
+    check((await erin.state(room, "m.room.member", m, key=erin.user_id)).status == 200, "erin")
+    for i in range(5):
+        await bob.send(room, f"bob again {i}")
+    s4 = await alice.sync(since=s3["next_batch"], filter=f["filter_id"])
+    jr = s4["rooms"]["join"][room]
+    check(jr["timeline"]["limited"] is True, "not limited")
+    members = [e["state_key"] for e in jr["state"]["events"] if e["type"] == "m.room.member"]
+    check(erin.user_id not in members, f"lazy limited sync sent a silent member: {members}")
+    check(bob.user_id in members, f"lazy limited sync lacks the sender's member: {members}")
 
 
 async def test_summary_invite_state_and_knock(srv):
