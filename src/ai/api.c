@@ -94,7 +94,8 @@ static json_t *parse_body(struct http_request *req, struct http_reply *rep)
 }
 
 /* Finds a servable model; otherwise answers 404 / 503. */
-static struct ai_model *request_model(struct http_request *req, struct http_reply *rep, json_t *body)
+static struct ai_model *request_model(struct http_request *req, struct http_reply *rep,
+                                      json_t *body)
 {
     json_t *jm = json_object_get(body, "model");
     if (!json_is_string(jm)) {
@@ -180,8 +181,9 @@ static bool get_int(json_t *body, const char *name, json_int_t lo, json_int_t hi
     if (!v || json_is_null(v))
         return true;
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        http_reply_error(rep, 400, "invalid_request_error", "%s must be an integer from %lld to %lld",
-                         name, (long long)lo, (long long)hi);
+        http_reply_error(rep, 400, "invalid_request_error",
+                         "%s must be an integer from %lld to %lld", name, (long long)lo,
+                         (long long)hi);
         rep->error_param = name;
         return false;
     }
@@ -202,7 +204,8 @@ static bool parse_sampling(json_t *body, struct ai_job *j, const struct config *
         !get_number(body, "frequency_penalty", -2, 2, &frequency, rep) ||
         !get_int(body, "max_tokens", 1, 1 << 24, &max_tokens, rep) ||
         !get_int(body, "max_completion_tokens", 1, 1 << 24, &max_tokens, rep) ||
-        !get_int(body, "n", 1, 128, &n, rep) || !get_int(body, "seed", INT64_MIN, seed_max, &seed, rep))
+        !get_int(body, "n", 1, 128, &n, rep) ||
+        !get_int(body, "seed", INT64_MIN, seed_max, &seed, rep))
         return false;
     if (n != 1) {
         bad_param(rep, "n", "only n=1 is supported");
@@ -220,7 +223,8 @@ static bool parse_sampling(json_t *body, struct ai_job *j, const struct config *
         }
         j->stop = xcalloc(count ? count : 1, sizeof *j->stop);
         for (size_t i = 0; i < count; i++) {
-            const char *s = json_string_value(json_is_string(stop) ? stop : json_array_get(stop, i));
+            json_t *item = json_is_string(stop) ? stop : json_array_get(stop, i);
+            const char *s = json_string_value(item);
             if (s[0])
                 j->stop[j->n_stop++] = xstrdup(s);
         }
@@ -259,7 +263,7 @@ struct ai_stream {
     int64_t created;             /* seconds */
     size_t text_off;             /* job text already sent */
     struct buf out;              /* SSE bytes not yet handed to libmicrohttpd */
-    size_t out_off;
+    size_t out_off;              /* bytes of out already handed out */
 };
 
 static void make_id(char *out, size_t len, bool chat)
@@ -391,8 +395,8 @@ static void reply_done(struct http_request *req, struct http_reply *rep, bool ch
         return;
     }
     if (j->error_status) {
-        http_reply_error(rep, j->error_status, j->error_status == 503 ? "unavailable" : "server_error",
-                         "%s", j->error);
+        http_reply_error(rep, j->error_status,
+                         j->error_status == 503 ? "unavailable" : "server_error", "%s", j->error);
         return;
     }
     char id[48];
@@ -510,7 +514,8 @@ static void completion(struct http_request *req, struct http_reply *rep, bool ch
     if (!m)
         goto out;
     if (m->upstream_url) {
-        ai_upstream_submit(ai_of(req), req, rep, m, body, chat ? "/chat/completions" : "/completions");
+        ai_upstream_submit(ai_of(req), req, rep, m, body,
+                           chat ? "/chat/completions" : "/completions");
         goto out;
     }
     j = ai_job_new(AI_JOB_GENERATE, m);
@@ -698,7 +703,8 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
     j->inputs = xcalloc(n, sizeof *j->inputs);
     j->n_inputs = xcalloc(n, sizeof *j->n_inputs);
     for (size_t i = 0; i < n; i++) {
-        const char *text = json_string_value(json_is_string(input) ? input : json_array_get(input, i));
+        json_t *item = json_is_string(input) ? input : json_array_get(input, i);
+        const char *text = json_string_value(item);
         size_t nt = 0;
         int rc = llm_model_tokenize(m->model, text, strlen(text), true, false, &j->inputs[i], &nt);
         j->n_in = i + 1;

@@ -43,7 +43,7 @@ struct ai_model {
 struct ai {
     const struct config *cfg;     /* borrowed */
     struct ai_model *models;      /* owned array */
-    size_t n_models;
+    size_t n_models;              /* entries in models */
     pthread_t loader;             /* loads local models one by one */
     bool loader_running;          /* loader must be joined */
     _Atomic bool stopping;        /* ai_stop called */
@@ -56,15 +56,15 @@ struct ai_job {
     pthread_mutex_t lock;         /* guards the output fields and req/waiting */
     _Atomic int refs;             /* see the top of this file */
     _Atomic bool cancelled;       /* the client went away: free the slot at once */
-    enum ai_job_kind kind;
+    enum ai_job_kind kind;        /* generation or embeddings */
     struct ai_model *model;       /* borrowed (models live as long as struct ai) */
     /* input (set before submit, read-only after) */
     int32_t *prompt;              /* owned tokens */
-    int n_prompt;
+    int n_prompt;                 /* prompt tokens (embeddings: all inputs' tokens) */
     struct llm_sampler *sampler;  /* owned */
     int max_tokens;               /* >= 1 */
     char **stop;                  /* owned stop strings (non-empty), n_stop of them */
-    size_t n_stop;
+    size_t n_stop;                /* entries in stop */
     int32_t **inputs;             /* embeddings: owned token arrays */
     int *n_inputs;                /* their lengths */
     size_t n_in;                  /* number of inputs */
@@ -86,9 +86,9 @@ struct ai_job {
     int up_status;                /* upstream: HTTP status of its answer */
     bool waiting;                 /* the stream reader sleeps until woken */
     int64_t t_submit_ns;          /* monotonic times: queued, first token, done */
-    int64_t t_start_ns;
-    int64_t t_first_ns;
-    int64_t t_done_ns;
+    int64_t t_start_ns;           /* given a slot (upstream: transfer started) */
+    int64_t t_first_ns;           /* first text */
+    int64_t t_done_ns;            /* finished */
 };
 
 /* job.c */

@@ -101,8 +101,8 @@ static void parse_list(struct ai *ai, const char *list, bool upstream)
             }
             free(value);
         } else if (len > 0) {
-            log_warn("[llm] %s: entry '%.*s' is not id=value", upstream ? "upstream_models" : "models",
-                     (int)len, p);
+            log_warn("[llm] %s: entry '%.*s' is not id=value",
+                     upstream ? "upstream_models" : "models", (int)len, p);
         }
         p = end ? end + 1 : p + len;
     }
@@ -115,8 +115,9 @@ static void load_one(struct ai *ai, struct ai_model *m)
     if (rc == 0) {
         struct llm_model_info info;
         llm_model_get_info(m->model, &info);
-        m->n_ctx = info.n_ctx_train > 0 && info.n_ctx_train < ai->cfg->llm_ctx ? info.n_ctx_train
-                                                                                 : (int)ai->cfg->llm_ctx;
+        m->n_ctx = (int)ai->cfg->llm_ctx;
+        if (info.n_ctx_train > 0 && info.n_ctx_train < m->n_ctx)
+            m->n_ctx = info.n_ctx_train;
         m->n_embd = info.n_embd;
         m->n_vocab = info.n_vocab;
         m->tmpl = llm_template_detect(llm_model_chat_template(m->model));

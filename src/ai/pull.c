@@ -4,7 +4,8 @@
  * an existing .part with a Range request, follows redirects, checks the size against the
  * server's Content-Length, the GGUF magic and optionally a sha256, then renames the file into
  * place. A Hugging Face reference owner/repo/path.gguf becomes
- * $HF_ENDPOINT/owner/repo/resolve/main/path.gguf (HF_ENDPOINT defaults to https://huggingface.co). */
+ * $HF_ENDPOINT/owner/repo/resolve/main/path.gguf (HF_ENDPOINT defaults to
+ * https://huggingface.co). */
 #define LOG_MODULE "ai"
 #include "ai/ai.h"
 
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -225,7 +227,8 @@ int ai_pull(const char *spec, const char *dir, const char *sha256_hex, bool prog
     if (cr == CURLE_HTTP_RETURNED_ERROR && status == 416 && st.offset > 0) {
         /* nothing left to fetch: the .part is complete (checked below) */
     } else if (cr != CURLE_OK) {
-        snprintf(err, err_len, "download failed: %s (HTTP %ld); run the same command again to resume",
+        snprintf(err, err_len,
+                 "download failed: %s (HTTP %ld); run the same command again to resume",
                  curl_easy_strerror(cr), status);
         rc = ERR_IO;
         goto out;

@@ -38,22 +38,24 @@ struct ai_worker {
     struct ai_model *m;            /* borrowed */
     struct llm_context *ctx;       /* owned */
     const struct llm_vocab *vocab; /* borrowed from the model */
-    int n_slots;
+    int n_slots;                   /* sequence slots of ctx */
     struct ai_slot *slots;         /* owned [n_slots] */
     struct llm_batch_item *items;  /* owned [cap_items] */
-    int cap_items;
+    int cap_items;                 /* n_ctx + n_slots */
     int *out_slot;                 /* owned [n_slots]: logits row -> slot */
     pthread_mutex_t lock;          /* guards the queue and stop */
     pthread_cond_t cond;           /* signalled on submit and stop */
     struct ai_job **queue;         /* ring of owned references */
-    int q_cap, q_head, q_len;
-    bool stop;
-    pthread_t thread;
-    bool thread_running;
+    int q_cap;                     /* ring size ([llm] queue) */
+    int q_head;                    /* oldest entry */
+    int q_len;                     /* entries queued */
+    bool stop;                     /* ai_worker_stop asked the thread to end */
+    pthread_t thread;              /* worker_main */
+    bool thread_running;           /* thread must be joined */
     /* metrics (atomics, read by /metrics) */
     _Atomic int64_t m_requests;    /* jobs finished */
-    _Atomic int64_t m_prompt_tokens;
-    _Atomic int64_t m_completion_tokens;
+    _Atomic int64_t m_prompt_tokens;     /* tokens in */
+    _Atomic int64_t m_completion_tokens; /* tokens out */
     _Atomic int64_t m_queue_ns;    /* total time from submit to slot */
     _Atomic int64_t m_decode_ns;   /* total time spent in llm_decode */
     _Atomic int64_t m_rejected;    /* 429s */
@@ -178,7 +180,8 @@ static void run_embeddings(struct ai_worker *w, int seq, struct ai_job *j)
 {
     int n_embd = j->model->n_embd;
     for (size_t i = 0; i < j->n_in; i++) {
-        int rc = llm_embed(w->ctx, seq, j->inputs[i], j->n_inputs[i], j->vectors + i * (size_t)n_embd);
+        float *out = j->vectors + i * (size_t)n_embd;
+        int rc = llm_embed(w->ctx, seq, j->inputs[i], j->n_inputs[i], out);
         if (rc != 0) {
             ai_job_finish(j, NULL, 500, llm_context_error(w->ctx));
             return;
@@ -266,7 +269,8 @@ static void *worker_main(void *arg)
                 j->t_start_ns = now;
                 llm_seq_clear(w->ctx, i);
                 for (int k = 0; k < j->n_prompt; k++) {
-                    w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, k == j->n_prompt - 1};
+                    bool last = k == j->n_prompt - 1;
+                    w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, last};
                     llm_sampler_accept(j->sampler, j->prompt[k]);
                 }
                 s->pos = j->n_prompt;

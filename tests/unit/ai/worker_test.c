@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "config/config.h"
 #include "llm/generate.h"
 
@@ -82,8 +83,8 @@ static struct ai_job *make_job(struct ai_model *m, const char *prompt, const cha
     ASSERT_INT_EQ(llm_sampler_new(&sp, m->n_vocab, &j->sampler), 0);
     j->max_tokens = MAX_TOKENS;
     if (stop) {
-        j->stop = calloc(1, sizeof *j->stop);
-        j->stop[0] = strdup(stop);
+        j->stop = xcalloc(1, sizeof *j->stop);
+        j->stop[0] = xstrdup(stop);
         j->n_stop = 1;
     }
     return j;
@@ -177,12 +178,12 @@ TEST_CASE(ai, embedding_job_and_cancelled_job)
     ASSERT_INT_EQ(ai_worker_submit(m.worker, gone), 0);
     struct ai_job *e = ai_job_new(AI_JOB_EMBED, &m);
     e->n_in = 1;
-    e->inputs = calloc(1, sizeof *e->inputs);
-    e->n_inputs = calloc(1, sizeof *e->n_inputs);
+    e->inputs = xcalloc(1, sizeof *e->inputs);
+    e->n_inputs = xcalloc(1, sizeof *e->n_inputs);
     size_t n = 0;
     ASSERT_INT_EQ(llm_model_tokenize(model, "a red ball", 10, true, false, &e->inputs[0], &n), 0);
     e->n_inputs[0] = (int)n;
-    e->vectors = calloc((size_t)m.n_embd, sizeof *e->vectors);
+    e->vectors = xcalloc((size_t)m.n_embd, sizeof *e->vectors);
     ASSERT_INT_EQ(ai_worker_submit(m.worker, e), 0);
     wait_done(e);
     ASSERT_INT_EQ(e->error_status, 0);
