@@ -195,8 +195,12 @@ static bool get_int(json_t *body, const char *name, json_int_t lo, json_int_t hi
 static bool parse_sampling(json_t *body, struct ai_job *j, const struct config *cfg,
                            struct http_reply *rep)
 {
-    double temperature = 1.0, top_p = 1.0, presence = 0, frequency = 0;
-    json_int_t max_tokens = cfg->llm_max_tokens, n = 1, seed = -1;
+    const struct ai_model *m = j->model;
+    double temperature = m->opt_temperature >= 0 ? m->opt_temperature : 1.0;
+    double top_p = m->opt_top_p >= 0 ? m->opt_top_p : 1.0;
+    double presence = 0, frequency = 0;
+    json_int_t max_tokens = m->opt_max_tokens > 0 ? m->opt_max_tokens : cfg->llm_max_tokens;
+    json_int_t n = 1, seed = -1;
     json_int_t seed_max = INT64_MAX;
     if (!get_number(body, "temperature", 0, 2, &temperature, rep) ||
         !get_number(body, "top_p", 0, 1, &top_p, rep) ||

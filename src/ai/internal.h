@@ -37,6 +37,13 @@ struct ai_model {
     int n_vocab;                  /* logits per token */
     enum llm_template_kind tmpl;  /* chat template family */
     int64_t created;              /* seconds since epoch (file mtime) */
+    /* per-model settings from [llm] models "id=path|key=value|..." (0 / negative: [llm]'s) */
+    int opt_ctx;                  /* ctx= */
+    int opt_slots;                /* slots= */
+    int opt_threads;              /* threads= */
+    int opt_max_tokens;           /* max_tokens= (default completion length) */
+    double opt_temperature;       /* temperature= (default; < 0: OpenAI's 1) */
+    double opt_top_p;             /* top_p= (default; < 0: 1) */
     char error[256];              /* why loading failed */
 };
 

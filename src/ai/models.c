@@ -40,6 +40,47 @@ static void add_model(struct ai *ai, const char *id, size_t id_len, const char *
     if (path && stat(path, &st) == 0)
         m->created = (int64_t)st.st_mtime;
     m->state = url ? AI_MODEL_READY : AI_MODEL_LOADING;
+    m->opt_temperature = -1;
+    m->opt_top_p = -1;
+}
+
+/* Applies "key=value|key=value" settings to the last model added. */
+static void apply_settings(struct ai *ai, char *s)
+{
+    struct ai_model *m = &ai->models[ai->n_models - 1];
+    while (s && *s) {
+        char *next = strchr(s, '|');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(s, '=');
+        bool ok = eq != NULL;
+        if (ok) {
+            *eq = '\0';
+            const char *v = eq + 1;
+            char *end = NULL;
+            double d = strtod(v, &end);
+            ok = end != v && *end == '\0' && d >= 0 && d <= 1e7;
+            if (ok && strcmp(s, "ctx") == 0)
+                m->opt_ctx = (int)d;
+            else if (ok && strcmp(s, "slots") == 0 && d >= 1 && d <= 64)
+                m->opt_slots = (int)d;
+            else if (ok && strcmp(s, "threads") == 0)
+                m->opt_threads = (int)d;
+            else if (ok && strcmp(s, "max_tokens") == 0 && d >= 1)
+                m->opt_max_tokens = (int)d;
+            else if (ok && strcmp(s, "temperature") == 0 && d <= 2)
+                m->opt_temperature = d;
+            else if (ok && strcmp(s, "top_p") == 0 && d <= 1)
+                m->opt_top_p = d;
+            else
+                ok = false;
+        }
+        if (!ok)
+            log_warn("model id=%s: setting '%s' ignored (ctx, slots, threads, max_tokens, "
+                     "temperature or top_p with a value in range)",
+                     m->id, s);
+        s = next;
+    }
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -65,6 +106,14 @@ static void scan_dir(struct ai *ai, const char *dir)
     closedir(d);
     qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
+        size_t id_len = strlen(names[i]) - 5;
+        names[i][id_len] = '\0'; /* the id: the name without .gguf */
+        bool declared = ai_model_find(ai, names[i]) != NULL;
+        names[i][id_len] = '.';
+        if (declared) {
+            free(names[i]);
+            continue;
+        }
         size_t len = strlen(dir) + strlen(names[i]) + 2;
         char *path = xmalloc(len);
         snprintf(path, len, "%s/%s", dir, names[i]);
@@ -97,7 +146,13 @@ static void parse_list(struct ai *ai, const char *list, bool upstream)
                     *remote++ = '\0';
                 add_model(ai, p, (size_t)(eq - p), NULL, value, key, remote);
             } else {
+                char *settings = strchr(value, '|');
+                if (settings)
+                    *settings++ = '\0';
+                size_t before = ai->n_models;
                 add_model(ai, p, (size_t)(eq - p), value, NULL, NULL, NULL);
+                if (settings && ai->n_models > before)
+                    apply_settings(ai, settings);
             }
             free(value);
         } else if (len > 0) {
@@ -115,7 +170,7 @@ static void load_one(struct ai *ai, struct ai_model *m)
     if (rc == 0) {
         struct llm_model_info info;
         llm_model_get_info(m->model, &info);
-        m->n_ctx = (int)ai->cfg->llm_ctx;
+        m->n_ctx = m->opt_ctx > 0 ? m->opt_ctx : (int)ai->cfg->llm_ctx;
         if (info.n_ctx_train > 0 && info.n_ctx_train < m->n_ctx)
             m->n_ctx = info.n_ctx_train;
         m->n_embd = info.n_embd;
@@ -134,7 +189,8 @@ static void load_one(struct ai *ai, struct ai_model *m)
         return;
     }
     log_info("model id=%s loaded ms=%.1f n_ctx=%d slots=%lld template=%s", m->id,
-             (double)(clock_mono_ns() - t0) / 1e6, m->n_ctx, (long long)ai->cfg->llm_slots,
+             (double)(clock_mono_ns() - t0) / 1e6, m->n_ctx,
+             (long long)(m->opt_slots ? m->opt_slots : ai->cfg->llm_slots),
              llm_template_name(m->tmpl));
     m->state = AI_MODEL_READY;
 }
@@ -160,10 +216,10 @@ struct ai *ai_new(const struct config *cfg)
         snprintf(abs, len, "%s/%s", cfg->data_dir, dir);
         dir = abs;
     }
+    parse_list(ai, cfg->llm_models, false); /* first: a declared id overrides the folder's */
+    parse_list(ai, cfg->llm_upstream_models, true);
     if (dir[0])
         scan_dir(ai, dir);
-    parse_list(ai, cfg->llm_models, false);
-    parse_list(ai, cfg->llm_upstream_models, true);
     log_info("ai models=%zu dir=%s", ai->n_models, dir);
     free(abs);
     curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any forwarding thread */

@@ -324,14 +324,16 @@ int ai_worker_new(struct ai_model *m, const struct config *cfg, struct ai_worker
 {
     struct ai_worker *w = xcalloc(1, sizeof *w);
     w->m = m;
-    w->n_slots = (int)cfg->llm_slots;
+    w->n_slots = m->opt_slots > 0 ? m->opt_slots : (int)cfg->llm_slots;
     struct llm_context_params p;
     llm_context_params_default(&p);
     p.n_ctx = m->n_ctx;
     p.n_seq = w->n_slots;
     p.n_outputs = w->n_slots;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    p.n_threads = cfg->llm_threads ? (int)cfg->llm_threads : (int)(cores > 0 ? cores : 2);
+    p.n_threads = m->opt_threads > 0 ? m->opt_threads
+                  : cfg->llm_threads ? (int)cfg->llm_threads
+                                     : (int)(cores > 0 ? cores : 2);
     int rc = llm_context_new(m->model, &p, &w->ctx, err, err_len);
     if (rc != 0) {
         free(w);

@@ -76,8 +76,8 @@ static const struct option options[] = {
      "AI API: every *.gguf file in this folder is served, its file name being the model id "
      "(relative to data_dir)."},
     {"llm", "models", OPT_LIST, OFF(llm_models), "", 0, 0,
-     "AI API: more local models: id=/path/file.gguf,id2=/path/other.gguf (repeat the line to "
-     "add more)"},
+     "AI API: more local models: id=/path/file.gguf|ctx=4096|slots=4|threads=2|temperature=0.7|"
+     "top_p=0.9|max_tokens=512,... (settings optional; repeat the line to add more)"},
     {"llm", "upstream_models", OPT_LIST, OFF(llm_upstream_models), "", 0, 0,
      "AI API: models forwarded to an OpenAI-compatible server: id=https://host/v1|KEY|name,... "
      "(KEY and name optional; repeat the line to add more)"},

@@ -3,11 +3,13 @@
 // against the engine's own `relais llm run --temp 0`.
 import { check, unique, PASSWORD } from "./common.mjs";
 import {
-  MODEL, HAVE_MODEL, aiServer, apiKey, openai, waitReady, engineGreedy, expectApiError,
+  MODEL, MODEL_FILE, HAVE_MODEL, aiServer, apiKey, openai, waitReady, engineGreedy, expectApiError,
   collectStream,
 } from "./ai_common.mjs";
 
-export const server = aiServer({ broken: true });
+// "tiny" is the same file declared in [llm] models with its own defaults
+export const server = aiServer({ broken: true,
+  set: { "llm.models": `tiny=${MODEL_FILE}|max_tokens=3|temperature=0|slots=2` } });
 
 const CHAT = [{ role: "system", content: "You are a storyteller." },
   { role: "user", content: [{ type: "text", text: "Tell me " }, { type: "text", text: "a story" }] }];
@@ -184,6 +186,17 @@ const all = {
       model: MODEL, prompt: p, temperature: 0, max_tokens: 48, stream: true }))));
     streams.forEach((s, i) => check(s.text === single[i] && s.finish,
       `stream ${i} batched ${JSON.stringify(s.text)} != alone ${JSON.stringify(single[i])}`));
+  },
+
+  async declared_model_settings(srv) {
+    const ai = await openai(srv);
+    await waitReady(srv, "tiny");
+    const a = await ai.completions.create({ model: "tiny", prompt: "Once upon a time" });
+    check(a.usage.completion_tokens === 3 && a.choices[0].finish_reason === "length", `defaults: ${JSON.stringify(a)}`);
+    const b = await ai.completions.create({ model: MODEL, prompt: "Once upon a time", temperature: 0, max_tokens: 3 });
+    check(a.choices[0].text === b.choices[0].text, `tiny (temperature 0 by default) ${a.choices[0].text} != ${b.choices[0].text}`);
+    const c = await ai.completions.create({ model: "tiny", prompt: "Once upon a time", max_tokens: 6 });
+    check(c.usage.completion_tokens === 6, "a request's max_tokens wins");
   },
 
   async metrics_on_loopback(srv) {
