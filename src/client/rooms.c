@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "matrix/ids.h"
 #include "rooms/rooms.h"
+#include "sync/sync.h"
 
 #include <string.h>
 
@@ -240,7 +241,8 @@ void client_room_redact(struct http_request *req, struct http_reply *rep)
  * user the state at their leave (as Synapse). */
 struct readable {
     struct room *room;            /* the room */
-    bool at_leave;                /* st holds the state at the user's leave */
+    bool at_leave;                /* st holds the state to show (at the leave or at ?at=) */
+    int64_t leave_pos;            /* stream position of the user's leave, or INT64_MAX */
     struct db_state_entries st;   /* when at_leave */
 };
 
@@ -255,6 +257,7 @@ static bool readable_room(struct http_request *req, struct http_reply *rep, stru
 {
     struct server *srv = client_server(req);
     memset(out, 0, sizeof *out);
+    out->leave_pos = INT64_MAX;
     char *leave_id = NULL;
     if (rooms_get(srv, req->params[0], &out->room) != 0 ||
         rooms_readable(srv, out->room, req->user_id, &leave_id) != 0) {
@@ -267,6 +270,7 @@ static bool readable_room(struct http_request *req, struct http_reply *rep, stru
     int rc = db_event_get(srv->db, leave_id, &e);
     free(leave_id);
     if (rc == 0) {
+        out->leave_pos = e.pos;
         rc = db_state_group_load(srv->db, e.state_group, &out->st);
         db_event_fini(&e);
     }
@@ -400,12 +404,33 @@ void client_room_state_get(struct http_request *req, struct http_reply *rep)
 /* GET /rooms/{roomId}/members */
 void client_room_members(struct http_request *req, struct http_reply *rep)
 {
+    struct server *srv = client_server(req);
     struct readable r;
     if (!readable_room(req, rep, &r))
         return;
-    struct state_collect c = {client_server(req), req, json_array(), "m.room.member",
+    /* ?at=<prev_batch>: the members as they were at that point (never past a leave). */
+    const char *at = http_query(req, "at");
+    int64_t at_pos;
+    int rc = 0;
+    if (at && sync_pagination_parse(at, &at_pos) != 0) {
+        readable_fini(&r);
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "Invalid 'at' token");
+        return;
+    }
+    if (at && at_pos < r.leave_pos) {
+        int64_t group;
+        rc = db_room_state_group_before(srv->db, req->params[0], at_pos + 1, &group);
+        if (!rc && group > 0) {
+            readable_fini(&r);
+            r.at_leave = false;
+            rc = db_state_group_load(srv->db, group, &r.st);
+            r.at_leave = rc == 0;
+        }
+    }
+    struct state_collect c = {srv, req, json_array(), "m.room.member",
                               http_query(req, "membership"), http_query(req, "not_membership")};
-    int rc = collect_readable(&r, &c);
+    if (!rc)
+        rc = collect_readable(&r, &c);
     readable_fini(&r);
     if (rc) {
         json_decref(c.out);

@@ -393,3 +393,37 @@ async def test_member_update_is_not_a_new_join(srv):
           ["new"], f"incremental sync after a member update: {types} "
           f"{bodies(jr['timeline']['events'])}")
     check(jr["timeline"]["limited"] is False, "limited after a member update")
+
+
+async def test_members_at_a_sync_point(srv):
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    carol = await new_user(srv, "carol")
+    room = await room_with(alice, [bob], preset="public_chat")
+    s = await alice.sync(filter={"room": {"timeline": {"limit": 1}}})
+    prev = s["rooms"]["join"][room]["timeline"]["prev_batch"]
+    nb = s["next_batch"]
+    await carol.join(room)
+    await alice.ok("POST", f"/rooms/{q(room)}/kick", {"user_id": bob.user_id})
+
+    async def members(query):
+        r = await alice.req("GET", f"/rooms/{q(room)}/members", query=query)
+        check(r.status == 200, f"/members {query}: {r!r}")
+        return sorted((e["state_key"], e["content"]["membership"]) for e in r.json["chunk"])
+
+    now = await members({})
+    check(now == sorted([(alice.user_id, "join"), (bob.user_id, "leave"),
+                         (carol.user_id, "join")]), f"members now: {now}")
+    then = await members({"at": nb})
+    check(then == sorted([(alice.user_id, "join"), (bob.user_id, "join")]),
+          f"members at next_batch: {then}")
+    # prev_batch is the start of a one-event timeline (bob's join): bob was invited then.
+    at_prev = await members({"at": prev})
+    check(at_prev == sorted([(alice.user_id, "join"), (bob.user_id, "invite")]),
+          f"members at prev_batch: {at_prev}")
+    check(await members({"at": prev, "membership": "join"}) == [(alice.user_id, "join")],
+          "members at prev_batch, joined only")
+    check(await members({"not_membership": "leave"}) ==
+          sorted([(alice.user_id, "join"), (carol.user_id, "join")]), "not_membership")
+    r = await alice.req("GET", f"/rooms/{q(room)}/members", query={"at": "bogus"})
+    expect_error(r, 400, "M_INVALID_PARAM")
