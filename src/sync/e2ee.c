@@ -44,6 +44,9 @@ int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct
     char **sharing = NULL, **users = NULL;
     size_t n_sharing = 0, n_users = 0, n_ms = 0;
     struct db_membership *ms = NULL;
+    if (from->pos[NOTIFY_DEVICE_LISTS] >= to->pos[NOTIFY_DEVICE_LISTS] &&
+        from->pos[NOTIFY_EVENTS] >= to->pos[NOTIFY_EVENTS])
+        return 0; /* no key change and no membership change in the interval */
     int rc = db_users_sharing_rooms(srv->db, user_id, &sharing, &n_sharing);
     if (!rc)
         rc = db_device_list_changes(srv->db, from->pos[NOTIFY_DEVICE_LISTS],
