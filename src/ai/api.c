@@ -279,8 +279,10 @@ static void make_id(char *out, size_t len, bool chat)
 
 static json_t *usage_json(const struct ai_job *j)
 {
-    return json_pack("{s:i, s:i, s:i}", "prompt_tokens", j->n_prompt, "completion_tokens",
-                     j->n_generated, "total_tokens", j->n_prompt + j->n_generated);
+    return json_pack("{s:i, s:i, s:i, s:{s:i}}", "prompt_tokens", j->n_prompt,
+                     "completion_tokens", j->n_generated, "total_tokens",
+                     j->n_prompt + j->n_generated, "prompt_tokens_details", "cached_tokens",
+                     j->n_cached);
 }
 
 /* One chunk: text (NULL: none), finish (NULL: null), role (first chat chunk). */

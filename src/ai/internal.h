@@ -88,6 +88,7 @@ struct ai_job {
     char error[200];              /* message for error_status */
     const char *finish_reason;    /* "stop" or "length" (static) */
     int n_generated;              /* completion tokens */
+    int n_cached;                 /* prompt tokens found in the slot's KV cache */
     struct http_request *req;     /* to resume/wake; NULL once the request ended */
     bool http_suspended;          /* the request sleeps until http_request_resume */
     int up_status;                /* upstream: HTTP status of its answer */

@@ -27,6 +27,7 @@ enum { AI_PENDING_MAX = 1 << 16 };
 struct ai_slot {
     struct ai_job *job;    /* running job (a reference), or NULL when free */
     bool fresh;            /* admitted this step: its prompt is in the batch */
+    int keep;              /* prompt tokens already in the KV slot (not decoded again) */
     int pos;               /* positions filled in the KV slot */
     int32_t last;          /* last sampled token (decoded next step) */
     int n_gen;             /* tokens generated */
@@ -114,9 +115,9 @@ static void log_done(struct ai_worker *w, struct ai_job *j)
     double queue_ms = (double)(j->t_start_ns - j->t_submit_ns) / 1e6;
     double ttft_ms = j->t_first_ns ? (double)(j->t_first_ns - j->t_submit_ns) / 1e6 : 0.0;
     double gen_s = j->t_first_ns ? (double)(j->t_done_ns - j->t_first_ns) / 1e9 : 0.0;
-    log_info("model=%s prompt_tokens=%d completion_tokens=%d queue_ms=%.1f ttft_ms=%.1f "
-             "tok_s=%.1f finish=%s",
-             w->m->id, j->n_prompt, j->n_generated, queue_ms, ttft_ms,
+    log_info("model=%s prompt_tokens=%d cached_tokens=%d completion_tokens=%d queue_ms=%.1f "
+             "ttft_ms=%.1f tok_s=%.1f finish=%s",
+             w->m->id, j->n_prompt, j->n_cached, j->n_generated, queue_ms, ttft_ms,
              gen_s > 0 && j->n_generated > 1 ? (j->n_generated - 1) / gen_s : 0.0,
              j->finish_reason ? j->finish_reason : "error");
     w->m_requests++;
@@ -208,20 +209,38 @@ static void fail_running(struct ai_worker *w, const char *msg)
  * Returns the number of batch items the admitted prompts take. */
 static int admit(struct ai_worker *w, int used)
 {
-    for (int i = 0; i < w->n_slots && w->q_len > 0; i++) {
-        struct ai_slot *s = &w->slots[i];
-        if (s->job)
-            continue;
+    while (w->q_len > 0) {
         struct ai_job *j = w->queue[w->q_head];
-        if (j->kind == AI_JOB_GENERATE && used + j->n_prompt > w->cap_items)
+        /* the free slot already holding the longest prefix of the prompt (prompt caching:
+         * a conversation's next turn, a shared system prompt) */
+        int best = -1, best_keep = -1;
+        for (int i = 0; i < w->n_slots; i++) {
+            if (w->slots[i].job)
+                continue;
+            int keep = 0;
+            if (j->kind == AI_JOB_GENERATE) {
+                keep = llm_seq_common_prefix(w->ctx, i, j->prompt, j->n_prompt);
+                if (keep >= j->n_prompt)
+                    keep = j->n_prompt - 1; /* the last token is decoded again for its logits */
+            }
+            if (keep > best_keep) {
+                best = i;
+                best_keep = keep;
+            }
+        }
+        if (best < 0)
+            break;
+        int need = j->kind == AI_JOB_GENERATE ? j->n_prompt - best_keep : 0;
+        if (used + need > w->cap_items)
             break;
         w->q_head = (w->q_head + 1) % w->q_cap;
         w->q_len--;
+        struct ai_slot *s = &w->slots[best];
         s->job = j;
         s->fresh = true;
+        s->keep = best_keep;
         w->m_active++;
-        if (j->kind == AI_JOB_GENERATE)
-            used += j->n_prompt;
+        used += need;
     }
     return used;
 }
@@ -267,10 +286,15 @@ static void *worker_main(void *arg)
             }
             if (s->fresh) {
                 j->t_start_ns = now;
-                llm_seq_clear(w->ctx, i);
+                if (llm_seq_truncate(w->ctx, i, s->keep) != 0) {
+                    llm_seq_clear(w->ctx, i);
+                    s->keep = 0;
+                }
+                j->n_cached = s->keep;
                 for (int k = 0; k < j->n_prompt; k++) {
                     bool last = k == j->n_prompt - 1;
-                    w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, last};
+                    if (k >= s->keep)
+                        w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, last};
                     llm_sampler_accept(j->sampler, j->prompt[k]);
                 }
                 s->pos = j->n_prompt;

@@ -70,6 +70,9 @@ const all = {
     check(s.usage && s.usage.completion_tokens === r.usage.completion_tokens &&
       s.usage.prompt_tokens === r.usage.prompt_tokens, `usage ${JSON.stringify(s.usage)} vs ${JSON.stringify(r.usage)}`);
     check(s.chunks > 3, `only ${s.chunks} chunks: not streamed`);
+    // the same conversation again: its prompt is found in a slot's KV cache
+    check(s.usage.prompt_tokens_details?.cached_tokens > s.usage.prompt_tokens / 2,
+      `no prompt cache: ${JSON.stringify(s.usage)}`);
   },
 
   async max_tokens_gives_length(srv) {

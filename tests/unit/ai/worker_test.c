@@ -1,7 +1,8 @@
 /* worker_test.c: the AI scheduler (src/ai/worker.c) without HTTP: several jobs decoded together
  * in one context (continuous batching) give, each, exactly the text and stop reason that the
  * engine's own single-sequence loop (llm_generate, greedy) gives for the same prompt, stop
- * strings included; an embedding job gives llm_embed's vector; a cancelled job leaves its slot. */
+ * strings included, also when a slot already holds the prompt's beginning (prompt cache); an
+ * embedding job gives llm_embed's vector; a cancelled job leaves its slot. */
 #include "harness.h"
 
 #include "ai/internal.h"
@@ -139,25 +140,38 @@ TEST_CASE(ai, batched_jobs_match_single_sequence_greedy)
     setup_model(&m, &cfg, model, 3); /* fewer slots than jobs: some wait in the queue */
     char err[256];
     ASSERT_INT_EQ(ai_worker_new(&m, &cfg, &m.worker, err, sizeof err), 0);
-    struct ai_job *jobs[N];
-    for (int i = 0; i < N; i++) {
-        jobs[i] = make_job(&m, cases[i].prompt, cases[i].stop);
-        ASSERT_INT_EQ(ai_worker_submit(m.worker, jobs[i]), 0);
+    /* round 0 from empty slots; round 1 again, one at a time, after the slots were used: the
+     * prompt cache (a slot holding the prompt's prefix) must not change any text */
+    int cached = 0;
+    for (int round = 0; round < 2; round++) {
+        struct ai_job *jobs[N];
+        for (int i = 0; i < N; i++) {
+            jobs[i] = make_job(&m, cases[i].prompt, cases[i].stop);
+            ASSERT_INT_EQ(ai_worker_submit(m.worker, jobs[i]), 0);
+            if (round == 1)
+                wait_done(jobs[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            wait_done(jobs[i]);
+            struct buf want;
+            buf_init(&want, 1 << 20);
+            enum llm_stop_reason reason;
+            reference(model, cases[i].prompt, cases[i].stop, &want, &reason);
+            ASSERT_INT_EQ(jobs[i]->error_status, 0);
+            ASSERT_STR_EQ(jobs[i]->text.data ? jobs[i]->text.data : "", want.data ? want.data : "");
+            ASSERT_STR_EQ(jobs[i]->finish_reason,
+                          reason == LLM_STOP_MAX_TOKENS ? "length" : "stop");
+            if (cases[i].stop)
+                ASSERT_STR_EQ(jobs[i]->finish_reason, "stop");
+            if (round == 0)
+                ASSERT_INT_EQ(jobs[i]->n_cached, i < 3 ? 0 : jobs[i]->n_cached);
+            else
+                cached += jobs[i]->n_cached > 0;
+            buf_fini(&want);
+            ai_job_unref(jobs[i]);
+        }
     }
-    for (int i = 0; i < N; i++) {
-        wait_done(jobs[i]);
-        struct buf want;
-        buf_init(&want, 1 << 20);
-        enum llm_stop_reason reason;
-        reference(model, cases[i].prompt, cases[i].stop, &want, &reason);
-        ASSERT_INT_EQ(jobs[i]->error_status, 0);
-        ASSERT_STR_EQ(jobs[i]->text.data ? jobs[i]->text.data : "", want.data ? want.data : "");
-        ASSERT_STR_EQ(jobs[i]->finish_reason, reason == LLM_STOP_MAX_TOKENS ? "length" : "stop");
-        if (cases[i].stop)
-            ASSERT_STR_EQ(jobs[i]->finish_reason, "stop");
-        buf_fini(&want);
-        ai_job_unref(jobs[i]);
-    }
+    ASSERT_TRUE(cached >= 3); /* the three slots still hold three of the five prompts */
     ai_worker_free(m.worker);
     config_fini(&cfg);
     llm_model_unref(model);
