@@ -203,6 +203,11 @@ int db_events_relations(struct db *db, const char *event_id, const char *rel_typ
 /* State events of a room with from < pos <= to, oldest first (at most limit). */
 int db_state_events_between(struct db *db, const char *room_id, int64_t from, int64_t to,
                             size_t limit, struct db_event **out, size_t *n);
+/* The room's state events (type, state_key) with after < pos <= upto, oldest
+ * first (owned array). */
+int db_state_events_of(struct db *db, const char *room_id, const char *type,
+                       const char *state_key, int64_t after, int64_t upto,
+                       struct db_event **out, size_t *n);
 /* The newest state event (type, state_key) of the room with stream position
  * below `before`: 0, ERR_NOT_FOUND or ERR_DB. */
 int db_state_event_before(struct db *db, const char *room_id, const char *type,
@@ -365,6 +370,20 @@ int db_device_list_changes(struct db *db, int64_t from, int64_t to, char ***user
 /* Appends a device-list change for user_id (a new device, say); *pos is its position. */
 int db_device_list_note(struct db *db, const char *user_id, int64_t *pos);
 int db_device_lists_max_pos(struct db *db, int64_t *pos);
+/* Membership changes that matter to user_id's device lists between from
+ * (exclusive) and to: one row per (room, other member) of a room where the
+ * user has a membership, when either the user's or the member's membership
+ * event lies in the interval. */
+struct db_shared_membership {
+    char *user_id;          /* owned: the other member */
+    bool member_joined;     /* their membership is join */
+    bool member_changed;    /* their membership event is in the interval */
+    bool mine_joined;       /* user_id's membership in that room is join */
+    bool mine_changed;      /* user_id's membership event is in the interval */
+};
+void db_shared_memberships_free(struct db_shared_membership *m, size_t n);
+int db_shared_membership_changes(struct db *db, const char *user_id, int64_t from, int64_t to,
+                                 struct db_shared_membership **out, size_t *n);
 /* Users who share a joined room with user_id, the user included (owned). */
 int db_users_sharing_rooms(struct db *db, const char *user_id, char ***user_ids, size_t *n);
 

@@ -692,3 +692,53 @@ int db_dehydrated_delete(struct db *db, const char *user_id, char **device_id)
     }
     return rc;
 }
+
+void db_shared_memberships_free(struct db_shared_membership *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(m[i].user_id);
+    free(m);
+}
+
+int db_shared_membership_changes(struct db *db, const char *user_id, int64_t from, int64_t to,
+                                 struct db_shared_membership **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st =
+        c ? db__stmt(c, "SELECT b.user_id, b.membership = 'join', b.stream_pos > ?2 AND "
+                        "b.stream_pos <= ?3, a.membership = 'join', a.stream_pos > ?2 AND "
+                        "a.stream_pos <= ?3 FROM memberships a JOIN memberships b ON "
+                        "b.room_id = a.room_id WHERE a.user_id = ?1 AND b.user_id != ?1 AND "
+                        "a.stream_pos <= ?3 AND ((a.stream_pos > ?2 AND a.stream_pos <= ?3) OR "
+                        "(b.stream_pos > ?2 AND b.stream_pos <= ?3))")
+          : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        struct db_shared_membership *m = &(*out)[(*n)++];
+        m->user_id = db__col_text(st, 0);
+        m->member_joined = sqlite3_column_int(st, 1) != 0;
+        m->member_changed = sqlite3_column_int(st, 2) != 0;
+        m->mine_joined = sqlite3_column_int(st, 3) != 0;
+        m->mine_changed = sqlite3_column_int(st, 4) != 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_shared_memberships_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}

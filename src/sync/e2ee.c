@@ -43,50 +43,37 @@ int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct
 {
     char **sharing = NULL, **users = NULL;
     size_t n_sharing = 0, n_users = 0, n_ms = 0;
-    struct db_membership *ms = NULL;
-    if (from->pos[NOTIFY_DEVICE_LISTS] >= to->pos[NOTIFY_DEVICE_LISTS] &&
-        from->pos[NOTIFY_EVENTS] >= to->pos[NOTIFY_EVENTS])
+    struct db_shared_membership *ms = NULL;
+    int64_t since_ev = from->pos[NOTIFY_EVENTS], upto_ev = to->pos[NOTIFY_EVENTS];
+    if (from->pos[NOTIFY_DEVICE_LISTS] >= to->pos[NOTIFY_DEVICE_LISTS] && since_ev >= upto_ev)
         return 0; /* no key change and no membership change in the interval */
     int rc = db_users_sharing_rooms(srv->db, user_id, &sharing, &n_sharing);
     if (!rc)
         rc = db_device_list_changes(srv->db, from->pos[NOTIFY_DEVICE_LISTS],
                                     to->pos[NOTIFY_DEVICE_LISTS], &users, &n_users);
-    if (!rc)
-        rc = db_user_memberships(srv->db, user_id, &ms, &n_ms);
+    /* Membership changes come with events: none in the interval, nothing to add. */
+    if (!rc && since_ev < upto_ev)
+        rc = db_shared_membership_changes(srv->db, user_id, since_ev, upto_ev, &ms, &n_ms);
     if (rc)
         goto out;
     for (size_t i = 0; i < n_users; i++)
         if (in_list(sharing, n_sharing, users[i]))
             add_unique(changed, users[i]);
-    int64_t since_ev = from->pos[NOTIFY_EVENTS], upto_ev = to->pos[NOTIFY_EVENTS];
-    /* Membership changes come with events: none in the interval, nothing to add. */
-    for (size_t i = 0; i < n_ms && since_ev < upto_ev; i++) {
-        bool mine_new = ms[i].pos > since_ev && ms[i].pos <= upto_ev;
-        bool joined = strcmp(ms[i].membership, "join") == 0;
-        if (!joined && !mine_new)
-            continue;
-        struct db_membership *members;
-        size_t n_members;
-        if (db_room_memberships(srv->db, ms[i].room_id, NULL, &members, &n_members))
-            continue;
-        for (size_t k = 0; k < n_members; k++) {
-            const struct db_membership *m = &members[k];
-            if (strcmp(m->user_id, user_id) == 0)
-                continue;
-            bool member_joined = strcmp(m->membership, "join") == 0;
-            bool member_new = m->pos > since_ev && m->pos <= upto_ev;
-            if (joined && member_joined && (mine_new || member_new))
-                add_unique(changed, m->user_id);
-            else if (!in_list(sharing, n_sharing, m->user_id) &&
-                     ((!joined && mine_new && member_joined) || (!member_joined && member_new)))
-                add_unique(left, m->user_id);
-        }
-        db_memberships_free(members, n_members);
+    for (size_t i = 0; i < n_ms; i++) {
+        const struct db_shared_membership *m = &ms[i];
+        if (!m->mine_joined && !m->mine_changed)
+            continue; /* a room left before the interval */
+        if (m->mine_joined && m->member_joined)
+            add_unique(changed, m->user_id);
+        else if (!in_list(sharing, n_sharing, m->user_id) &&
+                 ((!m->mine_joined && m->mine_changed && m->member_joined) ||
+                  (!m->member_joined && m->member_changed)))
+            add_unique(left, m->user_id);
     }
 out:
     db_strings_free(sharing, n_sharing);
     db_strings_free(users, n_users);
-    db_memberships_free(ms, n_ms);
+    db_shared_memberships_free(ms, n_ms);
     return rc;
 }
 

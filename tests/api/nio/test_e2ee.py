@@ -314,7 +314,10 @@ async def test_device_lists_changed_and_left(srv):
     alice = await new_user(srv, "da")
     bob = await new_user(srv, "db")
     stranger = await new_user(srv, "dc")
+    s0 = await bob.sync()
     room = await room_with(alice, [bob])
+    r = await bob.sync(since=s0["next_batch"])  # joining a room: its members' keys are news
+    check(alice.user_id in r["device_lists"]["changed"], f"after join: {r['device_lists']}")
     s = await bob.sync()
     await upload_device(alice)
     await upload_device(stranger)
