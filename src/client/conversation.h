@@ -17,4 +17,13 @@ void client_room_typing(struct http_request *req, struct http_reply *rep);
 void client_room_receipt(struct http_request *req, struct http_reply *rep);
 void client_room_read_markers(struct http_request *req, struct http_reply *rep);
 
+/* notifications.c */
+void client_notifications(struct http_request *req, struct http_reply *rep);
+/* pushrules.c */
+void client_pushrules_get_all(struct http_request *req, struct http_reply *rep);
+void client_pushrule_get(struct http_request *req, struct http_reply *rep);
+void client_pushrule_put(struct http_request *req, struct http_reply *rep);
+void client_pushrule_delete(struct http_request *req, struct http_reply *rep);
+void client_pushrule_put_attr(struct http_request *req, struct http_reply *rep);
+
 #endif

@@ -109,6 +109,17 @@ static const struct http_route client_routes[] = {
     {HTTP_POST, CS "/rooms/{roomId}/receipt/{receiptType}/{eventId}", client_room_receipt,
      A | J | ROUTE_JSON_OPTIONAL},
     {HTTP_POST, CS "/rooms/{roomId}/read_markers", client_room_read_markers, A | J},
+    /* notifications (notifications.c), push rules (pushrules.c) */
+    {HTTP_GET, CS "/notifications", client_notifications, A},
+    {HTTP_GET, CS "/pushrules/", client_pushrules_get_all, A},
+    {HTTP_GET, CS "/pushrules/{scope}/", client_pushrules_get_all, A},
+    {HTTP_GET, CS "/pushrules/{scope}/{kind}/{ruleId}", client_pushrule_get, A},
+    {HTTP_PUT, CS "/pushrules/{scope}/{kind}/{ruleId}", client_pushrule_put, A | J},
+    {HTTP_DELETE, CS "/pushrules/{scope}/{kind}/{ruleId}", client_pushrule_delete, A},
+    {HTTP_GET, CS "/pushrules/{scope}/{kind}/{ruleId}/enabled", client_pushrule_get, A},
+    {HTTP_PUT, CS "/pushrules/{scope}/{kind}/{ruleId}/enabled", client_pushrule_put_attr, A | J},
+    {HTTP_GET, CS "/pushrules/{scope}/{kind}/{ruleId}/actions", client_pushrule_get, A},
+    {HTTP_PUT, CS "/pushrules/{scope}/{kind}/{ruleId}/actions", client_pushrule_put_attr, A | J},
     /* end-to-end encryption keys (keys.c), to-device (to_device.c), key backup (backup.c) */
     {HTTP_POST, CS "/keys/upload", client_keys_upload, A | J},
     {HTTP_POST, CS "/keys/query", client_keys_query, A | J},

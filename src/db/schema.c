@@ -220,6 +220,20 @@ static const char *const migrations[] = {
     "  user_id TEXT PRIMARY KEY,"
     "  device_id TEXT NOT NULL,"
     "  device_data TEXT NOT NULL);",
+    /* push rules and event push actions (db/push.c) */
+    "CREATE TABLE push_rules ("
+    "  user_id TEXT PRIMARY KEY,"
+    "  data TEXT NOT NULL);"
+    "CREATE TABLE event_push_actions ("
+    "  user_id TEXT NOT NULL,"
+    "  room_id TEXT NOT NULL,"
+    "  event_pos INTEGER NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  thread_id TEXT NOT NULL,"
+    "  highlight INTEGER NOT NULL,"
+    "  actions TEXT,"
+    "  ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, room_id, event_pos)) WITHOUT ROWID;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -99,7 +99,8 @@ json_t *push_path_get(const json_t *obj, const char *path)
 {
     const json_t *cur = obj;
     size_t len = strlen(path);
-    char *key = xmalloc(len + 1);
+    char small[128];
+    char *key = len < sizeof small ? small : xmalloc(len + 1);
     size_t k = 0;
     for (size_t i = 0;; i++) {
         if (path[i] == '\\' && (path[i + 1] == '.' || path[i + 1] == '\\')) {
@@ -116,6 +117,7 @@ json_t *push_path_get(const json_t *obj, const char *path)
         }
         key[k++] = path[i];
     }
-    free(key);
+    if (key != small)
+        free(key);
     return (json_t *)cur;
 }

@@ -13,6 +13,7 @@
 #include "json/canonical.h"
 #include "matrix/auth.h"
 #include "matrix/sign.h"
+#include "push/queue.h"
 #include "server/server.h"
 #include "sync/notify.h"
 
@@ -236,6 +237,7 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
         rooms__apply(room, &p, w.state_group);
         snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
         const char *target = strcmp(req->type, "m.room.member") == 0 ? req->state_key : NULL;
+        push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
         rooms__notify(srv, room, target, w.pos);
     }
     pthread_mutex_unlock(&room->lock);

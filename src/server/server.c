@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "rooms/rooms.h"
+#include "push/queue.h"
 #include "sync/ephemeral.h"
 #include "sync/notify.h"
 
@@ -137,6 +138,8 @@ int server_run(const struct config *cfg)
         notifier_advance(srv.notifier, NOTIFY_DEVICE_LISTS, pos);
     if (sync_ephemeral_start(&srv))
         log_error("cannot read the receipt stream position");
+    if (push_queue_start(&srv))
+        log_error("push rules will not be evaluated");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
@@ -174,6 +177,7 @@ out:
     ai_free(srv.ai);
     sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
     notifier_free(srv.notifier);
+    push_queue_stop(); /* stores the notifications still queued */
     rooms_free(srv.rooms);
     uia_free(srv.uia);
     ratelimit_free(srv.ratelimit);

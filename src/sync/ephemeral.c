@@ -7,7 +7,9 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "db/push.h"
 #include "db/receipts.h"
+#include "push/queue.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
 
@@ -312,4 +314,18 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
     if (r)
         json_array_append_new(events, r);
     return events;
+}
+
+json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
+                           int64_t member_pos, const struct sync_token *to)
+{
+    push_wait_processed(to->pos[NOTIFY_EVENTS], 2000);
+    int64_t upto = 0, notifications = 0, highlights = 0;
+    int rc = db_receipt_read_upto(srv->db, room_id, user_id, NULL, &upto);
+    if (!rc && !upto)
+        upto = member_pos;
+    if (!rc)
+        db_push_counts(srv->db, user_id, room_id, NULL, upto, &notifications, &highlights);
+    return json_pack("{s:I, s:I}", "notification_count", (json_int_t)notifications,
+                     "highlight_count", (json_int_t)highlights);
 }

@@ -40,4 +40,11 @@ void sync_receipt_notify(struct server *srv, const char *room_id, const char *us
 json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
                             const char *room_id, const struct sync_token *to, bool initial);
 
+/* The room's unread_notifications for the user ({"notification_count",
+ * "highlight_count"}, owned): notifications after their read receipt (or,
+ * with none, after their membership event at member_pos, as Synapse), once
+ * every event up to `to` has been through the push rules. */
+json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
+                           int64_t member_pos, const struct sync_token *to);
+
 #endif

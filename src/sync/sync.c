@@ -328,11 +328,11 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             }
             json_object_set_new(
                 join, m->room_id,
-                json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:{s:i, s:i}, s:{}}", "timeline",
+                json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o, s:{}}", "timeline",
                           timeline, "state", state, "account_data", "events", room_ad,
                           "ephemeral", "events", ephemeral, "summary",
                           summary(srv, m->room_id, req->user_id), "unread_notifications",
-                          "notification_count", 0, "highlight_count", 0,
+                          sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to),
                           "unread_thread_notifications"));
         } else if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
             json_decref(room_ad);

@@ -1,0 +1,331 @@
+/* queue.c: the push worker — events queued after persist, rules evaluated
+ * for each joined member, notifications stored in batches (see queue.h). */
+#define LOG_MODULE "push"
+#include "push/queue.h"
+#include "push/push.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/map.h"
+#include "base/mem.h"
+#include "db/push.h"
+#include "rooms/rooms.h"
+#include "server/server.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+enum { PUSH_BATCH_MAX = 16 };
+
+struct push_item {
+    char *event_id;         /* owned */
+    json_t *pdu;            /* owned copy */
+    int64_t pos;            /* stream position */
+    struct push_item *next; /* queue order */
+};
+
+static struct {
+    pthread_mutex_t lock;      /* guards the queue, the flags and the cache */
+    pthread_cond_t work;       /* signalled when an item is queued or on stop */
+    pthread_cond_t done;       /* broadcast when a batch is stored (monotonic clock) */
+    pthread_t thread;          /* the worker */
+    bool running;              /* the worker exists */
+    bool stopping;             /* asks the worker to end once the queue is empty */
+    struct server *srv;        /* borrowed */
+    struct push_item *head;    /* queued, oldest first (owned) */
+    struct push_item *tail;    /* last queued */
+    struct push_item *batch;   /* being processed (owned by the worker) */
+    bool cache_ready;          /* rulesets initialised */
+    struct map rulesets;       /* user ID -> merged ruleset json_t * */
+} q = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void ruleset_free(void *v)
+{
+    json_decref(v);
+}
+
+json_t *push_user_ruleset(struct server *srv, const char *user_id)
+{
+    size_t len = strlen(user_id);
+    pthread_mutex_lock(&q.lock);
+    if (!q.cache_ready) {
+        map_init(&q.rulesets, ruleset_free);
+        q.cache_ready = true;
+    }
+    json_t *rs = map_get(&q.rulesets, user_id, len);
+    json_incref(rs);
+    pthread_mutex_unlock(&q.lock);
+    if (rs)
+        return rs;
+    char *text = NULL;
+    json_t *changes = NULL;
+    if (db_push_rules_get(srv->db, user_id, &text) == 0) {
+        json_error_t jerr;
+        changes = json_loads(text, 0, &jerr);
+    }
+    free(text);
+    rs = push_ruleset_merge(user_id, changes);
+    json_decref(changes);
+    pthread_mutex_lock(&q.lock);
+    map_put(&q.rulesets, user_id, len, json_incref(rs));
+    pthread_mutex_unlock(&q.lock);
+    return rs;
+}
+
+void push_user_ruleset_changed(const char *user_id)
+{
+    pthread_mutex_lock(&q.lock);
+    if (q.cache_ready)
+        map_del(&q.rulesets, user_id, strlen(user_id));
+    pthread_mutex_unlock(&q.lock);
+}
+
+static void item_free(struct push_item *it)
+{
+    free(it->event_id);
+    json_decref(it->pdu);
+    free(it);
+}
+
+struct rows {
+    struct db_push_action *v; /* owned; strings owned except user_id/room_id/event_id/thread_id */
+    size_t n, cap;            /* used, allocated */
+};
+
+/* True for exactly ["notify"] (stored as NULL). */
+static bool plain_notify(const json_t *actions)
+{
+    return json_array_size(actions) == 1 &&
+           strcmp(json_string_value(json_array_get(actions, 0)) ? json_string_value(json_array_get(actions, 0)) : "", "notify") == 0;
+}
+
+static const char *thread_of(const json_t *pdu)
+{
+    json_t *rel = json_object_get(json_object_get(pdu, "content"), "m.relates_to");
+    const char *type = json_string_value(json_object_get(rel, "rel_type"));
+    const char *root = json_string_value(json_object_get(rel, "event_id"));
+    return type && root && strcmp(type, "m.thread") == 0 ? root : "main";
+}
+
+/* Evaluates the rules of user for the event and adds a row when it notifies. */
+static void evaluate_for(struct server *srv, struct room *room, const struct push_item *it,
+                         const char *user, struct push_context *ctx, bool need_name,
+                         struct rows *rows)
+{
+    ctx->user_id = user;
+    json_t *member = NULL;
+    ctx->display_name = NULL;
+    if (need_name) {
+        member = rooms_state_get(room, "m.room.member", user);
+        ctx->display_name =
+            json_string_value(json_object_get(json_object_get(member, "content"), "displayname"));
+    }
+    json_t *rs = push_user_ruleset(srv, user);
+    struct push_result r;
+    push_evaluate(rs, it->pdu, ctx, &r);
+    if (r.notify) {
+        if (rows->n == rows->cap) {
+            rows->cap = rows->cap ? rows->cap * 2 : 64;
+            rows->v = xrealloc(rows->v, rows->cap * sizeof *rows->v);
+        }
+        rows->v[rows->n++] = (struct db_push_action){
+            .user_id = xstrdup(user),
+            .room_id = xstrdup(json_string_value(json_object_get(it->pdu, "room_id"))),
+            .event_id = xstrdup(it->event_id),
+            .thread_id = xstrdup(thread_of(it->pdu)),
+            .actions = plain_notify(r.actions) ? NULL : json_dumps(r.actions, JSON_COMPACT),
+            .event_pos = it->pos,
+            .ts = json_integer_value(json_object_get(it->pdu, "origin_server_ts")),
+            .highlight = r.highlight,
+        };
+    }
+    json_decref(r.actions);
+    json_decref(rs);
+    json_decref(member);
+}
+
+static void process(struct server *srv, const struct push_item *it, struct rows *rows)
+{
+    const char *room_id = json_string_value(json_object_get(it->pdu, "room_id"));
+    const char *sender = json_string_value(json_object_get(it->pdu, "sender"));
+    struct room *room;
+    if (!room_id || !sender || rooms_get(srv, room_id, &room) != 0)
+        return;
+    size_t n;
+    char **members = rooms_joined_members(room, &n);
+    json_t *pl = rooms_state_get(room, "m.room.power_levels", "");
+    json_t *content = json_object_get(it->pdu, "content");
+    struct push_context ctx = {
+        .member_count = (int64_t)n,
+        .sender_power = rooms_user_power(room, sender),
+        .power_levels = json_object_get(pl, "content"),
+    };
+    bool need_name = json_is_string(json_object_get(content, "body")) &&
+                     !json_object_get(content, "m.mentions");
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(members[i], sender) != 0)
+            evaluate_for(srv, room, it, members[i], &ctx, need_name, rows);
+    /* An invitee is not joined yet but is told about the invite. */
+    const char *type = json_string_value(json_object_get(it->pdu, "type"));
+    const char *target = json_string_value(json_object_get(it->pdu, "state_key"));
+    const char *membership = json_string_value(json_object_get(content, "membership"));
+    if (type && strcmp(type, "m.room.member") == 0 && target && membership &&
+        strcmp(membership, "invite") == 0 && strcmp(target, sender) != 0)
+        evaluate_for(srv, room, it, target, &ctx, false, rows);
+    for (size_t i = 0; i < n; i++)
+        free(members[i]);
+    free(members);
+    json_decref(pl);
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&q.lock);
+    for (;;) {
+        while (!q.head && !q.stopping)
+            pthread_cond_wait(&q.work, &q.lock);
+        if (!q.head)
+            break;
+        /* A bounded batch: one write transaction must not hold the writer
+         * (and every send behind it) for long. */
+        q.batch = q.head;
+        struct push_item *last = q.head;
+        for (int k = 1; k < PUSH_BATCH_MAX && last->next; k++)
+            last = last->next;
+        q.head = last->next;
+        last->next = NULL;
+        if (!q.head)
+            q.tail = NULL;
+        struct server *srv = q.srv;
+        pthread_mutex_unlock(&q.lock);
+        struct rows rows = {0};
+        for (struct push_item *it = q.batch; it; it = it->next)
+            process(srv, it, &rows);
+        int rc = db_push_actions_add(srv->db, rows.v, rows.n);
+        if (rc)
+            log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);
+        db_push_actions_free(rows.v, rows.n);
+        pthread_mutex_lock(&q.lock);
+        struct push_item *b = q.batch;
+        q.batch = NULL;
+        pthread_cond_broadcast(&q.done);
+        pthread_mutex_unlock(&q.lock);
+        while (b) {
+            struct push_item *next = b->next;
+            item_free(b);
+            b = next;
+        }
+        pthread_mutex_lock(&q.lock);
+    }
+    pthread_mutex_unlock(&q.lock);
+    return NULL;
+}
+
+int push_queue_start(struct server *srv)
+{
+    pthread_mutex_lock(&q.lock);
+    q.srv = srv;
+    q.stopping = false;
+    if (!q.cache_ready) {
+        map_init(&q.rulesets, ruleset_free);
+        q.cache_ready = true;
+    }
+    int rc = 0;
+    if (!q.running) {
+        pthread_cond_init(&q.work, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&q.done, &attr);
+        pthread_condattr_destroy(&attr);
+        q.running = pthread_create(&q.thread, NULL, worker_main, NULL) == 0;
+        if (!q.running) {
+            log_error("push worker thread failed to start");
+            rc = ERR_INTERNAL;
+        }
+    }
+    pthread_mutex_unlock(&q.lock);
+    return rc;
+}
+
+void push_queue_stop(void)
+{
+    pthread_mutex_lock(&q.lock);
+    bool running = q.running;
+    q.stopping = true;
+    if (running)
+        pthread_cond_signal(&q.work);
+    pthread_mutex_unlock(&q.lock);
+    if (running) {
+        pthread_join(q.thread, NULL);
+        pthread_cond_destroy(&q.work);
+        pthread_cond_destroy(&q.done);
+    }
+    pthread_mutex_lock(&q.lock);
+    q.running = false;
+    while (q.head) { /* only when the worker never ran */
+        struct push_item *next = q.head->next;
+        item_free(q.head);
+        q.head = next;
+    }
+    q.tail = NULL;
+    if (q.cache_ready) {
+        map_fini(&q.rulesets);
+        q.cache_ready = false;
+    }
+    q.srv = NULL;
+    pthread_mutex_unlock(&q.lock);
+}
+
+void push_event_persisted(struct server *srv, const char *event_id, const json_t *pdu, int64_t pos)
+{
+    (void)srv;
+    struct push_item *it = xcalloc(1, sizeof *it);
+    it->event_id = xstrdup(event_id);
+    it->pdu = json_deep_copy(pdu);
+    it->pos = pos;
+    pthread_mutex_lock(&q.lock);
+    if (!q.running || q.stopping) {
+        pthread_mutex_unlock(&q.lock);
+        item_free(it);
+        return;
+    }
+    if (q.tail)
+        q.tail->next = it;
+    else
+        q.head = it;
+    q.tail = it;
+    pthread_cond_signal(&q.work);
+    pthread_mutex_unlock(&q.lock);
+}
+
+static bool pending_upto(int64_t pos)
+{
+    for (struct push_item *it = q.head; it; it = it->next)
+        if (it->pos <= pos)
+            return true;
+    for (struct push_item *it = q.batch; it; it = it->next)
+        if (it->pos <= pos)
+            return true;
+    return false;
+}
+
+void push_wait_processed(int64_t pos, int64_t max_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += (time_t)(max_ms / 1000);
+    deadline.tv_nsec += (long)(max_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q.lock);
+    while (q.running && pending_upto(pos))
+        if (pthread_cond_timedwait(&q.done, &q.lock, &deadline) != 0)
+            break;
+    pthread_mutex_unlock(&q.lock);
+}
