@@ -65,7 +65,9 @@ void client_send_to_device(struct http_request *req, struct http_reply *rep)
             break;
         size_t u = n_users++;
         users[u] = user_id;
-        if (db_device_list(srv->db, user_id, &lists[u], &list_lens[u]))
+        /* "*" needs the whole device list; named devices are looked up one by one. */
+        if (json_object_get(devices, "*") &&
+            db_device_list(srv->db, user_id, &lists[u], &list_lens[u]))
             list_lens[u] = 0;
         json_object_foreach(devices, device_id, content)
         {
@@ -77,10 +79,16 @@ void client_send_to_device(struct http_request *req, struct http_reply *rep)
                 failed = true;
                 break;
             }
-            bool all = strcmp(device_id, "*") == 0;
-            for (size_t d = 0; d < list_lens[u]; d++)
-                if (all || strcmp(lists[u][d].device_id, device_id) == 0)
+            if (strcmp(device_id, "*") == 0) {
+                for (size_t d = 0; d < list_lens[u]; d++)
                     add_target(&w, &n, &cap, user_id, lists[u][d].device_id, ctext);
+            } else {
+                struct db_device dev;
+                if (db_device_get(srv->db, user_id, device_id, &dev) == 0) {
+                    db_device_fini(&dev);
+                    add_target(&w, &n, &cap, user_id, device_id, ctext);
+                }
+            }
             if (n > TO_DEVICE_MAX_TARGETS) {
                 http_reply_error(rep, 400, "M_TOO_LARGE", "Too many target devices");
                 failed = true;
