@@ -351,15 +351,40 @@ int db_state_events_between(struct db *db, const char *room_id, int64_t from, in
     return read_events(st, out, n);
 }
 
+int db_state_events_of(struct db *db, const char *room_id, const char *type,
+                       const char *state_key, int64_t after, int64_t upto,
+                       struct db_event **out, size_t *n)
+{
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? "
+                                       "AND stream_pos > ? AND stream_pos <= ? AND type = ? AND "
+                                       "state_key = ? ORDER BY stream_pos ASC")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, upto);
+    db__bind_text(st, 4, type);
+    db__bind_text(st, 5, state_key);
+    return read_events(st, out, n);
+}
+
 int db_state_event_before(struct db *db, const char *room_id, const char *type,
                           const char *state_key, int64_t before, struct db_event *out)
 {
     memset(out, 0, sizeof *out);
     struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? "
-                                       "AND type = ? AND state_key = ? AND stream_pos < ? "
-                                       "ORDER BY stream_pos DESC LIMIT 1")
-                         : NULL;
+    /* Member events have their own (partial) index, usable only with the literal type. */
+    bool member = strcmp(type, "m.room.member") == 0;
+    sqlite3_stmt *st =
+        !c ? NULL
+        : member ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ?1 AND "
+                               "type = 'm.room.member' AND ?2 IS NOT NULL AND state_key = ?3 "
+                               "AND stream_pos < ?4 ORDER BY stream_pos DESC LIMIT 1")
+                 : db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? "
+                               "AND type = ? AND state_key = ? AND stream_pos < ? "
+                               "ORDER BY stream_pos DESC LIMIT 1");
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, room_id);

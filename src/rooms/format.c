@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/prev_state.h"
 #include "server/server.h"
+#include "sync/notify.h"
 
 #include <string.h>
 
@@ -114,21 +115,69 @@ json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
     return out;
 }
 
+/* The content.history_visibility of a stored event ("shared" when absent). */
+static void visibility_value(const char *json, char *buf, size_t len)
+{
+    json_error_t jerr;
+    json_t *ev = json_loads(json, 0, &jerr);
+    const char *v = json_string_value(json_object_get(json_object_get(ev, "content"),
+                                                      "history_visibility"));
+    snprintf(buf, len, "%s", v ? v : "shared");
+    json_decref(ev);
+}
+
+/* Brings the room's history_visibility cache up to the committed events
+ * (caller holds room->lock). Returns 0 or a db error (cache unchanged). */
+static int visibility_refresh(struct server *srv, struct room *room)
+{
+    int64_t upto = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    if (upto <= room->hv_scanned)
+        return 0;
+    struct db_event *events;
+    size_t n;
+    int rc = db_state_events_of(srv->db, room->room_id, "m.room.history_visibility", "",
+                                room->hv_scanned, upto, &events, &n);
+    if (rc)
+        return rc;
+    if (n)
+        room->hv = xrealloc(room->hv, (room->n_hv + n) * sizeof *room->hv);
+    for (size_t i = 0; i < n; i++) {
+        struct rooms_hv_change *c = &room->hv[room->n_hv++];
+        c->pos = events[i].pos;
+        visibility_value(events[i].json, c->value, sizeof c->value);
+    }
+    db_events_free(events, n);
+    room->hv_scanned = upto;
+    return 0;
+}
+
+/* The history_visibility in force before stream position pos: from the
+ * room's cache of changes (one indexed scan per room, then only new events),
+ * or from the database for positions the cache has not reached. */
 static const char *visibility_at(struct server *srv, const char *room_id, int64_t pos, char *buf,
                                  size_t len)
 {
-    char *json = NULL;
     snprintf(buf, len, "shared");
-    if (db_state_value_at(srv->db, room_id, "m.room.history_visibility", "", pos, &json) == 0 &&
-        json) {
-        json_error_t jerr;
-        json_t *ev = json_loads(json, 0, &jerr);
-        const char *v = json_string_value(json_object_get(json_object_get(ev, "content"),
-                                                          "history_visibility"));
-        if (v)
-            snprintf(buf, len, "%s", v);
-        json_decref(ev);
+    struct room *room;
+    if (rooms_get(srv, room_id, &room) == 0) {
+        pthread_mutex_lock(&room->lock);
+        bool cached = (pos - 1 <= room->hv_scanned ||
+                       (visibility_refresh(srv, room) == 0 && pos - 1 <= room->hv_scanned));
+        if (cached) {
+            for (size_t i = room->n_hv; i-- > 0;)
+                if (room->hv[i].pos < pos) {
+                    snprintf(buf, len, "%s", room->hv[i].value);
+                    break;
+                }
+        }
+        pthread_mutex_unlock(&room->lock);
+        if (cached)
+            return buf;
     }
+    char *json = NULL;
+    if (db_state_value_at(srv->db, room_id, "m.room.history_visibility", "", pos, &json) == 0 &&
+        json)
+        visibility_value(json, buf, len);
     free(json);
     return buf;
 }

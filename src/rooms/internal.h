@@ -6,6 +6,12 @@
 
 struct db_event;
 
+/* One change of a room's history_visibility (cached in struct room). */
+struct rooms_hv_change {
+    int64_t pos;     /* stream position of the m.room.history_visibility event */
+    char value[32];  /* its content.history_visibility ("shared" when not a string) */
+};
+
 /* Parses a stored event and adds "event_id". Owned; NULL if unparsable. */
 json_t *rooms__event_with_id(const struct db_event *e);
 /* Registers a new room (takes ownership). */

@@ -24,6 +24,7 @@ static void room_free(void *p)
     free(r->room_id);
     matrix_state_map_fini(&r->state);
     db_strings_free(r->extremities, r->n_extremities);
+    free(r->hv);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }

@@ -23,6 +23,7 @@
 
 struct server;
 struct db_event;
+struct rooms_hv_change;
 
 struct room {
     char *room_id;                              /* owned */
@@ -33,6 +34,10 @@ struct room {
     size_t n_extremities;
     int64_t depth;                              /* depth of the newest event */
     int64_t state_group;                        /* state group after the newest event */
+    struct rooms_hv_change *hv;                 /* owned cache: history_visibility changes,
+                                                   oldest first (rooms/format.c) */
+    size_t n_hv;
+    int64_t hv_scanned;                         /* hv holds every change at positions <= this */
 };
 
 struct rooms;
