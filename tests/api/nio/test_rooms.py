@@ -294,6 +294,11 @@ async def test_leave_moves_room_and_forget(srv):
           f"forgotten room still synced: {s4['rooms']}")
     jr = await bob.ok("GET", "/joined_rooms")
     check(room not in jr["joined_rooms"], "forgotten room in joined_rooms")
+    # Once forgotten, its history is closed to him (as Synapse).
+    expect_error(await bob.messages(room), 403, "M_FORBIDDEN")
+    expect_error(await bob.req("GET", f"/rooms/{q(room)}/state"), 403, "M_FORBIDDEN")
+    # Forgetting a room one is still in is refused.
+    expect_error(await alice.req("POST", f"/rooms/{q(room)}/forget", {}), 400, "M_UNKNOWN")
 
 
 async def test_history_visibility_for_late_joiner(srv):
