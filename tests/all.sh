@@ -8,7 +8,9 @@ set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
 sh tools/deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
-if [ ! -d tests/api/js/node_modules ]; then
+# npm ci when the test clients are missing or the lock file changed since they were installed.
+if [ ! -f tests/api/js/node_modules/.package-lock.json ] ||
+   [ tests/api/js/package-lock.json -nt tests/api/js/node_modules/.package-lock.json ]; then
   (cd tests/api/js && npm ci --no-audit --no-fund --loglevel=error) || { echo "0 passed, 1 failed"; exit 1; }
 fi
 

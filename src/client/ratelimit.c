@@ -6,6 +6,7 @@
 #include "base/mem.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct bucket {
@@ -37,8 +38,8 @@ void ratelimit_free(struct ratelimit *rl)
     free(rl);
 }
 
-int64_t ratelimit_take(struct ratelimit *rl, const char *cls, const char *key, int64_t per_minute,
-                       int64_t burst)
+static int64_t bucket_use(struct ratelimit *rl, const char *cls, const char *key,
+                          int64_t per_minute, int64_t burst, bool consume)
 {
     char k[256];
     int n = snprintf(k, sizeof k, "%s|%s", cls, key);
@@ -61,10 +62,24 @@ int64_t ratelimit_take(struct ratelimit *rl, const char *cls, const char *key, i
     if (b->tokens > (double)burst)
         b->tokens = (double)burst;
     b->updated_ms = now;
-    if (b->tokens >= 1.0)
-        b->tokens -= 1.0;
+    if (b->tokens >= 1.0) {
+        if (consume)
+            b->tokens -= 1.0;
+    }
     else
         wait_ms = (int64_t)((1.0 - b->tokens) / rate_per_ms) + 1;
     pthread_mutex_unlock(&rl->lock);
     return wait_ms;
+}
+
+int64_t ratelimit_take(struct ratelimit *rl, const char *cls, const char *key, int64_t per_minute,
+                       int64_t burst)
+{
+    return bucket_use(rl, cls, key, per_minute, burst, true);
+}
+
+int64_t ratelimit_peek(struct ratelimit *rl, const char *cls, const char *key, int64_t per_minute,
+                       int64_t burst)
+{
+    return bucket_use(rl, cls, key, per_minute, burst, false);
 }

@@ -13,5 +13,8 @@ void ratelimit_free(struct ratelimit *rl);
  * the given burst. Returns 0 when allowed, else the ms until a token is back. */
 int64_t ratelimit_take(struct ratelimit *rl, const char *cls, const char *key, int64_t per_minute,
                        int64_t burst);
+/* Like ratelimit_take but takes nothing: 0 when a token is available. */
+int64_t ratelimit_peek(struct ratelimit *rl, const char *cls, const char *key, int64_t per_minute,
+                       int64_t burst);
 
 #endif

@@ -7,6 +7,7 @@
 #include "base/mem.h"
 #include "client/account.h"
 #include "client/client.h"
+#include "client/ratelimit.h"
 #include "client/uia.h"
 #include "crypto/random.h"
 #include "db/db.h"
@@ -111,6 +112,8 @@ void client_register(struct http_request *req, struct http_reply *rep)
         return;
     }
     uia_finish(srv->uia, uia.session);
+    ratelimit_take(srv->ratelimit, "register", req->client_ip, srv->cfg->register_per_minute,
+                   srv->cfg->register_burst);
     log_info("registered user=%s", user_id);
     if (inhibit_login) {
         http_reply_json(rep, 200, json_pack("{s:s, s:s}", "user_id", user_id, "home_server",

@@ -35,7 +35,10 @@ char *server_user_id(const struct server *srv, const char *localpart)
     return id;
 }
 
-/* The http layer's rate-limit callback: login and registration per address. */
+/* The http layer's rate-limit callback: login attempts per address; for
+ * registration only a check here (like Synapse, a registration counts when it
+ * completes, so UIA round trips are free), and the look-up endpoints
+ * (/register/available, token validity) get ten times the allowance. */
 static int server_ratelimit(void *app, struct http_request *req, struct http_reply *rep,
                             unsigned flags)
 {
@@ -45,9 +48,12 @@ static int server_ratelimit(void *app, struct http_request *req, struct http_rep
     if (flags & ROUTE_RL_LOGIN)
         wait_ms = ratelimit_take(srv->ratelimit, "login", req->client_ip, cfg->login_per_minute,
                                  cfg->login_burst);
-    else
-        wait_ms = ratelimit_take(srv->ratelimit, "register", req->client_ip,
+    else if (req->method == HTTP_POST)
+        wait_ms = ratelimit_peek(srv->ratelimit, "register", req->client_ip,
                                  cfg->register_per_minute, cfg->register_burst);
+    else
+        wait_ms = ratelimit_take(srv->ratelimit, "register-lookup", req->client_ip,
+                                 cfg->register_per_minute * 10, cfg->register_burst * 10);
     if (wait_ms == 0)
         return 0;
     http_reply_error(rep, 429, "M_LIMIT_EXCEEDED", "Too many requests");
