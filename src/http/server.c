@@ -38,14 +38,20 @@ struct http_server {
     size_t n_routes, cap_routes;
     int port;                       /* bound port */
     _Atomic int in_flight;          /* requests between first byte and completion */
+    pthread_mutex_t suspend_lock;   /* guards sleeping, stopping and every request's flags */
+    struct request_private *sleeping; /* requests whose connection is suspended */
+    bool stopping;                  /* shutting down: nothing may go to sleep any more */
 };
 
-/* Suspend bookkeeping, guarded by one lock per request (see http_request_resume). */
+/* Suspend bookkeeping. All of it is guarded by the server's suspend_lock, so
+ * shutdown can wake every sleeping connection (libmicrohttpd refuses to stop
+ * with suspended ones), and a request on the sleeping list cannot be freed:
+ * it completes only after it was resumed, which takes it off the list. */
 struct request_private {
     struct http_request pub;       /* must be first */
-    pthread_mutex_t lock;          /* guards the two flags below */
     bool mhd_suspended;            /* MHD_suspend_connection has been called */
     bool resume_pending;           /* resume arrived before the suspend took effect */
+    struct request_private *prev_sleeping, *next_sleeping; /* on the server's list */
     enum http_error_style style;   /* of the matched route, for error replies */
 };
 
@@ -103,47 +109,65 @@ void http_request_suspend(struct http_request *req)
     req->suspended = true;
 }
 
+/* Suspends the connection now, or (a wake-up already came) lets it run again
+ * at once. Caller holds suspend_lock. */
+static void sleep_locked(struct http_server *srv, struct request_private *rp)
+{
+    MHD_suspend_connection(rp->pub.conn);
+    if (rp->resume_pending || srv->stopping) {
+        rp->resume_pending = false;
+        MHD_resume_connection(rp->pub.conn);
+        return;
+    }
+    rp->mhd_suspended = true;
+    rp->prev_sleeping = NULL;
+    rp->next_sleeping = srv->sleeping;
+    if (srv->sleeping)
+        srv->sleeping->prev_sleeping = rp;
+    srv->sleeping = rp;
+}
+
+/* Resumes a sleeping connection, or notes the wake-up for sleep_locked.
+ * Caller holds suspend_lock. */
+static void wake_locked(struct http_server *srv, struct request_private *rp)
+{
+    if (!rp->mhd_suspended) {
+        rp->resume_pending = true;
+        return;
+    }
+    rp->mhd_suspended = false;
+    if (rp->prev_sleeping)
+        rp->prev_sleeping->next_sleeping = rp->next_sleeping;
+    else
+        srv->sleeping = rp->next_sleeping;
+    if (rp->next_sleeping)
+        rp->next_sleeping->prev_sleeping = rp->prev_sleeping;
+    MHD_resume_connection(rp->pub.conn);
+}
+
 void http_request_resume(struct http_request *req)
 {
-    struct request_private *rp = (struct request_private *)req;
-    pthread_mutex_lock(&rp->lock);
+    struct http_server *srv = req->server;
+    pthread_mutex_lock(&srv->suspend_lock);
     req->resumed = true;
-    if (rp->mhd_suspended) {
-        rp->mhd_suspended = false;
-        MHD_resume_connection(req->conn);
-    } else {
-        rp->resume_pending = true;
-    }
-    pthread_mutex_unlock(&rp->lock);
+    wake_locked(srv, (struct request_private *)req);
+    pthread_mutex_unlock(&srv->suspend_lock);
 }
 
 void http_stream_wait(struct http_request *req)
 {
-    struct request_private *rp = (struct request_private *)req;
-    pthread_mutex_lock(&rp->lock);
-    if (rp->resume_pending) {
-        /* Woken before we could sleep: run the reader again on the next MHD pass. */
-        rp->resume_pending = false;
-        MHD_suspend_connection(req->conn);
-        MHD_resume_connection(req->conn);
-    } else {
-        MHD_suspend_connection(req->conn);
-        rp->mhd_suspended = true;
-    }
-    pthread_mutex_unlock(&rp->lock);
+    struct http_server *srv = req->server;
+    pthread_mutex_lock(&srv->suspend_lock);
+    sleep_locked(srv, (struct request_private *)req);
+    pthread_mutex_unlock(&srv->suspend_lock);
 }
 
 void http_stream_wake(struct http_request *req)
 {
-    struct request_private *rp = (struct request_private *)req;
-    pthread_mutex_lock(&rp->lock);
-    if (rp->mhd_suspended) {
-        rp->mhd_suspended = false;
-        MHD_resume_connection(req->conn);
-    } else {
-        rp->resume_pending = true;
-    }
-    pthread_mutex_unlock(&rp->lock);
+    struct http_server *srv = req->server;
+    pthread_mutex_lock(&srv->suspend_lock);
+    wake_locked(srv, (struct request_private *)req);
+    pthread_mutex_unlock(&srv->suspend_lock);
 }
 
 /* ---- lifecycle ---- */
@@ -166,7 +190,6 @@ static struct request_private *request_new(struct http_server *srv, struct MHD_C
 {
     struct request_private *rp = xcalloc(1, sizeof *rp);
     struct http_request *req = &rp->pub;
-    pthread_mutex_init(&rp->lock, NULL);
     srv->in_flight++;
     req->server = srv;
     req->conn = conn;
@@ -200,7 +223,6 @@ static void request_free(struct request_private *rp)
         json_decref(req->json);
     buf_fini(&req->body);
     arena_fini(&req->arena);
-    pthread_mutex_destroy(&rp->lock);
     free(rp);
 }
 
@@ -329,6 +351,13 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
 {
     struct http_request *req = &rp->pub;
     if (req->resumed) {
+        pthread_mutex_lock(&srv->suspend_lock);
+        bool stopping = srv->stopping;
+        pthread_mutex_unlock(&srv->suspend_lock);
+        if (stopping) {
+            http_reply_error(rep, 503, "M_UNKNOWN", "The server is shutting down");
+            return;
+        }
         req->route->handler(req, rep);
         return;
     }
@@ -444,17 +473,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rp->pub.suspended = false;
     dispatch(srv, rp, &rep);
     if (rp->pub.suspended) {
-        pthread_mutex_lock(&rp->lock);
-        if (rp->resume_pending) {
-            /* Woken before we could sleep: run again on the next MHD pass. */
-            rp->resume_pending = false;
-            MHD_suspend_connection(conn);
-            MHD_resume_connection(conn);
-        } else {
-            MHD_suspend_connection(conn);
-            rp->mhd_suspended = true;
-        }
-        pthread_mutex_unlock(&rp->lock);
+        pthread_mutex_lock(&srv->suspend_lock);
+        sleep_locked(srv, rp);
+        pthread_mutex_unlock(&srv->suspend_lock);
         return MHD_YES;
     }
     return send_reply(rp, &rep);
@@ -502,6 +523,7 @@ struct http_server *http_server_new(const struct http_server_options *opt)
 {
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->opt = *opt;
+    pthread_mutex_init(&srv->suspend_lock, NULL);
     if (srv->opt.threads <= 0)
         srv->opt.threads = 2;
     return srv;
@@ -568,11 +590,26 @@ void http_server_free(struct http_server *srv)
         /* Stop accepting, let in-flight requests finish (bounded), then stop. */
         MHD_quiesce_daemon(srv->daemon);
         for (int i = 0; i < 500 && srv->in_flight > 0; i++) {
+            /* Wake whatever sleeps (long-polls, streams): their handlers answer or
+             * end; nothing may go back to sleep once stopping is set. */
+            pthread_mutex_lock(&srv->suspend_lock);
+            srv->stopping = true;
+            while (srv->sleeping) {
+                srv->sleeping->pub.resumed = true;
+                wake_locked(srv, srv->sleeping);
+            }
+            pthread_mutex_unlock(&srv->suspend_lock);
             struct timespec ten_ms = {0, 10 * 1000 * 1000};
             nanosleep(&ten_ms, NULL);
         }
+        pthread_mutex_lock(&srv->suspend_lock);
+        srv->stopping = true;
+        while (srv->sleeping)
+            wake_locked(srv, srv->sleeping);
+        pthread_mutex_unlock(&srv->suspend_lock);
         MHD_stop_daemon(srv->daemon);
     }
+    pthread_mutex_destroy(&srv->suspend_lock);
     free(srv->routes);
     free(srv);
 }
