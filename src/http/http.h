@@ -34,7 +34,7 @@ enum http_method {
 
 enum http_error_style { HTTP_ERRORS_MATRIX, HTTP_ERRORS_OPENAI };
 
-enum { HTTP_MAX_PARAMS = 6 };
+enum { HTTP_MAX_PARAMS = 6, HTTP_REPLY_MAX_HEADERS = 6 };
 
 struct http_route;
 struct http_server;
@@ -81,6 +81,18 @@ struct http_reply {
     json_t *error_extra;      /* owned; its keys are added to a Matrix error body (soft_logout, UIA) */
     const char *extra_header_name;  /* one optional extra header (static strings) */
     const char *extra_header_value;
+    /* More headers, added with http_reply_header (static or request-arena strings). */
+    struct {
+        const char *name;  /* header name */
+        const char *value; /* header value */
+    } headers[HTTP_REPLY_MAX_HEADERS];
+    size_t n_headers;        /* headers[] used */
+    /* A file as the body (sent with sendfile where the platform allows): with
+     * has_file, file_fd (owned; closed once sent) gives file_size bytes from
+     * its start, with content_type. */
+    bool has_file;
+    int file_fd;
+    uint64_t file_size;
     /* Streaming (server-sent events): when stream_fn is set, the body is
      * produced by calling it until it returns -1 (end). */
     long (*stream_fn)(void *state, uint64_t pos, char *out, size_t max);
@@ -98,6 +110,9 @@ enum http_route_flags {
     ROUTE_RL_LOGIN = 1 << 4,      /* rate-limited as a login attempt */
     ROUTE_RL_REGISTER = 1 << 5,   /* rate-limited as a registration */
     ROUTE_ADMIN = 1 << 6,         /* the authenticated user must be an admin */
+    ROUTE_RAW_BODY = 1 << 7,      /* an opaque body (uploads) bounded by max_raw_body_bytes
+                                     instead of max_body_bytes; a larger Content-Length is
+                                     answered 413 without reading the body */
 };
 
 struct http_route {
@@ -120,6 +135,7 @@ struct http_server_options {
     int port;                  /* 0 = any free port (see http_server_port) */
     int threads;               /* request threads */
     size_t max_body_bytes;     /* request body ceiling */
+    size_t max_raw_body_bytes; /* body ceiling for ROUTE_RAW_BODY routes (0: max_body_bytes) */
     size_t max_json_depth;     /* JSON nesting ceiling */
     size_t max_header_bytes;   /* per-connection header memory */
     unsigned connection_timeout_s;
@@ -164,6 +180,10 @@ void http_stream_wait(struct http_request *req);
 void http_stream_wake(struct http_request *req);
 
 /* ---- reply helpers ---- */
+
+/* Adds a response header (name and value static or in the request arena);
+ * past HTTP_REPLY_MAX_HEADERS it is an internal bug (asserted). */
+void http_reply_header(struct http_reply *rep, const char *name, const char *value);
 
 /* Sets a JSON body (taking ownership) and status. */
 void http_reply_json(struct http_reply *rep, int status, json_t *body);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 struct route_entry {
     const struct http_route *route; /* borrowed from a static table */
@@ -53,6 +54,7 @@ struct request_private {
     bool resume_pending;           /* resume arrived before the suspend took effect */
     struct request_private *prev_sleeping, *next_sleeping; /* on the server's list */
     enum http_error_style style;   /* of the matched route, for error replies */
+    size_t body_limit;             /* max_body_bytes, or max_raw_body_bytes on raw routes */
 };
 
 enum { HTTP_DRAIN_MIN_BYTES = 8 << 20 }; /* see on_request */
@@ -73,6 +75,14 @@ void http_reply_json(struct http_reply *rep, int status, json_t *body)
         json_decref(rep->json);
     rep->status = status;
     rep->json = body;
+}
+
+void http_reply_header(struct http_reply *rep, const char *name, const char *value)
+{
+    ASSERT(rep->n_headers < HTTP_REPLY_MAX_HEADERS);
+    rep->headers[rep->n_headers].name = name;
+    rep->headers[rep->n_headers].value = value;
+    rep->n_headers++;
 }
 
 void http_reply_error(struct http_reply *rep, int status, const char *errcode, const char *fmt, ...)
@@ -268,6 +278,11 @@ static enum MHD_Result send_reply(struct request_private *rp, struct http_reply 
                                                  rep->stream_state, rep->stream_free);
         content_type = rep->content_type ? rep->content_type : "text/event-stream";
         rep->stream_state = NULL;
+    } else if (rep->has_file && !rep->errcode) {
+        resp = MHD_create_response_from_fd64(rep->file_size, rep->file_fd);
+        rep->has_file = resp == NULL; /* on success libmicrohttpd owns the descriptor */
+        if (rep->content_type)
+            content_type = rep->content_type;
     } else {
         char *text;
         size_t len;
@@ -301,12 +316,16 @@ static enum MHD_Result send_reply(struct request_private *rp, struct http_reply 
         json_decref(rep->error_extra);
     rep->error_extra = NULL;
     free(rep->body);
+    if (rep->has_file)
+        close(rep->file_fd);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", content_type);
     add_common_headers(resp);
     if (rep->extra_header_name)
         MHD_add_response_header(resp, rep->extra_header_name, rep->extra_header_value);
+    for (size_t i = 0; i < rep->n_headers; i++)
+        MHD_add_response_header(resp, rep->headers[i].name, rep->headers[i].value);
     if (rep->retry_after_ms > 0) {
         char secs[32];
         snprintf(secs, sizeof secs, "%lld", (long long)((rep->retry_after_ms + 999) / 1000));
@@ -380,7 +399,7 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
     rp->style = entry->style;
     if (req->body_too_large) {
         http_reply_error(rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",
-                         srv->opt.max_body_bytes);
+                         rp->body_limit);
         return;
     }
     if ((route->flags & (ROUTE_RL_LOGIN | ROUTE_RL_REGISTER)) && srv->opt.ratelimit &&
@@ -437,6 +456,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!rp) {
         rp = request_new(srv, conn, url, method);
         *con_cls = rp;
+        rp->body_limit = srv->opt.max_body_bytes;
+        /* Upload routes take larger opaque bodies, under their own limit. */
+        bool raw = false;
+        if (srv->opt.max_raw_body_bytes && rp->pub.method != HTTP_OPTIONS) {
+            bool wrong_method;
+            const struct route_entry *e = find_route(srv, &rp->pub, &wrong_method);
+            if (e && (e->route->flags & ROUTE_RAW_BODY)) {
+                raw = true;
+                rp->body_limit = srv->opt.max_raw_body_bytes;
+                buf_fini(&rp->pub.body);
+                buf_init(&rp->pub.body, rp->body_limit);
+            }
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strlen(cl) > 0) {
             unsigned long long n = strtoull(cl, NULL, 10);
@@ -445,19 +477,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              * connection, and the client often loses the answer. A far larger
              * one, or one whose client waits for "100 Continue" before sending
              * it, is refused at once. */
-            size_t drain = srv->opt.max_body_bytes * 8;
+            size_t drain = raw ? rp->body_limit + HTTP_DRAIN_MIN_BYTES : rp->body_limit * 8;
             if (drain < HTTP_DRAIN_MIN_BYTES)
                 drain = HTTP_DRAIN_MIN_BYTES;
             const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
             if (expect && strcasecmp(expect, "100-continue") == 0)
                 drain = 0;
-            if (n > srv->opt.max_body_bytes && n <= drain) {
+            if (n > rp->body_limit && n <= drain) {
                 rp->pub.body_too_large = true;
-            } else if (n > srv->opt.max_body_bytes) {
+            } else if (n > rp->body_limit) {
                 struct http_reply rep = {0};
                 rp->style = style_for_path(url);
                 http_reply_error(&rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",
-                                 srv->opt.max_body_bytes);
+                                 rp->body_limit);
                 return send_reply(rp, &rep);
             }
         }
