@@ -2,9 +2,10 @@
  * slots and a bounded queue of jobs (continuous batching).
  *
  * Each step: (1) jobs of clients that went away leave their slot; (2) queued jobs are admitted
- * into free slots (embedding jobs run at once in their slot; generation jobs add their whole
- * prompt to the step's batch); (3) one llm_decode runs the batch: the prompts just admitted
- * plus the last sampled token of every running slot, with logits for one token per slot;
+ * into free slots, each into the free slot whose KV cache holds the longest prefix of its
+ * prompt (embedding jobs run at once in their slot); (3) one llm_decode runs the batch: up to
+ * AI_PREFILL_CHUNK prompt tokens of slots still prefilling (chunked prefill) plus the last
+ * sampled token of every generating slot, with logits for one token per slot that needs one;
  * (4) each slot samples its next token with its own sampler, the streaming detokenizer turns
  * it into text, stop strings / max_tokens / end-of-generation / context length are checked, and
  * the safe text goes to the job (which wakes its HTTP request). The batch array, the logits
@@ -22,12 +23,16 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { AI_PENDING_MAX = 1 << 16 };
+enum {
+    AI_PENDING_MAX = 1 << 16, /* text held back per slot */
+    AI_PREFILL_CHUNK = 256,   /* prompt tokens decoded per step, all slots together */
+};
 
 struct ai_slot {
     struct ai_job *job;    /* running job (a reference), or NULL when free */
     bool fresh;            /* admitted this step: its prompt is in the batch */
     int keep;              /* prompt tokens already in the KV slot (not decoded again) */
+    int prefill;           /* next prompt token to decode (== n_prompt once prefilled) */
     int pos;               /* positions filled in the KV slot */
     int32_t last;          /* last sampled token (decoded next step) */
     int n_gen;             /* tokens generated */
@@ -42,7 +47,7 @@ struct ai_worker {
     int n_slots;                   /* sequence slots of ctx */
     struct ai_slot *slots;         /* owned [n_slots] */
     struct llm_batch_item *items;  /* owned [cap_items] */
-    int cap_items;                 /* n_ctx + n_slots */
+    int cap_items;                 /* AI_PREFILL_CHUNK + n_slots */
     int *out_slot;                 /* owned [n_slots]: logits row -> slot */
     pthread_mutex_t lock;          /* guards the queue and stop */
     pthread_cond_t cond;           /* signalled on submit and stop */
@@ -207,7 +212,7 @@ static void fail_running(struct ai_worker *w, const char *msg)
 
 /* Admits queued jobs into free slots while the batch has room. Called with the lock held.
  * Returns the number of batch items the admitted prompts take. */
-static int admit(struct ai_worker *w, int used)
+static void admit(struct ai_worker *w)
 {
     while (w->q_len > 0) {
         struct ai_job *j = w->queue[w->q_head];
@@ -230,9 +235,6 @@ static int admit(struct ai_worker *w, int used)
         }
         if (best < 0)
             break;
-        int need = j->kind == AI_JOB_GENERATE ? j->n_prompt - best_keep : 0;
-        if (used + need > w->cap_items)
-            break;
         w->q_head = (w->q_head + 1) % w->q_cap;
         w->q_len--;
         struct ai_slot *s = &w->slots[best];
@@ -240,9 +242,7 @@ static int admit(struct ai_worker *w, int used)
         s->fresh = true;
         s->keep = best_keep;
         w->m_active++;
-        used += need;
     }
-    return used;
 }
 
 static void *worker_main(void *arg)
@@ -256,13 +256,10 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&w->lock);
             break;
         }
-        int running = 0;
-        for (int i = 0; i < w->n_slots; i++)
-            running += w->slots[i].job && !w->slots[i].fresh;
-        admit(w, running);
+        admit(w);
         pthread_mutex_unlock(&w->lock);
 
-        int n = 0, n_out = 0;
+        int n = 0, n_out = 0, budget = AI_PREFILL_CHUNK;
         int64_t now = clock_mono_ns();
         for (int i = 0; i < w->n_slots; i++) {
             struct ai_slot *s = &w->slots[i];
@@ -291,21 +288,34 @@ static void *worker_main(void *arg)
                     s->keep = 0;
                 }
                 j->n_cached = s->keep;
-                for (int k = 0; k < j->n_prompt; k++) {
-                    bool last = k == j->n_prompt - 1;
-                    if (k >= s->keep)
-                        w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, last};
+                for (int k = 0; k < j->n_prompt; k++)
                     llm_sampler_accept(j->sampler, j->prompt[k]);
-                }
-                s->pos = j->n_prompt;
+                s->prefill = s->keep;
                 s->n_gen = 0;
                 llm_detok_init(&s->detok, w->vocab, false, false);
                 buf_reset(&s->pending);
                 s->fresh = false;
-            } else {
-                w->items[n++] = (struct llm_batch_item){s->last, s->pos, i, true};
-                s->pos++;
             }
+            if (s->prefill < j->n_prompt) {
+                /* chunked prefill: at most AI_PREFILL_CHUNK prompt tokens per step in all, so a
+                 * long prompt does not stall the other slots' next tokens */
+                int take = j->n_prompt - s->prefill;
+                if (take > budget)
+                    take = budget;
+                for (int k = s->prefill; k < s->prefill + take; k++) {
+                    bool last = k == j->n_prompt - 1;
+                    w->items[n++] = (struct llm_batch_item){j->prompt[k], k, i, last};
+                }
+                s->prefill += take;
+                budget -= take;
+                if (s->prefill == j->n_prompt) {
+                    s->pos = j->n_prompt;
+                    w->out_slot[n_out++] = i;
+                }
+                continue;
+            }
+            w->items[n++] = (struct llm_batch_item){s->last, s->pos, i, true};
+            s->pos++;
             w->out_slot[n_out++] = i;
         }
         if (n == 0)
@@ -367,7 +377,7 @@ int ai_worker_new(struct ai_model *m, const struct config *cfg, struct ai_worker
     w->slots = xcalloc((size_t)w->n_slots, sizeof *w->slots);
     for (int i = 0; i < w->n_slots; i++)
         buf_init(&w->slots[i].pending, AI_PENDING_MAX);
-    w->cap_items = m->n_ctx + w->n_slots;
+    w->cap_items = AI_PREFILL_CHUNK + w->n_slots;
     w->items = xcalloc((size_t)w->cap_items, sizeof *w->items);
     w->out_slot = xcalloc((size_t)w->n_slots, sizeof *w->out_slot);
     w->q_cap = (int)cfg->llm_queue;

@@ -1,7 +1,8 @@
 /* worker_test.c: the AI scheduler (src/ai/worker.c) without HTTP: several jobs decoded together
  * in one context (continuous batching) give, each, exactly the text and stop reason that the
  * engine's own single-sequence loop (llm_generate, greedy) gives for the same prompt, stop
- * strings included, also when a slot already holds the prompt's beginning (prompt cache); an
+ * strings included, also when a slot already holds the prompt's beginning (prompt cache) and
+ * when a long prompt is prefilled in chunks beside generating slots; an
  * embedding job gives llm_embed's vector; a cancelled job leaves its slot. */
 #include "harness.h"
 
@@ -17,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { N_CTX = 256, MAX_TOKENS = 24 };
+enum { N_CTX = 1024, MAX_TOKENS = 24 };
 
 struct ref {
     struct buf text; /* what llm_generate's callback was given */
@@ -175,6 +176,43 @@ TEST_CASE(ai, batched_jobs_match_single_sequence_greedy)
     ai_worker_free(m.worker);
     config_fini(&cfg);
     llm_model_unref(model);
+}
+
+TEST_CASE(ai, long_prompt_prefilled_in_chunks)
+{
+    /* a prompt of several hundred tokens is decoded over several steps (256 prompt tokens per
+     * step) while two short requests generate beside it: all three still give the engine's text */
+    struct buf longp;
+    buf_init(&longp, 1 << 20);
+    for (int i = 0; i < 60; i++)
+        buf_append_str(&longp, "Once upon a time there was a dog. ");
+    const char *prompts[3] = {"The little cat", longp.data, "Tom and Sue"};
+    struct llm_model *model = load_model();
+    struct ai_model m;
+    struct config cfg;
+    setup_model(&m, &cfg, model, 3);
+    char err[256];
+    ASSERT_INT_EQ(ai_worker_new(&m, &cfg, &m.worker, err, sizeof err), 0);
+    struct ai_job *jobs[3];
+    for (int i = 0; i < 3; i++) {
+        jobs[i] = make_job(&m, prompts[i], NULL);
+        ASSERT_INT_EQ(ai_worker_submit(m.worker, jobs[i]), 0);
+    }
+    ASSERT_TRUE(jobs[1]->n_prompt > 2 * 256);
+    for (int i = 0; i < 3; i++) {
+        wait_done(jobs[i]);
+        struct buf want;
+        buf_init(&want, 1 << 20);
+        enum llm_stop_reason reason;
+        reference(model, prompts[i], NULL, &want, &reason);
+        ASSERT_STR_EQ(jobs[i]->text.data ? jobs[i]->text.data : "", want.data ? want.data : "");
+        buf_fini(&want);
+        ai_job_unref(jobs[i]);
+    }
+    ai_worker_free(m.worker);
+    config_fini(&cfg);
+    llm_model_unref(model);
+    buf_fini(&longp);
 }
 
 TEST_CASE(ai, embedding_job_and_cancelled_job)
