@@ -33,7 +33,7 @@ void client_notifications(struct http_request *req, struct http_reply *rep)
     if (limit > NOTIFICATIONS_MAX_LIMIT)
         limit = NOTIFICATIONS_MAX_LIMIT;
     bool only_highlight = only && strcmp(only, "highlight") == 0;
-    struct db_push_action *rows;
+    struct db_push_event *rows;
     size_t n;
     int rc = db_push_notifications(srv->db, req->user_id, before, (size_t)limit, only_highlight,
                                    &rows, &n);
@@ -49,7 +49,9 @@ void client_notifications(struct http_request *req, struct http_reply *rep)
         int64_t upto = 0;
         db_receipt_read_upto(srv->db, rows[i].room_id, req->user_id, rows[i].thread_id, &upto);
         json_error_t jerr;
-        json_t *actions = json_loads(rows[i].actions, 0, &jerr);
+        char *text = db_push_event_actions(&rows[i], req->user_id);
+        json_t *actions = json_loads(text, 0, &jerr);
+        free(text);
         json_array_append_new(
             list, json_pack("{s:o, s:o, s:b, s:s, s:I}", "actions", actions ? actions : json_array(),
                             "event", rooms_event_client_format(srv, &e, req->user_id, NULL),
@@ -63,6 +65,6 @@ void client_notifications(struct http_request *req, struct http_reply *rep)
         snprintf(token, sizeof token, "%lld", (long long)rows[n - 1].event_pos);
         json_object_set_new(body, "next_token", json_string(token));
     }
-    db_push_actions_free(rows, n);
+    db_push_events_free(rows, n);
     http_reply_json(rep, 200, body);
 }

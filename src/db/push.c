@@ -45,148 +45,198 @@ int db_push_rules_put(struct db *db, const char *user_id, const char *json)
     return db__write(db, rules_put_fn, &a);
 }
 
-struct actions_args {
-    const struct db_push_action *rows; /* borrowed */
-    size_t n;                          /* rows */
+struct events_args {
+    const struct db_push_event *rows; /* borrowed */
+    size_t n;                         /* rows */
 };
 
-static int actions_add_fn(struct db_conn *c, void *arg)
+static int events_add_fn(struct db_conn *c, void *arg)
 {
-    struct actions_args *a = arg;
+    struct events_args *a = arg;
     for (size_t i = 0; i < a->n; i++) {
-        const struct db_push_action *r = &a->rows[i];
-        sqlite3_stmt *st = db__stmt(c, "INSERT OR IGNORE INTO event_push_actions (user_id, "
-                                       "room_id, event_pos, event_id, thread_id, highlight, "
-                                       "actions, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        const struct db_push_event *r = &a->rows[i];
+        sqlite3_stmt *st = db__stmt(c, "INSERT OR IGNORE INTO event_push (room_id, event_pos, "
+                                       "event_id, thread_id, sender, ts, all_but, users, "
+                                       "highlights, actions, overrides) VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!st)
             return ERR_DB;
-        db__bind_text(st, 1, r->user_id);
-        db__bind_text(st, 2, r->room_id);
-        sqlite3_bind_int64(st, 3, r->event_pos);
-        db__bind_text(st, 4, r->event_id);
-        db__bind_text(st, 5, r->thread_id);
-        sqlite3_bind_int(st, 6, r->highlight);
-        db__bind_text(st, 7, r->actions);
-        sqlite3_bind_int64(st, 8, r->ts);
+        db__bind_text(st, 1, r->room_id);
+        sqlite3_bind_int64(st, 2, r->event_pos);
+        db__bind_text(st, 3, r->event_id);
+        db__bind_text(st, 4, r->thread_id);
+        db__bind_text(st, 5, r->sender);
+        sqlite3_bind_int64(st, 6, r->ts);
+        sqlite3_bind_int(st, 7, r->all_but);
+        db__bind_text(st, 8, r->users);
+        db__bind_text(st, 9, r->highlights);
+        db__bind_text(st, 10, r->actions);
+        db__bind_text(st, 11, r->overrides);
         if (db__step_done(c, st))
             return ERR_DB;
     }
     return 0;
 }
 
-int db_push_actions_add(struct db *db, const struct db_push_action *rows, size_t n)
+int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n)
 {
     if (!n)
         return 0;
-    struct actions_args a = {rows, n};
-    return db__write(db, actions_add_fn, &a);
+    struct events_args a = {rows, n};
+    return db__write(db, events_add_fn, &a);
 }
 
-int db_push_counts(struct db *db, const char *user_id, const char *room_id, const char *thread_id,
-                   int64_t after, int64_t *notifications, int64_t *highlights)
+/* Whether "\n<user>\n" occurs in list. */
+static bool listed(const char *list, const char *user_id)
+{
+    if (!list || !list[0])
+        return false;
+    size_t ul = strlen(user_id);
+    for (const char *p = strstr(list, user_id); p; p = strstr(p + 1, user_id))
+        if (p > list && p[-1] == '\n' && p[ul] == '\n')
+            return true;
+    return false;
+}
+
+bool db_push_event_notifies(const struct db_push_event *row, const char *user_id)
+{
+    if (strcmp(row->sender, user_id) == 0)
+        return false;
+    return row->all_but ? !listed(row->users, user_id) : listed(row->users, user_id);
+}
+
+bool db_push_event_highlights(const struct db_push_event *row, const char *user_id)
+{
+    return listed(row->highlights, user_id) && db_push_event_notifies(row, user_id);
+}
+
+char *db_push_event_actions(const struct db_push_event *row, const char *user_id)
+{
+    if (row->overrides) {
+        json_error_t jerr;
+        json_t *o = json_loads(row->overrides, 0, &jerr);
+        json_t *a = json_object_get(o, user_id);
+        char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+        json_decref(o);
+        if (text)
+            return text;
+    }
+    return xstrdup(row->actions ? row->actions : "[]");
+}
+
+int db_push_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
+                   int64_t *notifications, int64_t *highlights)
 {
     *notifications = *highlights = 0;
     struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COUNT(*), COALESCE(SUM(highlight), 0) FROM "
-                                       "event_push_actions WHERE user_id = ?1 AND room_id = ?2 "
-                                       "AND event_pos > ?3 AND (?4 IS NULL OR thread_id = ?4)")
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT sender, all_but, users, highlights FROM "
+                                       "event_push WHERE room_id = ? AND event_pos > ?")
                          : NULL;
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, user_id);
-    db__bind_text(st, 2, room_id);
-    sqlite3_bind_int64(st, 3, after);
-    db__bind_text(st, 4, thread_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *notifications = sqlite3_column_int64(st, 0);
-        *highlights = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
-}
-
-int db_push_thread_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
-                          char ***thread_ids, int64_t **notifications, int64_t **highlights,
-                          size_t *n)
-{
-    *thread_ids = NULL;
-    *notifications = *highlights = NULL;
-    *n = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT thread_id, COUNT(*), SUM(highlight) FROM "
-                                       "event_push_actions WHERE user_id = ? AND room_id = ? AND "
-                                       "event_pos > ? AND thread_id != 'main' GROUP BY thread_id")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    db__bind_text(st, 1, user_id);
-    db__bind_text(st, 2, room_id);
-    sqlite3_bind_int64(st, 3, after);
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, after);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *thread_ids = xrealloc(*thread_ids, (*n + 1) * sizeof **thread_ids);
-        *notifications = xrealloc(*notifications, (*n + 1) * sizeof **notifications);
-        *highlights = xrealloc(*highlights, (*n + 1) * sizeof **highlights);
-        (*thread_ids)[*n] = db__col_text(st, 0);
-        (*notifications)[*n] = sqlite3_column_int64(st, 1);
-        (*highlights)[*n] = sqlite3_column_int64(st, 2);
-        (*n)++;
+        struct db_push_event r = {
+            .sender = (const char *)sqlite3_column_text(st, 0),
+            .all_but = sqlite3_column_int(st, 1) != 0,
+            .users = (const char *)sqlite3_column_text(st, 2),
+            .highlights = (const char *)sqlite3_column_text(st, 3),
+        };
+        if (!r.sender || !db_push_event_notifies(&r, user_id))
+            continue;
+        (*notifications)++;
+        if (listed(r.highlights, user_id))
+            (*highlights)++;
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
+enum { NOTIFICATIONS_MAX_SCAN = 20000 };
+
 int db_push_notifications(struct db *db, const char *user_id, int64_t before, size_t limit,
-                          bool only_highlight, struct db_push_action **out, size_t *n)
+                          bool only_highlight, struct db_push_event **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
+    struct db_membership *ms;
+    size_t n_ms;
+    int rc = db_user_memberships(db, user_id, &ms, &n_ms);
+    if (rc)
+        return rc;
     struct db_conn *c = db__reader(db);
     sqlite3_stmt *st =
-        c ? db__stmt(c, "SELECT room_id, event_id, thread_id, actions, event_pos, ts, highlight "
-                        "FROM event_push_actions WHERE user_id = ?1 AND (?2 = 0 OR event_pos < ?2) "
-                        "AND (?3 = 0 OR highlight = 1) ORDER BY event_pos DESC LIMIT ?4")
+        c ? db__stmt(c, "SELECT room_id, event_id, thread_id, sender, all_but, users, highlights, "
+                        "actions, overrides, event_pos, ts FROM event_push WHERE "
+                        "(?1 = 0 OR event_pos < ?1) ORDER BY event_pos DESC LIMIT ?2")
           : NULL;
-    if (!st)
+    if (!st) {
+        db_memberships_free(ms, n_ms);
         return ERR_DB;
-    db__bind_text(st, 1, user_id);
-    sqlite3_bind_int64(st, 2, before);
-    sqlite3_bind_int(st, 3, only_highlight);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int64(st, 2, NOTIFICATIONS_MAX_SCAN);
+    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *room = (const char *)sqlite3_column_text(st, 0);
+        int64_t pos = sqlite3_column_int64(st, 9);
+        bool member = false, listed_row = sqlite3_column_int(st, 4) == 0;
+        for (size_t i = 0; i < n_ms && !member; i++) {
+            if (strcmp(ms[i].room_id, room) != 0)
+                continue;
+            bool joined = strcmp(ms[i].membership, "join") == 0;
+            member = (joined && pos > ms[i].pos) ||
+                     (listed_row && (joined || strcmp(ms[i].membership, "invite") == 0));
+        }
+        if (!member)
+            continue;
+        struct db_push_event r = {
+            .room_id = db__col_text(st, 0),
+            .event_id = db__col_text(st, 1),
+            .thread_id = db__col_text(st, 2),
+            .sender = db__col_text(st, 3),
+            .all_but = sqlite3_column_int(st, 4) != 0,
+            .users = db__col_text(st, 5),
+            .highlights = db__col_text(st, 6),
+            .actions = db__col_text(st, 7),
+            .overrides = db__col_text(st, 8),
+            .event_pos = pos,
+            .ts = sqlite3_column_int64(st, 10),
+        };
+        bool keep = r.sender && db_push_event_notifies(&r, user_id) &&
+                    (!only_highlight || listed(r.highlights, user_id));
+        if (!keep) {
+            db_push_events_free_one(&r);
+            continue;
+        }
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        struct db_push_action *r = &(*out)[(*n)++];
-        r->user_id = xstrdup(user_id);
-        r->room_id = db__col_text(st, 0);
-        r->event_id = db__col_text(st, 1);
-        r->thread_id = db__col_text(st, 2);
-        r->actions = db__col_text(st, 3);
-        if (!r->actions)
-            r->actions = xstrdup("[\"notify\"]");
-        r->event_pos = sqlite3_column_int64(st, 4);
-        r->ts = sqlite3_column_int64(st, 5);
-        r->highlight = sqlite3_column_int(st, 6) != 0;
+        (*out)[(*n)++] = r;
     }
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        rc = 0;
+    else
+        rc = ERR_DB;
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_push_actions_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    db_memberships_free(ms, n_ms);
+    return rc;
 }
 
-void db_push_actions_free(struct db_push_action *rows, size_t n)
+void db_push_events_free_one(struct db_push_event *r)
 {
-    for (size_t i = 0; i < n; i++) {
-        free((char *)rows[i].user_id);
-        free((char *)rows[i].room_id);
-        free((char *)rows[i].event_id);
-        free((char *)rows[i].thread_id);
-        free((char *)rows[i].actions);
-    }
+    free((char *)r->room_id);
+    free((char *)r->event_id);
+    free((char *)r->thread_id);
+    free((char *)r->sender);
+    free((char *)r->users);
+    free((char *)r->highlights);
+    free((char *)r->actions);
+    free((char *)r->overrides);
+}
+
+void db_push_events_free(struct db_push_event *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        db_push_events_free_one(&rows[i]);
     free(rows);
 }

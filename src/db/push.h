@@ -15,34 +15,44 @@ struct db;
 int db_push_rules_get(struct db *db, const char *user_id, char **json);
 int db_push_rules_put(struct db *db, const char *user_id, const char *json);
 
-/* One notification for one user. */
-struct db_push_action {
-    const char *user_id;   /* borrowed when writing, owned when read */
-    const char *room_id;   /* same */
-    const char *event_id;  /* same */
-    const char *thread_id; /* "main" or the thread root's event ID; same */
-    const char *actions;   /* JSON array text, NULL for ["notify"]; same */
-    int64_t event_pos;     /* the event's stream position */
-    int64_t ts;            /* origin_server_ts of the event */
-    bool highlight;        /* set_tweak highlight */
+/* The push outcome of one event for the whole room, in one row: who is
+ * notified (every member joined at the time but the sender and `users`, or
+ * exactly `users`), who is highlighted, the common actions and the
+ * per-user exceptions. One row per event keeps the write cost of a
+ * message in a large room near that of the message itself. */
+struct db_push_event {
+    const char *room_id;    /* borrowed when writing, owned when read */
+    const char *event_id;   /* same */
+    const char *thread_id;  /* "main" or the thread root's event ID; same */
+    const char *sender;     /* same */
+    const char *users;      /* "\n"-separated with a leading and trailing "\n"; same */
+    const char *highlights; /* the highlighted users, same form; same */
+    const char *actions;    /* JSON array: the actions of most notified users; same */
+    const char *overrides;  /* JSON object user -> actions for the others, or NULL; same */
+    int64_t event_pos;      /* the event's stream position */
+    int64_t ts;             /* origin_server_ts of the event */
+    bool all_but;           /* users lists who is NOT notified */
 };
 
 /* Stores rows (one transaction). */
-int db_push_actions_add(struct db *db, const struct db_push_action *rows, size_t n);
+int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n);
+/* True when user is notified by the row (not the sender). */
+bool db_push_event_notifies(const struct db_push_event *row, const char *user_id);
+/* True when user is highlighted by the row. */
+bool db_push_event_highlights(const struct db_push_event *row, const char *user_id);
+/* The user's actions for the row (owned JSON text). */
+char *db_push_event_actions(const struct db_push_event *row, const char *user_id);
 /* Notification and highlight counts of the user in the room after event
- * position `after` (thread_id NULL: every thread). */
-int db_push_counts(struct db *db, const char *user_id, const char *room_id, const char *thread_id,
-                   int64_t after, int64_t *notifications, int64_t *highlights);
-/* Per-thread counts after each thread's own `after` are not kept: this gives
- * the threads (other than "main") with notifications after `after`, and
- * their counts (owned arrays). */
-int db_push_thread_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
-                          char ***thread_ids, int64_t **notifications, int64_t **highlights,
-                          size_t *n);
-/* The user's notifications, newest first, with event_pos < before (0: from
- * the newest), at most limit; only highlights when only_highlight. */
+ * position `after`. */
+int db_push_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
+                   int64_t *notifications, int64_t *highlights);
+/* Rows of the rooms the user is joined to (after their join) with event_pos
+ * < before (0: from the newest), newest first, that notify the user, at most
+ * limit; only highlights when only_highlight. Scans a bounded number of rows. */
 int db_push_notifications(struct db *db, const char *user_id, int64_t before, size_t limit,
-                          bool only_highlight, struct db_push_action **out, size_t *n);
-void db_push_actions_free(struct db_push_action *rows, size_t n);
+                          bool only_highlight, struct db_push_event **out, size_t *n);
+void db_push_events_free(struct db_push_event *rows, size_t n);
+/* Frees one row's strings (not the row). */
+void db_push_events_free_one(struct db_push_event *row);
 
 #endif

@@ -234,6 +234,50 @@ static const char *const migrations[] = {
     "  actions TEXT,"
     "  ts INTEGER NOT NULL,"
     "  PRIMARY KEY (user_id, room_id, event_pos)) WITHOUT ROWID;",
+    /* push outcomes as one row per event (db/push.c): replaces the per-user
+     * rows of event_push_actions, too costly to write for large rooms */
+    "DROP TABLE event_push_actions;"
+    "CREATE TABLE event_push ("
+    "  room_id TEXT NOT NULL,"
+    "  event_pos INTEGER NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  thread_id TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  all_but INTEGER NOT NULL,"
+    "  users TEXT NOT NULL,"
+    "  highlights TEXT NOT NULL,"
+    "  actions TEXT NOT NULL,"
+    "  overrides TEXT,"
+    "  PRIMARY KEY (room_id, event_pos)) WITHOUT ROWID;"
+    "CREATE INDEX event_push_pos ON event_push (event_pos);",
+    /* the content repository (db/media.c): media items, whose bytes are files
+     * named by sha256 under the data folder's media/, and cached thumbnails */
+    "CREATE TABLE media ("
+    "  server TEXT NOT NULL,"
+    "  media_id TEXT NOT NULL,"
+    "  content_type TEXT,"
+    "  upload_name TEXT,"
+    "  sha256 TEXT,"
+    "  uploader TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  created_ts INTEGER NOT NULL,"
+    "  expires_ts INTEGER NOT NULL,"
+    "  quarantined INTEGER NOT NULL,"
+    "  PRIMARY KEY (server, media_id)) WITHOUT ROWID;"
+    "CREATE INDEX media_sha256 ON media (sha256);"
+    "CREATE INDEX media_uploader ON media (uploader, created_ts);"
+    "CREATE TABLE media_thumbnails ("
+    "  server TEXT NOT NULL,"
+    "  media_id TEXT NOT NULL,"
+    "  width INTEGER NOT NULL,"
+    "  height INTEGER NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  content_type TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  PRIMARY KEY (server, media_id, width, height, method)) WITHOUT ROWID;"
+    "CREATE INDEX media_thumbnails_sha256 ON media_thumbnails (sha256);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

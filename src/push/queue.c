@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/buf.h"
 #include "base/map.h"
 #include "base/mem.h"
 #include "db/push.h"
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { PUSH_BATCH_MAX = 16 };
+enum { PUSH_BATCH_MAX = 16, PUSH_LIST_MAX = 64 << 20 };
 
 struct push_item {
     char *event_id;         /* owned */
@@ -90,16 +91,9 @@ static void item_free(struct push_item *it)
 }
 
 struct rows {
-    struct db_push_action *v; /* owned; strings owned except user_id/room_id/event_id/thread_id */
-    size_t n, cap;            /* used, allocated */
+    struct db_push_event *v; /* owned rows with owned strings */
+    size_t n;                /* used */
 };
-
-/* True for exactly ["notify"] (stored as NULL). */
-static bool plain_notify(const json_t *actions)
-{
-    return json_array_size(actions) == 1 &&
-           strcmp(json_string_value(json_array_get(actions, 0)) ? json_string_value(json_array_get(actions, 0)) : "", "notify") == 0;
-}
 
 static const char *thread_of(const json_t *pdu)
 {
@@ -109,10 +103,26 @@ static const char *thread_of(const json_t *pdu)
     return type && root && strcmp(type, "m.thread") == 0 ? root : "main";
 }
 
-/* Evaluates the rules of user for the event and adds a row when it notifies. */
+/* The outcome for one event being gathered. */
+struct outcome {
+    struct buf notified, skipped, highlights; /* "\n"-separated user lists */
+    size_t n_notified, n_skipped;             /* list lengths */
+    json_t *actions;                          /* the first notified user's actions */
+    json_t *overrides;                        /* user -> actions when different, or NULL */
+};
+
+static void list_add(struct buf *b, const char *user)
+{
+    if (!b->len)
+        buf_append(b, "\n", 1);
+    buf_append(b, user, strlen(user));
+    buf_append(b, "\n", 1);
+}
+
+/* Evaluates the rules of user for the event and records the outcome. */
 static void evaluate_for(struct server *srv, struct room *room, const struct push_item *it,
                          const char *user, struct push_context *ctx, bool need_name,
-                         struct rows *rows)
+                         struct outcome *o)
 {
     ctx->user_id = user;
     json_t *member = NULL;
@@ -126,20 +136,20 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
     struct push_result r;
     push_evaluate(rs, it->pdu, ctx, &r);
     if (r.notify) {
-        if (rows->n == rows->cap) {
-            rows->cap = rows->cap ? rows->cap * 2 : 64;
-            rows->v = xrealloc(rows->v, rows->cap * sizeof *rows->v);
+        list_add(&o->notified, user);
+        o->n_notified++;
+        if (r.highlight)
+            list_add(&o->highlights, user);
+        if (!o->actions) {
+            o->actions = json_incref(r.actions);
+        } else if (!json_equal(o->actions, r.actions)) {
+            if (!o->overrides)
+                o->overrides = json_object();
+            json_object_set(o->overrides, user, r.actions);
         }
-        rows->v[rows->n++] = (struct db_push_action){
-            .user_id = xstrdup(user),
-            .room_id = xstrdup(json_string_value(json_object_get(it->pdu, "room_id"))),
-            .event_id = xstrdup(it->event_id),
-            .thread_id = xstrdup(thread_of(it->pdu)),
-            .actions = plain_notify(r.actions) ? NULL : json_dumps(r.actions, JSON_COMPACT),
-            .event_pos = it->pos,
-            .ts = json_integer_value(json_object_get(it->pdu, "origin_server_ts")),
-            .highlight = r.highlight,
-        };
+    } else {
+        list_add(&o->skipped, user);
+        o->n_skipped++;
     }
     json_decref(r.actions);
     json_decref(rs);
@@ -164,16 +174,45 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     };
     bool need_name = json_is_string(json_object_get(content, "body")) &&
                      !json_object_get(content, "m.mentions");
+    struct outcome o;
+    memset(&o, 0, sizeof o);
+    buf_init(&o.notified, PUSH_LIST_MAX);
+    buf_init(&o.skipped, PUSH_LIST_MAX);
+    buf_init(&o.highlights, PUSH_LIST_MAX);
     for (size_t i = 0; i < n; i++)
         if (strcmp(members[i], sender) != 0)
-            evaluate_for(srv, room, it, members[i], &ctx, need_name, rows);
+            evaluate_for(srv, room, it, members[i], &ctx, need_name, &o);
     /* An invitee is not joined yet but is told about the invite. */
     const char *type = json_string_value(json_object_get(it->pdu, "type"));
     const char *target = json_string_value(json_object_get(it->pdu, "state_key"));
     const char *membership = json_string_value(json_object_get(content, "membership"));
-    if (type && strcmp(type, "m.room.member") == 0 && target && membership &&
-        strcmp(membership, "invite") == 0 && strcmp(target, sender) != 0)
-        evaluate_for(srv, room, it, target, &ctx, false, rows);
+    bool invite = type && strcmp(type, "m.room.member") == 0 && target && membership &&
+                  strcmp(membership, "invite") == 0 && strcmp(target, sender) != 0;
+    if (invite)
+        evaluate_for(srv, room, it, target, &ctx, false, &o);
+    if (o.n_notified) {
+        /* the shorter list; an invitee is never joined, so it must be listed */
+        bool all_but = o.n_skipped < o.n_notified && !invite;
+        rows->v = xrealloc(rows->v, (rows->n + 1) * sizeof *rows->v);
+        rows->v[rows->n++] = (struct db_push_event){
+            .room_id = xstrdup(room_id),
+            .event_id = xstrdup(it->event_id),
+            .thread_id = xstrdup(thread_of(it->pdu)),
+            .sender = xstrdup(sender),
+            .users = buf_steal(all_but ? &o.skipped : &o.notified),
+            .highlights = buf_steal(&o.highlights),
+            .actions = json_dumps(o.actions, JSON_COMPACT),
+            .overrides = o.overrides ? json_dumps(o.overrides, JSON_COMPACT) : NULL,
+            .event_pos = it->pos,
+            .ts = json_integer_value(json_object_get(it->pdu, "origin_server_ts")),
+            .all_but = all_but,
+        };
+    }
+    buf_fini(&o.notified);
+    buf_fini(&o.skipped);
+    buf_fini(&o.highlights);
+    json_decref(o.actions);
+    json_decref(o.overrides);
     for (size_t i = 0; i < n; i++)
         free(members[i]);
     free(members);
@@ -204,10 +243,10 @@ static void *worker_main(void *arg)
         struct rows rows = {0};
         for (struct push_item *it = q.batch; it; it = it->next)
             process(srv, it, &rows);
-        int rc = db_push_actions_add(srv->db, rows.v, rows.n);
+        int rc = db_push_events_add(srv->db, rows.v, rows.n);
         if (rc)
             log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);
-        db_push_actions_free(rows.v, rows.n);
+        db_push_events_free(rows.v, rows.n);
         pthread_mutex_lock(&q.lock);
         struct push_item *b = q.batch;
         q.batch = NULL;

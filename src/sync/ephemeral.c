@@ -325,7 +325,7 @@ json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *
     if (!rc && !upto)
         upto = member_pos;
     if (!rc)
-        db_push_counts(srv->db, user_id, room_id, NULL, upto, &notifications, &highlights);
+        db_push_counts(srv->db, user_id, room_id, upto, &notifications, &highlights);
     return json_pack("{s:I, s:I}", "notification_count", (json_int_t)notifications,
                      "highlight_count", (json_int_t)highlights);
 }
