@@ -159,7 +159,8 @@ void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
             longest = bounds[i + 1] - bounds[i];
     /* a code point is at most 4 UTF-8 bytes, each byte's image at most 2 bytes */
     char *w = xmalloc(longest * 8 + 1);
-    struct sym *s = xcalloc(longest * 4 + 1, sizeof *s);
+    struct sym *s = NULL; /* one symbol per encoded character at most: grown to fit */
+    size_t s_cap = 0;
     struct heap q = {NULL, 0, 0};
     for (size_t i = 0; i < n_pieces; i++) {
         size_t wl = 0;
@@ -175,6 +176,10 @@ void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
                 memcpy(w + wl, v->byte_enc[u[j]], v->byte_enc_len[u[j]]);
                 wl += v->byte_enc_len[u[j]];
             }
+        }
+        if (wl + 1 > s_cap) {
+            s_cap = wl + 1;
+            s = xrealloc(s, s_cap * sizeof *s);
         }
         bpe_piece(v, w, wl, s, &q, out);
     }

@@ -31,9 +31,12 @@
 struct text {
     const uint32_t *cp; /* code points */
     const uint8_t *fl;  /* their unicode.h flags */
+    size_t piece_start; /* first code point of the piece being split */
+    size_t tw_end;      /* m_trailing_ws cache: the piece end it was computed for, or -1 */
+    size_t tw_start;    /* ... and where that piece's trailing whitespace starts */
 };
 
-typedef size_t (*match_fn)(const struct text *t, size_t p, size_t e);
+typedef size_t (*match_fn)(struct text *t, size_t p, size_t e);
 
 static int cat(uint8_t f) { return f & LLM_TOK__UCAT_MASK; }
 static bool is_l(uint8_t f) { return cat(f) == LLM_TOK__UCAT_LETTER; }
@@ -52,6 +55,16 @@ static size_t run(const struct text *t, size_t p, size_t e, bool (*pred)(uint8_t
 {
     size_t q = p;
     while (q < e && pred(t->fl[q]))
+        q++;
+    return q - p;
+}
+
+/* \p{N}{1,max}: never looks further than max code points (a scan of the whole run at every
+ * position would make long digit strings quadratic). */
+static size_t digits_upto(const struct text *t, size_t p, size_t e, size_t max)
+{
+    size_t q = p;
+    while (q < e && q - p < max && is_n(t->fl[q]))
         q++;
     return q - p;
 }
@@ -88,7 +101,7 @@ static size_t whitespace(const struct text *t, size_t p, size_t e, bool with_crl
     return n; /* \s+ (and \s+(?!\S) at the end) */
 }
 
-static size_t m_gpt2(const struct text *t, size_t p, size_t e)
+static size_t m_gpt2(struct text *t, size_t p, size_t e)
 {
     size_t n = contraction(t, p, e, false);
     if (n)
@@ -124,8 +137,7 @@ static size_t m_llama3_var(const struct text *t, size_t p, size_t e, size_t max_
     if (!is_crlf(c) && !is_n(f) && (is_l(f) || (p + 1 < e && is_l(t->fl[p + 1]))))
         return 1 + run(t, p + 1, e, is_l); /* [^\r\n\p{L}\p{N}]?\p{L}+ */
     if (is_n(f)) { /* \p{N}{1,max} */
-        n = run(t, p, e, is_n);
-        return n < max_digits ? n : max_digits;
+        return digits_upto(t, p, e, max_digits);
     }
     size_t s = c == ' ' && p + 1 < e ? p + 1 : p; /* " ?[^\s\p{L}\p{N}]+[\r\n]*" */
     if (is_other(t->fl[s])) {
@@ -138,41 +150,40 @@ static size_t m_llama3_var(const struct text *t, size_t p, size_t e, size_t max_
     return n ? n : 1;
 }
 
-static size_t m_llama3(const struct text *t, size_t p, size_t e)
+static size_t m_llama3(struct text *t, size_t p, size_t e)
 {
     return m_llama3_var(t, p, e, 3, true, true);
 }
 
-static size_t m_qwen2(const struct text *t, size_t p, size_t e)
+static size_t m_qwen2(struct text *t, size_t p, size_t e)
 {
     return m_llama3_var(t, p, e, 1, true, true);
 }
 
-static size_t m_ufakzeka(const struct text *t, size_t p, size_t e)
+static size_t m_ufakzeka(struct text *t, size_t p, size_t e)
 {
     return m_llama3_var(t, p, e, 1, false, true);
 }
 
-static size_t m_seed_coder(const struct text *t, size_t p, size_t e)
+static size_t m_seed_coder(struct text *t, size_t p, size_t e)
 {
     return m_llama3_var(t, p, e, 1, true, false);
 }
 
-static size_t m_minicpm5(const struct text *t, size_t p, size_t e)
+static size_t m_minicpm5(struct text *t, size_t p, size_t e)
 {
     return m_llama3_var(t, p, e, SIZE_MAX, true, true);
 }
 
 /* \p{N}{1,3} */
-static size_t m_digits3(const struct text *t, size_t p, size_t e)
+static size_t m_digits3(struct text *t, size_t p, size_t e)
 {
-    size_t n = run(t, p, e, is_n);
-    return n < 3 ? n : 3;
+    return digits_upto(t, p, e, 3);
 }
 
 static bool is_lm(uint8_t f) { return is_l(f) || is_m(f); }
 
-static size_t m_qwen35(const struct text *t, size_t p, size_t e)
+static size_t m_qwen35(struct text *t, size_t p, size_t e)
 {
     size_t n = contraction(t, p, e, true);
     if (n)
@@ -206,7 +217,7 @@ static bool is_punct_default(const struct text *t, size_t q, bool backtick)
            c == '^' || c == '~' || c == '|' || (backtick && c == '`');
 }
 
-static size_t m_punct_default(const struct text *t, size_t p, size_t e)
+static size_t m_punct_default(struct text *t, size_t p, size_t e)
 {
     size_t q = p;
     while (q < e && is_punct_default(t, q, false))
@@ -214,7 +225,7 @@ static size_t m_punct_default(const struct text *t, size_t p, size_t e)
     return q - p;
 }
 
-static size_t m_punct_falcon(const struct text *t, size_t p, size_t e)
+static size_t m_punct_falcon(struct text *t, size_t p, size_t e)
 {
     size_t q = p;
     while (q < e && is_punct_default(t, q, true))
@@ -223,20 +234,20 @@ static size_t m_punct_falcon(const struct text *t, size_t p, size_t e)
 }
 
 /* \p{N}+ */
-static size_t m_digits(const struct text *t, size_t p, size_t e)
+static size_t m_digits(struct text *t, size_t p, size_t e)
 {
     return run(t, p, e, is_n);
 }
 
 /* \p{N} */
-static size_t m_digit(const struct text *t, size_t p, size_t e)
+static size_t m_digit(struct text *t, size_t p, size_t e)
 {
     (void)e;
     return is_n(t->fl[p]) ? 1 : 0;
 }
 
 /* [0-9][0-9][0-9] */
-static size_t m_ascii3(const struct text *t, size_t p, size_t e)
+static size_t m_ascii3(struct text *t, size_t p, size_t e)
 {
     for (size_t i = 0; i < 3; i++)
         if (p + i >= e || t->cp[p + i] < '0' || t->cp[p + i] > '9')
@@ -245,7 +256,7 @@ static size_t m_ascii3(const struct text *t, size_t p, size_t e)
 }
 
 /* [\r\n] */
-static size_t m_crlf(const struct text *t, size_t p, size_t e)
+static size_t m_crlf(struct text *t, size_t p, size_t e)
 {
     (void)e;
     return is_crlf(t->cp[p]) ? 1 : 0;
@@ -271,12 +282,12 @@ static bool in_letter(const struct text *t, size_t q) { return is_l(t->fl[q]); }
 static bool in_punct(const struct text *t, size_t q) { return is_p(t->fl[q]); }
 
 /* \s?\p{L}+ and \s?\p{P}+ (deepseek-coder) */
-static size_t m_ws_letters(const struct text *t, size_t p, size_t e)
+static size_t m_ws_letters(struct text *t, size_t p, size_t e)
 {
     return ws_opt_run(t, p, e, in_letter);
 }
 
-static size_t m_ws_punct(const struct text *t, size_t p, size_t e)
+static size_t m_ws_punct(struct text *t, size_t p, size_t e)
 {
     return ws_opt_run(t, p, e, in_punct);
 }
@@ -292,7 +303,7 @@ static bool in_cjk(const struct text *t, size_t q)
     return (c >= 0x0800 && c <= 0x9FA5) || (c >= 0xAC00 && c <= 0xD7FF);
 }
 
-static size_t m_cjk(const struct text *t, size_t p, size_t e)
+static size_t m_cjk(struct text *t, size_t p, size_t e)
 {
     size_t q = p;
     while (q < e && in_cjk(t, q))
@@ -300,13 +311,18 @@ static size_t m_cjk(const struct text *t, size_t p, size_t e)
     return q - p;
 }
 
-/* \s+$ : the whitespace that ends the piece */
-static size_t m_trailing_ws(const struct text *t, size_t p, size_t e)
+/* \s+$ : the whitespace that ends the piece. Where that run starts is found once per
+ * piece (scanning forward from every position would be quadratic in a long space run). */
+static size_t m_trailing_ws(struct text *t, size_t p, size_t e)
 {
-    for (size_t q = p; q < e; q++)
-        if (!is_ws(t->fl[q]))
-            return 0;
-    return e - p;
+    if (t->tw_end != e) {
+        size_t q = e;
+        while (q > t->piece_start && is_ws(t->fl[q - 1]))
+            q--;
+        t->tw_end = e;
+        t->tw_start = q;
+    }
+    return p >= t->tw_start && p < e ? e - p : 0;
 }
 
 /* deepseek-llm's letter class: [A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-Ֆ...],
@@ -355,12 +371,12 @@ static bool in_deepseek_punct(const struct text *t, size_t q)
            (c >= 0x3001 && c <= 0x3002);
 }
 
-static size_t m_deepseek_letters(const struct text *t, size_t p, size_t e)
+static size_t m_deepseek_letters(struct text *t, size_t p, size_t e)
 {
     return ws_opt_run(t, p, e, in_deepseek_letter);
 }
 
-static size_t m_deepseek_punct(const struct text *t, size_t p, size_t e)
+static size_t m_deepseek_punct(struct text *t, size_t p, size_t e)
 {
     return ws_opt_run(t, p, e, in_deepseek_punct);
 }
@@ -380,7 +396,7 @@ static bool in_poro(const struct text *t, size_t q)
     }
 }
 
-static size_t m_poro(const struct text *t, size_t p, size_t e)
+static size_t m_poro(struct text *t, size_t p, size_t e)
 {
     size_t s = p;
     if (t->cp[p] == ' ') {
@@ -395,7 +411,7 @@ static size_t m_poro(const struct text *t, size_t p, size_t e)
 }
 
 /* [^\n]+|[\n]+ (gemma4): runs of newlines and runs of anything else */
-static size_t m_newline_runs(const struct text *t, size_t p, size_t e)
+static size_t m_newline_runs(struct text *t, size_t p, size_t e)
 {
     bool nl = t->cp[p] == '\n';
     size_t q = p;
@@ -474,10 +490,8 @@ static size_t m_cased(const struct text *t, size_t p, size_t e, bool contraction
             end += contraction_at(t, end, e);
         return end - p;
     }
-    if (is_n(f)) {
-        size_t n = run(t, p, e, is_n);
-        return n < max_digits ? n : max_digits;
-    }
+    if (is_n(f))
+        return digits_upto(t, p, e, max_digits);
     size_t s2 = c == ' ' && p + 1 < e ? p + 1 : p; /* " ?[^\s\p{L}\p{N}]+[\r\n/]*" */
     if (is_other(t->fl[s2])) {
         size_t q = s2 + run(t, s2, e, is_other);
@@ -489,12 +503,12 @@ static size_t m_cased(const struct text *t, size_t p, size_t e, bool contraction
     return n ? n : 1;
 }
 
-static size_t m_gpt4o(const struct text *t, size_t p, size_t e)
+static size_t m_gpt4o(struct text *t, size_t p, size_t e)
 {
     return m_cased(t, p, e, true, 3);
 }
 
-static size_t m_tekken(const struct text *t, size_t p, size_t e)
+static size_t m_tekken(struct text *t, size_t p, size_t e)
 {
     return m_cased(t, p, e, false, 1);
 }
@@ -510,7 +524,7 @@ static bool in_kana_cjk(const struct text *t, size_t q)
     return (c >= 0x4E00 && c <= 0x9FA5) || (c >= 0x3040 && c <= 0x30FF);
 }
 
-static size_t m_kana_cjk(const struct text *t, size_t p, size_t e)
+static size_t m_kana_cjk(struct text *t, size_t p, size_t e)
 {
     size_t q = p;
     while (q < e && in_kana_cjk(t, q))
@@ -529,7 +543,7 @@ static bool is_ascii_alpha(uint32_t c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static size_t m_deepseek3(const struct text *t, size_t p, size_t e)
+static size_t m_deepseek3(struct text *t, size_t p, size_t e)
 {
     uint32_t c = t->cp[p];
     uint8_t f = t->fl[p];
@@ -574,7 +588,7 @@ static void pieces_push_end(struct pieces *o, size_t end)
 }
 
 /* Applies one regex to every piece of in, as std::regex_iterator would. */
-static void split_stage(const struct text *t, match_fn m, const struct pieces *in,
+static void split_stage(struct text *t, match_fn m, const struct pieces *in,
                         struct pieces *out)
 {
     out->n = 0;
@@ -582,6 +596,8 @@ static void split_stage(const struct text *t, match_fn m, const struct pieces *i
     for (size_t i = 0; i < in->n; i++) {
         size_t a = in->b[i], e = in->b[i + 1];
         size_t gap = a, p = a;
+        t->piece_start = a;
+        t->tw_end = SIZE_MAX;
         while (p < e) {
             size_t n = m(t, p, e);
             if (n == 0) {
@@ -657,7 +673,7 @@ void llm_tok__pretok(enum llm_tok__pre pre, const char *text, size_t len, uint32
         count++;
         i += adv;
     }
-    struct text t = {cp, fl};
+    struct text t = {cp, fl, 0, SIZE_MAX, 0};
     struct pieces a = {xcalloc(16, sizeof(size_t)), 0, 16};
     struct pieces b = {xcalloc(16, sizeof(size_t)), 0, 16};
     a.b[0] = 0;

@@ -798,6 +798,37 @@ TEST_CASE(llm, tokenizer_pretokenizer_splits)
     }
 }
 
+/* Long runs of one character class must split in linear time in every family (a matcher
+ * that rescans the run at each position took seconds on 200 KB of digits or spaces). */
+TEST_CASE(llm, tokenizer_pretokenizer_linear_time)
+{
+    static const char *const units[] = {"1", " ", "\n", " \n", "a", "A", "~", "\xe3\x80\x80"};
+    const size_t n = 128 * 1024;
+    char *text = malloc(n + 2);
+    clock_t t0 = clock();
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t k = 0, ul = strlen(units[u]);
+        while (k + ul <= n) {
+            memcpy(text + k, units[u], ul);
+            k += ul;
+        }
+        text[k++] = 'x'; /* a non-space at the end, for the (?!\S) and \s+$ cases */
+        for (int pre = 0; pre <= LLM_TOK__PRE_DEEPSEEK3; pre++) {
+            uint32_t *cp;
+            size_t nc, *b, np;
+            llm_tok__pretok((enum llm_tok__pre)pre, text, k, &cp, &nc, &b, &np);
+            ASSERT_TRUE(np >= 1 && b[np] == nc);
+            free(cp);
+            free(b);
+        }
+    }
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("    %zu families x 8 inputs of 128 KiB: %.2f s CPU\n",
+           (size_t)LLM_TOK__PRE_DEEPSEEK3 + 1, secs);
+    ASSERT_TRUE(secs < 10.0); /* linear: well under a second; quadratic: minutes */
+    free(text);
+}
+
 /* tests/data/tokenizer/pretok_golden.tsv: random tricky strings split by the third-party
  * Python `regex` module with llama.cpp's regex lists (tools/gen_pretok_golden.py). */
 TEST_CASE(llm, tokenizer_pretokenizer_golden)
