@@ -266,6 +266,37 @@ int db_events_relations(struct db *db, const char *event_id, const char *rel_typ
     return read_events(st, out, n);
 }
 
+int db_rooms_with_events(struct db *db, int64_t since, int64_t upto, char ***rooms, size_t *n)
+{
+    *rooms = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT DISTINCT room_id FROM events WHERE stream_pos > ? "
+                                       "AND stream_pos <= ?")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, upto);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rooms = xrealloc(*rooms, cap * sizeof(char *));
+        }
+        (*rooms)[(*n)++] = db__col_text(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_strings_free(*rooms, *n);
+        *rooms = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}
+
 int db_events_max_pos(struct db *db, int64_t *pos)
 {
     *pos = 0;

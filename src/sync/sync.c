@@ -17,6 +17,10 @@
 
 #include <string.h>
 
+/* Beyond this many new events an incremental sync asks every room instead
+ * of listing the active ones first. */
+enum { SYNC_ACTIVE_SCAN_MAX = 20000 };
+
 /* Per-room account data changes, looked up by room. */
 struct room_account_data {
     const struct db_account_data_changes *changes; /* borrowed */
@@ -172,15 +176,17 @@ static int lazy_members_since(struct server *srv, const struct sync_request *req
 /* Timeline and state of one room between since (exclusive; 0 for a room new
  * to the client) and upto. initial: send the whole state at the timeline
  * start instead of the changes since `since` (full_state keeps the timeline
- * limited by since, as the spec says). */
+ * limited by since, as the spec says). quiet: the caller knows the room has
+ * no events in the interval (no query). */
 static int room_timeline(struct server *srv, const struct sync_request *req, const char *room_id,
-                         int64_t since, int64_t upto, int64_t member_pos, bool initial,
+                         int64_t since, int64_t upto, int64_t member_pos, bool initial, bool quiet,
                          json_t **timeline_out, json_t **state_out)
 {
     size_t limit = (size_t)req->filter->timeline_limit;
-    struct db_event *events;
-    size_t n;
-    int rc = db_events_range(srv->db, room_id, since, upto, false, limit + 1, &events, &n);
+    struct db_event *events = NULL;
+    size_t n = 0;
+    int rc = quiet ? 0
+                   : db_events_range(srv->db, room_id, since, upto, false, limit + 1, &events, &n);
     if (rc)
         return rc;
     bool limited = n > limit;
@@ -285,6 +291,19 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
         db_account_data_changes_fini(&ad);
         return rc;
     }
+    /* An incremental sync looks only at the rooms that had events (one query
+     * over the interval) instead of asking every room of the user. */
+    json_t *active = NULL;
+    if (req->has_since && upto - since_ev <= SYNC_ACTIVE_SCAN_MAX) {
+        char **ids;
+        size_t n_ids;
+        if (db_rooms_with_events(srv->db, since_ev, upto, &ids, &n_ids) == 0) {
+            active = json_object();
+            for (size_t k = 0; k < n_ids; k++)
+                json_object_set_new(active, ids[k], json_true());
+            db_strings_free(ids, n_ids);
+        }
+    }
     json_t *join = json_object(), *invite = json_object(), *leave = json_object(),
            *knock = json_object();
     for (size_t i = 0; i < n_ms && !rc; i++) {
@@ -309,8 +328,9 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             }
             bool initial = newly_joined || req->full_state;
             json_t *timeline, *state;
+            bool quiet = !initial && active && !json_object_get(active, m->room_id);
             rc = room_timeline(srv, req, m->room_id, newly_joined ? 0 : since_ev, upto, m->pos,
-                               initial, &timeline, &state);
+                               initial, quiet, &timeline, &state);
             if (rc) {
                 json_decref(room_ad);
                 break;
@@ -349,7 +369,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             }
             json_t *timeline, *state;
             rc = room_timeline(srv, req, m->room_id, since_ev, m->pos, m->pos + 1,
-                               !req->has_since || req->full_state, &timeline, &state);
+                               !req->has_since || req->full_state, false, &timeline, &state);
             if (rc) {
                 json_decref(room_ad);
                 break;
@@ -360,6 +380,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
         }
     }
     db_memberships_free(ms, n_ms);
+    json_decref(active);
     if (rc) {
         json_decref(join);
         json_decref(invite);
