@@ -206,8 +206,6 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
         json_object_set_new(senders, e->sender, json_true());
     }
     db_events_free(events, n);
-    if (!used) /* nothing new: the state still makes sense for an initial sync */
-        limited = false;
     char prev_batch[32];
     snprintf(prev_batch, sizeof prev_batch, "t%lld", (long long)(first_pos - 1));
     json_t *state = json_array();

@@ -427,3 +427,27 @@ async def test_members_at_a_sync_point(srv):
           sorted([(alice.user_id, "join"), (carol.user_id, "join")]), "not_membership")
     r = await alice.req("GET", f"/rooms/{q(room)}/members", query={"at": "bogus"})
     expect_error(r, 400, "M_INVALID_PARAM")
+
+
+async def test_timeline_limit_zero_still_gets_state(srv):
+    """A bot syncing with timeline limit 0 sees no events but must still learn
+    the state changes (limited timeline, state delta)."""
+    alice = await new_user(srv, "alice")
+    bot = await new_user(srv, "bot")
+    room = await room_with(alice, [bot], preset="private_chat")
+    flt = {"room": {"timeline": {"limit": 0}}}
+    s = await bot.sync(filter=flt)
+    jr = s["rooms"]["join"][room]
+    check(jr["timeline"]["events"] == [] and jr["timeline"]["limited"] is True,
+          f"initial limit-0 timeline: {jr['timeline']}")
+    check(any(e["type"] == "m.room.create" for e in jr["state"]["events"]), "initial state")
+    check((await alice.state(room, "m.room.name", {"name": "renamed"})).status == 200, "name")
+    await alice.send(room, "hello bot")
+    s2 = await bot.sync(since=s["next_batch"], filter=flt)
+    jr = s2["rooms"]["join"][room]
+    check(jr["timeline"]["events"] == [] and jr["timeline"]["limited"] is True,
+          f"incremental limit-0 timeline: {jr['timeline']}")
+    names = [e["content"].get("name") for e in jr["state"]["events"] if e["type"] == "m.room.name"]
+    check(names == ["renamed"], f"the rename is missing from the state: {jr['state']}")
+    r = await bot.messages(room, "b", jr["timeline"]["prev_batch"], limit=1)
+    check(bodies(r.json["chunk"]) == ["hello bot"], f"prev_batch of a limit-0 sync: {r!r}")
