@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "client/client.h"
 #include "db/db.h"
+#include "rooms/rooms.h"
 
 #include <string.h>
 
@@ -70,6 +71,44 @@ void client_profile_field_get(struct http_request *req, struct http_reply *rep)
     db_user_fini(&u);
 }
 
+/* Sends the changed profile into every room the user has joined, as a new
+ * m.room.member event (clients show names from member events; Synapse does
+ * the same). A room that refuses is logged and skipped. */
+static void announce_in_rooms(struct server *srv, const char *user_id, const char *field,
+                              const char *value)
+{
+    struct db_membership *m;
+    size_t n;
+    if (db_user_memberships(srv->db, user_id, &m, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct room *room;
+        if (strcmp(m[i].membership, "join") != 0 || rooms_get(srv, m[i].room_id, &room) != 0)
+            continue;
+        json_t *current = rooms_state_get(room, "m.room.member", user_id);
+        json_t *content = json_deep_copy(json_object_get(current, "content"));
+        json_decref(current);
+        if (!json_is_object(content)) {
+            json_decref(content);
+            continue;
+        }
+        if (value)
+            json_object_set_new(content, field, json_string(value));
+        else
+            json_object_del(content, field);
+        json_object_del(content, "join_authorised_via_users_server");
+        struct room_send send = {m[i].room_id, user_id, "m.room.member", user_id, content,
+                                 NULL, NULL, NULL};
+        char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
+        int rc = rooms_send(srv, &send, event_id, reason, sizeof reason);
+        if (rc)
+            log_warn("profile change not sent room=%s err=%s reason=%s", m[i].room_id,
+                     err_str(rc), reason);
+        json_decref(content);
+    }
+    db_memberships_free(m, n);
+}
+
 /* PUT /profile/{userId}/displayname|avatar_url: only one's own profile. */
 void client_profile_field_put(struct http_request *req, struct http_reply *rep)
 {
@@ -96,5 +135,6 @@ void client_profile_field_put(struct http_request *req, struct http_reply *rep)
         client_internal_error(rep, rc);
         return;
     }
+    announce_in_rooms(srv, req->user_id, field, value && value[0] ? value : NULL);
     http_reply_json(rep, 200, json_object());
 }
