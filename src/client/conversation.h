@@ -19,6 +19,9 @@ void client_room_read_markers(struct http_request *req, struct http_reply *rep);
 
 /* notifications.c */
 void client_notifications(struct http_request *req, struct http_reply *rep);
+/* pushers.c */
+void client_pushers_get(struct http_request *req, struct http_reply *rep);
+void client_pushers_set(struct http_request *req, struct http_reply *rep);
 /* pushrules.c */
 void client_pushrules_get_all(struct http_request *req, struct http_reply *rep);
 void client_pushrule_get(struct http_request *req, struct http_reply *rep);

@@ -278,6 +278,25 @@ static const char *const migrations[] = {
     "  size INTEGER NOT NULL,"
     "  PRIMARY KEY (server, media_id, width, height, method)) WITHOUT ROWID;"
     "CREATE INDEX media_thumbnails_sha256 ON media_thumbnails (sha256);",
+    /* pushers and the push gateway delivery queue (db/pushers.c) */
+    "CREATE TABLE pushers ("
+    "  user_id TEXT NOT NULL,"
+    "  app_id TEXT NOT NULL,"
+    "  pushkey TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, app_id, pushkey));"
+    "CREATE INDEX pushers_key ON pushers (app_id, pushkey);"
+    "CREATE TABLE push_deliveries ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  user_id TEXT NOT NULL,"
+    "  app_id TEXT NOT NULL,"
+    "  pushkey TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  next_ms INTEGER NOT NULL);"
+    "CREATE INDEX push_deliveries_next ON push_deliveries (next_ms);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -2,6 +2,7 @@
  * for each joined member, notifications stored in batches (see queue.h). */
 #define LOG_MODULE "push"
 #include "push/queue.h"
+#include "push/gateway.h"
 #include "push/push.h"
 
 #include "base/clock.h"
@@ -92,6 +93,8 @@ static void item_free(struct push_item *it)
 
 struct rows {
     struct db_push_event *v; /* owned rows with owned strings */
+    char ***pushed;          /* per row: notified users with pushers (owned, NULL-ended) */
+    const json_t **pdus;     /* per row: the event (borrowed from the batch) */
     size_t n;                /* used */
 };
 
@@ -109,6 +112,8 @@ struct outcome {
     size_t n_notified, n_skipped;             /* list lengths */
     json_t *actions;                          /* the first notified user's actions */
     json_t *overrides;                        /* user -> actions when different, or NULL */
+    char **pushed;                            /* notified users with pushers (owned) */
+    size_t n_pushed;                          /* entries */
 };
 
 static void list_add(struct buf *b, const char *user)
@@ -138,6 +143,11 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
     if (r.notify) {
         list_add(&o->notified, user);
         o->n_notified++;
+        if (push_gateway_has_pushers(user)) {
+            o->pushed = xrealloc(o->pushed, (o->n_pushed + 2) * sizeof *o->pushed);
+            o->pushed[o->n_pushed++] = xstrdup(user);
+            o->pushed[o->n_pushed] = NULL;
+        }
         if (r.highlight)
             list_add(&o->highlights, user);
         if (!o->actions) {
@@ -194,6 +204,11 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
         /* the shorter list; an invitee is never joined, so it must be listed */
         bool all_but = o.n_skipped < o.n_notified && !invite;
         rows->v = xrealloc(rows->v, (rows->n + 1) * sizeof *rows->v);
+        rows->pushed = xrealloc(rows->pushed, (rows->n + 1) * sizeof *rows->pushed);
+        rows->pdus = xrealloc(rows->pdus, (rows->n + 1) * sizeof *rows->pdus);
+        rows->pushed[rows->n] = o.pushed;
+        rows->pdus[rows->n] = it->pdu;
+        o.pushed = NULL;
         rows->v[rows->n++] = (struct db_push_event){
             .room_id = xstrdup(room_id),
             .event_id = xstrdup(it->event_id),
@@ -207,6 +222,11 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
             .ts = json_integer_value(json_object_get(it->pdu, "origin_server_ts")),
             .all_but = all_but,
         };
+    }
+    if (o.pushed) {
+        for (size_t i = 0; i < o.n_pushed; i++)
+            free(o.pushed[i]);
+        free(o.pushed);
     }
     buf_fini(&o.notified);
     buf_fini(&o.skipped);
@@ -246,6 +266,19 @@ static void *worker_main(void *arg)
         int rc = db_push_events_add(srv->db, rows.v, rows.n);
         if (rc)
             log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);
+        for (size_t i = 0; i < rows.n; i++) {
+            size_t k = 0;
+            while (rows.pushed[i] && rows.pushed[i][k])
+                k++;
+            if (!rc && k)
+                push_gateway_event(srv, &rows.v[i], rows.pdus[i],
+                                   (const char *const *)rows.pushed[i], k);
+            for (size_t j = 0; j < k; j++)
+                free(rows.pushed[i][j]);
+            free(rows.pushed[i]);
+        }
+        free(rows.pushed);
+        free((void *)rows.pdus);
         db_push_events_free(rows.v, rows.n);
         pthread_mutex_lock(&q.lock);
         struct push_item *b = q.batch;

@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "http/http.h"
 #include "rooms/rooms.h"
+#include "push/gateway.h"
 #include "push/queue.h"
 #include "sync/ephemeral.h"
 #include "sync/notify.h"
@@ -146,6 +147,8 @@ int server_run(const struct config *cfg)
         log_error("cannot read the receipt stream position");
     if (push_queue_start(&srv))
         log_error("push rules will not be evaluated");
+    if (push_gateway_start(&srv))
+        log_error("push gateways will not be called");
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
@@ -184,6 +187,7 @@ out:
     sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
     notifier_free(srv.notifier);
     push_queue_stop(); /* stores the notifications still queued */
+    push_gateway_stop(); /* undelivered notifications stay queued in the database */
     rooms_free(srv.rooms);
     uia_free(srv.uia);
     ratelimit_free(srv.ratelimit);
