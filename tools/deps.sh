@@ -3,8 +3,8 @@
 # `build` is enough to compile and run; `test` adds the real clients the tests drive.
 set -eu
 build_pkgs="gcc pkg-config meson ninja-build libmicrohttpd-dev libjansson-dev libsqlite3-dev
-  libsodium-dev libcurl4-openssl-dev libinih-dev libpq-dev"
-test_pkgs="python3 python3-matrix-nio python3-olm nodejs npm curl"
+  libsodium-dev libcurl4-openssl-dev libinih-dev libpq-dev libvips-dev"
+test_pkgs="python3 python3-matrix-nio python3-olm nodejs npm curl libvips-tools"
 case "${1:-build}" in
   build) want="$build_pkgs" ;;
   test) want="$build_pkgs $test_pkgs" ;;

@@ -3,6 +3,7 @@
  * Order matters only where two patterns could match the same path. */
 #include "client/client.h"
 #include "client/conversation.h"
+#include "client/media.h"
 
 #define CS "/_matrix/client/v3"
 #define MSC3814 "/_matrix/client/unstable/org.matrix.msc3814.v1"
@@ -150,6 +151,33 @@ static const struct http_route client_routes[] = {
     {HTTP_DELETE, MSC3814 "/dehydrated_device", client_dehydrated_delete, A},
     {HTTP_POST, MSC3814 "/dehydrated_device/{deviceId}/events", client_dehydrated_events,
      A | J | ROUTE_JSON_OPTIONAL},
+    /* content repository (media.c); the legacy /_matrix/media/{v3,r0} downloads and
+     * thumbnails answer 404 unless [media] legacy_unauthenticated = 1 */
+    {HTTP_POST, "/_matrix/media/v3/upload", client_media_upload, A | ROUTE_RAW_BODY},
+    {HTTP_POST, "/_matrix/media/r0/upload", client_media_upload, A | ROUTE_RAW_BODY},
+    {HTTP_POST, "/_matrix/media/v1/create", client_media_create, A},
+    {HTTP_PUT, "/_matrix/media/v3/upload/{serverName}/{mediaId}", client_media_upload_put,
+     A | ROUTE_RAW_BODY},
+    {HTTP_GET, "/_matrix/client/v1/media/download/{serverName}/{mediaId}", client_media_download,
+     A},
+    {HTTP_GET, "/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}",
+     client_media_download, A},
+    {HTTP_GET, "/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}",
+     client_media_thumbnail, A},
+    {HTTP_GET, "/_matrix/client/v1/media/config", client_media_config, A},
+    {HTTP_GET, "/_matrix/client/v1/media/preview_url", client_media_preview_url, A},
+    {HTTP_GET, "/_matrix/media/v3/download/{serverName}/{mediaId}", client_media_download, 0},
+    {HTTP_GET, "/_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}",
+     client_media_download, 0},
+    {HTTP_GET, "/_matrix/media/r0/download/{serverName}/{mediaId}", client_media_download, 0},
+    {HTTP_GET, "/_matrix/media/r0/download/{serverName}/{mediaId}/{fileName}",
+     client_media_download, 0},
+    {HTTP_GET, "/_matrix/media/v3/thumbnail/{serverName}/{mediaId}", client_media_thumbnail, 0},
+    {HTTP_GET, "/_matrix/media/r0/thumbnail/{serverName}/{mediaId}", client_media_thumbnail, 0},
+    {HTTP_GET, "/_matrix/media/v3/config", client_media_config, A},
+    {HTTP_GET, "/_matrix/media/r0/config", client_media_config, A},
+    {HTTP_GET, "/_matrix/media/v3/preview_url", client_media_preview_url, A},
+    {HTTP_GET, "/_matrix/media/r0/preview_url", client_media_preview_url, A},
 };
 
 void client_routes_register(struct http_server *http)

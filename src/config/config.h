@@ -56,6 +56,11 @@ struct config {
     int64_t llm_threads;         /* decode threads per model; 0 = number of cores */
     int64_t llm_max_tokens;      /* default max_tokens */
     int64_t llm_upstream_timeout_s; /* upstream request timeout */
+    /* [media] (the content repository, src/media/) */
+    int64_t media_max_upload_bytes;    /* larger uploads get 413 M_TOO_LARGE */
+    int64_t media_max_thumbnail_source_pixels; /* larger images get no thumbnail */
+    int64_t media_max_thumbnail_side;  /* largest thumbnail width or height produced */
+    int64_t media_legacy_unauthenticated; /* 1: /_matrix/media/v3/download|thumbnail served */
     /* [log] */
     char *log_level; /* debug, info, warn, error */
     char *log_file;  /* empty = stderr */

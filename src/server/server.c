@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "media/media.h"
 #include "rooms/rooms.h"
 #include "push/gateway.h"
 #include "push/queue.h"
@@ -134,6 +135,11 @@ int server_run(const struct config *cfg)
     srv.uia = uia_new();
     srv.rooms = rooms_new();
     srv.notifier = notifier_new();
+    srv.media = media_new(cfg, srv.db);
+    if (!srv.media) {
+        fprintf(stderr, "relais: cannot open the media folder under %s\n", cfg->data_dir);
+        goto out;
+    }
     int64_t pos;
     if (db_events_max_pos(srv.db, &pos) == 0)
         notifier_advance(srv.notifier, NOTIFY_EVENTS, pos);
@@ -155,6 +161,7 @@ int server_run(const struct config *cfg)
         .port = (int)cfg->port,
         .threads = cfg->http_threads ? (int)cfg->http_threads : (int)(cores > 0 ? cores : 2),
         .max_body_bytes = (size_t)cfg->max_body_bytes,
+        .max_raw_body_bytes = (size_t)cfg->media_max_upload_bytes,
         .max_json_depth = (size_t)cfg->max_json_depth,
         .max_header_bytes = (size_t)cfg->max_header_bytes,
         .connection_timeout_s = (unsigned)cfg->connection_timeout_s,
@@ -183,6 +190,7 @@ out:
         notifier_stop(srv.notifier); /* resume long-polls so the HTTP server can stop */
     ai_stop(srv.ai); /* answer queued and running AI requests */
     http_server_free(srv.http);
+    media_free(srv.media); /* after the requests that could wait on it */
     ai_free(srv.ai);
     sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
     notifier_free(srv.notifier);

@@ -20,6 +20,7 @@ struct uia;
 struct rooms;
 struct notifier;
 struct ai;
+struct media;
 
 struct server {
     const struct config *cfg;       /* borrowed, read-only */
@@ -32,6 +33,7 @@ struct server {
     struct rooms *rooms;            /* in-memory room heads, owned */
     struct notifier *notifier;      /* wakes long-polls, owned */
     struct ai *ai;                  /* the AI API (/v1), owned */
+    struct media *media;            /* the content repository, owned */
     int64_t started_ms;             /* wall clock at start */
 };
 

@@ -1,0 +1,95 @@
+/* media.h: the content repository: uploads stored content-addressed on disk
+ * (sha256) with their metadata in the database, downloads as open files,
+ * and thumbnails made by libvips on the media thread, never on a request
+ * thread.
+ *
+ * Waiting (an async upload not yet sent, a thumbnail being made) is a job:
+ * the caller gets a struct media_job, suspends, and done(ctx) is called once
+ * (on the media thread, or at once from inside the starting call) when the
+ * job ends; the caller then releases the job with media_job_release, which
+ * may also be called before done to cancel it (done is then never called).
+ *
+ * Threads: every function may be called from any thread. */
+#ifndef RELAIS_MEDIA_MEDIA_H
+#define RELAIS_MEDIA_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct db;
+struct media;
+struct media_job;
+
+enum {
+    MEDIA_ID_LEN = 24,                 /* characters of a generated media ID */
+    MEDIA_PENDING_MAX = 10,            /* async uploads a user may have waiting */
+    MEDIA_PENDING_LIFETIME_MS = 86400000, /* an async upload must come within a day */
+};
+
+/* Opens <data_dir>/media (creating it) and starts the media thread. Returns
+ * NULL (logged) when the folder cannot be made. cfg and db are borrowed. */
+struct media *media_new(const struct config *cfg, struct db *db);
+/* Stops the media thread; every job must have been released. NULL is fine. */
+void media_free(struct media *m);
+
+/* ---- upload.c ---- */
+
+/* Stores data as a new media item of this server; *media_id is owned. */
+int media_upload(struct media *m, const char *uploader, const char *content_type,
+                 const char *upload_name, const void *data, size_t len, char **media_id);
+/* Reserves a media ID for an async upload: *media_id owned, *expires_ts the
+ * deadline for its upload. ERR_LIMIT when the user has too many pending. */
+int media_create_pending(struct media *m, const char *uploader, char **media_id,
+                         int64_t *expires_ts);
+/* Fills a reserved media ID. ERR_NOT_FOUND (unknown, or expired), ERR_FORBIDDEN
+ * (another user reserved it), ERR_EXISTS (already uploaded). */
+int media_upload_pending(struct media *m, const char *uploader, const char *media_id,
+                         const char *content_type, const char *upload_name, const void *data,
+                         size_t len);
+
+/* ---- download.c ---- */
+
+struct media_file {
+    int fd;             /* open for reading, owned (close it, or hand it on) */
+    uint64_t size;      /* bytes */
+    char *content_type; /* owned, as uploaded */
+    char *upload_name;  /* owned, may be NULL */
+};
+
+/* Opens a media item of server. ERR_NOT_FOUND (unknown, deleted, quarantined,
+ * of another server), ERR_TRUNCATED (reserved but not uploaded yet). */
+int media_open(struct media *m, const char *server, const char *media_id, struct media_file *out);
+void media_file_fini(struct media_file *f);
+/* Waits for a reserved media ID's upload until deadline_ms (wall clock). */
+struct media_job *media_wait_upload(struct media *m, const char *server, const char *media_id,
+                                    int64_t deadline_ms, void (*done)(void *ctx), void *ctx);
+
+/* ---- thumbnail.c ---- */
+
+/* The cached thumbnail for the request, if made. ERR_NOT_FOUND when not yet. */
+int media_thumbnail_open(struct media *m, const char *server, const char *media_id, int width,
+                         int height, bool crop, struct media_file *out);
+/* Makes it on the media thread; the job's result is 0, ERR_UNSUPPORTED (not an
+ * image libvips may read), ERR_TOO_LARGE (more source pixels than allowed),
+ * ERR_NOT_FOUND or ERR_IO. width and height are clamped to the configured side. */
+struct media_job *media_thumbnail_start(struct media *m, const char *server, const char *media_id,
+                                        int width, int height, bool crop,
+                                        void (*done)(void *ctx), void *ctx);
+/* Clamps a requested side to what thumbnails are made at (1..max side). */
+int media_thumbnail_side(const struct media *m, int64_t requested);
+
+/* ---- jobs ---- */
+
+int media_job_result(const struct media_job *job);
+/* Cancels or frees a job (type-erased for http's handler_state_free). */
+void media_job_release(void *job);
+
+/* ---- admin (download.c) ---- */
+
+int media_quarantine(struct media *m, const char *server, const char *media_id, bool on);
+/* Deletes the item, its thumbnails, and the files nothing else uses. */
+int media_delete(struct media *m, const char *server, const char *media_id);
+
+#endif

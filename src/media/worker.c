@@ -1,0 +1,206 @@
+/* worker.c: the media thread and its jobs. It makes thumbnails one at a time
+ * (libvips is CPU-heavy: request threads never run it) and ends upload
+ * waiters at their deadline. Job states and lists are guarded by media->lock;
+ * done callbacks run under it, so after media_job_release returns a job's
+ * done is never called. */
+#define LOG_MODULE "media"
+#include "media/internal.h"
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void job_free(struct media_job *job)
+{
+    free(job->server);
+    free(job->media_id);
+    free(job);
+}
+
+struct media_job *media__job_new(struct media *m, enum media_job_kind kind, const char *server,
+                                 const char *media_id, void (*done)(void *ctx), void *ctx)
+{
+    struct media_job *job = xcalloc(1, sizeof *job);
+    job->media = m;
+    job->kind = kind;
+    job->server = xstrdup(server);
+    job->media_id = xstrdup(media_id);
+    job->done = done;
+    job->ctx = ctx;
+    return job;
+}
+
+int media_job_result(const struct media_job *job)
+{
+    return job->result;
+}
+
+/* Caller holds the lock. */
+static void unlink_waiter(struct media *m, struct media_job *job)
+{
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        m->waiters = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->prev = job->next = NULL;
+}
+
+static void unlink_queued(struct media *m, struct media_job *job)
+{
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        m->queue_head = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    else
+        m->queue_tail = job->prev;
+    job->prev = job->next = NULL;
+}
+
+/* Caller holds the lock. */
+static void finish_locked(struct media_job *job, int result)
+{
+    job->state = MEDIA_JOB_DONE;
+    job->result = result;
+    job->done(job->ctx);
+}
+
+void media_job_release(void *ptr)
+{
+    struct media_job *job = ptr;
+    if (!job)
+        return;
+    struct media *m = job->media;
+    pthread_mutex_lock(&m->lock);
+    bool free_now = true;
+    if (job->state == MEDIA_JOB_QUEUED) {
+        if (job->kind == MEDIA_JOB_WAIT_UPLOAD)
+            unlink_waiter(m, job);
+        else
+            unlink_queued(m, job);
+    } else if (job->state == MEDIA_JOB_RUNNING) {
+        job->cancelled = true;
+        free_now = false;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (free_now)
+        job_free(job);
+}
+
+void media__job_queue(struct media_job *job)
+{
+    struct media *m = job->media;
+    pthread_mutex_lock(&m->lock);
+    job->state = MEDIA_JOB_QUEUED;
+    job->prev = m->queue_tail;
+    if (m->queue_tail)
+        m->queue_tail->next = job;
+    else
+        m->queue_head = job;
+    m->queue_tail = job;
+    pthread_cond_signal(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+}
+
+void media__job_wait(struct media_job *job)
+{
+    struct media *m = job->media;
+    pthread_mutex_lock(&m->lock);
+    job->state = MEDIA_JOB_QUEUED;
+    job->next = m->waiters;
+    if (m->waiters)
+        m->waiters->prev = job;
+    m->waiters = job;
+    pthread_cond_signal(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+}
+
+void media__uploaded(struct media *m, const char *server, const char *media_id)
+{
+    pthread_mutex_lock(&m->lock);
+    struct media_job *job = m->waiters;
+    while (job) {
+        struct media_job *next = job->next;
+        if (strcmp(job->server, server) == 0 && strcmp(job->media_id, media_id) == 0) {
+            unlink_waiter(m, job);
+            finish_locked(job, 0);
+        }
+        job = next;
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct media *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        int64_t now = clock_now_ms(), next_deadline = INT64_MAX;
+        struct media_job *w = m->waiters;
+        while (w) {
+            struct media_job *next = w->next;
+            if (w->deadline_ms <= now) {
+                unlink_waiter(m, w);
+                finish_locked(w, ERR_TRUNCATED);
+            } else if (w->deadline_ms < next_deadline) {
+                next_deadline = w->deadline_ms;
+            }
+            w = next;
+        }
+        struct media_job *job = m->queue_head;
+        if (job) {
+            unlink_queued(m, job);
+            job->state = MEDIA_JOB_RUNNING;
+            pthread_mutex_unlock(&m->lock);
+            int rc = media__thumbnail_make(m, job);
+            pthread_mutex_lock(&m->lock);
+            if (job->cancelled)
+                job_free(job);
+            else
+                finish_locked(job, rc);
+            continue;
+        }
+        if (next_deadline == INT64_MAX) {
+            pthread_cond_wait(&m->cond, &m->lock);
+        } else {
+            /* The condition variable waits on the wall clock, as deadlines are. */
+            struct timespec ts = {(time_t)(next_deadline / 1000),
+                                  (long)(next_deadline % 1000) * 1000000L};
+            pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+int media__worker_start(struct media *m)
+{
+    if (pthread_create(&m->thread, NULL, worker_main, m)) {
+        log_error("cannot start the media thread");
+        return ERR_INTERNAL;
+    }
+    m->started = true;
+    return 0;
+}
+
+void media__worker_stop(struct media *m)
+{
+    if (!m->started)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stopping = true;
+    ASSERT(!m->queue_head && !m->waiters);
+    pthread_cond_signal(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    pthread_join(m->thread, NULL);
+    m->started = false;
+}
