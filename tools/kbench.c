@@ -15,7 +15,7 @@
 #include "base/str.h"
 #include "llm/quant/quant.h"
 
-enum { REPS = 9, NCOLS = 8 };
+enum { REPS = 9, NCOLS = 8, MMCOLS = 64 };
 
 static double now_s(void)
 {
@@ -61,6 +61,21 @@ static double time_nc(const struct llm_type_traits *t, int64_t n, int64_t rows, 
     return best;
 }
 
+/* Best time of REPS products of all rows with MMCOLS activation rows (llm_matmul_rows, the
+ * prompt-processing path). */
+static double time_mm(const struct llm_type_traits *t, int64_t n, int64_t rows, const char *w,
+                      size_t row_bytes, const char *a, size_t a_stride, float *y)
+{
+    double best = 1e30;
+    for (int rep = 0; rep < REPS; rep++) {
+        double t0 = now_s();
+        llm_matmul_rows(t, n, w, row_bytes, 0, rows, a, a_stride, MMCOLS, y, (size_t)rows);
+        double dt = now_s() - t0;
+        best = dt < best ? dt : best;
+    }
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     int64_t rows = 1024, n = 4096;
@@ -84,8 +99,8 @@ int main(int argc, char **argv)
     }
     printf("kernels: %s; %lld rows x %lld, best of %d\n", llm_kernels_name(), (long long)rows,
            (long long)n, REPS);
-    printf("%-5s %10s %10s %8s %10s %12s %8s\n", "type", "ref ms", "simd ms", "Gw/s", "GB/s",
-           "nc=8 ms/col", "nc gain");
+    printf("%-5s %10s %10s %8s %10s %12s %8s %12s %8s\n", "type", "ref ms", "simd ms", "Gw/s",
+           "GB/s", "nc=8 ms/col", "nc gain", "mm64 ms/col", "GMAC/s");
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         const struct llm_type_traits *ref = llm_type_traits_ref(types[k]);
         const struct llm_type_traits *best = llm_type_traits(types[k]);
@@ -99,15 +114,19 @@ int main(int argc, char **argv)
             ref->quantize_ref(x + (r % NCOLS) * n, w + (size_t)r * row_bytes, n);
         for (size_t i = 0; i < row_bytes * (size_t)rows; i += 97)
             w[i] ^= (char)i; /* rows differ a little */
-        char *a = xmalloc(a_bytes * NCOLS);
-        for (int c = 0; c < NCOLS; c++)
-            act->from_float(x + c * n, a + (size_t)c * a_bytes, n);
+        char *a = xmalloc(a_bytes * MMCOLS);
+        for (int c = 0; c < MMCOLS; c++)
+            act->from_float(x + (c % NCOLS) * n, a + (size_t)c * a_bytes, n);
+        float *y = xmalloc(sizeof(float) * (size_t)rows * MMCOLS);
         double t_ref = time_matvec(ref->vec_dot, n, rows, w, row_bytes, a);
         double t_best = time_matvec(best->vec_dot, n, rows, w, row_bytes, a);
         double t_nc = time_nc(best, n, rows, w, row_bytes, a, a_bytes) / NCOLS;
-        printf("%-5s %10.3f %10.3f %8.1f %10.1f %12.3f %7.2fx\n", best->name, t_ref * 1e3,
-               t_best * 1e3, (double)(n * rows) / t_best * 1e-9,
-               (double)row_bytes * (double)rows / t_best * 1e-9, t_nc * 1e3, t_best / t_nc);
+        double t_mm = time_mm(best, n, rows, w, row_bytes, a, a_bytes, y) / MMCOLS;
+        printf("%-5s %10.3f %10.3f %8.1f %10.1f %12.3f %7.2fx %12.3f %8.1f\n", best->name,
+               t_ref * 1e3, t_best * 1e3, (double)(n * rows) / t_best * 1e-9,
+               (double)row_bytes * (double)rows / t_best * 1e-9, t_nc * 1e3, t_best / t_nc,
+               t_mm * 1e3, (double)(n * rows) / t_mm * 1e-9);
+        free(y);
         free(w);
         free(a);
     }

@@ -148,3 +148,254 @@ __attribute__((target("avx512bf16"))) float llm_avx512_vec_dot_bf16(int64_t n, c
         sum += llm_avx2_vec_dot_bf16(n - i, x + i, y + i);
     return sum;
 }
+
+/* ---- Q4_0 and Q8_0: one summation order for a row and for a tile of rows x columns --------
+ * dot(w, a) = sum over the row's blocks b of (dx_b * dy_b) * isum_b, isum_b being the exact
+ * integer dot of block b (32 int8 products). The float sum runs in eight chains (block b goes
+ * into chain b % 8 as c = c + p, products and sums rounded separately) that are combined as
+ * ((c0 + c4) + (c2 + c6)) + ((c1 + c5) + (c3 + c7)). The matrix-vector kernel keeps the chains
+ * in the eight lanes of a register; the tile kernel (llm_avx512_gemm_*) keeps them per row
+ * and column, 16 rows to a register, so every element it writes is bit-identical to the
+ * vector kernel on that row and column. */
+
+enum { GM_ROWS = 16, GM_KB = 32, GM_COLS = 32, GM_NC = 4 };
+
+/* The eight int32 lanes of p[0..7] summed per register: lane j of the result is block j's sum. */
+static inline __m256i reduce8(const __m256i p[8])
+{
+    __m256i t[4];
+    for (int k = 0; k < 4; k++)
+        t[k] = _mm256_add_epi32(_mm256_unpacklo_epi32(p[2 * k], p[2 * k + 1]),
+                                _mm256_unpackhi_epi32(p[2 * k], p[2 * k + 1]));
+    const __m256i u0 = _mm256_add_epi32(_mm256_unpacklo_epi64(t[0], t[1]),
+                                        _mm256_unpackhi_epi64(t[0], t[1]));
+    const __m256i u1 = _mm256_add_epi32(_mm256_unpacklo_epi64(t[2], t[3]),
+                                        _mm256_unpackhi_epi64(t[2], t[3]));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+                            _mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+/* Eight lanes of partial sums of the signed products of q and y. */
+static inline __m256i dot_s8(__m256i q, __m256i y)
+{
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(q, q),
+                               _mm256_sign_epi8(y, q));
+}
+
+static inline __m256i q4_0_isum(const struct llm_block_q4_0 *x, const struct llm_block_q8_0 *y)
+{
+    const __m128i t = _mm_loadu_si128((const __m128i *)x->qs);
+    const __m256i q = _mm256_sub_epi8(
+        _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F)),
+        _mm256_set1_epi8(8));
+    return dot_s8(q, _mm256_loadu_si256((const __m256i *)y->qs));
+}
+
+static inline __m256i q8_0_isum(const struct llm_block_q8_0 *x, const struct llm_block_q8_0 *y)
+{
+    return dot_s8(_mm256_loadu_si256((const __m256i *)x->qs),
+                  _mm256_loadu_si256((const __m256i *)y->qs));
+}
+
+/* c = ((c0 + c4) + (c2 + c6)) + ((c1 + c5) + (c3 + c7)) */
+static inline float chains_sum(__m256 v)
+{
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+/* dx_b * dy_b for m (<= 8) blocks of x and y (Q8_0), as 8 fp16 words converted at once (a
+ * vector built in registers: eight scalar stores read back as one vector would stall store
+ * forwarding); lanes >= m are 0. */
+#define DXDY8(x, y, m)                                                                         \
+    _mm256_mul_ps(_mm256_cvtph_ps(_mm_setr_epi16(                                              \
+                      (short)(m > 0 ? x[0].d : 0), (short)(m > 1 ? x[1].d : 0),                \
+                      (short)(m > 2 ? x[2].d : 0), (short)(m > 3 ? x[3].d : 0),                \
+                      (short)(m > 4 ? x[4].d : 0), (short)(m > 5 ? x[5].d : 0),                \
+                      (short)(m > 6 ? x[6].d : 0), (short)(m > 7 ? x[7].d : 0))),              \
+                  _mm256_cvtph_ps(_mm_setr_epi16(                                              \
+                      (short)(m > 0 ? y[0].d : 0), (short)(m > 1 ? y[1].d : 0),                \
+                      (short)(m > 2 ? y[2].d : 0), (short)(m > 3 ? y[3].d : 0),                \
+                      (short)(m > 4 ? y[4].d : 0), (short)(m > 5 ? y[5].d : 0),                \
+                      (short)(m > 6 ? y[6].d : 0), (short)(m > 7 ? y[7].d : 0))))
+
+#define DEFINE_LEGACY_DOT(name, wblock, isum)                                                  \
+    float llm_avx512_vec_dot_##name(int64_t n, const void *w, const void *a)                   \
+    {                                                                                          \
+        const struct wblock *x = w;                                                            \
+        const struct llm_block_q8_0 *y = a;                                                    \
+        const int64_t nb = n / 32;                                                             \
+        __m256 acc = _mm256_setzero_ps();                                                      \
+        int64_t b = 0;                                                                         \
+        for (; b + 8 <= nb; b += 8) {                                                          \
+            __m256i p[8];                                                                      \
+            for (int j = 0; j < 8; j++)                                                        \
+                p[j] = isum(&x[b + j], &y[b + j]);                                             \
+            const __m256 d = DXDY8((&x[b]), (&y[b]), 8);                                   \
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(reduce8(p))));        \
+        }                                                                                      \
+        if (b < nb) {                                                                          \
+            const int m = (int)(nb - b);                                                       \
+            __m256i p[8];                                                                      \
+            for (int j = 0; j < 8; j++)                                                        \
+                p[j] = j < m ? isum(&x[b + j], &y[b + j]) : _mm256_setzero_si256();            \
+            const __m256 d = DXDY8((&x[b]), (&y[b]), m);                                   \
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(d, _mm256_cvtepi32_ps(reduce8(p))));        \
+        }                                                                                      \
+        return chains_sum(acc);                                                                \
+    }
+
+DEFINE_LEGACY_DOT(q4_0_q8_0_v2, llm_block_q4_0, q4_0_isum)
+DEFINE_LEGACY_DOT(q8_0_q8_0_v2, llm_block_q8_0, q8_0_isum)
+
+/* A panel of 16 weight rows x GM_KB blocks, repacked for vpdpbusd: for block b and group g of
+ * four elements, q[b][g] holds the four signed quants of each of the 16 rows (row i in bytes
+ * 4i..4i+3). Activations enter as unsigned bytes (y + 128), so each row's block sum is
+ * dpbusd(y + 128, w) - 128 * sum(w): corr[b] holds -128 * sum(w) per row and starts the sum. */
+struct gm_panel {
+    __m512i q[GM_KB][8]; /* repacked quants */
+    __m512i corr[GM_KB]; /* -128 * row sums */
+    __m512 dx[GM_KB];    /* row scales */
+};
+
+static inline __m512i gm_row_index(size_t row_bytes)
+{
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32((int)row_bytes));
+}
+
+static inline __m512 gm_scales(const char *p, __m512i idx)
+{
+    const __m512i v = _mm512_i32gather_epi32(idx, p, 1);
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(v));
+}
+
+static inline void gm_finish_panel(struct gm_panel *pn, int b)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512i s = _mm512_setzero_si512();
+    for (int g = 0; g < 8; g++)
+        s = _mm512_dpbusd_epi32(s, ones, pn->q[b][g]);
+    pn->corr[b] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(s, 7));
+}
+
+/* Repacks blocks [b0, b0 + nkb) of 16 rows starting at w. */
+static void gm_pack_q8_0(struct gm_panel *pn, const char *w, size_t row_bytes, int64_t b0,
+                         int nkb)
+{
+    const __m512i idx = gm_row_index(row_bytes);
+    for (int b = 0; b < nkb; b++) {
+        const char *blk = w + (size_t)(b0 + b) * sizeof(struct llm_block_q8_0);
+        pn->dx[b] = gm_scales(blk, idx);
+        for (int g = 0; g < 8; g++)
+            pn->q[b][g] = _mm512_i32gather_epi32(idx, blk + 2 + 4 * g, 1);
+        gm_finish_panel(pn, b);
+    }
+}
+
+static void gm_pack_q4_0(struct gm_panel *pn, const char *w, size_t row_bytes, int64_t b0,
+                         int nkb)
+{
+    const __m512i idx = gm_row_index(row_bytes);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), off = _mm512_set1_epi8(8);
+    for (int b = 0; b < nkb; b++) {
+        const char *blk = w + (size_t)(b0 + b) * sizeof(struct llm_block_q4_0);
+        pn->dx[b] = gm_scales(blk, idx);
+        for (int g = 0; g < 4; g++) {
+            const __m512i v = _mm512_i32gather_epi32(idx, blk + 2 + 4 * g, 1);
+            pn->q[b][g] = _mm512_sub_epi8(_mm512_and_si512(v, m4), off);
+            pn->q[b][g + 4] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), off);
+        }
+        gm_finish_panel(pn, b);
+    }
+}
+
+/* Runs the panel's blocks [0, nkb) (row blocks b0..) against columns c0..c1 of a. */
+static void gm_panel_cols(const struct gm_panel *pn, int64_t b0, int nkb, const char *a,
+                          size_t a_stride, int nc, __m512 (*acc)[8])
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (int c0 = 0; c0 < nc; c0 += GM_NC) {
+        const int k = nc - c0 < GM_NC ? nc - c0 : GM_NC;
+        const struct llm_block_q8_0 *y[GM_NC];
+        for (int c = 0; c < GM_NC; c++)
+            y[c] = (const struct llm_block_q8_0 *)(a + (size_t)(c0 + (c < k ? c : 0)) * a_stride) +
+                   b0;
+        for (int b = 0; b < nkb; b++) {
+            __m512i s[GM_NC];
+            uint32_t yu[GM_NC][8];
+            for (int c = 0; c < GM_NC; c++) {
+                s[c] = pn->corr[b];
+                const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)y[c][b].qs),
+                                                   _mm512_castsi512_si256(flip));
+                _mm256_storeu_si256((__m256i *)yu[c], v);
+            }
+            for (int g = 0; g < 8; g++) {
+                const __m512i q = pn->q[b][g];
+                for (int c = 0; c < GM_NC; c++)
+                    s[c] = _mm512_dpbusd_epi32(s[c], _mm512_set1_epi32((int)yu[c][g]), q);
+            }
+            const int ch = (int)((b0 + b) & 7);
+            for (int c = 0; c < k; c++) {
+                const __m512 d = _mm512_mul_ps(pn->dx[b], _mm512_set1_ps(h2f(y[c][b].d)));
+                acc[c0 + c][ch] = _mm512_add_ps(acc[c0 + c][ch],
+                                                _mm512_mul_ps(d, _mm512_cvtepi32_ps(s[c])));
+            }
+        }
+    }
+}
+
+static void gm_run(void (*pack)(struct gm_panel *, const char *, size_t, int64_t, int),
+                   llm_vec_dot_fn dot, int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                   int64_t r1, const void *a, size_t a_stride, int nc, float *y, size_t ldy)
+{
+    const int64_t nb = n / 32;
+    struct gm_panel pn;
+    __m512 acc[GM_COLS][8];
+    int64_t r = r0;
+    for (; r + GM_ROWS <= r1; r += GM_ROWS) {
+        const char *wr = (const char *)w + (size_t)r * row_bytes;
+        for (int c0 = 0; c0 < nc; c0 += GM_COLS) {
+            const int k = nc - c0 < GM_COLS ? nc - c0 : GM_COLS;
+            for (int c = 0; c < k; c++)
+                for (int j = 0; j < 8; j++)
+                    acc[c][j] = _mm512_setzero_ps();
+            for (int64_t b0 = 0; b0 < nb; b0 += GM_KB) {
+                const int nkb = nb - b0 < GM_KB ? (int)(nb - b0) : GM_KB;
+                pack(&pn, wr, row_bytes, b0, nkb);
+                gm_panel_cols(&pn, b0, nkb, (const char *)a + (size_t)c0 * a_stride, a_stride, k,
+                              acc);
+            }
+            for (int c = 0; c < k; c++) {
+                const __m512 s0 = _mm512_add_ps(acc[c][0], acc[c][4]);
+                const __m512 s1 = _mm512_add_ps(acc[c][1], acc[c][5]);
+                const __m512 s2 = _mm512_add_ps(acc[c][2], acc[c][6]);
+                const __m512 s3 = _mm512_add_ps(acc[c][3], acc[c][7]);
+                const __m512 v = _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
+                _mm512_storeu_ps(y + (size_t)(c0 + c) * ldy + (size_t)r, v);
+            }
+        }
+    }
+    for (; r < r1; r++)
+        for (int c = 0; c < nc; c++)
+            y[(size_t)c * ldy + (size_t)r] =
+                dot(n, (const char *)w + (size_t)r * row_bytes, (const char *)a + (size_t)c * a_stride);
+}
+
+void llm_avx512_gemm_q4_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy)
+{
+    gm_run(gm_pack_q4_0, llm_avx512_vec_dot_q4_0_q8_0_v2, n, w, row_bytes, r0, r1, a, a_stride,
+           nc, y, ldy);
+}
+
+void llm_avx512_gemm_q8_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy)
+{
+    gm_run(gm_pack_q8_0, llm_avx512_vec_dot_q8_0_q8_0_v2, n, w, row_bytes, r0, r1, a, a_stride,
+           nc, y, ldy);
+}

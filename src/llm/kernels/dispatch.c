@@ -58,7 +58,12 @@ static void use_avx2(void)
  * but not chosen. */
 static void use_avx512(void)
 {
-    table[LLM_TYPE_Q4_0].vec_dot = llm_avx512_vec_dot_q4_0_q8_0;
+    table[LLM_TYPE_Q4_0].vec_dot = llm_avx512_vec_dot_q4_0_q8_0_v2;
+    table[LLM_TYPE_Q4_0].vec_dot_nc = NULL;
+    table[LLM_TYPE_Q4_0].gemm = llm_avx512_gemm_q4_0_q8_0;
+    table[LLM_TYPE_Q8_0].vec_dot = llm_avx512_vec_dot_q8_0_q8_0_v2;
+    table[LLM_TYPE_Q8_0].vec_dot_nc = NULL;
+    table[LLM_TYPE_Q8_0].gemm = llm_avx512_gemm_q8_0_q8_0;
 }
 
 static void use_avx512_bf16(void)

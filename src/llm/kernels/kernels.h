@@ -55,5 +55,16 @@ float llm_avx512_vec_dot_q8_0_q8_0(int64_t n, const void *w, const void *a);
 float llm_avx512_vec_dot_f32(int64_t n, const void *w, const void *a);
 float llm_avx512_vec_dot_f16(int64_t n, const void *w, const void *a);
 float llm_avx512_vec_dot_bf16(int64_t n, const void *w, const void *a);
+/* Q4_0 / Q8_0 in the summation order of the tile kernels (see avx512.c): not bit-identical
+ * to the AVX2 kernels, so they are dispatched together with the gemm entries, without the
+ * AVX2 multi-column kernels. */
+float llm_avx512_vec_dot_q4_0_q8_0_v2(int64_t n, const void *w, const void *a);
+float llm_avx512_vec_dot_q8_0_q8_0_v2(int64_t n, const void *w, const void *a);
+void llm_avx512_gemm_q4_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy);
+void llm_avx512_gemm_q8_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy);
 
 #endif

@@ -10,6 +10,10 @@ void llm_matmul_rows(const struct llm_type_traits *t, int64_t n, const void *w,
                      size_t w_row_bytes, int64_t r0, int64_t r1, const void *a, size_t a_stride,
                      int nc, float *y, size_t ldy)
 {
+    if (t->gemm) {
+        t->gemm(n, w, w_row_bytes, r0, r1, a, a_stride, nc, y, ldy);
+        return;
+    }
     float out[MATMUL_NC];
     for (int c0 = 0; c0 < nc; c0 += MATMUL_COL_TILE) {
         const int c1 = c0 + MATMUL_COL_TILE < nc ? c0 + MATMUL_COL_TILE : nc;

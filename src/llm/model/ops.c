@@ -11,7 +11,7 @@
 
 /* ---- matrix products -------------------------------------------------------------------- */
 
-enum { MM_ROWS_PER_CHUNK = 16, MM_TOKENS_PER_TILE = 64 };
+enum { MM_ROWS_PER_CHUNK = 16 };
 
 struct mm_part {
     const struct llm_mat *w; /* weights */
@@ -47,20 +47,11 @@ static void mm_chunk(void *arg, int chunk, int thread)
             y[r] = dot(w->n_in, wd + (size_t)r * w->row_bytes, j->act);
         return;
     }
-    /* tokens in tiles of MM_TOKENS_PER_TILE: the tile's activations stay in cache while the
-     * chunk's weight rows go past, and each row is unpacked once per tile (llm_vec_dot_nc,
-     * bit-identical to one vec_dot per token) */
-    float tmp[MM_TOKENS_PER_TILE];
-    for (int t0 = 0; t0 < j->n; t0 += MM_TOKENS_PER_TILE) {
-        int nt = j->n - t0 < MM_TOKENS_PER_TILE ? j->n - t0 : MM_TOKENS_PER_TILE;
-        const char *a = j->act + (size_t)t0 * j->act_stride;
-        for (int64_t r = r0; r < r1; r++) {
-            llm_vec_dot_nc(w->wt, w->n_in, nt, tmp, wd + (size_t)r * w->row_bytes, a,
-                           j->act_stride);
-            for (int t = 0; t < nt; t++)
-                y[(size_t)(t0 + t) * (size_t)part->ldy + (size_t)r] = tmp[t];
-        }
-    }
+    /* all tokens against the chunk's rows (kernels/matmul.c: column tiles that stay in
+     * cache, weight rows unpacked once per tile, or the type's tile kernel; every value
+     * bit-identical to vec_dot on its row and token) */
+    llm_matmul_rows(w->wt, w->n_in, wd, w->row_bytes, r0, r1, j->act, j->act_stride, j->n, y,
+                    (size_t)part->ldy);
 }
 
 struct quant_job {

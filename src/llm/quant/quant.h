@@ -44,6 +44,10 @@ typedef float (*llm_vec_dot_fn)(int64_t n, const void *w, const void *a);
  * out[c] = vec_dot(n, w, a + c * a_stride), bit for bit, but unpacking the weights once. */
 typedef void (*llm_vec_dot_nc_fn)(int64_t n, int nc, float *out, const void *w, const void *a,
                                   size_t a_stride);
+/* A tile of a matrix product with llm_matmul_rows()'s arguments and results (bit-identical
+ * to vec_dot per element), for types whose SIMD kernels have a faster tile loop. */
+typedef void (*llm_gemm_fn)(int64_t n, const void *w, size_t w_row_bytes, int64_t r0, int64_t r1,
+                            const void *a, size_t a_stride, int nc, float *y, size_t ldy);
 
 struct llm_type_traits {
     enum llm_type type;           /* the type this row describes */
@@ -58,6 +62,7 @@ struct llm_type_traits {
     llm_vec_dot_fn vec_dot;       /* weight row . activation row; NULL if unsupported */
     llm_vec_dot_nc_fn vec_dot_nc; /* several activation rows at once; NULL: use
                                      llm_vec_dot_nc(), which loops over vec_dot */
+    llm_gemm_fn gemm;             /* tile loop for llm_matmul_rows(); NULL: the generic one */
 };
 
 /* out[c] = t->vec_dot(n, w, a + c * a_stride) for c < nc, through t->vec_dot_nc when the

@@ -354,6 +354,8 @@ TEST_CASE(llm, quant_simd_kernels_match_dequant)
         {"avx2", LLM_TYPE_BF16, llm_avx2_vec_dot_bf16},
         {"avx512", LLM_TYPE_Q4_0, llm_avx512_vec_dot_q4_0_q8_0},
         {"avx512", LLM_TYPE_Q8_0, llm_avx512_vec_dot_q8_0_q8_0},
+        {"avx512", LLM_TYPE_Q4_0, llm_avx512_vec_dot_q4_0_q8_0_v2},
+        {"avx512", LLM_TYPE_Q8_0, llm_avx512_vec_dot_q8_0_q8_0_v2},
         {"avx512", LLM_TYPE_F32, llm_avx512_vec_dot_f32},
         {"avx512", LLM_TYPE_F16, llm_avx512_vec_dot_f16},
         {"avx512bf16", LLM_TYPE_BF16, llm_avx512_vec_dot_bf16},
@@ -538,6 +540,70 @@ TEST_CASE(llm, quant_matmul_rows_matches_vec_dot)
         free(x);
         free(y);
     }
+}
+
+/* The AVX-512 tile kernels (16-row panels, 32-block slices, 4-column groups, 32-column
+ * tiles) give exactly the dispatched vec_dot's bits on every (row, column), including the
+ * rows left over after the panels, a slice of 13 blocks and a partial chain group; and
+ * those values agree with the dequantized reference. */
+TEST_CASE(llm, quant_gemm_tiles_match_vec_dot)
+{
+#if defined(__x86_64__)
+    if (!llm_kernels_have_avx512()) {
+        harness_skip("no AVX-512 VNNI");
+        return;
+    }
+    static const enum llm_type types[] = {LLM_TYPE_Q4_0, LLM_TYPE_Q8_0};
+    static const llm_gemm_fn gemms[] = {llm_avx512_gemm_q4_0_q8_0, llm_avx512_gemm_q8_0_q8_0};
+    static const llm_vec_dot_fn dots[] = {llm_avx512_vec_dot_q4_0_q8_0_v2,
+                                          llm_avx512_vec_dot_q8_0_q8_0_v2};
+    enum { ROWS = 40, R0 = 3, COLS = 38, N = 32 * 45 };
+    rng_state = 77;
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        const struct llm_type_traits *wt = llm_type_traits(types[k]);
+        const struct llm_type_traits *ref = llm_type_traits_ref(types[k]);
+        const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+        size_t wrow, arow;
+        ASSERT_INT_EQ(llm_type_row_size(wt->type, N, &wrow), 0);
+        ASSERT_INT_EQ(llm_type_row_size(at->type, N, &arow), 0);
+        char *w = malloc(wrow * ROWS), *a = malloc(arow * COLS);
+        float *x = malloc(N * sizeof(float));
+        for (int r = 0; r < ROWS; r++)
+            random_row(wt->type, N, w + (size_t)r * wrow);
+        for (int c = 0; c < COLS; c++) {
+            for (int i = 0; i < N; i++)
+                x[i] = rng_f();
+            at->from_float(x, a + (size_t)c * arow, N);
+        }
+        const size_t ldy = ROWS + 1;
+        float *y = malloc(sizeof(float) * ldy * COLS);
+        for (size_t i = 0; i < ldy * COLS; i++)
+            y[i] = -1.0f;
+        gemms[k](N, w, wrow, R0, ROWS, a, arow, COLS, y, ldy);
+        for (int c = 0; c < COLS; c++) {
+            for (int r = 0; r < (int)ldy; r++) {
+                float got = y[(size_t)c * ldy + (size_t)r];
+                if (r < R0 || r >= ROWS) {
+                    ASSERT_TRUE(got == -1.0f);
+                    continue;
+                }
+                const char *wr = w + (size_t)r * wrow, *ac = a + (size_t)c * arow;
+                float want = dots[k](N, wr, ac);
+                if (memcmp(&got, &want, sizeof got) != 0)
+                    harness_fail(__FILE__, __LINE__, "%s row %d col %d: %.9g, vec_dot %.9g",
+                                 wt->name, r, c, got, want);
+                float exact = ref->vec_dot(N, wr, ac);
+                ASSERT_NEAR(got, exact, 1e-4 * (fabs(exact) + 1.0));
+            }
+        }
+        free(w);
+        free(a);
+        free(x);
+        free(y);
+    }
+#else
+    harness_skip("no x86 kernels");
+#endif
 }
 
 /* The dispatched activation quantizers must produce the same bytes as the scalar ones
