@@ -112,6 +112,7 @@ static const struct http_route client_routes[] = {
     {HTTP_POST, CS "/rooms/{roomId}/read_markers", client_room_read_markers, A | J},
     /* notifications (notifications.c), push rules (pushrules.c) */
     {HTTP_GET, CS "/notifications", client_notifications, A},
+    {HTTP_POST, CS "/search", client_search, A | J},
     {HTTP_GET, CS "/pushers", client_pushers_get, A},
     {HTTP_POST, CS "/pushers/set", client_pushers_set, A | J},
     {HTTP_GET, CS "/pushrules/", client_pushrules_get_all, A},

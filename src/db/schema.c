@@ -297,6 +297,9 @@ static const char *const migrations[] = {
     "  attempts INTEGER NOT NULL,"
     "  next_ms INTEGER NOT NULL);"
     "CREATE INDEX push_deliveries_next ON push_deliveries (next_ms);",
+    /* full-text search of room events (db/search.c); rowid = stream position */
+    "CREATE VIRTUAL TABLE event_search USING fts5(body, room_id UNINDEXED,"
+    "  tokenize = 'unicode61 remove_diacritics 2');",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

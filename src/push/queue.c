@@ -12,6 +12,7 @@
 #include "base/map.h"
 #include "base/mem.h"
 #include "db/push.h"
+#include "db/search.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
 
@@ -96,7 +97,30 @@ struct rows {
     char ***pushed;          /* per row: notified users with pushers (owned, NULL-ended) */
     const json_t **pdus;     /* per row: the event (borrowed from the batch) */
     size_t n;                /* used */
+    struct db_search_doc *docs; /* texts to index (strings borrowed from the batch) */
+    size_t n_docs;              /* used */
 };
+
+/* Adds the event's searchable text (spec: content.body, content.name,
+ * content.topic) to the search index batch. */
+static void index_text(const struct push_item *it, struct rows *rows)
+{
+    const char *type = json_string_value(json_object_get(it->pdu, "type"));
+    const char *room_id = json_string_value(json_object_get(it->pdu, "room_id"));
+    if (!type || !room_id)
+        return;
+    const char *key = strcmp(type, "m.room.message") == 0 ? "body"
+                      : strcmp(type, "m.room.name") == 0  ? "name"
+                      : strcmp(type, "m.room.topic") == 0 ? "topic"
+                                                          : NULL;
+    const char *text = key ? json_string_value(json_object_get(json_object_get(it->pdu, "content"),
+                                                               key))
+                           : NULL;
+    if (!text || !text[0])
+        return;
+    rows->docs = xrealloc(rows->docs, (rows->n_docs + 1) * sizeof *rows->docs);
+    rows->docs[rows->n_docs++] = (struct db_search_doc){it->pos, room_id, text};
+}
 
 static const char *thread_of(const json_t *pdu)
 {
@@ -261,8 +285,13 @@ static void *worker_main(void *arg)
         struct server *srv = q.srv;
         pthread_mutex_unlock(&q.lock);
         struct rows rows = {0};
-        for (struct push_item *it = q.batch; it; it = it->next)
+        for (struct push_item *it = q.batch; it; it = it->next) {
             process(srv, it, &rows);
+            index_text(it, &rows);
+        }
+        if (db_search_add(srv->db, rows.docs, rows.n_docs))
+            log_error("indexing %zu events for search failed", rows.n_docs);
+        free(rows.docs);
         int rc = db_push_events_add(srv->db, rows.v, rows.n);
         if (rc)
             log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);

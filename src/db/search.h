@@ -1,0 +1,35 @@
+/* search.h: the full-text index of room events (SQLite FTS5, unicode61 with
+ * remove_diacritics 2: "reunion" finds "réunion", case and accents folded)
+ * for POST /search. SQL in db/search.c. */
+#ifndef RELAIS_DB_SEARCH_H
+#define RELAIS_DB_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+struct db_search_doc {
+    int64_t pos;         /* the event's stream position */
+    const char *room_id; /* borrowed */
+    const char *text;    /* borrowed: body, name or topic */
+};
+
+/* Indexes documents (one transaction). */
+int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n);
+
+struct db_search_hit {
+    int64_t pos;    /* the event's stream position */
+    char *room_id;  /* owned */
+    double rank;    /* higher is better */
+};
+
+/* Events matching the FTS5 query in the rooms of `rooms` (a JSON object
+ * room ID -> the highest stream position the searcher may see), ordered by
+ * rank or by recency, skipping `offset`, at most limit; *total counts all. */
+int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool by_rank,
+              int64_t offset, size_t limit, struct db_search_hit **out, size_t *n, int64_t *total);
+void db_search_hits_free(struct db_search_hit *h, size_t n);
+
+#endif
