@@ -30,5 +30,7 @@ void client_pushrule_get(struct http_request *req, struct http_reply *rep);
 void client_pushrule_put(struct http_request *req, struct http_reply *rep);
 void client_pushrule_delete(struct http_request *req, struct http_reply *rep);
 void client_pushrule_put_attr(struct http_request *req, struct http_reply *rep);
+/* user_directory.c */
+void client_user_directory_search(struct http_request *req, struct http_reply *rep);
 
 #endif

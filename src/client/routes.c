@@ -146,6 +146,8 @@ static const struct http_route client_routes[] = {
     {HTTP_PUT, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_put, A | J},
     {HTTP_GET, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_get, A},
     {HTTP_DELETE, CS "/room_keys/keys/{roomId}/{sessionId}", client_backup_keys_delete, A},
+    /* user directory (user_directory.c) */
+    {HTTP_POST, CS "/user_directory/search", client_user_directory_search, A | J},
     /* dehydrated devices, MSC3814 (dehydrated.c) */
     {HTTP_GET, MSC3814 "/dehydrated_device", client_dehydrated_get, A},
     {HTTP_PUT, MSC3814 "/dehydrated_device", client_dehydrated_put, A | J},

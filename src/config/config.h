@@ -61,6 +61,8 @@ struct config {
     int64_t media_max_thumbnail_source_pixels; /* larger images get no thumbnail */
     int64_t media_max_thumbnail_side;  /* largest thumbnail width or height produced */
     int64_t media_legacy_unauthenticated; /* 1: /_matrix/media/v3/download|thumbnail served */
+    /* [user_directory] */
+    int64_t user_directory_search_all; /* 1: search every local user, not only room-mates */
     /* [log] */
     char *log_level; /* debug, info, warn, error */
     char *log_file;  /* empty = stderr */

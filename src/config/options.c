@@ -77,6 +77,9 @@ static const struct option options[] = {
     {"media", "legacy_unauthenticated", OPT_INT, OFF(media_legacy_unauthenticated), "0", 0, 1,
      "1: also serve the unauthenticated /_matrix/media/v3/download and thumbnail "
      "endpoints; 0: they answer 404 M_NOT_FOUND (frozen, as Synapse does)."},
+    {"user_directory", "search_all_users", OPT_INT, OFF(user_directory_search_all), "0", 0, 1,
+     "1: the user directory searches every local user (as government directories need); "
+     "0: only users sharing a room with the searcher or in public rooms."},
     {"log", "level", OPT_STRING, OFF(log_level), "info", 0, 0,
      "Least severe level written: debug, info, warn or error."},
     {"log", "file", OPT_STRING, OFF(log_file), "", 0, 0,
