@@ -22,6 +22,9 @@ void client_notifications(struct http_request *req, struct http_reply *rep);
 /* pushers.c */
 void client_pushers_get(struct http_request *req, struct http_reply *rep);
 void client_pushers_set(struct http_request *req, struct http_reply *rep);
+/* report.c */
+void client_report_event(struct http_request *req, struct http_reply *rep);
+void client_report_room(struct http_request *req, struct http_reply *rep);
 /* search.c */
 void client_search(struct http_request *req, struct http_reply *rep);
 /* pushrules.c */

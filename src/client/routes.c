@@ -113,6 +113,9 @@ static const struct http_route client_routes[] = {
     /* notifications (notifications.c), push rules (pushrules.c) */
     {HTTP_GET, CS "/notifications", client_notifications, A},
     {HTTP_POST, CS "/search", client_search, A | J},
+    {HTTP_POST, CS "/rooms/{roomId}/report/{eventId}", client_report_event,
+     A | J | ROUTE_JSON_OPTIONAL},
+    {HTTP_POST, CS "/rooms/{roomId}/report", client_report_room, A | J},
     {HTTP_GET, CS "/pushers", client_pushers_get, A},
     {HTTP_POST, CS "/pushers/set", client_pushers_set, A | J},
     {HTTP_GET, CS "/pushrules/", client_pushrules_get_all, A},

@@ -300,6 +300,15 @@ static const char *const migrations[] = {
     /* full-text search of room events (db/search.c); rowid = stream position */
     "CREATE VIRTUAL TABLE event_search USING fts5(body, room_id UNINDEXED,"
     "  tokenize = 'unicode61 remove_diacritics 2');",
+    /* content reports for the admins (db/reports.c) */
+    "CREATE TABLE reports ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  ts INTEGER NOT NULL,"
+    "  room_id TEXT NOT NULL,"
+    "  event_id TEXT,"
+    "  user_id TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  score TEXT);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
