@@ -11,3 +11,4 @@
 #include "unit/sync/list.h"
 #include "unit/push/list.h"
 #include "unit/ai/list.h"
+#include "unit/media/list.h"
