@@ -7,7 +7,15 @@
  *   final call      → dispatch → handler → send_reply
  *                     or handler suspends → MHD_suspend_connection
  *   after resume    → on_request again → handler(resumed) → send_reply
- *   completion      → on_completed: access log line, request freed */
+ *   completion      → on_completed: access log line, request freed
+ *
+ * Writes (PUT, POST, DELETE) run on a pool of worker threads, not on the few
+ * libmicrohttpd threads: a durable write waits for its fsync, and while it
+ * waits the connection is suspended and its polling thread serves the others
+ * (reads, long-polls). Many writes in flight at once let the database writer
+ * commit them together (group commit).
+ *   final call      → suspend, queue → worker: dispatch → handler → resume
+ *   after resume    → on_request again → send_reply(the worker's reply) */
 #define LOG_MODULE "http"
 #include "http/http.h"
 
@@ -42,7 +50,15 @@ struct http_server {
     pthread_mutex_t suspend_lock;   /* guards sleeping, stopping and every request's flags */
     struct request_private *sleeping; /* requests whose connection is suspended */
     bool stopping;                  /* shutting down: nothing may go to sleep any more */
+    pthread_mutex_t work_lock;      /* guards the work queue and workers_stop */
+    pthread_cond_t work_cond;       /* signalled when work is queued or workers stop */
+    struct request_private *work_head, *work_tail; /* requests waiting for a worker */
+    bool workers_stop;              /* workers exit once the queue is empty */
+    pthread_t *workers;             /* owned array of n_workers threads */
+    size_t n_workers;               /* started worker threads */
 };
+
+enum { HTTP_WRITE_WORKERS = 16 }; /* threads that run write handlers (see top) */
 
 /* Suspend bookkeeping. All of it is guarded by the server's suspend_lock, so
  * shutdown can wake every sleeping connection (libmicrohttpd refuses to stop
@@ -55,6 +71,10 @@ struct request_private {
     struct request_private *prev_sleeping, *next_sleeping; /* on the server's list */
     enum http_error_style style;   /* of the matched route, for error replies */
     size_t body_limit;             /* max_body_bytes, or max_raw_body_bytes on raw routes */
+    bool offloaded;                /* handed to a worker (its connection suspended) */
+    bool reply_ready;              /* the worker's reply waits in rep for on_request */
+    struct http_reply rep;         /* a worker's reply, sent by the polling thread */
+    struct request_private *next_work; /* on the server's work queue */
 };
 
 enum { HTTP_DRAIN_MIN_BYTES = 8 << 20 }; /* see on_request */
@@ -229,6 +249,18 @@ static void request_free(struct request_private *rp)
     struct http_request *req = &rp->pub;
     if (req->handler_state && req->handler_state_free)
         req->handler_state_free(req->handler_state);
+    if (rp->reply_ready) { /* a worker's reply never sent: the client went away */
+        struct http_reply *rep = &rp->rep;
+        if (rep->json)
+            json_decref(rep->json);
+        if (rep->error_extra)
+            json_decref(rep->error_extra);
+        free(rep->body);
+        if (rep->has_file)
+            close(rep->file_fd);
+        if (rep->stream_state && rep->stream_free)
+            rep->stream_free(rep->stream_state);
+    }
     if (req->json)
         json_decref(req->json);
     buf_fini(&req->body);
@@ -446,6 +478,69 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
     route->handler(req, rep);
 }
 
+/* Runs one offloaded request on a worker thread. Its connection is suspended
+ * (by on_request); it resumes with the reply, or, when the handler itself
+ * suspended (a long-poll), it joins the sleeping list as sleep_locked would. */
+static void run_offloaded(struct http_server *srv, struct request_private *rp)
+{
+    rp->pub.suspended = false;
+    dispatch(srv, rp, &rp->rep);
+    pthread_mutex_lock(&srv->suspend_lock);
+    if (rp->pub.suspended && !rp->resume_pending && !srv->stopping) {
+        rp->mhd_suspended = true;
+        rp->prev_sleeping = NULL;
+        rp->next_sleeping = srv->sleeping;
+        if (srv->sleeping)
+            srv->sleeping->prev_sleeping = rp;
+        srv->sleeping = rp;
+    } else {
+        rp->resume_pending = false;
+        rp->reply_ready = !rp->pub.suspended;
+        if (rp->pub.suspended)
+            rp->pub.resumed = true;
+        MHD_resume_connection(rp->pub.conn);
+    }
+    pthread_mutex_unlock(&srv->suspend_lock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct http_server *srv = arg;
+    pthread_mutex_lock(&srv->work_lock);
+    for (;;) {
+        while (!srv->work_head && !srv->workers_stop)
+            pthread_cond_wait(&srv->work_cond, &srv->work_lock);
+        struct request_private *rp = srv->work_head;
+        if (!rp)
+            break;
+        srv->work_head = rp->next_work;
+        if (!srv->work_head)
+            srv->work_tail = NULL;
+        pthread_mutex_unlock(&srv->work_lock);
+        run_offloaded(srv, rp);
+        pthread_mutex_lock(&srv->work_lock);
+    }
+    pthread_mutex_unlock(&srv->work_lock);
+    return NULL;
+}
+
+/* Suspends the connection and queues the request for a worker. Called on the
+ * connection's polling thread, as libmicrohttpd requires for suspending. */
+static void offload(struct http_server *srv, struct request_private *rp)
+{
+    rp->offloaded = true;
+    MHD_suspend_connection(rp->pub.conn);
+    pthread_mutex_lock(&srv->work_lock);
+    rp->next_work = NULL;
+    if (srv->work_tail)
+        srv->work_tail->next_work = rp;
+    else
+        srv->work_head = rp;
+    srv->work_tail = rp;
+    pthread_cond_signal(&srv->work_cond);
+    pthread_mutex_unlock(&srv->work_lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -499,6 +594,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rp->pub.body_too_large && buf_append(&rp->pub.body, upload_data, *upload_data_size))
             rp->pub.body_too_large = true;
         *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (rp->reply_ready) {
+        rp->reply_ready = false;
+        return send_reply(rp, &rp->rep);
+    }
+    if (!rp->offloaded && srv->n_workers &&
+        (rp->pub.method == HTTP_PUT || rp->pub.method == HTTP_POST ||
+         rp->pub.method == HTTP_DELETE)) {
+        offload(srv, rp);
         return MHD_YES;
     }
     struct http_reply rep = {0};
@@ -556,6 +661,8 @@ struct http_server *http_server_new(const struct http_server_options *opt)
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->opt = *opt;
     pthread_mutex_init(&srv->suspend_lock, NULL);
+    pthread_mutex_init(&srv->work_lock, NULL);
+    pthread_cond_init(&srv->work_cond, NULL);
     if (srv->opt.threads <= 0)
         srv->opt.threads = 2;
     return srv;
@@ -576,8 +683,10 @@ int http_server_start(struct http_server *srv)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
+    /* MHD_USE_ITC: quiescing a thread pool with epoll otherwise races the
+     * workers over the listen socket and libmicrohttpd aborts at shutdown. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, srv->opt.bind_address, &s4->sin_addr) == 1) {
@@ -604,6 +713,10 @@ int http_server_start(struct http_server *srv)
         log_error("cannot listen on %s:%d", srv->opt.bind_address, srv->opt.port);
         return ERR_IO;
     }
+    srv->workers = xcalloc(HTTP_WRITE_WORKERS, sizeof *srv->workers);
+    while (srv->n_workers < HTTP_WRITE_WORKERS &&
+           pthread_create(&srv->workers[srv->n_workers], NULL, worker_main, srv) == 0)
+        srv->n_workers++; /* with none, writes run on the polling threads as before */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->opt.port;
     return 0;
@@ -634,6 +747,14 @@ void http_server_free(struct http_server *srv)
             struct timespec ten_ms = {0, 10 * 1000 * 1000};
             nanosleep(&ten_ms, NULL);
         }
+        /* Workers finish what is queued (each resumes its connection), then exit. */
+        pthread_mutex_lock(&srv->work_lock);
+        srv->workers_stop = true;
+        pthread_cond_broadcast(&srv->work_cond);
+        pthread_mutex_unlock(&srv->work_lock);
+        for (size_t i = 0; i < srv->n_workers; i++)
+            pthread_join(srv->workers[i], NULL);
+        srv->n_workers = 0;
         pthread_mutex_lock(&srv->suspend_lock);
         srv->stopping = true;
         while (srv->sleeping)
@@ -641,6 +762,9 @@ void http_server_free(struct http_server *srv)
         pthread_mutex_unlock(&srv->suspend_lock);
         MHD_stop_daemon(srv->daemon);
     }
+    free(srv->workers);
+    pthread_cond_destroy(&srv->work_cond);
+    pthread_mutex_destroy(&srv->work_lock);
     pthread_mutex_destroy(&srv->suspend_lock);
     free(srv->routes);
     free(srv);
