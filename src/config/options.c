@@ -72,8 +72,9 @@ static const struct option options[] = {
      1073741824, "Largest media upload; larger ones are answered 413 M_TOO_LARGE unread."},
     {"media", "max_thumbnail_source_pixels", OPT_INT, OFF(media_max_thumbnail_source_pixels),
      "33554432", 1, 1073741824, "Images with more pixels than this get no thumbnail."},
-    {"media", "max_thumbnail_side", OPT_INT, OFF(media_max_thumbnail_side), "1600", 16, 8192,
-     "Largest width or height of a generated thumbnail (requests are clamped to it)."},
+    {"media", "max_thumbnail_side", OPT_INT, OFF(media_max_thumbnail_side), "1600", 8, 1600,
+     "Largest thumbnail width or height; requested sides are rounded down to one of "
+     "8, 16, 24, 32, 48, 64, 96, 128, 160, 240, 320, 480, 640, 800, 960, 1280, 1600."},
     {"media", "legacy_unauthenticated", OPT_INT, OFF(media_legacy_unauthenticated), "0", 0, 1,
      "1: also serve the unauthenticated /_matrix/media/v3/download and thumbnail "
      "endpoints; 0: they answer 404 M_NOT_FOUND (frozen, as Synapse does)."},

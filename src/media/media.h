@@ -73,11 +73,14 @@ int media_thumbnail_open(struct media *m, const char *server, const char *media_
                          int height, bool crop, struct media_file *out);
 /* Makes it on the media thread; the job's result is 0, ERR_UNSUPPORTED (not an
  * image libvips may read), ERR_TOO_LARGE (more source pixels than allowed),
- * ERR_NOT_FOUND or ERR_IO. width and height are clamped to the configured side. */
+ * ERR_NOT_FOUND or ERR_IO. width and height go through media_thumbnail_side. */
 struct media_job *media_thumbnail_start(struct media *m, const char *server, const char *media_id,
                                         int width, int height, bool crop,
                                         void (*done)(void *ctx), void *ctx);
-/* Clamps a requested side to what thumbnails are made at (1..max side). */
+/* The side a thumbnail is made at for a requested side: the largest of a fixed
+ * list of sides (8 ... 1600) not above it nor above the configured maximum
+ * (8 for requests below 8), so a thumbnail is never larger than asked beyond
+ * that floor and the cache stays bounded. */
 int media_thumbnail_side(const struct media *m, int64_t requested);
 
 /* ---- jobs ---- */

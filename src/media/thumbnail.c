@@ -38,11 +38,19 @@ void media__thumbnail_init(void)
     pthread_once(&vips_once, vips_setup);
 }
 
+/* Thumbnails are made at these sides only (each requested side is rounded
+ * down to one), so the cache holds a bounded number per media item however
+ * many sizes clients ask for. */
+static const int thumbnail_sides[] = {8,   16,  24,  32,  48,  64,  96,  128, 160,
+                                      240, 320, 480, 640, 800, 960, 1280, 1600};
+
 int media_thumbnail_side(const struct media *m, int64_t requested)
 {
-    if (requested < 1)
-        return 1;
-    return requested > m->max_side ? m->max_side : (int)requested;
+    int side = thumbnail_sides[0];
+    for (size_t i = 0; i < sizeof thumbnail_sides / sizeof thumbnail_sides[0]; i++)
+        if (thumbnail_sides[i] <= requested && thumbnail_sides[i] <= m->max_side)
+            side = thumbnail_sides[i];
+    return side;
 }
 
 static const char *method_name(bool crop)
