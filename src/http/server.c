@@ -554,7 +554,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rp->body_limit = srv->opt.max_body_bytes;
         /* Upload routes take larger opaque bodies, under their own limit. */
         bool raw = false;
-        if (srv->opt.max_raw_body_bytes && rp->pub.method != HTTP_OPTIONS) {
+        if (srv->opt.max_raw_body_bytes && (rp->pub.method & (HTTP_POST | HTTP_PUT))) {
             bool wrong_method;
             const struct route_entry *e = find_route(srv, &rp->pub, &wrong_method);
             if (e && (e->route->flags & ROUTE_RAW_BODY)) {
