@@ -116,37 +116,12 @@ struct dir_hit {
 struct dir_search {
     char *terms[DIR_MAX_TERMS]; /* owned folded words, all must appear */
     size_t n_terms;             /* used */
-    struct dir_hit *hits;       /* owned */
+    struct dir_hit *hits;       /* owned; the best ones (trimmed as they come) */
     size_t n_hits, cap_hits;    /* used and allocated */
+    size_t limit;               /* results wanted */
+    size_t n_matched;           /* every match, for "limited" */
+    struct buf hay;             /* scratch: a candidate's folded name and ID */
 };
-
-static bool dir_match(const struct db_dir_user *u, void *ctx)
-{
-    struct dir_search *s = ctx;
-    struct buf hay;
-    buf_init(&hay, 65536);
-    fold(&hay, u->displayname ? u->displayname : "");
-    buf_append(&hay, "\n", 1);
-    fold(&hay, u->user_id);
-    const char *text = buf_cstr(&hay);
-    bool ok = true;
-    for (size_t i = 0; i < s->n_terms && ok; i++)
-        ok = strstr(text, s->terms[i]) != NULL;
-    if (ok) {
-        if (s->n_hits == s->cap_hits) {
-            s->cap_hits = s->cap_hits ? s->cap_hits * 2 : 16;
-            s->hits = xrealloc(s->hits, s->cap_hits * sizeof *s->hits);
-        }
-        struct buf key;
-        buf_init(&key, 65536);
-        fold(&key, u->displayname && *u->displayname ? u->displayname : u->user_id + 1);
-        s->hits[s->n_hits++] = (struct dir_hit){
-            xstrdup(u->user_id), u->displayname ? xstrdup(u->displayname) : NULL,
-            u->avatar_url ? xstrdup(u->avatar_url) : NULL, buf_steal(&key), u->shares_room};
-    }
-    buf_fini(&hay);
-    return true;
-}
 
 static int hit_cmp(const void *a, const void *b)
 {
@@ -158,6 +133,54 @@ static int hit_cmp(const void *a, const void *b)
         return xn ? -1 : 1;
     int c = strcmp(x->sort_key, y->sort_key);
     return c ? c : strcmp(x->user_id, y->user_id);
+}
+
+static void hit_free(struct dir_hit *h)
+{
+    free(h->user_id);
+    free(h->displayname);
+    free(h->avatar_url);
+    free(h->sort_key);
+}
+
+/* Keeps only the best s->limit hits (many matches stay cheap in memory). */
+static void trim_hits(struct dir_search *s)
+{
+    if (s->n_hits <= s->limit)
+        return;
+    qsort(s->hits, s->n_hits, sizeof *s->hits, hit_cmp);
+    for (size_t i = s->limit; i < s->n_hits; i++)
+        hit_free(&s->hits[i]);
+    s->n_hits = s->limit;
+}
+
+static bool dir_match(const struct db_dir_user *u, void *ctx)
+{
+    struct dir_search *s = ctx;
+    buf_reset(&s->hay);
+    fold(&s->hay, u->displayname ? u->displayname : "");
+    buf_append(&s->hay, "\n", 1);
+    fold(&s->hay, u->user_id);
+    const char *text = buf_cstr(&s->hay);
+    bool ok = true;
+    for (size_t i = 0; i < s->n_terms && ok; i++)
+        ok = strstr(text, s->terms[i]) != NULL;
+    if (ok) {
+        s->n_matched++;
+        if (s->n_hits >= 4 * s->limit + 64)
+            trim_hits(s);
+        if (s->n_hits == s->cap_hits) {
+            s->cap_hits = s->cap_hits ? s->cap_hits * 2 : 16;
+            s->hits = xrealloc(s->hits, s->cap_hits * sizeof *s->hits);
+        }
+        struct buf key;
+        buf_init(&key, 65536);
+        fold(&key, u->displayname && *u->displayname ? u->displayname : u->user_id + 1);
+        s->hits[s->n_hits++] = (struct dir_hit){
+            xstrdup(u->user_id), u->displayname ? xstrdup(u->displayname) : NULL,
+            u->avatar_url ? xstrdup(u->avatar_url) : NULL, buf_steal(&key), u->shares_room};
+    }
+    return true;
 }
 
 /* Splits the folded term at spaces into s->terms (at most DIR_MAX_TERMS). */
@@ -199,7 +222,8 @@ void client_user_directory_search(struct http_request *req, struct http_reply *r
         if (limit > DIR_MAX_LIMIT)
             limit = DIR_MAX_LIMIT;
     }
-    struct dir_search s = {0};
+    struct dir_search s = {.limit = (size_t)limit};
+    buf_init(&s.hay, 65536);
     split_terms(&s, term);
     int rc = 0;
     if (s.n_terms > 0)
@@ -209,9 +233,10 @@ void client_user_directory_search(struct http_request *req, struct http_reply *r
         client_internal_error(rep, rc);
         goto done;
     }
+    trim_hits(&s);
     qsort(s.hits, s.n_hits, sizeof *s.hits, hit_cmp);
     json_t *results = json_array();
-    for (size_t i = 0; i < s.n_hits && (int64_t)i < limit; i++) {
+    for (size_t i = 0; i < s.n_hits; i++) {
         json_t *r = json_pack("{s:s}", "user_id", s.hits[i].user_id);
         if (s.hits[i].displayname)
             json_object_set_new(r, "display_name", json_string(s.hits[i].displayname));
@@ -220,15 +245,12 @@ void client_user_directory_search(struct http_request *req, struct http_reply *r
         json_array_append_new(results, r);
     }
     http_reply_json(rep, 200,
-                    json_pack("{s:o,s:b}", "results", results, "limited", (int64_t)s.n_hits > limit));
+                    json_pack("{s:o,s:b}", "results", results, "limited", s.n_matched > s.limit));
 done:
     for (size_t i = 0; i < s.n_terms; i++)
         free(s.terms[i]);
-    for (size_t i = 0; i < s.n_hits; i++) {
-        free(s.hits[i].user_id);
-        free(s.hits[i].displayname);
-        free(s.hits[i].avatar_url);
-        free(s.hits[i].sort_key);
-    }
+    for (size_t i = 0; i < s.n_hits; i++)
+        hit_free(&s.hits[i]);
     free(s.hits);
+    buf_fini(&s.hay);
 }
