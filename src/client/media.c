@@ -311,6 +311,15 @@ static bool upload_meta(struct http_request *req, struct http_reply *rep, const 
     return true;
 }
 
+/* The raw body: spooled to a file by the http layer, or in memory. */
+static struct media_content upload_content(struct http_request *req)
+{
+    if (req->body_fd >= 0)
+        return (struct media_content){.fd = req->body_fd, .len = req->body_fd_len};
+    return (struct media_content){
+        .data = req->body.data ? req->body.data : "", .fd = -1, .len = req->body.len};
+}
+
 void client_media_upload(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
@@ -318,8 +327,8 @@ void client_media_upload(struct http_request *req, struct http_reply *rep)
     if (!upload_meta(req, rep, &type, &name))
         return;
     char *media_id;
-    int rc = media_upload(srv->media, req->user_id, type, name, req->body.data ? req->body.data : "",
-                          req->body.len, &media_id);
+    struct media_content c = upload_content(req);
+    int rc = media_upload(srv->media, req->user_id, type, name, &c, &media_id);
     if (rc) {
         client_internal_error(rep, rc);
         return;
@@ -360,8 +369,8 @@ void client_media_upload_put(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 404, "M_NOT_FOUND", "Media not found");
         return;
     }
-    int rc = media_upload_pending(srv->media, req->user_id, req->params[1], type, name,
-                                  req->body.data ? req->body.data : "", req->body.len);
+    struct media_content c = upload_content(req);
+    int rc = media_upload_pending(srv->media, req->user_id, req->params[1], type, name, &c);
     if (rc == ERR_NOT_FOUND)
         http_reply_error(rep, 404, "M_NOT_FOUND", "Media not found");
     else if (rc == ERR_FORBIDDEN)

@@ -53,6 +53,10 @@ struct http_request {
     struct arena arena;          /* request-lifetime memory */
     struct buf body;             /* raw body, bounded by the server's limit */
     bool body_too_large;         /* the body passed the limit and was dropped */
+    int body_fd;                 /* ROUTE_RAW_BODY with raw_body_dir: the body in an unlinked
+                                    temporary file (owned by the request; a handler may link
+                                    it into place), else -1 and the body is in body */
+    uint64_t body_fd_len;        /* bytes written to body_fd */
     json_t *json;                /* parsed body for ROUTE_JSON routes (owned by the request) */
     char client_ip[64];          /* text form of the peer address */
     const char *user_id;         /* set by authentication (arena) */
@@ -136,6 +140,8 @@ struct http_server_options {
     int threads;               /* request threads */
     size_t max_body_bytes;     /* request body ceiling */
     size_t max_raw_body_bytes; /* body ceiling for ROUTE_RAW_BODY routes (0: max_body_bytes) */
+    const char *raw_body_dir;  /* ROUTE_RAW_BODY bodies are written to unlinked files here
+                                  (O_TMPFILE), not kept in memory; NULL: in memory */
     size_t max_json_depth;     /* JSON nesting ceiling */
     size_t max_header_bytes;   /* per-connection header memory */
     unsigned connection_timeout_s;

@@ -26,6 +26,8 @@
 #include "json/parse.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -71,6 +73,7 @@ struct request_private {
     struct request_private *prev_sleeping, *next_sleeping; /* on the server's list */
     enum http_error_style style;   /* of the matched route, for error replies */
     size_t body_limit;             /* max_body_bytes, or max_raw_body_bytes on raw routes */
+    bool body_io_failed;           /* writing the body to its temporary file failed */
     bool offloaded;                /* handed to a worker (its connection suspended) */
     bool reply_ready;              /* the worker's reply waits in rep for on_request */
     struct http_reply rep;         /* a worker's reply, sent by the polling thread */
@@ -229,6 +232,7 @@ static struct request_private *request_new(struct http_server *srv, struct MHD_C
     /* MHD hands the path without the query (our unescaper leaves it encoded). */
     req->path = arena_strdup(&req->arena, url);
     buf_init(&req->body, srv->opt.max_body_bytes);
+    req->body_fd = -1;
     req->start_ns = clock_mono_ns();
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -264,6 +268,8 @@ static void request_free(struct request_private *rp)
     if (req->json)
         json_decref(req->json);
     buf_fini(&req->body);
+    if (req->body_fd >= 0)
+        close(req->body_fd);
     arena_fini(&req->arena);
     free(rp);
 }
@@ -434,6 +440,10 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
                          rp->body_limit);
         return;
     }
+    if (rp->body_io_failed) {
+        http_reply_error(rep, 500, "M_UNKNOWN", "The request body could not be stored");
+        return;
+    }
     if ((route->flags & (ROUTE_RL_LOGIN | ROUTE_RL_REGISTER)) && srv->opt.ratelimit &&
         srv->opt.ratelimit(srv->opt.app, req, rep, route->flags))
         return;
@@ -541,6 +551,23 @@ static void offload(struct http_server *srv, struct request_private *rp)
     pthread_mutex_unlock(&srv->work_lock);
 }
 
+/* Writes all of data to fd (a spooled body); 0 or ERR_IO (logged). */
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_error("cannot write a request body: %s", strerror(errno));
+            return ERR_IO;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -562,6 +589,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 rp->body_limit = srv->opt.max_raw_body_bytes;
                 buf_fini(&rp->pub.body);
                 buf_init(&rp->pub.body, rp->body_limit);
+                if (srv->opt.raw_body_dir) {
+                    rp->pub.body_fd = open(srv->opt.raw_body_dir, O_TMPFILE | O_RDWR | O_CLOEXEC,
+                                           0600);
+                    if (rp->pub.body_fd < 0)
+                        log_warn("cannot spool a body to %s: %s (kept in memory)",
+                                 srv->opt.raw_body_dir, strerror(errno));
+                }
             }
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -591,8 +625,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!rp->pub.body_too_large && buf_append(&rp->pub.body, upload_data, *upload_data_size))
+        if (rp->pub.body_fd >= 0) {
+            if (rp->pub.body_fd_len + *upload_data_size > rp->body_limit)
+                rp->pub.body_too_large = true;
+            if (!rp->pub.body_too_large && !rp->body_io_failed &&
+                write_all(rp->pub.body_fd, upload_data, *upload_data_size))
+                rp->body_io_failed = true;
+            rp->pub.body_fd_len += *upload_data_size;
+        } else if (!rp->pub.body_too_large &&
+                   buf_append(&rp->pub.body, upload_data, *upload_data_size)) {
             rp->pub.body_too_large = true;
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }

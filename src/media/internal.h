@@ -29,6 +29,7 @@ struct media_job {
 struct media {
     struct db *db;                     /* borrowed */
     char *dir;                         /* owned: <data_dir>/media */
+    char *spool_dir;                   /* owned: <dir>/tmp, temporary files */
     char *server_name;                 /* owned */
     int64_t max_source_pixels;         /* thumbnails: larger images refused */
     int max_side;                      /* thumbnails: largest width or height */
@@ -42,7 +43,7 @@ struct media {
 };
 
 /* store.c: content-addressed files, <dir>/<aa>/<bb>/<sha256 hex>. */
-int media__store_put(struct media *m, const void *data, size_t len, char sha256_hex[65]);
+int media__store_put(struct media *m, const struct media_content *c, char sha256_hex[65]);
 int media__store_open(struct media *m, const char *sha256_hex, int *fd, uint64_t *size);
 /* The file's path (owned). */
 char *media__store_path(const struct media *m, const char *sha256_hex);

@@ -34,11 +34,23 @@ struct media *media_new(const struct config *cfg, struct db *db);
 /* Stops the media thread; every job must have been released. NULL is fine. */
 void media_free(struct media *m);
 
+/* An upload's bytes: in memory (data[0..len)), or with fd >= 0 the first len
+ * bytes of an open file. An unlinked O_TMPFILE file in media_spool_dir is
+ * linked into the store without a copy; any other file is copied. */
+struct media_content {
+    const void *data; /* borrowed, or NULL with fd */
+    int fd;           /* borrowed open file, or -1 */
+    uint64_t len;     /* bytes */
+};
+
+/* The folder where request bodies for uploads should be spooled (O_TMPFILE). */
+const char *media_spool_dir(const struct media *m);
+
 /* ---- upload.c ---- */
 
-/* Stores data as a new media item of this server; *media_id is owned. */
+/* Stores the content as a new media item of this server; *media_id is owned. */
 int media_upload(struct media *m, const char *uploader, const char *content_type,
-                 const char *upload_name, const void *data, size_t len, char **media_id);
+                 const char *upload_name, const struct media_content *content, char **media_id);
 /* Reserves a media ID for an async upload: *media_id owned, *expires_ts the
  * deadline for its upload. ERR_LIMIT when the user has too many pending. */
 int media_create_pending(struct media *m, const char *uploader, char **media_id,
@@ -46,8 +58,8 @@ int media_create_pending(struct media *m, const char *uploader, char **media_id,
 /* Fills a reserved media ID. ERR_NOT_FOUND (unknown, or expired), ERR_FORBIDDEN
  * (another user reserved it), ERR_EXISTS (already uploaded). */
 int media_upload_pending(struct media *m, const char *uploader, const char *media_id,
-                         const char *content_type, const char *upload_name, const void *data,
-                         size_t len);
+                         const char *content_type, const char *upload_name,
+                         const struct media_content *content);
 
 /* ---- download.c ---- */
 

@@ -71,40 +71,91 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-int media__store_put(struct media *m, const void *data, size_t len, char sha256_hex[65])
+/* Copies the first len bytes of src into dst. */
+static int copy_fd(int src, int dst, uint64_t len)
+{
+    enum { CHUNK = 1 << 20 };
+    char *buf = xmalloc(CHUNK);
+    int rc = 0;
+    for (uint64_t off = 0; off < len && !rc;) {
+        size_t want = len - off < CHUNK ? (size_t)(len - off) : CHUNK;
+        ssize_t n = pread(src, buf, want, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || write_all(dst, buf, (size_t)n))
+            rc = ERR_IO;
+        else
+            off += (uint64_t)n;
+    }
+    free(buf);
+    return rc;
+}
+
+/* Gives an unlinked O_TMPFILE file the name final; EEXIST means the same
+ * content is stored already. */
+static int link_tmpfile(int fd, const char *final)
+{
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
+        return 0;
+    return ERR_IO;
+}
+
+int media__store_put(struct media *m, const struct media_content *c, char sha256_hex[65])
 {
     unsigned char digest[CRYPTO_SHA256_BYTES];
-    crypto_sha256(data, len, digest);
+    if (c->fd >= 0) {
+        if (crypto_sha256_fd(c->fd, c->len, digest)) {
+            log_error("cannot read an upload: %s", strerror(errno));
+            return ERR_IO;
+        }
+    } else {
+        crypto_sha256(c->data, (size_t)c->len, digest);
+    }
     for (size_t i = 0; i < sizeof digest; i++)
         snprintf(sha256_hex + 2 * i, 3, "%02x", digest[i]);
     size_t n = strlen(m->dir) + 100;
     char *tmp = xmalloc(n), *d1 = xmalloc(n), *d2 = xmalloc(n);
     char *final = media__store_path(m, sha256_hex);
-    char rnd[17];
-    crypto_random_token(rnd, sizeof rnd);
-    snprintf(tmp, n, "%s/tmp/%s.%s", m->dir, sha256_hex, rnd);
     snprintf(d1, n, "%s/%.2s", m->dir, sha256_hex);
     snprintf(d2, n, "%s/%.2s/%.2s", m->dir, sha256_hex, sha256_hex + 2);
-    int rc = ERR_IO;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int rc = ERR_IO, fd = -1;
+    if (make_dir(d1) || make_dir(d2))
+        goto out;
+    /* A spooled body whose length is the whole file: fsync it and link it in place. */
+    struct stat st;
+    if (c->fd >= 0 && fstat(c->fd, &st) == 0 && (uint64_t)st.st_size == c->len &&
+        st.st_nlink == 0) {
+        if (fsync(c->fd) == 0 && link_tmpfile(c->fd, final) == 0) {
+            rc = fsync_path(d2);
+            goto out;
+        }
+        log_warn("cannot link an upload into %s: %s (copying)", d2, strerror(errno));
+    }
+    char rnd[17];
+    crypto_random_token(rnd, sizeof rnd);
+    snprintf(tmp, n, "%s/%s.%s", m->spool_dir, sha256_hex, rnd);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         log_error("cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }
-    if (write_all(fd, data, len) || fsync(fd)) {
+    int wrc = c->fd >= 0 ? copy_fd(c->fd, fd, c->len) : write_all(fd, c->data, (size_t)c->len);
+    if (wrc || fsync(fd)) {
         log_error("cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
         unlink(tmp);
         goto out;
     }
-    close(fd);
-    if (make_dir(d1) || make_dir(d2) || rename(tmp, final)) {
+    if (rename(tmp, final)) {
         log_error("cannot store %s: %s", final, strerror(errno));
         unlink(tmp);
         goto out;
     }
     rc = fsync_path(d2);
 out:
+    if (fd >= 0)
+        close(fd);
     free(tmp);
     free(d1);
     free(d2);
@@ -143,6 +194,11 @@ void media__store_remove(struct media *m, const char *sha256_hex)
     free(path);
 }
 
+const char *media_spool_dir(const struct media *m)
+{
+    return m->spool_dir;
+}
+
 struct media *media_new(const struct config *cfg, struct db *db)
 {
     struct media *m = xcalloc(1, sizeof *m);
@@ -155,12 +211,11 @@ struct media *media_new(const struct config *cfg, struct db *db)
     m->max_side = (int)cfg->media_max_thumbnail_side;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
-    char *tmp = xmalloc(n + 8);
-    snprintf(tmp, n + 8, "%s/tmp", m->dir);
+    m->spool_dir = xmalloc(n + 8);
+    snprintf(m->spool_dir, n + 8, "%s/tmp", m->dir);
     int rc = make_dir(m->dir);
     if (!rc)
-        rc = make_dir(tmp);
-    free(tmp);
+        rc = make_dir(m->spool_dir);
     media__thumbnail_init();
     if (!rc)
         rc = media__worker_start(m);
@@ -179,6 +234,7 @@ void media_free(struct media *m)
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->lock);
     free(m->dir);
+    free(m->spool_dir);
     free(m->server_name);
     free(m);
 }

@@ -154,7 +154,8 @@ int media__thumbnail_make(struct media *m, const struct media_job *job)
     struct db_media_thumb t = {.content_type = jpeg ? "image/jpeg" : "image/png",
                                .size = (int64_t)out_len};
     char sha[65];
-    rc = media__store_put(m, out_buf, out_len, sha);
+    struct media_content c = {.data = out_buf, .fd = -1, .len = out_len};
+    rc = media__store_put(m, &c, sha);
     if (!rc) {
         t.sha256 = sha;
         rc = db_media_thumb_put(m->db, job->server, job->media_id, job->width, job->height,

@@ -21,11 +21,11 @@ static char *new_media_id(void)
 }
 
 int media_upload(struct media *m, const char *uploader, const char *content_type,
-                 const char *upload_name, const void *data, size_t len, char **media_id)
+                 const char *upload_name, const struct media_content *content, char **media_id)
 {
     *media_id = NULL;
     char sha[65];
-    int rc = media__store_put(m, data, len, sha);
+    int rc = media__store_put(m, content, sha);
     if (rc)
         return rc;
     struct db_media row = {
@@ -34,7 +34,7 @@ int media_upload(struct media *m, const char *uploader, const char *content_type
         .upload_name = (char *)upload_name,
         .sha256 = sha,
         .uploader = (char *)uploader,
-        .size = (int64_t)len,
+        .size = (int64_t)content->len,
         .created_ts = clock_now_ms(),
     };
     /* A clash of two random 24-character IDs is not expected; retry once anyway. */
@@ -50,7 +50,8 @@ int media_upload(struct media *m, const char *uploader, const char *content_type
         free(row.media_id);
         return rc;
     }
-    log_info("uploaded media_id=%s size=%zu uploader=%s", row.media_id, len, uploader);
+    log_info("uploaded media_id=%s size=%llu uploader=%s", row.media_id,
+             (unsigned long long)content->len, uploader);
     *media_id = row.media_id;
     return 0;
 }
@@ -83,8 +84,8 @@ int media_create_pending(struct media *m, const char *uploader, char **media_id,
 }
 
 int media_upload_pending(struct media *m, const char *uploader, const char *media_id,
-                         const char *content_type, const char *upload_name, const void *data,
-                         size_t len)
+                         const char *content_type, const char *upload_name,
+                         const struct media_content *content)
 {
     struct db_media row;
     int rc = db_media_get(m->db, m->server_name, media_id, &row);
@@ -100,13 +101,14 @@ int media_upload_pending(struct media *m, const char *uploader, const char *medi
     if (rc)
         return rc;
     char sha[65];
-    rc = media__store_put(m, data, len, sha);
+    rc = media__store_put(m, content, sha);
     if (!rc)
         rc = db_media_complete(m->db, m->server_name, media_id, content_type, upload_name,
-                               (int64_t)len, sha);
+                               (int64_t)content->len, sha);
     if (rc)
         return rc;
-    log_info("uploaded media_id=%s size=%zu uploader=%s async=1", media_id, len, uploader);
+    log_info("uploaded media_id=%s size=%llu uploader=%s async=1", media_id,
+             (unsigned long long)content->len, uploader);
     media__uploaded(m, m->server_name, media_id);
     return 0;
 }

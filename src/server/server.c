@@ -162,6 +162,7 @@ int server_run(const struct config *cfg)
         .threads = cfg->http_threads ? (int)cfg->http_threads : (int)(cores > 0 ? cores : 2),
         .max_body_bytes = (size_t)cfg->max_body_bytes,
         .max_raw_body_bytes = (size_t)cfg->media_max_upload_bytes,
+        .raw_body_dir = media_spool_dir(srv.media),
         .max_json_depth = (size_t)cfg->max_json_depth,
         .max_header_bytes = (size_t)cfg->max_header_bytes,
         .connection_timeout_s = (unsigned)cfg->connection_timeout_s,

@@ -17,10 +17,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static const char abc_path[] =
     "/media/ba/78/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+static const struct media_content abc = {.data = "abc", .fd = -1, .len = 3};
+static const struct media_content x = {.data = "x", .fd = -1, .len = 1};
 
 struct fixture {
     char dir[64];       /* temporary data folder */
@@ -83,8 +87,8 @@ TEST_CASE(media, store_content_addressed_shared_files)
     struct fixture f;
     fixture_open(&f);
     char *a, *b;
-    ASSERT_INT_EQ(media_upload(f.media, "@u:example.org", "text/plain", "a.txt", "abc", 3, &a), 0);
-    ASSERT_INT_EQ(media_upload(f.media, "@v:example.org", "application/x-abc", NULL, "abc", 3, &b),
+    ASSERT_INT_EQ(media_upload(f.media, "@u:example.org", "text/plain", "a.txt", &abc, &a), 0);
+    ASSERT_INT_EQ(media_upload(f.media, "@v:example.org", "application/x-abc", NULL, &abc, &b),
                   0);
     ASSERT_INT_EQ(strlen(a), MEDIA_ID_LEN);
     ASSERT_TRUE(strcmp(a, b) != 0);
@@ -121,15 +125,15 @@ TEST_CASE(media, async_upload_rules)
     ASSERT_TRUE(expires > 0);
     struct media_file mf;
     ASSERT_INT_EQ(media_open(f.media, "example.org", id, &mf), ERR_TRUNCATED);
-    ASSERT_INT_EQ(media_upload_pending(f.media, "@v:example.org", id, "text/plain", NULL, "x", 1),
+    ASSERT_INT_EQ(media_upload_pending(f.media, "@v:example.org", id, "text/plain", NULL, &x),
                   ERR_FORBIDDEN);
-    ASSERT_INT_EQ(media_upload_pending(f.media, "@u:example.org", id, "text/plain", NULL, "abc", 3),
+    ASSERT_INT_EQ(media_upload_pending(f.media, "@u:example.org", id, "text/plain", NULL, &abc),
                   0);
     expect_content(&f, id, "abc", "text/plain");
-    ASSERT_INT_EQ(media_upload_pending(f.media, "@u:example.org", id, "text/plain", NULL, "x", 1),
+    ASSERT_INT_EQ(media_upload_pending(f.media, "@u:example.org", id, "text/plain", NULL, &x),
                   ERR_EXISTS);
     ASSERT_INT_EQ(media_upload_pending(f.media, "@u:example.org", "nosuchid", "text/plain", NULL,
-                                       "x", 1),
+                                       &x),
                   ERR_NOT_FOUND);
     /* a user may hold only so many reservations */
     for (int i = 1; i < MEDIA_PENDING_MAX; i++) {
@@ -142,5 +146,38 @@ TEST_CASE(media, async_upload_rules)
     free(more);
     ASSERT_INT_EQ(media_create_pending(f.media, "@w:example.org", &more, &expires), ERR_LIMIT);
     free(id);
+    fixture_close(&f);
+}
+
+TEST_CASE(media, store_from_spooled_and_plain_files)
+{
+    struct fixture f;
+    fixture_open(&f);
+    /* an unlinked temporary file (as the http layer spools bodies) is linked in */
+    int fd = open(media_spool_dir(f.media), O_TMPFILE | O_RDWR, 0600);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_INT_EQ(write(fd, "abc", 3), 3);
+    struct media_content c = {.fd = fd, .len = 3};
+    char *a;
+    ASSERT_INT_EQ(media_upload(f.media, "@u:example.org", "text/plain", NULL, &c, &a), 0);
+    close(fd);
+    ASSERT_TRUE(exists(&f, abc_path));
+    expect_content(&f, a, "abc", "text/plain");
+    /* an ordinary file, longer than the upload: only len bytes, copied */
+    char path[128];
+    snprintf(path, sizeof path, "%s/plain", f.dir);
+    fd = open(path, O_CREAT | O_RDWR, 0600);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_INT_EQ(write(fd, "hello world", 11), 11);
+    c = (struct media_content){.fd = fd, .len = 5};
+    char *b;
+    ASSERT_INT_EQ(media_upload(f.media, "@u:example.org", "text/plain", NULL, &c, &b), 0);
+    close(fd);
+    expect_content(&f, b, "hello", "text/plain");
+    /* sha256("hello"), a well-known digest */
+    ASSERT_TRUE(exists(&f, "/media/2c/f2/"
+                           "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"));
+    free(a);
+    free(b);
     fixture_close(&f);
 }
