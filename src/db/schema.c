@@ -309,6 +309,14 @@ static const char *const migrations[] = {
     "  user_id TEXT NOT NULL,"
     "  reason TEXT,"
     "  score TEXT);",
+    /* search v2 (db/search.c): a room column holding 'r' || hex(room_id) so a
+     * query names the searcher's rooms inside MATCH (posting lists
+     * intersected, not every match filtered); the index is carried over */
+    "CREATE VIRTUAL TABLE event_search_v2 USING fts5(body, room, room_id UNINDEXED,"
+    "  tokenize = 'unicode61 remove_diacritics 2');"
+    "INSERT INTO event_search_v2 (rowid, body, room, room_id)"
+    "  SELECT rowid, body, 'r' || hex(room_id), room_id FROM event_search;"
+    "DROP TABLE event_search;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -65,6 +65,8 @@ async def test_order_pages_and_context(srv):
     alice = await new_user(srv, "alice")
     room = await alice.create_room()
     other = await alice.create_room()
+    for i in range(12):  # "réunion" must be rare enough for its rank to count
+        await alice.send(room, f"autre chose {i}")
     ids = [await alice.send(room, f"réunion numéro {i}") for i in range(5)]
     await alice.send(room, "réunion réunion réunion très importante")
     await alice.send(other, "réunion ailleurs")
