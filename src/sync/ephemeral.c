@@ -316,6 +316,11 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
     return events;
 }
 
+void sync_ephemeral_prepare(const struct sync_token *to)
+{
+    push_wait_processed(to->pos[NOTIFY_EVENTS], 2000);
+}
+
 json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
                            int64_t member_pos, const struct sync_token *to)
 {

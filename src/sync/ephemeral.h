@@ -40,6 +40,11 @@ void sync_receipt_notify(struct server *srv, const char *room_id, const char *us
 json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
                             const char *room_id, const struct sync_token *to, bool initial);
 
+/* Waits (bounded) until every event up to `to` has been through the push
+ * rules, so the counts read next include them. Call before opening a read
+ * transaction whose snapshot the counts are read in. */
+void sync_ephemeral_prepare(const struct sync_token *to);
+
 /* The room's unread_notifications for the user ({"notification_count",
  * "highlight_count"}, owned): notifications after their read receipt (or,
  * with none, after their membership event at member_pos, as Synapse), once
