@@ -2,6 +2,8 @@
 directories need): a local user sharing no room is found; a deactivated one
 is not."""
 
+import asyncio
+
 from common import PASSWORD, check, unique
 from rooms_util import new_user, q
 
@@ -28,10 +30,15 @@ async def test_stranger_found_when_searching_all(srv):
 async def test_best_kept_among_many_matches(srv):
     tag = unique("m")[-6:].lower()
     me = await new_user(srv, "me")
-    for i in range(80):  # the best name (00) comes last
+
+    async def named(i):
         u = await new_user(srv, "many")
         await u.ok("PUT", f"/profile/{q(u.user_id)}/displayname",
-                   {"displayname": f"Many {tag} {79 - i:02d}"})
+                   {"displayname": f"Many {tag} {i:02d}"})
+
+    # 72 matches fill the scan's buffer (4 * limit + 64) before the best 8 come
+    await asyncio.gather(*[named(i) for i in range(8, 80)])
+    await asyncio.gather(*[named(i) for i in range(8)])
     got = await me.ok("POST", "/user_directory/search", {"search_term": f"many {tag}", "limit": 2})
     check([r["display_name"] for r in got["results"]] == [f"Many {tag} 00", f"Many {tag} 01"],
           f"{got}")
