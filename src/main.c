@@ -15,6 +15,7 @@ static void usage(FILE *out)
             "  token create|list ...                             registration tokens\n"
             "  apikey create|list|revoke --name N                AI API keys (/v1)\n"
             "  media list|quarantine|unquarantine|delete [MXC]   the content repository\n"
+            "  report list [--limit N]                           content reports by users\n"
             "  llm info|run|chat|bench|quantize ...              the inference engine\n"
             "  llm pull URL|owner/repo/file.gguf [--sha256 H]    download a model for /v1\n"
             "  version                                           print the version\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         return cli_apikey(sub_argc, sub_argv);
     if (strcmp(cmd, "media") == 0)
         return cli_media(sub_argc, sub_argv);
+    if (strcmp(cmd, "report") == 0)
+        return cli_report(sub_argc, sub_argv);
     if (strcmp(cmd, "llm") == 0 && argc > 2 && strcmp(argv[2], "pull") == 0)
         return cli_llm_pull(argc - 2, argv + 2); /* libcurl: lives outside src/llm */
     if (strcmp(cmd, "llm") == 0)

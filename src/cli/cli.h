@@ -14,6 +14,7 @@ int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
 int cli_apikey(int argc, char **argv); /* apikey.c: AI API keys */
 int cli_media(int argc, char **argv);  /* media.c: list, quarantine, delete media */
+int cli_report(int argc, char **argv); /* report.c: list the content reports */
 int cli_llm_pull(int argc, char **argv); /* llm_pull.c: `relais llm pull` (argv[0] = "pull") */
 
 /* Shared by the subcommands (common.c). */
