@@ -158,7 +158,7 @@ __attribute__((target("avx512bf16"))) float llm_avx512_vec_dot_bf16(int64_t n, c
  * and column, 16 rows to a register, so every element it writes is bit-identical to the
  * vector kernel on that row and column. */
 
-enum { GM_ROWS = 16, GM_KB = 32, GM_COLS = 32, GM_NC = 4 };
+enum { GM_ROWS = 16, GM_KB = 32, GM_COLS = 64, GM_NC = 8 };
 
 /* The eight int32 lanes of p[0..7] summed per register: lane j of the result is block j's sum. */
 static inline __m256i reduce8(const __m256i p[8])
@@ -325,17 +325,16 @@ static void gm_panel_cols(const struct gm_panel *pn, int64_t b0, int nkb, const 
                    b0;
         for (int b = 0; b < nkb; b++) {
             __m512i s[GM_NC];
-            uint32_t yu[GM_NC][8];
-            for (int c = 0; c < GM_NC; c++) {
+            for (int c = 0; c < GM_NC; c++)
                 s[c] = pn->corr[b];
-                const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)y[c][b].qs),
-                                                   _mm512_castsi512_si256(flip));
-                _mm256_storeu_si256((__m256i *)yu[c], v);
-            }
             for (int g = 0; g < 8; g++) {
                 const __m512i q = pn->q[b][g];
-                for (int c = 0; c < GM_NC; c++)
-                    s[c] = _mm512_dpbusd_epi32(s[c], _mm512_set1_epi32((int)yu[c][g]), q);
+                for (int c = 0; c < GM_NC; c++) {
+                    int32_t v;
+                    memcpy(&v, y[c][b].qs + 4 * g, 4);
+                    s[c] = _mm512_dpbusd_epi32(s[c], _mm512_xor_si512(_mm512_set1_epi32(v), flip),
+                                               q);
+                }
             }
             const int ch = (int)((b0 + b) & 7);
             for (int c = 0; c < k; c++) {
