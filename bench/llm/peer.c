@@ -2,7 +2,8 @@
  * through the libllama shipped in npm's node-llama-cpp prebuilt binaries, the way llama-bench
  * does: "pp" decodes the whole prompt in one llama_decode (logits of the last token only),
  * "tg" runs n single-token llama_decode calls from an empty KV cache; one warm-up run, then
- * the median of REPS runs. Prints the same table rows as `relais llm bench`.
+ * the median of REPS runs, with the process CPU time per wall second of those runs (as
+ * `relais llm bench` prints it: on a shared machine it shows how much CPU the run got).
  *
  * Built by bench/llm/run.sh (not by meson) against the package's library and the llama.h of
  * the llama.cpp release it was built from; never part of relais.
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "llama.h"
@@ -20,6 +22,14 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -107,11 +117,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "peer: llama_decode failed\n");
             return 1;
         }
+        double w0 = now_s(), c0 = cpu_s();
         for (int r = 0; r < reps; r++)
             tps[r] = run_once(ctx, tokens, n, pp);
+        double cpu_pct = 100.0 * (cpu_s() - c0) / (now_s() - w0);
         qsort(tps, (size_t)reps, sizeof *tps, cmp_double);
-        printf("| %s | llama.cpp | %d | %s%d | %.2f | %.2f | %.2f |\n", name, threads,
-               pp ? "pp" : "tg", n, tps[reps / 2], tps[0], tps[reps - 1]);
+        printf("| %s | llama.cpp | %d | %s%d | %.2f | %.2f | %.2f | %.0f%% |\n", name, threads,
+               pp ? "pp" : "tg", n, tps[reps / 2], tps[0], tps[reps - 1], cpu_pct);
         fflush(stdout);
     }
     free(tps);

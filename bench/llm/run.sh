@@ -11,7 +11,10 @@
 #  - timing as llama-bench: pp = PP prompt tokens in one decode, tg = TG single-token decodes,
 #    one warm-up, median of REPS runs; at 1 and 2 threads. relais and llama.cpp alternate,
 #    ROUNDS times, and each side keeps its best median (the machine is shared: the best round is
-#    the least disturbed one). The 1-minute load average is printed before every measurement.
+#    the least disturbed one). The 1-minute load average before each relais measurement and
+#    each side's CPU use (process CPU seconds per wall second: 100% = one full core) are shown,
+#    and the ratios per CPU second (tokens/s divided by CPU use: at 1 thread an estimate of the
+#    ratio on an idle machine; at 2 threads spin-waiting counts as CPU).
 #
 # Environment: WORK (default /tmp/relais-llm-bench: models, npm, peer binary; never in git),
 # MODELS (default "qwen2-0.5b tinyllama-1.1b"), TYPES (default "Q4_0 Q8_0 Q4_K_M"),
@@ -104,12 +107,12 @@ for m in $MODELS; do
         l=$(load1)
         "$bin" llm bench "$q" -p "$PP" -n "$TG" -t "$th" -r "$REPS" |
           awk -F'|' -v m="$m" -v t="$t" -v th="$th" -v l="$l" \
-            '$7 ~ /pp|tg/ {gsub(/ /,"",$7); gsub(/ /,"",$8); print m, t, th, "relais", $7, $8, l}' >>"$raw"
+            '$7 ~ /pp|tg/ {gsub(/ /,"",$7); gsub(/ /,"",$8); gsub(/ /,"",$11); print m, t, th, "relais", $7, $8, l, $11}' >>"$raw"
         wait_load
         l=$(load1)
         "$peer" "$q" "$PP" "$TG" "$th" "$REPS" |
           awk -F'|' -v m="$m" -v t="$t" -v th="$th" -v l="$l" \
-            '{gsub(/ /,"",$5); gsub(/ /,"",$6); print m, t, th, "llama.cpp", $5, $6, l}' >>"$raw"
+            '{gsub(/ /,"",$5); gsub(/ /,"",$6); gsub(/ /,"",$9); print m, t, th, "llama.cpp", $5, $6, l, $9}' >>"$raw"
         tail -n 4 "$raw" >&2
       done
     done
@@ -117,24 +120,27 @@ for m in $MODELS; do
 done
 
 # ---- table -------------------------------------------------------------------------------
-echo "| model | type | MiB | thr | pp$PP relais | pp llama.cpp | ratio | tg$TG relais | tg llama.cpp | ratio | tg bound | relais/bound | load |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| model | type | MiB | thr | pp$PP relais | pp llama.cpp | ratio | tg$TG relais | tg llama.cpp | ratio | tg bound | relais/bound | load | cpu pp r/l, tg r/l | pp ratio per cpu | tg ratio per cpu |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |"
 for m in $MODELS; do
   for t in $TYPES; do
-    bytes=$(stat -c %s "$WORK/$m-$t.gguf")
+    bytes=$(stat -L -c %s "$WORK/$m-$t.gguf")
     for th in $THREADS; do
       awk -v m="$m" -v t="$t" -v th="$th" -v bytes="$bytes" -v bw="$BW" '
         $1 == m && $2 == t && $3 == th {
           k = $4 " " substr($5, 1, 2)
-          if (!(k in best) || $6 > best[k]) best[k] = $6
+          if (!(k in best) || $6 > best[k]) { best[k] = $6; cpu[k] = $8 }
           if ($5 ~ /^pp/) loads = loads (loads == "" ? "" : "/") $7
         }
         END {
           bound = bw / bytes
-          printf "| %s | %s | %.0f | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.2f | %s |\n",
+          printf "| %s | %s | %.0f | %d | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.1f | %.2f | %s | %s/%s, %s/%s | %.2f | %.2f |\n",
             m, t, bytes / 1048576, th, best["relais pp"], best["llama.cpp pp"],
             best["relais pp"] / best["llama.cpp pp"], best["relais tg"], best["llama.cpp tg"],
-            best["relais tg"] / best["llama.cpp tg"], bound, best["relais tg"] / bound, loads
+            best["relais tg"] / best["llama.cpp tg"], bound, best["relais tg"] / bound, loads,
+            cpu["relais pp"], cpu["llama.cpp pp"], cpu["relais tg"], cpu["llama.cpp tg"],
+            best["relais pp"] / cpu["relais pp"] / (best["llama.cpp pp"] / cpu["llama.cpp pp"]),
+            best["relais tg"] / cpu["relais tg"] / (best["llama.cpp tg"] / cpu["llama.cpp tg"])
         }' "$raw"
     done
   done
