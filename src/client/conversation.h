@@ -19,6 +19,9 @@ void client_room_read_markers(struct http_request *req, struct http_reply *rep);
 
 /* notifications.c */
 void client_notifications(struct http_request *req, struct http_reply *rep);
+/* presence.c */
+void client_presence_get(struct http_request *req, struct http_reply *rep);
+void client_presence_put(struct http_request *req, struct http_reply *rep);
 /* pushers.c */
 void client_pushers_get(struct http_request *req, struct http_reply *rep);
 void client_pushers_set(struct http_request *req, struct http_reply *rep);

@@ -117,6 +117,8 @@ static const struct http_route client_routes[] = {
      A | J | ROUTE_JSON_OPTIONAL},
     {HTTP_POST, CS "/rooms/{roomId}/report", client_report_room, A | J},
     {HTTP_GET, CS "/pushers", client_pushers_get, A},
+    {HTTP_GET, CS "/presence/{userId}/status", client_presence_get, A},
+    {HTTP_PUT, CS "/presence/{userId}/status", client_presence_put, A | J},
     {HTTP_POST, CS "/pushers/set", client_pushers_set, A | J},
     {HTTP_GET, CS "/pushrules/", client_pushrules_get_all, A},
     {HTTP_GET, CS "/pushrules/{scope}/", client_pushrules_get_all, A},

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "json/parse.h"
 #include "sync/notify.h"
+#include "sync/presence.h"
 #include "sync/sync.h"
 
 #include <string.h>
@@ -97,10 +98,18 @@ static int start(struct http_request *req, struct http_reply *rep, struct sync_s
     }
     if (timeout_ms > SYNC_MAX_TIMEOUT_MS)
         timeout_ms = SYNC_MAX_TIMEOUT_MS;
+    const char *set_presence = http_query(req, "set_presence");
+    if (set_presence && !sync_presence_valid(set_presence)) {
+        free(s);
+        http_reply_error(rep, 400, "M_INVALID_PARAM",
+                         "set_presence must be online, unavailable or offline");
+        return 1;
+    }
     if (load_filter(srv, req, rep, &s->filter)) {
         free(s);
         return 1;
     }
+    sync_presence_syncing(srv, req->user_id, set_presence, timeout_ms);
     s->deadline_ms = timeout_ms ? clock_mono_ms() + timeout_ms : 0;
     req->handler_state = s;
     req->handler_state_free = sync_state_free;

@@ -63,6 +63,10 @@ struct config {
     int64_t media_legacy_unauthenticated; /* 1: /_matrix/media/v3/download|thumbnail served */
     /* [user_directory] */
     int64_t user_directory_search_all; /* 1: search every local user, not only room-mates */
+    /* [presence] */
+    int64_t presence_enabled;            /* 0: presence is neither recorded nor sent */
+    int64_t presence_idle_timeout_ms;    /* online -> unavailable after this much inactivity */
+    int64_t presence_offline_timeout_ms; /* -> offline this long after the last /sync ended */
     /* [log] */
     char *log_level; /* debug, info, warn, error */
     char *log_file;  /* empty = stderr */

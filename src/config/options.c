@@ -81,6 +81,13 @@ static const struct option options[] = {
     {"user_directory", "search_all_users", OPT_INT, OFF(user_directory_search_all), "0", 0, 1,
      "1: the user directory searches every local user (as government directories need); "
      "0: only users sharing a room with the searcher or in public rooms."},
+    {"presence", "enabled", OPT_INT, OFF(presence_enabled), "1", 0, 1,
+     "1: users see the presence (online, unavailable, offline) of those they share a room "
+     "with; 0: presence is neither recorded nor sent (everyone reads offline)."},
+    {"presence", "idle_timeout_ms", OPT_INT, OFF(presence_idle_timeout_ms), "300000", 100,
+     86400000, "An online user without activity for this long becomes unavailable."},
+    {"presence", "offline_timeout_ms", OPT_INT, OFF(presence_offline_timeout_ms), "30000", 100,
+     86400000, "A user becomes offline this long after their last /sync ended."},
     {"log", "level", OPT_STRING, OFF(log_level), "info", 0, 0,
      "Least severe level written: debug, info, warn or error."},
     {"log", "file", OPT_STRING, OFF(log_file), "", 0, 0,

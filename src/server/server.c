@@ -21,6 +21,7 @@
 #include "push/gateway.h"
 #include "push/queue.h"
 #include "sync/ephemeral.h"
+#include "sync/presence.h"
 #include "sync/notify.h"
 
 #include <errno.h>
@@ -194,6 +195,7 @@ out:
     media_free(srv.media); /* after the requests that could wait on it */
     ai_free(srv.ai);
     sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
+    sync_presence_stop();  /* so does the presence timeout checker */
     notifier_free(srv.notifier);
     push_queue_stop(); /* stores the notifications still queued */
     push_gateway_stop(); /* undelivered notifications stay queued in the database */

@@ -6,6 +6,7 @@
 #include "sync/sync.h"
 #include "sync/e2ee.h"
 #include "sync/ephemeral.h"
+#include "sync/presence.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -408,5 +409,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                      "device_unused_fallback_key_types");
     json_object_update(*out, e2ee);
     json_decref(e2ee);
+    if (sync_presence_section(srv, req, to, *out))
+        *has_changes = true;
     return 0;
 }
