@@ -153,6 +153,29 @@ int db_media_pending_count(struct db *db, const char *uploader, int64_t now_ms, 
     return rc == SQLITE_ROW ? 0 : ERR_DB;
 }
 
+struct prune_args {
+    const char *uploader; /* borrowed */
+    int64_t now_ms;       /* reservations expired before this go */
+};
+
+static int prune_fn(struct db_conn *c, void *arg)
+{
+    struct prune_args *a = arg;
+    sqlite3_stmt *st = db__stmt(c, "DELETE FROM media WHERE uploader = ? AND sha256 IS NULL AND "
+                                   "expires_ts < ?");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->uploader);
+    sqlite3_bind_int64(st, 2, a->now_ms);
+    return db__step_done(c, st);
+}
+
+int db_media_prune_pending(struct db *db, const char *uploader, int64_t now_ms)
+{
+    struct prune_args a = {uploader, now_ms};
+    return db__write(db, prune_fn, &a);
+}
+
 struct quarantine_args {
     const char *server, *media_id; /* borrowed */
     bool on;                       /* new state */

@@ -36,6 +36,8 @@ int db_media_complete(struct db *db, const char *server, const char *media_id,
                       const char *sha256);
 /* Pending uploads of a user not yet expired at now_ms. */
 int db_media_pending_count(struct db *db, const char *uploader, int64_t now_ms, int64_t *out);
+/* Removes a user's reservations whose deadline passed before now_ms. */
+int db_media_prune_pending(struct db *db, const char *uploader, int64_t now_ms);
 int db_media_set_quarantined(struct db *db, const char *server, const char *media_id, bool on);
 /* Removes the row and its thumbnails' rows; *orphans gets (owned, NULL-ended
  * array of owned strings) the sha256 digests no row refers to any more, whose

@@ -61,7 +61,10 @@ int media_create_pending(struct media *m, const char *uploader, char **media_id,
 {
     *media_id = NULL;
     int64_t now = clock_now_ms(), pending;
-    int rc = db_media_pending_count(m->db, uploader, now, &pending);
+    /* Expired reservations are forgotten when their owner reserves again. */
+    int rc = db_media_prune_pending(m->db, uploader, now);
+    if (!rc)
+        rc = db_media_pending_count(m->db, uploader, now, &pending);
     if (rc)
         return rc;
     if (pending >= MEDIA_PENDING_MAX)
