@@ -26,6 +26,12 @@ struct db;
 int db_open(const char *path, struct db **out, char *err, size_t err_len);
 /* Finishes pending writes, stops the writer and closes every connection. */
 void db_close(struct db *db);
+/* Groups the calling thread's following reads into one read transaction (one
+ * snapshot, taken at the first read; one lock instead of one per statement)
+ * until the matching db_read_end. Nests. The snapshot does not see writes
+ * committed after it was taken, even the caller's own: do not write inside. */
+void db_read_begin(struct db *db);
+void db_read_end(struct db *db);
 
 /* ---- users (db/users.c) ---- */
 
@@ -168,6 +174,16 @@ struct db_event_write {
 
 /* Persists events of one room in order, in one durable transaction. */
 int db_events_persist(struct db *db, struct db_event_write *events, size_t n);
+/* The same in two halves, so a room's lock need not be held across the fsync:
+ * _begin returns once the events are written inside the writer's open
+ * transaction (pos and state_group set; final unless the commit fails); on 0
+ * the caller owns *out and must pass it to _end, which waits until the
+ * transaction is durable (0) or failed (ERR_DB). On failure *out is NULL and
+ * nothing was written. */
+struct db_pending_write;
+int db_events_persist_begin(struct db *db, struct db_event_write *events, size_t n,
+                            struct db_pending_write **out);
+int db_events_persist_end(struct db *db, struct db_pending_write *pending);
 
 struct db_event {
     int64_t pos;            /* stream position */

@@ -145,6 +145,31 @@ int db_events_persist(struct db *db, struct db_event_write *events, size_t n)
     return db__write(db, persist_fn, &a);
 }
 
+struct db_pending_write {
+    struct db__job *job; /* the writer's job, until db__write_end */
+};
+
+int db_events_persist_begin(struct db *db, struct db_event_write *events, size_t n,
+                            struct db_pending_write **out)
+{
+    struct persist_args a = {events, n}; /* used only until the job has run */
+    struct db__job *job;
+    *out = NULL;
+    int rc = db__write_begin(db, persist_fn, &a, &job);
+    if (rc)
+        return rc;
+    *out = xmalloc(sizeof **out);
+    (*out)->job = job;
+    return 0;
+}
+
+int db_events_persist_end(struct db *db, struct db_pending_write *pending)
+{
+    int rc = db__write_end(db, pending->job);
+    free(pending);
+    return rc;
+}
+
 #define EVENT_COLUMNS                                                                          \
     "stream_pos, event_id, room_id, type, state_key, sender, origin_server_ts, depth, "       \
     "state_group, json, redacted_by, txn_device, txn_id"

@@ -19,6 +19,7 @@ struct db_conn {
     sqlite3_stmt *stmt[DB__STMT_CACHE];   /* owned prepared statements */
     size_t n_stmt;                     /* entries used */
     struct db_conn *next;              /* all readers, for closing */
+    int read_depth;                    /* db_read_begin nesting; >0: a read transaction is open */
 };
 
 struct db__job;
@@ -29,10 +30,17 @@ struct db {
     pthread_t writer_thread;
     pthread_mutex_t lock;         /* guards queue, stopping and the job done flags */
     pthread_cond_t work;          /* signalled when a job is queued or on stop */
-    pthread_cond_t done;          /* broadcast when a batch has committed */
     struct db__job *queue_head;   /* pending jobs, oldest first */
     struct db__job *queue_tail;
     int stopping;                 /* set by db_close */
+    bool broken;                  /* a commit failed after an early release: no more writes */
+    struct db_conn *ckpt;         /* owned; the checkpointer thread's connection (or NULL) */
+    pthread_t ckpt_thread;        /* runs WAL checkpoints off the writer (see sqlite.c) */
+    bool ckpt_running;            /* ckpt_thread was started */
+    pthread_mutex_t ckpt_lock;    /* guards ckpt_wanted and ckpt_stopping */
+    pthread_cond_t ckpt_cond;     /* signalled when a checkpoint is wanted or on stop */
+    bool ckpt_wanted;             /* the WAL is long enough: checkpoint it */
+    bool ckpt_stopping;           /* set by db_close */
     pthread_key_t reader_key;     /* thread -> struct db_conn * */
     pthread_mutex_t readers_lock; /* guards readers */
     struct db_conn *readers;      /* every reader connection, owned */
@@ -45,6 +53,12 @@ typedef int (*db__write_fn)(struct db_conn *c, void *arg);
 /* Queues fn for the writer and waits until its transaction is durable.
  * Returns fn's result, or ERR_DB if the commit failed. */
 int db__write(struct db *db, db__write_fn fn, void *arg);
+/* The first half of db__write: queues fn and returns once it has run inside
+ * the writer's open transaction. On 0, *job (owned by the caller) must be
+ * passed to db__write_end, which waits for the commit and returns ERR_DB if it
+ * failed. On failure nothing was written and *job is NULL. */
+int db__write_begin(struct db *db, db__write_fn fn, void *arg, struct db__job **job);
+int db__write_end(struct db *db, struct db__job *job);
 /* The calling thread's read connection (opened on first use); NULL on failure. */
 struct db_conn *db__reader(struct db *db);
 /* A prepared statement for sql (a string literal), reset and unbound; NULL on

@@ -10,6 +10,23 @@
  *    writer writes); statements are cached per connection.
  *
  *   caller: db__write ──queue──▶ writer: BEGIN; job1; job2; ...; COMMIT ──▶ done
+ * 4. db__write_begin returns as soon as the job has run inside the open
+ *    transaction (its rows and positions are final unless the commit fails),
+ *    and db__write_end waits for the commit. A room sender holds its room lock
+ *    only across the first half, so the next event of the room can join the
+ *    same or the next commit instead of waiting for this fsync. Should a commit
+ *    with such an early-released job fail, later jobs may build on rows that
+ *    were rolled back: the writer then refuses every later write (ERR_DB,
+ *    logged) until the server restarts and reloads its rooms from disk.
+ * 5. Each waiter has its own condition variable: the writer wakes exactly the
+ *    callers whose job ran or committed.
+ * 6. Checkpoints (copying the WAL back into the database file, with its own
+ *    fsync) run on a checkpointer thread with its own connection, started by
+ *    the writer's WAL hook once the WAL holds DB_CKPT_PAGES pages: SQLite's
+ *    automatic checkpoint would run inside the writer's commit and stall every
+ *    waiting write for its duration. Should the WAL grow past
+ *    DB_CKPT_FORCE_PAGES (the checkpointer cannot keep up), the writer
+ *    checkpoints itself, as SQLite would.
  */
 #define LOG_MODULE "db"
 #include "db/internal.h"
@@ -21,12 +38,20 @@
 #include <stdio.h>
 #include <string.h>
 
+enum {
+    DB_CKPT_PAGES = 1000,        /* WAL pages that start a background checkpoint */
+    DB_CKPT_FORCE_PAGES = 20000, /* WAL pages at which the writer checkpoints itself */
+};
+
 struct db__job {
     db__write_fn fn;     /* the work */
     void *arg;           /* its argument, owned by the caller */
-    int rc;              /* result, valid once done */
-    int done;            /* set by the writer under db->lock */
-    struct db__job *next;
+    int rc;              /* result, valid once done (fn's part once executed) */
+    int executed;        /* fn has run (set by the writer under db->lock) */
+    int done;            /* committed or failed (set by the writer under db->lock) */
+    int early;           /* the caller waits for executed first (db__write_begin) */
+    pthread_cond_t cond; /* signalled on executed and on done */
+    struct db__job *next; /* in the queue, then in the writer's batch */
 };
 
 static int conn_open(const char *path, struct db_conn **out)
@@ -147,29 +172,132 @@ struct db_conn *db__reader(struct db *db)
     return c;
 }
 
+/* Marks j executed and wakes a db__write_begin caller. */
+static void job_executed(struct db *db, struct db__job *j)
+{
+    if (!j->early)
+        return;
+    pthread_mutex_lock(&db->lock);
+    j->executed = 1;
+    pthread_cond_signal(&j->cond);
+    pthread_mutex_unlock(&db->lock);
+}
+
+/* db__exec for the transaction statements run per job or per sync: prepared
+ * once per connection (sqlite3_exec parses its text on every call). */
+static int exec_cached(struct db_conn *c, const char *sql)
+{
+    sqlite3_stmt *st = db__stmt(c, sql);
+    if (!st)
+        return db__exec(c, sql);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        log_error("exec failed sql=\"%.80s\" err=%s", sql, sqlite3_errmsg(c->sql));
+        return ERR_DB;
+    }
+    return 0;
+}
+
+void db_read_begin(struct db *db)
+{
+    struct db_conn *c = db__reader(db);
+    if (!c)
+        return;
+    if (c->read_depth == 0 && exec_cached(c, "BEGIN")) /* deferred: the snapshot is the first read */
+        return;
+    c->read_depth++;
+}
+
+void db_read_end(struct db *db)
+{
+    struct db_conn *c = db__reader(db);
+    if (!c || c->read_depth == 0)
+        return;
+    if (--c->read_depth > 0)
+        return;
+    sqlite3_stmt *st = db__stmt(c, "COMMIT");
+    if (st) {
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            return;
+    }
+    /* A statement still stepping keeps the transaction open: reset them all,
+     * since a snapshot left open would hide every later write from this thread. */
+    for (size_t i = 0; i < c->n_stmt; i++)
+        sqlite3_reset(c->stmt[i]);
+    if (db__exec(c, "COMMIT"))
+        sqlite3_exec(c->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static void run_batch(struct db *db, struct db__job *jobs)
 {
     struct db_conn *c = db->writer;
-    int batch_rc = db__exec(c, "BEGIN IMMEDIATE");
+    int batch_rc = db->broken ? ERR_DB : exec_cached(c, "BEGIN IMMEDIATE");
+    bool released = false; /* an early job succeeded: later ones may depend on it */
     for (struct db__job *j = jobs; j; j = j->next) {
         if (batch_rc) {
             j->rc = batch_rc;
-            continue;
-        }
-        if (db__exec(c, "SAVEPOINT job")) {
+        } else if (exec_cached(c, "SAVEPOINT job")) {
             j->rc = ERR_DB;
-            continue;
+        } else {
+            j->rc = j->fn(c, j->arg);
+            if (j->rc)
+                exec_cached(c, "ROLLBACK TO job");
+            exec_cached(c, "RELEASE job");
+            released |= j->early && j->rc == 0;
         }
-        j->rc = j->fn(c, j->arg);
-        if (j->rc)
-            db__exec(c, "ROLLBACK TO job");
-        db__exec(c, "RELEASE job");
+        job_executed(db, j);
     }
-    if (!batch_rc && db__exec(c, "COMMIT")) {
+    if (!batch_rc && exec_cached(c, "COMMIT")) {
         db__exec(c, "ROLLBACK");
         for (struct db__job *j = jobs; j; j = j->next)
             j->rc = ERR_DB;
+        if (released) {
+            db->broken = true;
+            log_error("commit failed after events were handed to rooms: "
+                      "refusing further writes until restart");
+        }
     }
+}
+
+/* The writer connection's WAL hook, called after each commit. */
+static int wal_hook(void *arg, sqlite3 *sql, const char *name, int pages)
+{
+    struct db *db = arg;
+    if (pages >= DB_CKPT_FORCE_PAGES) {
+        sqlite3_wal_checkpoint_v2(sql, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (pages >= DB_CKPT_PAGES) {
+        pthread_mutex_lock(&db->ckpt_lock);
+        db->ckpt_wanted = true;
+        pthread_cond_signal(&db->ckpt_cond);
+        pthread_mutex_unlock(&db->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct db *db = arg;
+    pthread_mutex_lock(&db->ckpt_lock);
+    for (;;) {
+        while (!db->ckpt_wanted && !db->ckpt_stopping)
+            pthread_cond_wait(&db->ckpt_cond, &db->ckpt_lock);
+        if (db->ckpt_stopping)
+            break;
+        db->ckpt_wanted = false;
+        pthread_mutex_unlock(&db->ckpt_lock);
+        int rc = sqlite3_wal_checkpoint_v2(db->ckpt->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                           NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_warn("checkpoint failed err=%s", sqlite3_errmsg(db->ckpt->sql));
+        pthread_mutex_lock(&db->ckpt_lock);
+    }
+    pthread_mutex_unlock(&db->ckpt_lock);
+    return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -187,34 +315,105 @@ static void *writer_main(void *arg)
         run_batch(db, jobs);
         pthread_mutex_lock(&db->lock);
         for (struct db__job *j = jobs; j;) {
-            struct db__job *next = j->next; /* j lives on its caller's stack */
+            struct db__job *next = j->next; /* j is its caller's, freed once done */
+            j->executed = 1;
             j->done = 1;
+            pthread_cond_signal(&j->cond);
             j = next;
         }
-        pthread_cond_broadcast(&db->done);
     }
     pthread_mutex_unlock(&db->lock);
     return NULL;
 }
 
+/* Queues j (initialised by the caller). Caller holds db->lock. Returns
+ * ERR_DB when the database is closing (j is then not queued). */
+static int enqueue_locked(struct db *db, struct db__job *j)
+{
+    if (db->stopping)
+        return ERR_DB;
+    pthread_cond_init(&j->cond, NULL);
+    if (db->queue_tail)
+        db->queue_tail->next = j;
+    else
+        db->queue_head = j;
+    db->queue_tail = j;
+    pthread_cond_signal(&db->work);
+    return 0;
+}
+
 int db__write(struct db *db, db__write_fn fn, void *arg)
 {
-    struct db__job job = {fn, arg, 0, 0, NULL};
+    struct db__job job = {.fn = fn, .arg = arg};
     pthread_mutex_lock(&db->lock);
-    if (db->stopping) {
+    int rc = enqueue_locked(db, &job);
+    if (rc) {
         pthread_mutex_unlock(&db->lock);
-        return ERR_DB;
+        return rc;
     }
-    if (db->queue_tail)
-        db->queue_tail->next = &job;
-    else
-        db->queue_head = &job;
-    db->queue_tail = &job;
-    pthread_cond_signal(&db->work);
     while (!job.done)
-        pthread_cond_wait(&db->done, &db->lock);
+        pthread_cond_wait(&job.cond, &db->lock);
     pthread_mutex_unlock(&db->lock);
+    pthread_cond_destroy(&job.cond);
     return job.rc;
+}
+
+int db__write_begin(struct db *db, db__write_fn fn, void *arg, struct db__job **out)
+{
+    struct db__job *job = xcalloc(1, sizeof *job);
+    job->fn = fn;
+    job->arg = arg;
+    job->early = 1;
+    *out = NULL;
+    pthread_mutex_lock(&db->lock);
+    int rc = enqueue_locked(db, job);
+    if (rc) {
+        pthread_mutex_unlock(&db->lock);
+        free(job);
+        return rc;
+    }
+    while (!job->executed)
+        pthread_cond_wait(&job->cond, &db->lock);
+    rc = job->rc;
+    if (rc) { /* nothing of it will be committed: no need to keep the caller */
+        while (!job->done)
+            pthread_cond_wait(&job->cond, &db->lock);
+    }
+    pthread_mutex_unlock(&db->lock);
+    if (rc) {
+        pthread_cond_destroy(&job->cond);
+        free(job);
+        return rc;
+    }
+    *out = job;
+    return 0;
+}
+
+int db__write_end(struct db *db, struct db__job *job)
+{
+    pthread_mutex_lock(&db->lock);
+    while (!job->done)
+        pthread_cond_wait(&job->cond, &db->lock);
+    pthread_mutex_unlock(&db->lock);
+    int rc = job->rc;
+    pthread_cond_destroy(&job->cond);
+    free(job);
+    return rc;
+}
+
+/* Stops the checkpointer (if it runs) and closes its connection. */
+static void ckpt_stop(struct db *db)
+{
+    if (db->ckpt_running) {
+        pthread_mutex_lock(&db->ckpt_lock);
+        db->ckpt_stopping = true;
+        pthread_cond_signal(&db->ckpt_cond);
+        pthread_mutex_unlock(&db->ckpt_lock);
+        pthread_join(db->ckpt_thread, NULL);
+        db->ckpt_running = false;
+    }
+    conn_close(db->ckpt);
+    db->ckpt = NULL;
 }
 
 int db_open(const char *path, struct db **out, char *err, size_t err_len)
@@ -224,7 +423,6 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
     pthread_mutex_init(&db->lock, NULL);
     pthread_mutex_init(&db->readers_lock, NULL);
     pthread_cond_init(&db->work, NULL);
-    pthread_cond_init(&db->done, NULL);
     pthread_key_create(&db->reader_key, reader_forget);
     int rc = conn_open(path, &db->writer);
     if (rc) {
@@ -234,6 +432,13 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
     rc = db__migrate(db->writer, err, err_len);
     if (rc)
         goto fail;
+    pthread_mutex_init(&db->ckpt_lock, NULL);
+    pthread_cond_init(&db->ckpt_cond, NULL);
+    if (conn_open(path, &db->ckpt) == 0 &&
+        pthread_create(&db->ckpt_thread, NULL, checkpointer_main, db) == 0) {
+        db->ckpt_running = true;
+        sqlite3_wal_hook(db->writer->sql, wal_hook, db); /* replaces the automatic checkpoint */
+    }
     if (pthread_create(&db->writer_thread, NULL, writer_main, db) != 0) {
         snprintf(err, err_len, "cannot start the database writer thread");
         rc = ERR_INTERNAL;
@@ -242,6 +447,7 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
     *out = db;
     return 0;
 fail:
+    ckpt_stop(db);
     conn_close(db->writer);
     pthread_key_delete(db->reader_key);
     free(db->path);
@@ -258,6 +464,7 @@ void db_close(struct db *db)
     pthread_cond_signal(&db->work);
     pthread_mutex_unlock(&db->lock);
     pthread_join(db->writer_thread, NULL);
+    ckpt_stop(db);
     struct db_conn *c = db->readers;
     while (c) {
         struct db_conn *next = c->next;
@@ -269,7 +476,8 @@ void db_close(struct db *db)
     pthread_mutex_destroy(&db->lock);
     pthread_mutex_destroy(&db->readers_lock);
     pthread_cond_destroy(&db->work);
-    pthread_cond_destroy(&db->done);
+    pthread_mutex_destroy(&db->ckpt_lock);
+    pthread_cond_destroy(&db->ckpt_cond);
     free(db->path);
     free(db);
 }

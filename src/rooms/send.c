@@ -232,15 +232,31 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
     struct db_event_write w;
     rooms__pending_write(req, &p, &w);
     w.prev_state_group = room->state_group;
-    rc = db_events_persist(srv->db, &w, 1);
+    /* The room lock covers building the event and writing it inside the
+     * writer's transaction (which fixes its position), not the fsync: the
+     * room's next event can join the same or the next commit. */
+    struct db_pending_write *pending;
+    rc = db_events_persist_begin(srv->db, &w, 1, &pending);
+    char **members = NULL;
+    size_t n_members = 0;
     if (rc == 0) {
         rooms__apply(room, &p, w.state_group);
-        snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
-        const char *target = strcmp(req->type, "m.room.member") == 0 ? req->state_key : NULL;
-        push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
-        rooms__notify(srv, room, target, w.pos);
+        members = rooms__joined_locked(room, &n_members); /* as of this event */
+        if (strcmp(req->type, "m.room.member") == 0 && req->state_key) {
+            members = xrealloc(members, (n_members + 1) * sizeof(char *));
+            members[n_members++] = xstrdup(req->state_key);
+        }
     }
     pthread_mutex_unlock(&room->lock);
+    if (rc == 0)
+        rc = db_events_persist_end(srv->db, pending); /* durable before anyone hears of it */
+    if (rc == 0) {
+        snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
+        push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
+        notifier_users_changed(srv->notifier, NOTIFY_EVENTS, w.pos,
+                               (const char *const *)members, n_members);
+    }
+    db_strings_free(members, n_members);
     rooms__pending_fini(&p);
     if (rc == ERR_EXISTS && req->txn_id) { /* the same transaction raced in: answer its ID */
         char *existing;

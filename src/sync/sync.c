@@ -283,10 +283,16 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                                    req->has_since ? req->since.pos[NOTIFY_ACCOUNT_DATA] : 0, &ad);
     if (rc)
         return rc;
+    /* The rooms' reads share one read transaction: one snapshot (everything up
+     * to `to` was committed before `to` was read) and one lock instead of one
+     * per statement. Nothing below writes until db_read_end. */
+    sync_ephemeral_prepare(to); /* notification counts of events up to `to` are stored */
+    db_read_begin(srv->db);
     struct db_membership *ms;
     size_t n_ms;
     rc = db_user_memberships(srv->db, req->user_id, &ms, &n_ms);
     if (rc) {
+        db_read_end(srv->db);
         db_account_data_changes_fini(&ad);
         return rc;
     }
@@ -380,6 +386,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
     }
     db_memberships_free(ms, n_ms);
     json_decref(active);
+    db_read_end(srv->db);
     if (rc) {
         json_decref(join);
         json_decref(invite);
