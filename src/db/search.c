@@ -31,6 +31,21 @@ static int search_add_fn(struct db_conn *c, void *arg)
     return 0;
 }
 
+static int search_delete_fn(struct db_conn *c, void *arg)
+{
+    const int64_t *pos = arg;
+    sqlite3_stmt *st = db__stmt(c, "DELETE FROM event_search_v2 WHERE rowid = ?");
+    if (!st)
+        return ERR_DB;
+    sqlite3_bind_int64(st, 1, *pos);
+    return db__step_done(c, st);
+}
+
+int db_search_delete(struct db *db, int64_t pos)
+{
+    return db__write(db, search_delete_fn, &pos);
+}
+
 int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
 {
     if (!n)

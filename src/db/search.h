@@ -19,6 +19,9 @@ struct db_search_doc {
 /* Indexes documents (one transaction). */
 int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n);
 
+/* Removes an event from the index (it was redacted). */
+int db_search_delete(struct db *db, int64_t pos);
+
 struct db_search_hit {
     int64_t pos;    /* the event's stream position */
     char *room_id;  /* owned */

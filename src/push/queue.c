@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "base/map.h"
 #include "base/mem.h"
+#include "db/db.h"
 #include "db/push.h"
 #include "db/search.h"
 #include "rooms/rooms.h"
@@ -190,6 +191,24 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
     json_decref(member);
 }
 
+/* A redaction takes its target out of the search index (its text must not
+ * be found any more). */
+static void unindex_redacted(struct server *srv, const struct push_item *it)
+{
+    const char *type = json_string_value(json_object_get(it->pdu, "type"));
+    if (!type || strcmp(type, "m.room.redaction") != 0)
+        return;
+    const char *target = json_string_value(json_object_get(it->pdu, "redacts"));
+    if (!target) /* room version 11: in the content */
+        target = json_string_value(json_object_get(json_object_get(it->pdu, "content"), "redacts"));
+    struct db_event e;
+    if (!target || db_event_get(srv->db, target, &e) != 0)
+        return;
+    if (db_search_delete(srv->db, e.pos))
+        log_error("removing a redacted event from the search index failed");
+    db_event_fini(&e);
+}
+
 static void process(struct server *srv, const struct push_item *it, struct rows *rows)
 {
     const char *room_id = json_string_value(json_object_get(it->pdu, "room_id"));
@@ -291,6 +310,8 @@ static void *worker_main(void *arg)
         }
         if (db_search_add(srv->db, rows.docs, rows.n_docs))
             log_error("indexing %zu events for search failed", rows.n_docs);
+        for (struct push_item *it = q.batch; it; it = it->next)
+            unindex_redacted(srv, it);
         free(rows.docs);
         int rc = db_push_events_add(srv->db, rows.v, rows.n);
         if (rc)

@@ -91,6 +91,16 @@ async def test_order_pages_and_context(srv):
     check(c["start"] and c["end"], "tokens")
 
 
+async def test_redacted_message_is_not_found(srv):
+    alice = await new_user(srv, "alice")
+    room = await alice.create_room()
+    ev = await alice.send(room, "geheime Besprechung morgen")
+    check(len(bodies(await search(alice, "geheime"))) == 1, "found before the redaction")
+    await alice.ok("PUT", f"/rooms/{q(room)}/redact/{q(ev)}/r1", {"reason": "oops"})
+    res = await search(alice, "geheime")
+    check(res["results"] == [] and res["count"] == 0, f"redacted: {res}")
+
+
 async def test_search_errors(srv):
     alice = await new_user(srv, "alice")
     for body in ({}, {"search_categories": {}}, {"search_categories": {"room_events": {}}},
