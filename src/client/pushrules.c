@@ -7,10 +7,12 @@
 #include "client/conversation.h"
 
 #include "base/err.h"
+#include "db/db.h"
 #include "db/push.h"
 #include "http/http.h"
 #include "push/push.h"
 #include "push/queue.h"
+#include "sync/notify.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -48,12 +50,27 @@ static json_t *load_changes(struct server *srv, const char *user_id, int *rc)
     return doc;
 }
 
+/* Stores the document, and (as Synapse) the whole ruleset as the global
+ * account data m.push_rules so the user's other clients see the change in
+ * their /sync. */
 static int save_changes(struct server *srv, const char *user_id, json_t *doc)
 {
     char *text = json_dumps(doc, JSON_COMPACT);
     int rc = db_push_rules_put(srv->db, user_id, text);
     free(text);
     push_user_ruleset_changed(user_id);
+    if (rc)
+        return rc;
+    json_t *rs = push_user_ruleset(srv, user_id);
+    json_t *ad = json_pack("{s:o}", "global", json_deep_copy(rs));
+    json_decref(rs);
+    text = json_dumps(ad, JSON_COMPACT);
+    json_decref(ad);
+    rc = db_account_data_put(srv->db, user_id, NULL, "m.push_rules", text);
+    free(text);
+    int64_t pos;
+    if (!rc && db_account_data_max_pos(srv->db, &pos) == 0)
+        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
     return rc;
 }
 

@@ -81,6 +81,16 @@ async def test_user_rules_order_enable_actions_delete(srv):
     check(brs["override"][0]["enabled"] is False, "bob's master is still off")
 
 
+async def test_changes_reach_other_clients_in_sync(srv):
+    alice = await new_user(srv, "alice")
+    since = (await alice.sync())["next_batch"]
+    await alice.ok("PUT", "/pushrules/global/override/.m.rule.master/enabled", {"enabled": True})
+    body = await alice.sync(since=since, timeout=5000)
+    ad = [e for e in body["account_data"]["events"] if e["type"] == "m.push_rules"]
+    check(ad and ad[-1]["content"]["global"]["override"][0]["enabled"] is True,
+          f"m.push_rules account data: {body['account_data']}")
+
+
 async def test_pushrule_errors(srv):
     alice = await new_user(srv, "alice")
     base = "/pushrules/global"
