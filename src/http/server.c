@@ -13,7 +13,9 @@
  * libmicrohttpd threads: a durable write waits for its fsync, and while it
  * waits the connection is suspended and its polling thread serves the others
  * (reads, long-polls). Many writes in flight at once let the database writer
- * commit them together (group commit).
+ * commit them together (group commit). A woken long-poll (a resumed handler,
+ * which then computes a /sync) runs there too, so a burst of wake-ups does not
+ * hold up the requests queued behind it on its polling thread.
  *   final call      → suspend, queue → worker: dispatch → handler → resume
  *   after resume    → on_request again → send_reply(the worker's reply) */
 #define LOG_MODULE "http"
@@ -534,13 +536,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Suspends the connection and queues the request for a worker. Called on the
- * connection's polling thread, as libmicrohttpd requires for suspending. */
-static void offload(struct http_server *srv, struct request_private *rp)
+/* Suspends the connection and queues the request for a worker; false when the
+ * workers are stopping (the caller runs it itself). Called on the connection's
+ * polling thread, as libmicrohttpd requires for suspending. */
+static bool offload(struct http_server *srv, struct request_private *rp)
 {
+    pthread_mutex_lock(&srv->work_lock);
+    if (srv->workers_stop) {
+        pthread_mutex_unlock(&srv->work_lock);
+        return false;
+    }
     rp->offloaded = true;
     MHD_suspend_connection(rp->pub.conn);
-    pthread_mutex_lock(&srv->work_lock);
     rp->next_work = NULL;
     if (srv->work_tail)
         srv->work_tail->next_work = rp;
@@ -549,6 +556,7 @@ static void offload(struct http_server *srv, struct request_private *rp)
     srv->work_tail = rp;
     pthread_cond_signal(&srv->work_cond);
     pthread_mutex_unlock(&srv->work_lock);
+    return true;
 }
 
 /* Writes all of data to fd (a spooled body); 0 or ERR_IO (logged). */
@@ -643,12 +651,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rp->reply_ready = false;
         return send_reply(rp, &rp->rep);
     }
-    if (!rp->offloaded && srv->n_workers &&
-        (rp->pub.method == HTTP_PUT || rp->pub.method == HTTP_POST ||
-         rp->pub.method == HTTP_DELETE)) {
-        offload(srv, rp);
+    bool write = rp->pub.method == HTTP_PUT || rp->pub.method == HTTP_POST ||
+                 rp->pub.method == HTTP_DELETE;
+    if (srv->n_workers && ((write && !rp->offloaded) || rp->pub.resumed) && offload(srv, rp))
         return MHD_YES;
-    }
     struct http_reply rep = {0};
     rp->pub.suspended = false;
     dispatch(srv, rp, &rep);

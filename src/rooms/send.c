@@ -19,7 +19,11 @@
 
 #include <string.h>
 
-enum { MAX_PREV_EVENTS = 10 };
+enum {
+    MAX_PREV_EVENTS = 10,
+    ROOMS_PUSH_BACKLOG = 1000,  /* events a send may leave unevaluated by the push worker */
+    ROOMS_PUSH_WAIT_MS = 5000,  /* longest back-pressure wait of one send */
+};
 
 struct room *rooms__room_new(const char *room_id, const struct matrix_room_version *ver)
 {
@@ -255,6 +259,10 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
         push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
         notifier_users_changed(srv->notifier, NOTIFY_EVENTS, w.pos,
                                (const char *const *)members, n_members);
+        /* Back-pressure: the push worker must not fall ever further behind
+         * (its queue holds a copy of each event, and /sync waits for it). */
+        if (w.pos > ROOMS_PUSH_BACKLOG)
+            push_wait_processed(w.pos - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
     }
     db_strings_free(members, n_members);
     rooms__pending_fini(&p);
