@@ -104,7 +104,8 @@ static void scan_dir(struct ai *ai, const char *dir)
         names[n++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1) /* names is NULL when the folder has no model */
+        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         size_t id_len = strlen(names[i]) - 5;
         names[i][id_len] = '\0'; /* the id: the name without .gguf */

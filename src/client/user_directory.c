@@ -234,7 +234,8 @@ void client_user_directory_search(struct http_request *req, struct http_reply *r
         goto done;
     }
     trim_hits(&s);
-    qsort(s.hits, s.n_hits, sizeof *s.hits, hit_cmp);
+    if (s.n_hits > 1) /* qsort with a NULL array is undefined even for 0 items */
+        qsort(s.hits, s.n_hits, sizeof *s.hits, hit_cmp);
     json_t *results = json_array();
     for (size_t i = 0; i < s.n_hits; i++) {
         json_t *r = json_pack("{s:s}", "user_id", s.hits[i].user_id);

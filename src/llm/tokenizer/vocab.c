@@ -509,7 +509,8 @@ static void finish_specials(struct llm_vocab *v, struct str general_name)
         eog_remove(v, s_id);
         v->attr[s_id] = LLM_TOKEN_ATTR_NORMAL;
     }
-    qsort(v->eog, v->n_eog, sizeof *v->eog, cmp_i32);
+    if (v->n_eog > 1)
+        qsort(v->eog, v->n_eog, sizeof *v->eog, cmp_i32);
 
     /* special tokens matched in raw text, longest first */
     uint64_t *keys = xcalloc(v->n_tokens ? (size_t)v->n_tokens : 1, sizeof *keys);
