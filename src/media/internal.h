@@ -62,6 +62,5 @@ void media__job_wait(struct media_job *job);
 void media__uploaded(struct media *m, const char *server, const char *media_id);
 /* thumbnail.c: makes the job's thumbnail (on the media thread). */
 int media__thumbnail_make(struct media *m, const struct media_job *job);
-void media__thumbnail_init(void);
 
 #endif

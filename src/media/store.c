@@ -216,7 +216,6 @@ struct media *media_new(const struct config *cfg, struct db *db)
     int rc = make_dir(m->dir);
     if (!rc)
         rc = make_dir(m->spool_dir);
-    media__thumbnail_init();
     if (!rc)
         rc = media__worker_start(m);
     if (rc) {
