@@ -62,5 +62,7 @@ void media__job_wait(struct media_job *job);
 void media__uploaded(struct media *m, const char *server, const char *media_id);
 /* thumbnail.c: makes the job's thumbnail (on the media thread). */
 int media__thumbnail_make(struct media *m, const struct media_job *job);
+/* Stops libvips if a thumbnail loaded it (after the media thread stopped). */
+void media__thumbnail_shutdown(void);
 
 #endif

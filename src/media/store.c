@@ -230,6 +230,7 @@ void media_free(struct media *m)
     if (!m)
         return;
     media__worker_stop(m);
+    media__thumbnail_shutdown();
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->lock);
     free(m->dir);

@@ -39,6 +39,7 @@ static struct {
                                  ...);
     void (*free)(gpointer mem);
     void (*object_unref)(gpointer object);
+    void (*shutdown)(void);
 } vips;
 
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
@@ -73,7 +74,8 @@ static void vips_setup(void)
               resolve(h, "vips_image_get_height", &vips.image_get_height) &&
               resolve(h, "vips_thumbnail", &vips.thumbnail) &&
               resolve(h, "vips_image_write_to_buffer", &vips.image_write_to_buffer) &&
-              resolve(h, "g_free", &vips.free) && resolve(h, "g_object_unref", &vips.object_unref);
+              resolve(h, "g_free", &vips.free) && resolve(h, "g_object_unref", &vips.object_unref) &&
+              resolve(h, "vips_shutdown", &vips.shutdown);
     if (!ok || vips.init("relais")) {
         log_error("libvips failed to initialise: thumbnails disabled");
         return;
@@ -152,6 +154,15 @@ static bool loader_allowed(const char *path, bool *jpeg)
         if (strncmp(loader, allowed[i], strlen(allowed[i])) == 0)
             return true;
     return false;
+}
+
+void media__thumbnail_shutdown(void)
+{
+    /* libvips' own threads must be gone before exit (LeakSanitizer's exit
+     * scan crashes on threads of a dlopened library that still run). */
+    if (vips_ready)
+        vips.shutdown();
+    vips_ready = false;
 }
 
 int media__thumbnail_make(struct media *m, const struct media_job *job)
