@@ -12,72 +12,12 @@
 
 #include "base/mem.h"
 #include "llm/tokenizer/internal.h"
+#include "llm/tokenizer/merge_queue.h"
 #include "llm/tokenizer/unicode.h"
 
-struct sym {
-    int32_t prev;   /* previous live symbol or -1 */
-    int32_t next;   /* next live symbol or -1 */
-    uint32_t off;   /* first byte in the encoded piece */
-    uint32_t n;     /* bytes; 0 once merged into its left neighbour */
-};
 
-struct bigram {
-    int32_t rank;   /* merge rank, lower first */
-    int32_t left;   /* left symbol */
-    int32_t right;  /* right symbol */
-    uint32_t size;  /* bytes of left + right when queued */
-};
-
-static bool before(const struct bigram *a, const struct bigram *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-struct heap {
-    struct bigram *h;  /* binary heap, best at 0 */
-    size_t n;          /* entries */
-    size_t cap;        /* allocated */
-};
-
-static void heap_push(struct heap *q, struct bigram b)
-{
-    if (q->n == q->cap) {
-        q->cap = q->cap ? q->cap * 2 : 64;
-        q->h = xrealloc(q->h, q->cap * sizeof *q->h);
-    }
-    size_t i = q->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(&b, &q->h[parent]))
-            break;
-        q->h[i] = q->h[parent];
-        i = parent;
-    }
-    q->h[i] = b;
-}
-
-static struct bigram heap_pop(struct heap *q)
-{
-    struct bigram top = q->h[0], last = q->h[--q->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= q->n)
-            break;
-        if (c + 1 < q->n && before(&q->h[c + 1], &q->h[c]))
-            c++;
-        if (!before(&q->h[c], &last))
-            break;
-        q->h[i] = q->h[c];
-        i = c;
-    }
-    if (q->n > 0)
-        q->h[i] = last;
-    return top;
-}
-
-static void try_pair(const struct llm_vocab *v, const char *w, const struct sym *s, int32_t left,
-                     int32_t right, struct heap *q)
+static void try_pair(const struct llm_vocab *v, const char *w, const struct llm_tok__sym *s, int32_t left,
+                     int32_t right, struct llm_tok__queue *q)
 {
     if (left < 0 || right < 0)
         return;
@@ -85,13 +25,14 @@ static void try_pair(const struct llm_vocab *v, const char *w, const struct sym 
                                        s[right].n);
     if (rank < 0)
         return;
-    struct bigram b = {rank, left, right, s[left].n + s[right].n};
-    heap_push(q, b);
+    /* lower rank first: as a score (exact below 2^24 merges) */
+    struct llm_tok__bigram b = {-(float)rank, left, right, s[left].n + s[right].n};
+    llm_tok__queue_push(q, b);
 }
 
 /* Merges one encoded piece w[0..len) and appends its ids. s has room for len symbols. */
-static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, struct sym *s,
-                      struct heap *q, struct llm_tok__ids *out)
+static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, struct llm_tok__sym *s,
+                      struct llm_tok__queue *q, struct llm_tok__ids *out)
 {
     int32_t n = 0;
     bool all_newlines = v->pre == LLM_TOK__PRE_GEMMA4 && len > 0;
@@ -118,8 +59,8 @@ static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, stru
     for (int32_t i = 1; i < n; i++)
         try_pair(v, w, s, i - 1, i, q);
     while (q->n > 0) {
-        struct bigram b = heap_pop(q);
-        struct sym *l = &s[b.left], *r = &s[b.right];
+        struct llm_tok__bigram b = llm_tok__queue_pop(q);
+        struct llm_tok__sym *l = &s[b.left], *r = &s[b.right];
         if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
             continue; /* stale: one side changed since it was queued */
         l->n += r->n;
@@ -159,9 +100,9 @@ void llm_tok__bpe(const struct llm_vocab *v, const char *text, size_t len,
             longest = bounds[i + 1] - bounds[i];
     /* a code point is at most 4 UTF-8 bytes, each byte's image at most 2 bytes */
     char *w = xmalloc(longest * 8 + 1);
-    struct sym *s = NULL; /* one symbol per encoded character at most: grown to fit */
+    struct llm_tok__sym *s = NULL; /* one symbol per encoded character at most: grown to fit */
     size_t s_cap = 0;
-    struct heap q = {NULL, 0, 0};
+    struct llm_tok__queue q = {NULL, 0, 0};
     for (size_t i = 0; i < n_pieces; i++) {
         size_t wl = 0;
         for (size_t k = bounds[i]; k < bounds[i + 1]; k++) {

@@ -11,73 +11,12 @@
 
 #include "base/mem.h"
 #include "llm/tokenizer/internal.h"
+#include "llm/tokenizer/merge_queue.h"
 #include "llm/tokenizer/unicode.h"
 
-struct sym {
-    int32_t prev;   /* previous live symbol or -1 */
-    int32_t next;   /* next live symbol or -1 */
-    uint32_t off;   /* first byte in the text */
-    uint32_t n;     /* bytes; 0 once merged into its left neighbour */
-};
 
-struct bigram {
-    float score;    /* score of the merged token */
-    int32_t left;   /* left symbol */
-    int32_t right;  /* right symbol */
-    uint32_t size;  /* bytes of left + right when queued */
-};
-
-/* a before b in the queue: higher score first, then lower left index */
-static bool before(const struct bigram *a, const struct bigram *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-struct heap {
-    struct bigram *h;  /* binary heap, best at 0 */
-    size_t n;          /* entries */
-    size_t cap;        /* allocated */
-};
-
-static void heap_push(struct heap *q, struct bigram b)
-{
-    if (q->n == q->cap) {
-        q->cap = q->cap ? q->cap * 2 : 64;
-        q->h = xrealloc(q->h, q->cap * sizeof *q->h);
-    }
-    size_t i = q->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!before(&b, &q->h[parent]))
-            break;
-        q->h[i] = q->h[parent];
-        i = parent;
-    }
-    q->h[i] = b;
-}
-
-static struct bigram heap_pop(struct heap *q)
-{
-    struct bigram top = q->h[0], last = q->h[--q->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= q->n)
-            break;
-        if (c + 1 < q->n && before(&q->h[c + 1], &q->h[c]))
-            c++;
-        if (!before(&q->h[c], &last))
-            break;
-        q->h[i] = q->h[c];
-        i = c;
-    }
-    if (q->n > 0)
-        q->h[i] = last;
-    return top;
-}
-
-static void try_pair(const struct llm_vocab *v, const char *text, const struct sym *s,
-                     int32_t left, int32_t right, struct heap *q)
+static void try_pair(const struct llm_vocab *v, const char *text, const struct llm_tok__sym *s,
+                     int32_t left, int32_t right, struct llm_tok__queue *q)
 {
     if (left < 0 || right < 0)
         return;
@@ -85,8 +24,8 @@ static void try_pair(const struct llm_vocab *v, const char *text, const struct s
     int32_t id = llm_tok__find(v, text + s[left].off, size);
     if (id == LLM_TOKEN_NULL)
         return;
-    struct bigram b = {v->scores[id], left, right, size};
-    heap_push(q, b);
+    struct llm_tok__bigram b = {v->scores[id], left, right, size};
+    llm_tok__queue_push(q, b);
 }
 
 void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
@@ -94,8 +33,8 @@ void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
 {
     if (len == 0)
         return;
-    struct sym *s = xcalloc(len, sizeof *s);
-    struct heap q = {NULL, 0, 0};
+    struct llm_tok__sym *s = xcalloc(len, sizeof *s);
+    struct llm_tok__queue q = {NULL, 0, 0};
     int32_t n = 0;
     for (size_t off = 0; off < len; n++) {
         size_t cl = llm_tok__utf8_len((uint8_t)text[off]);
@@ -110,8 +49,8 @@ void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
     for (int32_t i = 1; i < n; i++)
         try_pair(v, text, s, i - 1, i, &q);
     while (q.n > 0) {
-        struct bigram b = heap_pop(&q);
-        struct sym *l = &s[b.left], *r = &s[b.right];
+        struct llm_tok__bigram b = llm_tok__queue_pop(&q);
+        struct llm_tok__sym *l = &s[b.left], *r = &s[b.right];
         if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
             continue; /* stale */
         l->n += r->n;
