@@ -223,7 +223,15 @@ struct ai *ai_new(const struct config *cfg)
         scan_dir(ai, dir);
     log_info("ai models=%zu dir=%s", ai->n_models, dir);
     free(abs);
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any forwarding thread */
+    /* libcurl (and the TLS library it initialises, ~4 MB of RSS) only when a model is
+     * forwarded; the push gateway's first request initialises it otherwise (curl 7.88's
+     * global init is thread-safe with OpenSSL). */
+    for (size_t i = 0; i < ai->n_models; i++) {
+        if (ai->models[i].upstream_url) {
+            curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any forwarding thread */
+            break;
+        }
+    }
     if (ai->n_models > 0 && pthread_create(&ai->loader, NULL, loader_main, ai) == 0)
         ai->loader_running = true;
     return ai;
