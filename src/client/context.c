@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "json/parse.h"
 #include "rooms/rooms.h"
+#include "sync/notify.h"
 #include "sync/sync.h"
 
 #include <string.h>
@@ -53,15 +54,12 @@ static int state_at(struct server *srv, struct http_request *req, int64_t group,
     return 0;
 }
 
-/* Formats the visible, filter-passing events into array; remembers senders. */
-static void add_events(struct server *srv, struct http_request *req, const struct sync_filter *f,
-                       struct db_event *events, size_t n, json_t *array, json_t *senders)
+/* Formats a page's events into array; remembers senders. */
+static void add_events(struct server *srv, struct http_request *req, const struct sync_page *p,
+                       json_t *array, json_t *senders)
 {
-    for (size_t i = 0; i < n; i++) {
-        struct db_event *e = &events[i];
-        if (!sync_filter_event(f, e->type, e->sender) ||
-            !rooms_event_visible(srv, e->room_id, e->pos, req->user_id))
-            continue;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct db_event *e = &p->events[i];
         json_array_append_new(array, rooms_event_client_format(srv, e, req->user_id,
                                                                req->device_id));
         json_object_set_new(senders, e->sender, json_true());
@@ -105,8 +103,7 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
     struct room *room;
     struct db_event ev;
     memset(&ev, 0, sizeof ev);
-    struct db_event *before = NULL, *after = NULL;
-    size_t n_before = 0, n_after = 0;
+    struct sync_page before = {0}, after = {0};
     json_t *senders = json_object();
     if (rooms_get(srv, room_id, &room) != 0) {
         http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
@@ -121,25 +118,27 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
         goto out;
     }
     int64_t n_want_before = limit / 2, n_want_after = limit - n_want_before;
-    rc = db_events_range(srv->db, room_id, 0, ev.pos - 1, false, (size_t)n_want_before, &before,
-                         &n_before);
+    /* The limits count events that pass the filter and history visibility. */
+    int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    rc = sync_events_page(srv, room_id, 0, ev.pos - 1, false, &filter, req->user_id, INT64_MAX,
+                          (size_t)n_want_before, &before);
     if (!rc)
-        rc = db_events_range(srv->db, room_id, ev.pos, INT64_MAX, true, (size_t)n_want_after,
-                             &after, &n_after);
+        rc = sync_events_page(srv, room_id, ev.pos, max_pos > ev.pos ? max_pos : ev.pos, true,
+                              &filter, req->user_id, INT64_MAX, (size_t)n_want_after, &after);
     if (rc) {
         client_internal_error(rep, rc);
         goto out;
     }
     json_t *events_before = json_array(), *events_after = json_array();
-    add_events(srv, req, &filter, before, n_before, events_before, senders);
-    add_events(srv, req, &filter, after, n_after, events_after, senders);
+    add_events(srv, req, &before, events_before, senders);
+    add_events(srv, req, &after, events_after, senders);
     json_object_set_new(senders, ev.sender, json_true());
+    /* /messages continues backwards from start and forwards from end. */
     char start[32], end[32];
-    snprintf(start, sizeof start, "t%lld",
-             (long long)((n_before ? before[n_before - 1].pos : ev.pos) - 1));
-    snprintf(end, sizeof end, "t%lld", (long long)(n_after ? after[n_after - 1].pos : ev.pos));
+    snprintf(start, sizeof start, "t%lld", (long long)before.resume);
+    snprintf(end, sizeof end, "t%lld", (long long)after.resume);
     /* The state at the last event returned. */
-    int64_t group = n_after ? after[n_after - 1].state_group : ev.state_group;
+    int64_t group = after.n ? after.events[after.n - 1].state_group : ev.state_group;
     json_t *state = json_array();
     rc = state_at(srv, req, group, filter.lazy_load_members ? senders : NULL, state);
     if (rc) {
@@ -157,8 +156,8 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
                               "state", state));
 out:
     json_decref(senders);
-    db_events_free(before, n_before);
-    db_events_free(after, n_after);
+    sync_page_fini(&before);
+    sync_page_fini(&after);
     db_event_fini(&ev);
     sync_filter_fini(&filter);
 }

@@ -77,25 +77,22 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", reason);
         return;
     }
-    struct db_event *events;
-    size_t n;
+    /* The limit counts events that pass the filter (and history visibility). */
+    struct sync_page page;
     if (forward)
-        rc = db_events_range(srv->db, room_id, from, to >= 0 && to < max_pos ? to : max_pos, true,
-                             (size_t)limit, &events, &n);
+        rc = sync_events_page(srv, room_id, from, to >= 0 && to < max_pos ? to : max_pos, true,
+                              &filter, req->user_id, INT64_MAX, (size_t)limit, &page);
     else
-        rc = db_events_range(srv->db, room_id, to >= 0 ? to : 0, from < max_pos ? from : max_pos,
-                             false, (size_t)limit, &events, &n);
+        rc = sync_events_page(srv, room_id, to >= 0 ? to : 0, from < max_pos ? from : max_pos,
+                              false, &filter, req->user_id, INT64_MAX, (size_t)limit, &page);
     if (rc) {
         sync_filter_fini(&filter);
         client_internal_error(rep, rc);
         return;
     }
     json_t *chunk = json_array(), *senders = json_object();
-    for (size_t i = 0; i < n; i++) {
-        struct db_event *e = &events[i];
-        if (!sync_filter_event(&filter, e->type, e->sender) ||
-            !rooms_event_visible(srv, room_id, e->pos, req->user_id))
-            continue;
+    for (size_t i = 0; i < page.n; i++) {
+        struct db_event *e = &page.events[i];
         json_array_append_new(chunk, rooms_event_client_format(srv, e, req->user_id,
                                                                req->device_id));
         json_object_set_new(senders, e->sender, json_true());
@@ -103,9 +100,9 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
     char start[32], end[32];
     snprintf(start, sizeof start, "t%lld", (long long)from);
     json_t *body = json_pack("{s:s, s:o}", "start", start, "chunk", chunk);
-    if (n == (size_t)limit && n > 0) {
-        int64_t last = events[n - 1].pos;
-        snprintf(end, sizeof end, "t%lld", (long long)(forward ? last : last - 1));
+    /* end is left out when no further events are available (spec). */
+    if (page.more) {
+        snprintf(end, sizeof end, "t%lld", (long long)page.resume);
         json_object_set_new(body, "end", json_string(end));
     }
     if (filter.lazy_load_members && json_object_size(senders)) {
@@ -117,7 +114,7 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         json_object_set_new(body, "state", state);
     }
     json_decref(senders);
-    db_events_free(events, n);
+    sync_page_fini(&page);
     sync_filter_fini(&filter);
     http_reply_json(rep, 200, body);
 }

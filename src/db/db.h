@@ -211,6 +211,21 @@ int db_event_by_txn(struct db *db, const char *sender, const char *device_id, co
  * first otherwise, at most limit. Owned array. */
 int db_events_range(struct db *db, const char *room_id, int64_t from, int64_t to, bool forward,
                     size_t limit, struct db_event **out, size_t *n);
+/* An event filter applied inside the query, so that a page's limit counts
+ * only matching events (spec: "Filtering", RoomEventFilter). Each list is a
+ * JSON array text or NULL (no condition): types/not_types hold SQLite GLOB
+ * patterns, senders/not_senders exact user IDs. All borrowed. */
+struct db_event_filter {
+    const char *types;      /* JSON array of GLOB patterns the type must match one of */
+    const char *not_types;  /* JSON array of GLOB patterns the type must match none of */
+    const char *senders;    /* JSON array of senders to keep */
+    const char *not_senders; /* JSON array of senders to drop */
+    int contains_url;       /* -1: any; 1: content.url is a string; 0: it is not */
+};
+/* db_events_range keeping only the events that pass f (NULL: all). */
+int db_events_range_filtered(struct db *db, const char *room_id, int64_t from, int64_t to,
+                             bool forward, const struct db_event_filter *f, size_t limit,
+                             struct db_event **out, size_t *n);
 /* Events relating to event_id (rel_type may be NULL for all), oldest first
  * when forward. pos bounds as db_events_range. */
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,

@@ -268,6 +268,39 @@ int db_events_range(struct db *db, const char *room_id, int64_t from, int64_t to
     return read_events(st, out, n);
 }
 
+#define RANGE_FILTERED_SQL(order)                                                              \
+    "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ?1 AND stream_pos > ?2 AND "          \
+    "stream_pos <= ?3 AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(?5) p WHERE "          \
+    "events.type GLOB p.value)) AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(?6) p "   \
+    "WHERE events.type GLOB p.value)) AND (?7 IS NULL OR sender IN (SELECT value FROM "         \
+    "json_each(?7))) AND (?8 IS NULL OR sender NOT IN (SELECT value FROM json_each(?8))) AND "   \
+    "(?9 IS NULL OR (COALESCE(json_type(json, '$.content.url'), '') = 'text') = ?9) "          \
+    "ORDER BY stream_pos " order " LIMIT ?4"
+
+int db_events_range_filtered(struct db *db, const char *room_id, int64_t from, int64_t to,
+                             bool forward, const struct db_event_filter *f, size_t limit,
+                             struct db_event **out, size_t *n)
+{
+    if (!f)
+        return db_events_range(db, room_id, from, to, forward, limit, out, n);
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st =
+        c ? db__stmt(c, forward ? RANGE_FILTERED_SQL("ASC") : RANGE_FILTERED_SQL("DESC")) : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_int64(st, 4, (int64_t)limit);
+    db__bind_text(st, 5, f->types);
+    db__bind_text(st, 6, f->not_types);
+    db__bind_text(st, 7, f->senders);
+    db__bind_text(st, 8, f->not_senders);
+    if (f->contains_url >= 0)
+        sqlite3_bind_int(st, 9, f->contains_url ? 1 : 0);
+    return read_events(st, out, n);
+}
+
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,
                         int64_t from, int64_t to, bool forward, size_t limit,
                         struct db_event **out, size_t *n)

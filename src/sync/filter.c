@@ -3,6 +3,8 @@
 #include "sync/sync.h"
 
 #include "base/err.h"
+#include "base/mem.h"
+#include "db/db.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,10 +31,62 @@ static int take_array(const json_t *obj, const char *key, json_t **out, char *re
     return 0;
 }
 
+void sync_filter_glob(const char *pattern, char *out, size_t out_len)
+{
+    size_t o = 0;
+    for (const char *p = pattern; *p && o + 4 <= out_len; p++) {
+        if (*p == '?' || *p == '[') {
+            out[o++] = '[';
+            out[o++] = *p;
+            out[o++] = ']';
+        } else {
+            out[o++] = *p;
+        }
+    }
+    if (out_len)
+        out[o < out_len ? o : out_len - 1] = '\0';
+}
+
+/* A JSON array text of the list for the database (type patterns as GLOBs). */
+static char *db_patterns(const json_t *list, bool glob_patterns)
+{
+    if (!list)
+        return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (!glob_patterns) {
+            json_array_append(out, v);
+            continue;
+        }
+        size_t cap = 3 * strlen(s) + 4;
+        char *g = xmalloc(cap);
+        sync_filter_glob(s, g, cap);
+        json_array_append_new(out, json_string(g));
+        free(g);
+    }
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    return text;
+}
+
+void sync_filter_db(const struct sync_filter *f, struct db_event_filter *out)
+{
+    out->types = f->db_types;
+    out->not_types = f->db_not_types;
+    out->senders = f->db_senders;
+    out->not_senders = f->db_not_senders;
+    out->contains_url = f->contains_url;
+}
+
 int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason, size_t reason_len)
 {
     memset(f, 0, sizeof *f);
     f->timeline_limit = 10;
+    f->contains_url = -1;
     if (!filter)
         return 0;
     if (!json_is_object(filter)) {
@@ -52,6 +106,14 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         if (f->timeline_limit > 1000)
             f->timeline_limit = 1000;
     }
+    json_t *curl = json_object_get(timeline, "contains_url");
+    if (curl) {
+        if (!json_is_boolean(curl)) {
+            snprintf(reason, reason_len, "contains_url must be a boolean");
+            return ERR_INVALID;
+        }
+        f->contains_url = json_is_true(curl);
+    }
     f->lazy_load_members = json_is_true(json_object_get(state, "lazy_load_members"));
     f->include_redundant_members = json_is_true(json_object_get(state,
                                                                 "include_redundant_members"));
@@ -67,9 +129,15 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         rc = take_array(timeline, "senders", &f->senders, reason, reason_len);
     if (!rc)
         rc = take_array(timeline, "not_senders", &f->not_senders, reason, reason_len);
-    if (rc)
+    if (rc) {
         sync_filter_fini(f);
-    return rc;
+        return rc;
+    }
+    f->db_types = db_patterns(f->types, true);
+    f->db_not_types = db_patterns(f->not_types, true);
+    f->db_senders = db_patterns(f->senders, false);
+    f->db_not_senders = db_patterns(f->not_senders, false);
+    return 0;
 }
 
 void sync_filter_fini(struct sync_filter *f)
@@ -79,6 +147,11 @@ void sync_filter_fini(struct sync_filter *f)
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         json_decref(*arrays[i]);
         *arrays[i] = NULL;
+    }
+    char **texts[] = {&f->db_types, &f->db_not_types, &f->db_senders, &f->db_not_senders};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        free(*texts[i]);
+        *texts[i] = NULL;
     }
 }
 

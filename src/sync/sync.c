@@ -183,30 +183,26 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
                          int64_t since, int64_t upto, int64_t member_pos, bool initial, bool quiet,
                          json_t **timeline_out, json_t **state_out)
 {
-    size_t limit = (size_t)req->filter->timeline_limit;
-    struct db_event *events = NULL;
-    size_t n = 0;
+    /* The limit counts the events that pass the filter; events from before
+     * the user's membership follow history visibility. */
+    struct sync_page page = {0};
     int rc = quiet ? 0
-                   : db_events_range(srv->db, room_id, since, upto, false, limit + 1, &events, &n);
+                   : sync_events_page(srv, room_id, since, upto, false, req->filter, req->user_id,
+                                      member_pos, (size_t)req->filter->timeline_limit, &page);
     if (rc)
         return rc;
-    bool limited = n > limit;
-    size_t used = limited ? limit : n;
+    bool limited = page.more;
     json_t *list = json_array();
     json_t *senders = json_object();
-    int64_t first_pos = used ? events[used - 1].pos : upto + 1;
-    for (size_t k = used; k-- > 0;) {
-        struct db_event *e = &events[k];
-        if (!sync_filter_event(req->filter, e->type, e->sender))
-            continue;
-        /* Events from before the user's membership follow history visibility. */
-        if (e->pos < member_pos && !rooms_event_visible(srv, room_id, e->pos, req->user_id))
-            continue;
+    int64_t first_pos = page.n ? page.events[page.n - 1].pos
+                        : limited ? page.resume + 1 : upto + 1;
+    for (size_t k = page.n; k-- > 0;) {
+        struct db_event *e = &page.events[k];
         json_array_append_new(list,
                               rooms_event_client_format(srv, e, req->user_id, req->device_id));
         json_object_set_new(senders, e->sender, json_true());
     }
-    db_events_free(events, n);
+    sync_page_fini(&page);
     char prev_batch[32];
     snprintf(prev_batch, sizeof prev_batch, "t%lld", (long long)(first_pos - 1));
     json_t *state = json_array();

@@ -35,6 +35,9 @@ struct sync_filter {
     json_t *rooms, *not_rooms;       /* room.rooms / room.not_rooms arrays, owned or NULL */
     json_t *types, *not_types;       /* room.timeline.types / not_types, owned or NULL */
     json_t *senders, *not_senders;   /* room.timeline.senders / not_senders */
+    int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
+    char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
+    char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
 };
 
 /* Fills f from a filter JSON object (NULL: defaults). Returns 0 or
@@ -45,6 +48,33 @@ void sync_filter_fini(struct sync_filter *f);
 bool sync_filter_room(const struct sync_filter *f, const char *room_id);
 /* True when an event (type, sender) passes the timeline filter. */
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender);
+
+/* The filter's timeline conditions for the database query (pointers borrowed
+ * from f, valid until sync_filter_fini). */
+struct db_event_filter;
+void sync_filter_db(const struct sync_filter *f, struct db_event_filter *out);
+/* Writes a Matrix filter pattern ('*' is any run of characters) as an SQLite
+ * GLOB pattern ('?' and '[' escaped) into out (at least 3 * strlen + 1 bytes). */
+void sync_filter_glob(const char *pattern, char *out, size_t out_len);
+
+/* One page of a room's timeline: the events of (lo, hi] that pass the filter
+ * and that the viewer may see, newest first (oldest first when forward). */
+struct sync_page {
+    struct db_event *events; /* owned, at most the limit asked for */
+    size_t n;
+    bool more;      /* matching events may lie beyond the page */
+    int64_t resume; /* the next page: (lo, resume] backwards, (resume, hi] forwards */
+};
+
+/* Loads one page of at most limit events. The filter's limit is applied after
+ * the filter (spec: "Filtering"); events at positions below check_below are
+ * checked against history visibility for viewer (check_below 0: none). A few
+ * database rounds at most: when they run out, more is true and resume says
+ * where the scan stopped. Returns 0 or ERR_DB; release with sync_page_fini. */
+int sync_events_page(struct server *srv, const char *room_id, int64_t lo, int64_t hi,
+                     bool forward, const struct sync_filter *f, const char *viewer,
+                     int64_t check_below, size_t limit, struct sync_page *out);
+void sync_page_fini(struct sync_page *p);
 
 struct sync_request {
     const char *user_id;     /* borrowed */

@@ -70,8 +70,10 @@ async def test_lazy_loading_and_filter(srv):
     members = {e["state_key"] for e in r.json["state"] if e["type"] == "m.room.member"}
     # the senders (alice, bob) and the viewer (carol)
     check(members == {alice.user, bob.user, carol.user}, f"members {members}")
+    # the limit counts matching events: bob's nearest earlier event is his join
     r = await context(srv, carol, room, b, limit=2, filter=json.dumps({"senders": [bob.user]}))
-    check(r.json["events_before"] == [] and r.json["events_after"] == [] and
+    before = [(e["type"], e["sender"]) for e in r.json["events_before"]]
+    check(before == [("m.room.member", bob.user)] and r.json["events_after"] == [] and
           r.json["event"]["event_id"] == b, f"{r.json}")
     r = await context(srv, carol, room, b, limit=0)
     check(r.json["events_before"] == [] and r.json["events_after"] == [] and

@@ -6,6 +6,7 @@
 #include "sync/sync.h"
 
 #include <jansson.h>
+#include <sqlite3.h>
 
 /* POST /user/{userId}/filter request example from the spec. */
 static const char SPEC_EXAMPLE[] =
@@ -134,4 +135,57 @@ TEST_CASE(sync, filter_state_flags)
     ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":1}}}", &f), 0);
     ASSERT_TRUE(!f.lazy_load_members); /* only JSON true turns it on */
     sync_filter_fini(&f);
+}
+
+/* Type patterns go to the database as SQLite GLOBs: '*' is the only wildcard
+ * of a Matrix filter ("Filtering": "A '*' can be used as a wildcard"), so '?'
+ * and '[' must match only themselves. Checked with SQLite's own GLOB. */
+TEST_CASE(sync, filter_glob_for_database)
+{
+    static const struct {
+        const char *pattern, *value;
+        int match;
+    } rows[] = {
+        {"m.room.*", "m.room.message", 1}, {"m.room.*", "m.roomy", 0},
+        {"m.?", "m.?", 1},                 {"m.?", "m.a", 0},
+        {"a[b]", "a[b]", 1},               {"a[b]", "ab", 0},
+        {"*", "", 1},                      {"m.*.x", "m.a.b.x", 1},
+        {"m.room.message", "m.room.messages", 0}, {"[*", "[abc", 1},
+    };
+    sqlite3 *db;
+    ASSERT_INT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    ASSERT_INT_EQ(sqlite3_prepare_v2(db, "SELECT ?1 GLOB ?2", -1, &st, NULL), SQLITE_OK);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char g[64];
+        sync_filter_glob(rows[i].pattern, g, sizeof g);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, rows[i].value, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, g, -1, SQLITE_STATIC);
+        ASSERT_INT_EQ(sqlite3_step(st), SQLITE_ROW);
+        ASSERT_INT_EQ(sqlite3_column_int(st, 0), rows[i].match);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+TEST_CASE(sync, filter_contains_url)
+{
+    struct sync_filter f;
+    ASSERT_INT_EQ(parse("{}", &f), 0);
+    ASSERT_INT_EQ(f.contains_url, -1);
+    ASSERT_TRUE(f.db_types == NULL && f.db_senders == NULL);
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"contains_url\":true,\"types\":[\"a?*\"],"
+                        "\"senders\":[\"@a:b\"]}}}",
+                        &f),
+                  0);
+    ASSERT_INT_EQ(f.contains_url, 1);
+    ASSERT_STR_EQ(f.db_types, "[\"a[?]*\"]");
+    ASSERT_STR_EQ(f.db_senders, "[\"@a:b\"]");
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"contains_url\":false}}}", &f), 0);
+    ASSERT_INT_EQ(f.contains_url, 0);
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"contains_url\":\"yes\"}}}", &f), ERR_INVALID);
 }
