@@ -361,3 +361,53 @@ int db_media_thumb_put(struct db *db, const char *server, const char *media_id, 
     struct thumb_args a = {server, media_id, method, width, height, t};
     return db__write(db, thumb_put_fn, &a);
 }
+
+int db_url_preview_get(struct db *db, const char *url, int64_t now_ms, char **og_json)
+{
+    *og_json = NULL;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st =
+        c ? db__stmt(c, "SELECT og FROM url_previews WHERE url = ? AND expires_ts > ?") : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, url);
+    sqlite3_bind_int64(st, 2, now_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *og_json = db__col_text(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
+struct preview_args {
+    const char *url, *og;           /* borrowed */
+    int64_t created_ts, expires_ts; /* ms since epoch */
+};
+
+static int preview_put_fn(struct db_conn *c, void *arg)
+{
+    struct preview_args *a = arg;
+    sqlite3_stmt *st = db__stmt(c, "DELETE FROM url_previews WHERE url IN (SELECT url FROM "
+                                   "url_previews WHERE expires_ts < ? LIMIT 100)");
+    if (!st)
+        return ERR_DB;
+    sqlite3_bind_int64(st, 1, a->created_ts);
+    if (db__step_done(c, st))
+        return ERR_DB;
+    st = db__stmt(c, "INSERT OR REPLACE INTO url_previews (url, og, created_ts, expires_ts) "
+                     "VALUES (?, ?, ?, ?)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, a->url);
+    db__bind_text(st, 2, a->og);
+    sqlite3_bind_int64(st, 3, a->created_ts);
+    sqlite3_bind_int64(st, 4, a->expires_ts);
+    return db__step_done(c, st);
+}
+
+int db_url_preview_put(struct db *db, const char *url, const char *og_json, int64_t created_ts,
+                       int64_t expires_ts)
+{
+    struct preview_args a = {url, og_json, created_ts, expires_ts};
+    return db__write(db, preview_put_fn, &a);
+}

@@ -59,4 +59,15 @@ int db_media_thumb_put(struct db *db, const char *server, const char *media_id, 
                        int height, const char *method, const struct db_media_thumb *t);
 void db_media_thumb_fini(struct db_media_thumb *t);
 
+/* URL previews (spec: GET /_matrix/client/v1/media/preview_url): the
+ * OpenGraph answer per URL, kept until expires_ts. */
+
+/* The cached answer (owned JSON text) for url if it expires after now_ms;
+ * ERR_NOT_FOUND otherwise. */
+int db_url_preview_get(struct db *db, const char *url, int64_t now_ms, char **og_json);
+/* Stores (replaces) url's answer, and forgets up to 100 answers that expired
+ * before created_ts. */
+int db_url_preview_put(struct db *db, const char *url, const char *og_json, int64_t created_ts,
+                       int64_t expires_ts);
+
 #endif

@@ -317,6 +317,13 @@ static const char *const migrations[] = {
     "INSERT INTO event_search_v2 (rowid, body, room, room_id)"
     "  SELECT rowid, body, 'r' || hex(room_id), room_id FROM event_search;"
     "DROP TABLE event_search;",
+    /* URL previews (db/media.c): the OpenGraph answer per URL until it expires */
+    "CREATE TABLE url_previews ("
+    "  url TEXT PRIMARY KEY,"
+    "  og TEXT NOT NULL,"
+    "  created_ts INTEGER NOT NULL,"
+    "  expires_ts INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX url_previews_expires ON url_previews (expires_ts);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
