@@ -309,9 +309,14 @@ static bool collect_wanted(const struct state_collect *c, const json_t *ev)
     if (c->only_type && (!type || strcmp(type, c->only_type) != 0))
         return false;
     const char *m = json_string_value(json_object_get(json_object_get(ev, "content"), "membership"));
-    if (c->membership && (!m || strcmp(m, c->membership) != 0))
-        return false;
-    return !(c->not_membership && m && strcmp(m, c->not_membership) == 0);
+    bool is = c->membership && m && strcmp(m, c->membership) == 0;
+    bool is_not = c->not_membership && !(m && strcmp(m, c->not_membership) == 0);
+    /* Both given: "an 'or' condition" (spec, GET /members); Synapse requires both. */
+    if (c->membership && c->not_membership)
+        return is || is_not;
+    if (c->membership)
+        return is;
+    return !c->not_membership || is_not;
 }
 
 static void collect_state(const json_t *ev, void *arg)
@@ -461,17 +466,21 @@ static void collect_joined(const json_t *ev, void *arg)
     json_object_set_new(c->joined, json_string_value(json_object_get(ev, "state_key")), info);
 }
 
-/* GET /rooms/{roomId}/joined_members */
+/* GET /rooms/{roomId}/joined_members: only for users joined now ("The
+ * current user must be in the room"; as Synapse, neither a departed member
+ * nor a world_readable room is enough). */
 void client_room_joined_members(struct http_request *req, struct http_reply *rep)
 {
-    struct readable r;
-    if (!readable_room(req, rep, &r))
+    struct room *room;
+    if (rooms_get(client_server(req), req->params[0], &room) != 0 ||
+        strcmp(rooms_membership_of(room, req->user_id), "join") != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
         return;
+    }
     struct joined_collect c = {json_object()};
-    pthread_mutex_lock(&r.room->lock);
-    matrix_state_map_each(&r.room->state, collect_joined, &c);
-    pthread_mutex_unlock(&r.room->lock);
-    readable_fini(&r);
+    pthread_mutex_lock(&room->lock);
+    matrix_state_map_each(&room->state, collect_joined, &c);
+    pthread_mutex_unlock(&room->lock);
     http_reply_json(rep, 200, json_pack("{s:o}", "joined", c.joined));
 }
 
