@@ -9,8 +9,8 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "http/curl_lib.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,12 +223,14 @@ struct ai *ai_new(const struct config *cfg)
         scan_dir(ai, dir);
     log_info("ai models=%zu dir=%s", ai->n_models, dir);
     free(abs);
-    /* libcurl (and the TLS library it initialises, ~4 MB of RSS) only when a model is
-     * forwarded; the push gateway's first request initialises it otherwise (curl 7.88's
-     * global init is thread-safe with OpenSSL). */
+    /* libcurl (dlopened with the TLS library it initialises, ~3 MB of RSS) is loaded here
+     * only when a model is forwarded, so the first forwarded request does not wait for it;
+     * otherwise its first user (a push gateway, a URL preview) loads it. */
     for (size_t i = 0; i < ai->n_models; i++) {
         if (ai->models[i].upstream_url) {
-            curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any forwarding thread */
+            char lib_err[200];
+            if (!http_curl_get(lib_err, sizeof lib_err))
+                log_error("%s: upstream models will answer 502", lib_err);
             break;
         }
     }

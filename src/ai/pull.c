@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "crypto/hash.h"
+#include "http/curl_lib.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -158,6 +159,7 @@ int ai_pull(const char *spec, const char *dir, const char *sha256_hex, bool prog
     char *url = NULL, *name = NULL, *final = NULL, *part = NULL;
     FILE *out = NULL;
     CURL *curl = NULL;
+    const struct http_curl *c = NULL;
     int rc = resolve_spec(spec, &url, &name, err, err_len);
     if (rc)
         return rc;
@@ -185,38 +187,42 @@ int ai_pull(const char *spec, const char *dir, const char *sha256_hex, bool prog
     }
     struct pull_state st = {.out = out, .progress = progress, .start_ns = clock_mono_ns()};
     st.offset = ftell(out);
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    curl = curl_easy_init();
+    c = http_curl_get(err, err_len);
+    if (!c) {
+        rc = ERR_UNSUPPORTED;
+        goto out;
+    }
+    curl = c->easy_init();
     if (!curl) {
         snprintf(err, err_len, "libcurl failed to start");
         rc = ERR_INTERNAL;
         goto out;
     }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &st);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &st);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &st);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    c->easy_setopt(curl, CURLOPT_URL, url);
+    c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    c->easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    c->easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+    c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    c->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    c->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+    c->easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
+    c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    c->easy_setopt(curl, CURLOPT_WRITEDATA, &st);
+    c->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    c->easy_setopt(curl, CURLOPT_HEADERDATA, &st);
+    c->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    c->easy_setopt(curl, CURLOPT_XFERINFODATA, &st);
+    c->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     if (st.offset > 0) {
-        curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)st.offset);
+        c->easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)st.offset);
         if (progress)
             fprintf(stderr, "resuming %s at %lld bytes\n", name, (long long)st.offset);
     }
-    CURLcode cr = curl_easy_perform(curl);
+    CURLcode cr = c->easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     curl_off_t expect = -1;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expect);
+    c->easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expect);
     if (progress)
         fprintf(stderr, "\n");
     if (fflush(out) != 0 || ferror(out)) {
@@ -229,7 +235,7 @@ int ai_pull(const char *spec, const char *dir, const char *sha256_hex, bool prog
     } else if (cr != CURLE_OK) {
         snprintf(err, err_len,
                  "download failed: %s (HTTP %ld); run the same command again to resume",
-                 curl_easy_strerror(cr), status);
+                 c->easy_strerror(cr), status);
         rc = ERR_IO;
         goto out;
     } else if (expect >= 0) {
@@ -279,7 +285,7 @@ out:
     if (out)
         fclose(out);
     if (curl)
-        curl_easy_cleanup(curl);
+        c->easy_cleanup(curl);
     free(url);
     free(name);
     free(final);

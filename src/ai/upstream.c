@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "http/curl_lib.h"
 #include "server/server.h"
 
 #include <curl/curl.h>
@@ -84,28 +85,35 @@ static void *upstream_main(void *arg)
     struct upstream_run *r = arg;
     struct ai_job *j = r->job;
     j->t_start_ns = clock_mono_ns();
-    CURL *curl = curl_easy_init();
+    char lib_err[200];
+    const struct http_curl *c = http_curl_get(lib_err, sizeof lib_err);
+    CURL *curl = NULL;
     struct curl_slist *headers = NULL;
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    if (r->auth)
-        headers = curl_slist_append(headers, r->auth);
     CURLcode cr = CURLE_FAILED_INIT;
+    if (c) {
+        curl = c->easy_init();
+        headers = c->slist_append(headers, "Content-Type: application/json");
+        if (r->auth)
+            headers = c->slist_append(headers, r->auth);
+    } else {
+        log_error("%s", lib_err);
+    }
     if (curl) {
-        curl_easy_setopt(curl, CURLOPT_URL, r->url);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, j->up_request);
-        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT, r->timeout_s);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
-        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
-        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, r);
-        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
-        cr = curl_easy_perform(curl);
+        c->easy_setopt(curl, CURLOPT_URL, r->url);
+        c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        c->easy_setopt(curl, CURLOPT_POSTFIELDS, j->up_request);
+        c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+        c->easy_setopt(curl, CURLOPT_TIMEOUT, r->timeout_s);
+        c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+        c->easy_setopt(curl, CURLOPT_WRITEDATA, r);
+        c->easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        c->easy_setopt(curl, CURLOPT_HEADERDATA, r);
+        c->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        c->easy_setopt(curl, CURLOPT_XFERINFODATA, r);
+        c->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        c->easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
+        cr = c->easy_perform(curl);
     }
     int status = j->up_status;
     if (cr == CURLE_OK && status >= 500) {
@@ -120,14 +128,17 @@ static void *upstream_main(void *arg)
         ai_job_finish(j, NULL, 503, "Cancelled");
     } else {
         char msg[200];
-        snprintf(msg, sizeof msg, "The upstream server failed: %s", curl_easy_strerror(cr));
+        snprintf(msg, sizeof msg, "The upstream server failed: %s",
+                 c ? c->easy_strerror(cr) : "libcurl is not installed");
         ai_job_finish(j, NULL, 502, msg);
     }
     log_info("model=%s upstream status=%d curl=%d bytes=%zu ms=%.1f", j->model->id, status,
              (int)cr, j->text.len, (double)(clock_mono_ns() - j->t_start_ns) / 1e6);
-    curl_slist_free_all(headers);
-    if (curl)
-        curl_easy_cleanup(curl);
+    if (c) {
+        c->slist_free_all(headers);
+        if (curl)
+            c->easy_cleanup(curl);
+    }
     ai_job_unref(j);
     free(r->url);
     free(r->auth);

@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/pushers.h"
 #include "db/receipts.h"
+#include "http/curl_lib.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
 
@@ -200,25 +201,31 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 /* Posts one delivery; true when the gateway took it (2xx). */
 static bool post(struct server *srv, const struct db_delivery *d)
 {
-    CURL *curl = curl_easy_init();
+    char lib_err[200];
+    const struct http_curl *c = http_curl_get(lib_err, sizeof lib_err);
+    if (!c) { /* the delivery stays queued and is retried with back-off */
+        log_error("%s: push gateways cannot be called", lib_err);
+        return false;
+    }
+    CURL *curl = c->easy_init();
     if (!curl)
         return false;
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *headers = c->slist_append(NULL, "Content-Type: application/json");
     struct response r;
     buf_init(&r.body, GATEWAY_RESPONSE_MAX);
-    curl_easy_setopt(curl, CURLOPT_URL, d->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, d->body);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
-    CURLcode cr = curl_easy_perform(curl);
+    c->easy_setopt(curl, CURLOPT_URL, d->url);
+    c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    c->easy_setopt(curl, CURLOPT_POSTFIELDS, d->body);
+    c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    c->easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+    c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    c->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    c->easy_setopt(curl, CURLOPT_USERAGENT, "relais/" RELAIS_VERSION);
+    CURLcode cr = c->easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     bool ok = cr == CURLE_OK && status >= 200 && status < 300;
     if (ok) { /* a rejected pushkey loses its pusher (spec: "rejected") */
         json_error_t jerr;
@@ -240,8 +247,8 @@ static bool post(struct server *srv, const struct db_delivery *d)
                  status, d->attempts + 1);
     }
     buf_fini(&r.body);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    c->slist_free_all(headers);
+    c->easy_cleanup(curl);
     return ok;
 }
 
