@@ -390,9 +390,77 @@ void client_media_config(struct http_request *req, struct http_reply *rep)
                                         (json_int_t)srv->cfg->media_max_upload_bytes));
 }
 
+/* GET /_matrix/client/v1/media/preview_url (and the legacy media path):
+ * spec: Client-Server API, Content repository, "preview_url". Off unless
+ * [media] url_preview_enabled (404 M_UNRECOGNIZED, as Synapse without it);
+ * the legacy path is frozen with the other legacy media endpoints. The fetch
+ * runs on a preview thread; the request is suspended until it ends. Errors
+ * follow Synapse: 403 for a refused address, 502 for an unreachable site, an
+ * HTTP error, a type that cannot be previewed or a body over the size limit
+ * (M_TOO_LARGE), 504 when no answer came in time. */
 void client_media_preview_url(struct http_request *req, struct http_reply *rep)
 {
-    (void)req;
-    /* As Synapse with url_preview_enabled off: the endpoint is not offered. */
-    http_reply_error(rep, 404, "M_UNRECOGNIZED", "URL previews are disabled on this server");
+    struct server *srv = client_server(req);
+    if (!media_preview_enabled(srv->media)) {
+        http_reply_error(rep, 404, "M_UNRECOGNIZED", "URL previews are disabled on this server");
+        return;
+    }
+    if (legacy_path(req) && !srv->cfg->media_legacy_unauthenticated) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Not found");
+        return;
+    }
+    struct media_state *st = req->handler_state;
+    if (req->resumed && st && st->job) {
+        int rc = media_job_result(st->job);
+        const char *text = media_preview_json(st->job);
+        json_t *og = rc == 0 && text ? json_loads(text, 0, NULL) : NULL;
+        if (og)
+            http_reply_json(rep, 200, og);
+        else if (rc == ERR_FORBIDDEN)
+            http_reply_error(rep, 403, "M_UNKNOWN", "IP address blocked");
+        else if (rc == ERR_TOO_LARGE)
+            http_reply_error(rep, 502, "M_TOO_LARGE", "%s", media_preview_detail(st->job));
+        else if (rc == ERR_LIMIT)
+            http_reply_error(rep, 504, "M_UNKNOWN", "%s", media_preview_detail(st->job));
+        else if (rc == ERR_IO)
+            http_reply_error(rep, 502, "M_UNKNOWN", "%s", media_preview_detail(st->job));
+        else if (rc == ERR_INVALID)
+            http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", media_preview_detail(st->job));
+        else
+            client_internal_error(rep, rc ? rc : ERR_INTERNAL);
+        media_job_release(st->job);
+        st->job = NULL;
+        return;
+    }
+    const char *url = http_query(req, "url");
+    if (!url || !*url) {
+        http_reply_error(rep, 400, "M_MISSING_PARAM", "Missing url");
+        return;
+    }
+    const char *ts = http_query(req, "ts");
+    int64_t ts_ms;
+    if (ts && str_to_i64(ts, strlen(ts), 0, INT64_MAX, &ts_ms)) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "ts must be a non-negative integer");
+        return;
+    }
+    if (media_preview_check_url(url)) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "url must be an absolute http or https URL");
+        return;
+    }
+    char *cached;
+    int rc = media_preview_cached(srv->media, url, &cached);
+    if (rc == 0) {
+        json_t *og = json_loads(cached, 0, NULL);
+        free(cached);
+        if (og) {
+            http_reply_json(rep, 200, og);
+            return;
+        }
+    } else if (rc != ERR_NOT_FOUND) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    st = state_of(req);
+    st->job = media_preview_start(srv->media, url, req->user_id, resume_request, req);
+    http_request_suspend(req);
 }

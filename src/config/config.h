@@ -61,6 +61,12 @@ struct config {
     int64_t media_max_thumbnail_source_pixels; /* larger images get no thumbnail */
     int64_t media_max_thumbnail_side;  /* largest thumbnail width or height produced */
     int64_t media_legacy_unauthenticated; /* 1: /_matrix/media/v3/download|thumbnail served */
+    int64_t media_url_preview_enabled;    /* 1: preview_url fetches pages */
+    char *media_url_preview_ip_range_blacklist; /* CIDR ranges previews never connect to */
+    char *media_url_preview_ip_range_whitelist; /* exceptions to the blacklist */
+    int64_t media_url_preview_max_spider_size;  /* bytes of a page or image fetched */
+    int64_t media_url_preview_timeout_ms;       /* whole fetch of one URL */
+    int64_t media_url_preview_cache_lifetime_ms; /* a preview is reused this long */
     /* [user_directory] */
     int64_t user_directory_search_all; /* 1: search every local user, not only room-mates */
     /* [presence] */

@@ -78,6 +78,30 @@ static const struct option options[] = {
     {"media", "legacy_unauthenticated", OPT_INT, OFF(media_legacy_unauthenticated), "0", 0, 1,
      "1: also serve the unauthenticated /_matrix/media/v3/download and thumbnail "
      "endpoints; 0: they answer 404 M_NOT_FOUND (frozen, as Synapse does)."},
+    {"media", "url_preview_enabled", OPT_INT, OFF(media_url_preview_enabled), "0", 0, 1,
+     "1: answer /_matrix/client/v1/media/preview_url by fetching the page (OpenGraph "
+     "title, description, image); 0: it answers 404 M_UNRECOGNIZED."},
+    {"media", "url_preview_ip_range_blacklist", OPT_STRING,
+     OFF(media_url_preview_ip_range_blacklist),
+     "127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 192.0.0.0/24, "
+     "169.254.0.0/16, 192.88.99.0/24, 198.18.0.0/15, 192.0.2.0/24, 198.51.100.0/24, "
+     "203.0.113.0/24, 224.0.0.0/4, 0.0.0.0/8, 240.0.0.0/4, ::1/128, fe80::/10, fc00::/7, "
+     "2001:db8::/32, ff00::/8, fec0::/10",
+     0, 0,
+     "URL previews never connect to these addresses (IPv4 or IPv6 CIDR ranges, comma-separated; "
+     "an IPv4 range also covers its IPv4-mapped, IPv4-compatible and 6to4 IPv6 forms; 0.0.0.0 "
+     "and :: are always refused). Checked on every connection, redirects included."},
+    {"media", "url_preview_ip_range_whitelist", OPT_STRING,
+     OFF(media_url_preview_ip_range_whitelist), "", 0, 0,
+     "Exceptions to url_preview_ip_range_blacklist (CIDR ranges, comma-separated)."},
+    {"media", "url_preview_max_spider_size", OPT_INT, OFF(media_url_preview_max_spider_size),
+     "10485760", 1024, 1073741824,
+     "Largest page or image a URL preview downloads; larger ones fail with 502 M_TOO_LARGE."},
+    {"media", "url_preview_timeout_ms", OPT_INT, OFF(media_url_preview_timeout_ms), "20000",
+     100, 300000, "A URL preview's fetch (connect, redirects, download) is given up after this."},
+    {"media", "url_preview_cache_lifetime_ms", OPT_INT, OFF(media_url_preview_cache_lifetime_ms),
+     "3600000", 0, 86400000,
+     "A URL's preview is answered from the database for this long (Synapse: one hour)."},
     {"user_directory", "search_all_users", OPT_INT, OFF(user_directory_search_all), "0", 0, 1,
      "1: the user directory searches every local user (as government directories need); "
      "0: only users sharing a room with the searcher or in public rooms."},

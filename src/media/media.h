@@ -26,6 +26,8 @@ enum {
     MEDIA_ID_LEN = 24,                 /* characters of a generated media ID */
     MEDIA_PENDING_MAX = 10,            /* async uploads a user may have waiting */
     MEDIA_PENDING_LIFETIME_MS = 86400000, /* an async upload must come within a day */
+    MEDIA_PREVIEW_THREADS = 2,         /* URL previews fetched at once */
+    MEDIA_PREVIEW_URL_MAX = 8192,      /* longest URL previewed (bytes) */
 };
 
 /* Opens <data_dir>/media (creating it) and starts the media thread. Returns
@@ -94,6 +96,36 @@ struct media_job *media_thumbnail_start(struct media *m, const char *server, con
  * (8 for requests below 8), so a thumbnail is never larger than asked beyond
  * that floor and the cache stays bounded. */
 int media_thumbnail_side(const struct media *m, int64_t requested);
+
+/* ---- preview.c: URL previews (spec: GET /_matrix/client/v1/media/preview_url) ----
+ *
+ * Off unless [media] url_preview_enabled. A preview job fetches the page with
+ * libcurl on a preview thread, refusing at connect time every address in
+ * url_preview_ip_range_blacklist (and not in the whitelist), so redirects and
+ * DNS answers cannot lead it to a private address; it keeps images as media
+ * items of this server and caches the answer in the database. */
+
+bool media_preview_enabled(const struct media *m);
+/* 0 when url looks like an absolute http or https URL with a host (at most
+ * MEDIA_PREVIEW_URL_MAX bytes, no spaces or controls), else ERR_INVALID; the
+ * preview job parses it fully (ERR_INVALID then too). */
+int media_preview_check_url(const char *url);
+/* The cached OpenGraph JSON text (owned) of url, if still fresh; ERR_NOT_FOUND. */
+int media_preview_cached(struct media *m, const char *url, char **og_json);
+/* Makes the preview on a preview thread; the job's result is 0 (see
+ * media_preview_json), ERR_FORBIDDEN (an address is blocked), ERR_TOO_LARGE
+ * (larger than url_preview_max_spider_size, or too slow to arrive), ERR_LIMIT
+ * (no answer within url_preview_timeout_ms), ERR_INVALID (libcurl cannot parse
+ * the URL) or ERR_IO (unreachable, an HTTP
+ * error, a content type that cannot be previewed); media_preview_detail says
+ * which. url and user_id are copied. */
+struct media_job *media_preview_start(struct media *m, const char *url, const char *user_id,
+                                      void (*done)(void *ctx), void *ctx);
+/* After done: the OpenGraph object as JSON text (borrowed until the job is
+ * released), or NULL when the job failed. */
+const char *media_preview_json(const struct media_job *job);
+/* After done with an error: a short message for the client (borrowed). */
+const char *media_preview_detail(const struct media_job *job);
 
 /* ---- jobs ---- */
 

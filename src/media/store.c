@@ -211,9 +211,12 @@ struct media *media_new(const struct config *cfg, struct db *db)
     m->max_side = (int)cfg->media_max_thumbnail_side;
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->cond, NULL);
+    pthread_cond_init(&m->preview_cond, NULL);
     m->spool_dir = xmalloc(n + 8);
     snprintf(m->spool_dir, n + 8, "%s/tmp", m->dir);
-    int rc = make_dir(m->dir);
+    int rc = media__preview_init(m, cfg);
+    if (!rc)
+        rc = make_dir(m->dir);
     if (!rc)
         rc = make_dir(m->spool_dir);
     if (!rc)
@@ -231,6 +234,8 @@ void media_free(struct media *m)
         return;
     media__worker_stop(m);
     media__thumbnail_shutdown();
+    media__preview_fini(m);
+    pthread_cond_destroy(&m->preview_cond);
     pthread_cond_destroy(&m->cond);
     pthread_mutex_destroy(&m->lock);
     free(m->dir);

@@ -20,6 +20,9 @@ static void job_free(struct media_job *job)
 {
     free(job->server);
     free(job->media_id);
+    free(job->url);
+    free(job->user_id);
+    free(job->og_json);
     free(job);
 }
 
@@ -53,17 +56,26 @@ static void unlink_waiter(struct media *m, struct media_job *job)
     job->prev = job->next = NULL;
 }
 
-static void unlink_queued(struct media *m, struct media_job *job)
+/* Caller holds the lock. head/tail: the thumbnail queue or the preview queue. */
+static void unlink_from(struct media_job **head, struct media_job **tail, struct media_job *job)
 {
     if (job->prev)
         job->prev->next = job->next;
     else
-        m->queue_head = job->next;
+        *head = job->next;
     if (job->next)
         job->next->prev = job->prev;
     else
-        m->queue_tail = job->prev;
+        *tail = job->prev;
     job->prev = job->next = NULL;
+}
+
+static void unlink_queued(struct media *m, struct media_job *job)
+{
+    if (job->kind == MEDIA_JOB_PREVIEW)
+        unlink_from(&m->preview_head, &m->preview_tail, job);
+    else
+        unlink_from(&m->queue_head, &m->queue_tail, job);
 }
 
 /* Caller holds the lock. */
@@ -182,6 +194,59 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* A preview thread: fetches one URL at a time (libcurl blocks it, not a
+ * request thread nor the thumbnail thread). */
+static void *preview_main(void *arg)
+{
+    struct media *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        struct media_job *job = m->preview_head;
+        if (!job) {
+            pthread_cond_wait(&m->preview_cond, &m->lock);
+            continue;
+        }
+        unlink_queued(m, job);
+        job->state = MEDIA_JOB_RUNNING;
+        pthread_mutex_unlock(&m->lock);
+        int rc = media__preview_run(m, job);
+        pthread_mutex_lock(&m->lock);
+        if (job->cancelled)
+            job_free(job);
+        else
+            finish_locked(job, rc);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+void media__preview_queue(struct media_job *job)
+{
+    struct media *m = job->media;
+    pthread_mutex_lock(&m->lock);
+    while (m->preview_started < MEDIA_PREVIEW_THREADS && !m->stopping) {
+        if (pthread_create(&m->preview_threads[m->preview_started], NULL, preview_main, m)) {
+            log_error("cannot start a URL preview thread");
+            break;
+        }
+        m->preview_started++;
+    }
+    if (m->preview_started == 0) {
+        finish_locked(job, ERR_INTERNAL);
+        pthread_mutex_unlock(&m->lock);
+        return;
+    }
+    job->state = MEDIA_JOB_QUEUED;
+    job->prev = m->preview_tail;
+    if (m->preview_tail)
+        m->preview_tail->next = job;
+    else
+        m->preview_head = job;
+    m->preview_tail = job;
+    pthread_cond_signal(&m->preview_cond);
+    pthread_mutex_unlock(&m->lock);
+}
+
 int media__worker_start(struct media *m)
 {
     if (pthread_create(&m->thread, NULL, worker_main, m)) {
@@ -198,9 +263,14 @@ void media__worker_stop(struct media *m)
         return;
     pthread_mutex_lock(&m->lock);
     m->stopping = true;
-    ASSERT(!m->queue_head && !m->waiters);
+    ASSERT(!m->queue_head && !m->waiters && !m->preview_head);
     pthread_cond_signal(&m->cond);
+    pthread_cond_broadcast(&m->preview_cond);
     pthread_mutex_unlock(&m->lock);
     pthread_join(m->thread, NULL);
+    /* A running preview sees stopping within a second (libcurl's progress callback). */
+    for (int i = 0; i < m->preview_started; i++)
+        pthread_join(m->preview_threads[i], NULL);
+    m->preview_started = 0;
     m->started = false;
 }
