@@ -1,0 +1,367 @@
+/* avx512_k.c: AVX-512 VNNI kernels for the K-quant weights of Q4_K_M files (Q4_K and Q6_K
+ * against Q8_K activations): a matrix-vector dot (decode) and a tile kernel (prompt) that
+ * share one summation order, so a prompt token's result is bit-identical to a decode step's.
+ * Compiled with the flags of avx512.c; dispatch.c calls these only when cpuid reports
+ * AVX-512 F/BW/VL + VNNI.
+ *
+ * Summation order (both kernels, per weight row and activation column): for each 256-element
+ * super-block b in order, two exact integers are formed,
+ *   Q4_K: isum_b = sum_j sc_j * dot_j(q, y),  msum_b = sum_j m_j * (ysum of sub-block j)
+ *   Q6_K: isum_b = sum_j sc_j * dot_j(q, y) - 32 * sum_j sc_j * bsums_j,  msum_b = 0
+ * (q the unsigned 4- or 6-bit quants, j the sub-blocks), and one float chain accumulates
+ *   acc = fma(dx_b * dy_b, (float)isum_b, acc);  acc = fma(-(dmin_b * dy_b), (float)msum_b, acc)
+ * starting from 0 (Q6_K has no second step). The integers are exact whatever the order of
+ * their partial sums, so each kernel is free to compute them its own way.
+ *
+ * The tile kernel repacks a panel of 16 weight rows x one super-block for vpdpbusd (four
+ * consecutive quants of each row in one 32-bit lane: unsigned weights x signed activations,
+ * no correction needed) and runs it against 8 activation columns at a time, each column's
+ * four activation bytes broadcast straight from the Q8_K row. */
+#include <immintrin.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "llm/kernels/kernels.h"
+#include "llm/quant/q_k.h"
+
+enum { KT_ROWS = 16, KT_COLS = 64, KT_NC = 8 };
+
+static inline float h2f(uint16_t h)
+{
+    return _cvtsh_ss(h);
+}
+
+static inline int32_t load_i32(const void *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline int hsum512_i32(__m512i v)
+{
+    __m256i s = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    t = _mm_add_epi32(t, _mm_unpackhi_epi64(t, t));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    return _mm_cvtsi128_si32(t);
+}
+
+static inline int hsum256_i32(__m256i v)
+{
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    t = _mm_add_epi32(t, _mm_unpackhi_epi64(t, t));
+    t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+    return _mm_cvtsi128_si32(t);
+}
+
+/* acc = fma(dxdy, isum, acc) then fma(-dmdy, msum, acc), in scalar registers. */
+static inline float chain_step(float acc, float dxdy, int isum, float dmdy, int msum)
+{
+    __m128 a = _mm_fmadd_ss(_mm_set_ss(dxdy), _mm_set_ss((float)isum), _mm_set_ss(acc));
+    a = _mm_fnmadd_ss(_mm_set_ss(dmdy), _mm_set_ss((float)msum), a);
+    return _mm_cvtss_f32(a);
+}
+
+/* ---- matrix-vector dots ----------------------------------------------------------------- */
+
+/* The twelve scale bytes of a Q4_K block as 8 scales (bytes 0..7) and 8 mins (8..15), as
+ * llm_k_scale_min gives them, with four 32-bit operations per half. */
+static inline __m128i q4_K_scales_mins(const uint8_t *s)
+{
+    uint32_t u[3];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3fu, m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    return _mm_setr_epi32((int)(u[0] & m6), (int)((u[2] & m4) | ((u[0] >> 6) & m2) << 4),
+                          (int)(u[1] & m6), (int)(((u[2] >> 4) & m4) | ((u[1] >> 6) & m2) << 4));
+}
+
+float llm_avx512_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q4_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    /* lane i of the product of sub-blocks (2k, 2k+1) takes scale 2k + i / 8 */
+    const __m512i idx0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i two = _mm512_set1_epi32(2);
+    float acc = 0.0f;
+    for (int64_t i = 0; i < n / LLM_QK_K; i++) {
+        const __m128i scm = q4_K_scales_mins(x[i].scales);
+        const __m512i sc32 = _mm512_cvtepu8_epi32(scm);
+        const __m512i v0 = _mm512_loadu_si512((const void *)x[i].qs);
+        const __m512i v1 = _mm512_loadu_si512((const void *)(x[i].qs + 64));
+        const __m512i lo0 = _mm512_and_si512(v0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(v0, 4), m4);
+        const __m512i lo1 = _mm512_and_si512(v1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(v1, 4), m4);
+        const __m512i q[4] = {_mm512_shuffle_i64x2(lo0, hi0, 0x44), _mm512_shuffle_i64x2(lo0, hi0, 0xEE),
+                              _mm512_shuffle_i64x2(lo1, hi1, 0x44), _mm512_shuffle_i64x2(lo1, hi1, 0xEE)};
+        __m512i s = _mm512_setzero_si512();
+        __m512i idx = idx0;
+        for (int k = 0; k < 4; k++) {
+            const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[k],
+                                                  _mm512_loadu_si512((const void *)(y[i].qs + 64 * k)));
+            s = _mm512_add_epi32(s, _mm512_mullo_epi32(p, _mm512_permutexvar_epi32(idx, sc32)));
+            idx = _mm512_add_epi32(idx, two);
+        }
+        /* mins: m_j against bsums 2j and 2j+1; both sums reduced together */
+        const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scm, scm));
+        const __m256i mv = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y[i].bsums));
+        const __m256i sv = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+        const __m256i h = _mm256_hadd_epi32(sv, mv);
+        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        t = _mm_hadd_epi32(t, t);
+        const int isum = _mm_cvtsi128_si32(t), msum = _mm_extract_epi32(t, 1);
+        acc = chain_step(acc, h2f(x[i].d) * y[i].d, isum, h2f(x[i].dmin) * y[i].d, msum);
+    }
+    return acc;
+}
+
+float llm_avx512_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a)
+{
+    const struct llm_block_q6_K *x = w;
+    const struct llm_block_q8_K *y = a;
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03);
+    /* lane i of the product of elements 64k..64k+63 takes scale 4k + i / 4 */
+    const __m512i idx0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i four = _mm512_set1_epi32(4);
+    float acc = 0.0f;
+    for (int64_t i = 0; i < n / LLM_QK_K; i++) {
+        const __m128i sc8 = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m512i sc32 = _mm512_cvtepi8_epi32(sc8);
+        const __m512i hall = _mm512_loadu_si512((const void *)x[i].qh);
+        __m512i s = _mm512_setzero_si512();
+        __m512i idx = idx0;
+        for (int h = 0; h < 2; h++) {
+            /* ql[64h..64h+63] are elements 128h + (0..63) (low nibbles) and + 64 (high);
+             * qh[32h..32h+31] hold their top bits: bits 0-1 for elements 0..31, 2-3 for
+             * 32..63, 4-5 for 64..95, 6-7 for 96..127 */
+            const __m512i l = _mm512_loadu_si512((const void *)(x[i].ql + 64 * h));
+            __m512i hb = _mm512_shuffle_i64x2(hall, hall, h ? 0xEE : 0x44);
+            hb = _mm512_mask_srli_epi16(hb, (__mmask32)0xFFFF0000u, hb, 2);
+            const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
+                                                _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));
+            const __m512i q23 = _mm512_or_si512(
+                _mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hb, 4), m2), 4));
+            const __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q01,
+                                                   _mm512_loadu_si512((const void *)(y[i].qs + 128 * h)));
+            s = _mm512_add_epi32(s, _mm512_mullo_epi32(p0, _mm512_permutexvar_epi32(idx, sc32)));
+            idx = _mm512_add_epi32(idx, four);
+            const __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q23,
+                                                   _mm512_loadu_si512((const void *)(y[i].qs + 128 * h + 64)));
+            s = _mm512_add_epi32(s, _mm512_mullo_epi32(p1, _mm512_permutexvar_epi32(idx, sc32)));
+            idx = _mm512_add_epi32(idx, four);
+        }
+        const __m256i bs = _mm256_loadu_si256((const __m256i *)y[i].bsums);
+        const int off = hsum256_i32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bs));
+        const int isum = hsum512_i32(s) - 32 * off;
+        acc = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(h2f(x[i].d) * y[i].d), _mm_set_ss((float)isum),
+                                         _mm_set_ss(acc)));
+    }
+    return acc;
+}
+
+/* ---- tile kernels ----------------------------------------------------------------------- */
+
+/* 16 rows x one super-block, repacked: q[g] holds quants 4g..4g+3 of each row (row r in
+ * bytes 4r..4r+3, unsigned); sc[j] the int32 scale of sub-block j per row; mn[j] (Q4_K) the
+ * int16 pair (m_j, m_j) per row, or (Q6_K) the pair (sc_2j, sc_2j+1); dx, dm the row scales. */
+struct kt_panel {
+    __m512i q[64];  /* repacked quants */
+    __m512i sc[16]; /* sub-block scales (8 used by Q4_K) */
+    __m512i mn[8];  /* int16 pairs for the min / offset term */
+    __m512 dx;      /* super-block scale d per row */
+    __m512 dm;      /* dmin per row (Q4_K) */
+};
+
+static inline __m512i kt_row_index(size_t row_bytes)
+{
+    return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                              _mm512_set1_epi32((int)row_bytes));
+}
+
+static inline __m512i gather4(__m512i idx, const char *p)
+{
+    return _mm512_i32gather_epi32(idx, (const void *)p, 1);
+}
+
+/* Packs super-block b of the 16 rows at w. */
+static void kt_pack_q4_K(struct kt_panel *pn, const char *w, size_t row_bytes, int64_t b)
+{
+    const char *blk = w + (size_t)b * sizeof(struct llm_block_q4_K);
+    const __m512i idx = kt_row_index(row_bytes);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i dd = gather4(idx, blk); /* d | dmin << 16 */
+    pn->dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd));
+    pn->dm = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16)));
+    for (int j = 0; j < 4; j++) {
+        for (int t = 0; t < 8; t++) {
+            const __m512i v = gather4(idx, blk + 16 + 32 * j + 4 * t);
+            pn->q[8 * (2 * j) + t] = _mm512_and_si512(v, m4);
+            pn->q[8 * (2 * j + 1) + t] = _mm512_and_si512(_mm512_srli_epi32(v, 4), m4);
+        }
+    }
+    alignas(64) int32_t sc[8][16], mn[8][16];
+    for (int r = 0; r < KT_ROWS; r++) {
+        const uint8_t *s = (const uint8_t *)blk + (size_t)r * row_bytes + 4;
+        for (int j = 0; j < 8; j++) {
+            uint8_t scj, mj;
+            llm_k_scale_min(j, s, &scj, &mj);
+            sc[j][r] = scj;
+            mn[j][r] = (int32_t)((uint32_t)mj | (uint32_t)mj << 16);
+        }
+    }
+    for (int j = 0; j < 8; j++) {
+        pn->sc[j] = _mm512_load_si512((const void *)sc[j]);
+        pn->mn[j] = _mm512_load_si512((const void *)mn[j]);
+    }
+}
+
+static void kt_pack_q6_K(struct kt_panel *pn, const char *w, size_t row_bytes, int64_t b)
+{
+    const char *blk = w + (size_t)b * sizeof(struct llm_block_q6_K);
+    const __m512i idx = kt_row_index(row_bytes);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(0x03);
+    /* d is the last two bytes of the block: read scales[14..15] and d, keep the top half */
+    const __m512i dd = gather4(idx, blk + offsetof(struct llm_block_q6_K, d) - 2);
+    pn->dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16)));
+    pn->dm = _mm512_setzero_ps();
+    for (int h = 0; h < 2; h++) {
+        for (int t = 0; t < 8; t++) {
+            const __m512i v0 = gather4(idx, blk + 64 * h + 4 * t);
+            const __m512i v1 = gather4(idx, blk + 64 * h + 32 + 4 * t);
+            const __m512i vh = gather4(idx, blk + 128 + 32 * h + 4 * t);
+            __m512i *q = &pn->q[32 * h + t];
+            q[0] = _mm512_or_si512(_mm512_and_si512(v0, m4),
+                                   _mm512_slli_epi32(_mm512_and_si512(vh, m2), 4));
+            q[8] = _mm512_or_si512(_mm512_and_si512(v1, m4),
+                                   _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(vh, 2), m2), 4));
+            q[16] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(v0, 4), m4),
+                                    _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(vh, 4), m2), 4));
+            q[24] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(v1, 4), m4),
+                                    _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(vh, 6), m2), 4));
+        }
+    }
+    alignas(64) int32_t sc[16][16], pr[8][16];
+    for (int r = 0; r < KT_ROWS; r++) {
+        const int8_t *s = (const int8_t *)blk + (size_t)r * row_bytes + 192;
+        for (int j = 0; j < 16; j++)
+            sc[j][r] = s[j];
+        for (int k = 0; k < 8; k++)
+            pr[k][r] = (int32_t)((uint32_t)(uint16_t)s[2 * k] | (uint32_t)(uint16_t)s[2 * k + 1] << 16);
+    }
+    for (int j = 0; j < 16; j++)
+        pn->sc[j] = _mm512_load_si512((const void *)sc[j]);
+    for (int k = 0; k < 8; k++)
+        pn->mn[k] = _mm512_load_si512((const void *)pr[k]);
+}
+
+/* Super-block b of the panel against KT_NC columns y[c] (already offset to block b):
+ * acc[c] advances by one step of the chain. */
+static void kt_cols_q4_K(const struct kt_panel *pn, const struct llm_block_q8_K *const *y,
+                         __m512 *acc)
+{
+    __m512i isum[KT_NC];
+    for (int c = 0; c < KT_NC; c++)
+        isum[c] = _mm512_setzero_si512();
+    for (int j = 0; j < 8; j++) {
+        __m512i s[KT_NC];
+        for (int c = 0; c < KT_NC; c++)
+            s[c] = _mm512_setzero_si512();
+        for (int t = 0; t < 8; t++) {
+            const __m512i q = pn->q[8 * j + t];
+            for (int c = 0; c < KT_NC; c++)
+                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(load_i32(y[c]->qs + 32 * j + 4 * t)));
+        }
+        for (int c = 0; c < KT_NC; c++)
+            isum[c] = _mm512_add_epi32(isum[c], _mm512_mullo_epi32(s[c], pn->sc[j]));
+    }
+    for (int c = 0; c < KT_NC; c++) {
+        __m512i m = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++)
+            m = _mm512_dpwssd_epi32(m, pn->mn[j], _mm512_set1_epi32(load_i32(&y[c]->bsums[2 * j])));
+        const __m512 dy = _mm512_set1_ps(y[c]->d);
+        __m512 v = _mm512_fmadd_ps(_mm512_mul_ps(pn->dx, dy), _mm512_cvtepi32_ps(isum[c]), acc[c]);
+        acc[c] = _mm512_fnmadd_ps(_mm512_mul_ps(pn->dm, dy), _mm512_cvtepi32_ps(m), v);
+    }
+}
+
+static void kt_cols_q6_K(const struct kt_panel *pn, const struct llm_block_q8_K *const *y,
+                         __m512 *acc)
+{
+    __m512i isum[KT_NC];
+    for (int c = 0; c < KT_NC; c++)
+        isum[c] = _mm512_setzero_si512();
+    for (int j = 0; j < 16; j++) {
+        __m512i s[KT_NC];
+        for (int c = 0; c < KT_NC; c++)
+            s[c] = _mm512_setzero_si512();
+        for (int t = 0; t < 4; t++) {
+            const __m512i q = pn->q[4 * j + t];
+            for (int c = 0; c < KT_NC; c++)
+                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(load_i32(y[c]->qs + 16 * j + 4 * t)));
+        }
+        for (int c = 0; c < KT_NC; c++)
+            isum[c] = _mm512_add_epi32(isum[c], _mm512_mullo_epi32(s[c], pn->sc[j]));
+    }
+    for (int c = 0; c < KT_NC; c++) {
+        __m512i off = _mm512_setzero_si512();
+        for (int k = 0; k < 8; k++)
+            off = _mm512_dpwssd_epi32(off, pn->mn[k], _mm512_set1_epi32(load_i32(&y[c]->bsums[2 * k])));
+        const __m512i tot = _mm512_sub_epi32(isum[c], _mm512_slli_epi32(off, 5));
+        const __m512 dy = _mm512_set1_ps(y[c]->d);
+        acc[c] = _mm512_fmadd_ps(_mm512_mul_ps(pn->dx, dy), _mm512_cvtepi32_ps(tot), acc[c]);
+    }
+}
+
+typedef void (*kt_pack_fn)(struct kt_panel *, const char *, size_t, int64_t);
+typedef void (*kt_cols_fn)(const struct kt_panel *, const struct llm_block_q8_K *const *, __m512 *);
+
+static void kt_run(kt_pack_fn pack, kt_cols_fn cols, llm_vec_dot_fn dot, int64_t n, const void *w,
+                   size_t row_bytes, int64_t r0, int64_t r1, const void *a, size_t a_stride, int nc,
+                   float *y, size_t ldy)
+{
+    const int64_t nb = n / LLM_QK_K;
+    struct kt_panel pn;
+    __m512 acc[KT_COLS];
+    int64_t r = r0;
+    for (; r + KT_ROWS <= r1; r += KT_ROWS) {
+        const char *wr = (const char *)w + (size_t)r * row_bytes;
+        for (int c0 = 0; c0 < nc; c0 += KT_COLS) {
+            const int k = nc - c0 < KT_COLS ? nc - c0 : KT_COLS;
+            for (int c = 0; c < KT_COLS; c++)
+                acc[c] = _mm512_setzero_ps();
+            for (int64_t b = 0; b < nb; b++) {
+                pack(&pn, wr, row_bytes, b);
+                for (int g = 0; g < k; g += KT_NC) {
+                    const struct llm_block_q8_K *yc[KT_NC];
+                    for (int c = 0; c < KT_NC; c++) {
+                        const int cc = c0 + (g + c < k ? g + c : g);
+                        yc[c] = (const struct llm_block_q8_K *)((const char *)a + (size_t)cc * a_stride) + b;
+                    }
+                    cols(&pn, yc, acc + g);
+                }
+            }
+            for (int c = 0; c < k; c++)
+                _mm512_storeu_ps(y + (size_t)(c0 + c) * ldy + (size_t)r, acc[c]);
+        }
+    }
+    for (; r < r1; r++)
+        for (int c = 0; c < nc; c++)
+            y[(size_t)c * ldy + (size_t)r] =
+                dot(n, (const char *)w + (size_t)r * row_bytes, (const char *)a + (size_t)c * a_stride);
+}
+
+void llm_avx512_gemm_q4_K_q8_K(int64_t n, const void *w, size_t row_bytes, int64_t r0, int64_t r1,
+                               const void *a, size_t a_stride, int nc, float *y, size_t ldy)
+{
+    kt_run(kt_pack_q4_K, kt_cols_q4_K, llm_avx512_vec_dot_q4_K_q8_K, n, w, row_bytes, r0, r1, a,
+           a_stride, nc, y, ldy);
+}
+
+void llm_avx512_gemm_q6_K_q8_K(int64_t n, const void *w, size_t row_bytes, int64_t r0, int64_t r1,
+                               const void *a, size_t a_stride, int nc, float *y, size_t ldy)
+{
+    kt_run(kt_pack_q6_K, kt_cols_q6_K, llm_avx512_vec_dot_q6_K_q8_K, n, w, row_bytes, r0, r1, a,
+           a_stride, nc, y, ldy);
+}
