@@ -82,15 +82,9 @@ static const struct option options[] = {
      "1: answer /_matrix/client/v1/media/preview_url by fetching the page (OpenGraph "
      "title, description, image); 0: it answers 404 M_UNRECOGNIZED."},
     {"media", "url_preview_ip_range_blacklist", OPT_STRING,
-     OFF(media_url_preview_ip_range_blacklist),
-     "127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 192.0.0.0/24, "
-     "169.254.0.0/16, 192.88.99.0/24, 198.18.0.0/15, 192.0.2.0/24, 198.51.100.0/24, "
-     "203.0.113.0/24, 224.0.0.0/4, 0.0.0.0/8, 240.0.0.0/4, ::1/128, fe80::/10, fc00::/7, "
-     "2001:db8::/32, ff00::/8, fec0::/10",
-     0, 0,
-     "URL previews never connect to these addresses (IPv4 or IPv6 CIDR ranges, comma-separated; "
-     "an IPv4 range also covers its IPv4-mapped, IPv4-compatible and 6to4 IPv6 forms; 0.0.0.0 "
-     "and :: are always refused). Checked on every connection, redirects included."},
+     OFF(media_url_preview_ip_range_blacklist), "default", 0, 0,
+     "Addresses URL previews never connect to (CIDR, comma-separated; \"default\": private, "
+     "loopback, link-local, CGNAT, multicast, reserved; see docs/internals/media.md)."},
     {"media", "url_preview_ip_range_whitelist", OPT_STRING,
      OFF(media_url_preview_ip_range_whitelist), "", 0, 0,
      "Exceptions to url_preview_ip_range_blacklist (CIDR ranges, comma-separated)."},

@@ -67,7 +67,7 @@ struct media_ipset {
     size_t n;                     /* ranges used */
 };
 /* Adds the comma- or space-separated ADDRESS[/PREFIX] entries of list (IPv4 or
- * IPv6) to set. With v4_in_v6 an IPv4 range also covers its IPv4-compatible
+ * IPv6; the word "default" stands for the built-in list of non-public ranges) to set. With v4_in_v6 an IPv4 range also covers its IPv4-compatible
  * and 6to4 IPv6 forms. ERR_INVALID (message in err) on a bad entry; the set
  * keeps what was added before it. Release with media__ipset_fini. */
 int media__ipset_parse(struct media_ipset *set, const char *list, bool v4_in_v6, char *err,

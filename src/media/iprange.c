@@ -22,6 +22,17 @@
 
 enum { IPSET_MAX = 4096 }; /* ranges in one set (each IPv4 entry takes up to 3) */
 
+/* "default": Synapse's DEFAULT_IP_RANGE_BLOCKLIST (loopback, private, CGNAT,
+ * IETF protocol assignments, link-local, the old 6to4 relay, benchmarking and
+ * documentation networks, multicast; ::1, link-local, unique-local,
+ * documentation, multicast and site-local IPv6) plus 0.0.0.0/8 ("this
+ * network") and 240.0.0.0/4 (reserved, with the broadcast address). */
+static const char default_list[] =
+    "127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 192.0.0.0/24, "
+    "169.254.0.0/16, 192.88.99.0/24, 198.18.0.0/15, 192.0.2.0/24, 198.51.100.0/24, "
+    "203.0.113.0/24, 224.0.0.0/4, 0.0.0.0/8, 240.0.0.0/4, ::1/128, fe80::/10, fc00::/7, "
+    "2001:db8::/32, ff00::/8, fec0::/10";
+
 static void mask(uint8_t addr[16], int prefix)
 {
     for (int i = 0; i < 16; i++) {
@@ -97,7 +108,9 @@ int media__ipset_parse(struct media_ipset *set, const char *list, bool v4_in_v6,
         size_t n = strcspn(p, ", \t");
         if (n == 0)
             break;
-        int rc = add_entry(set, p, n, v4_in_v6);
+        int rc = n == 7 && memcmp(p, "default", 7) == 0
+                     ? media__ipset_parse(set, default_list, v4_in_v6, err, err_len)
+                     : add_entry(set, p, n, v4_in_v6);
         if (rc) {
             snprintf(err, err_len, "'%.*s' is not an IP address or CIDR range",
                      (int)(n > 64 ? 64 : n), p);

@@ -34,6 +34,7 @@ TEST_CASE(media, preview_default_blacklist)
     struct media_ipset block = {0}, allow = {0};
     char err[160];
     ASSERT_INT_EQ(media__ipset_parse(&block, "0.0.0.0, ::", true, err, sizeof err), 0);
+    ASSERT_STR_EQ(cfg.media_url_preview_ip_range_blacklist, "default");
     ASSERT_INT_EQ(media__ipset_parse(&block, cfg.media_url_preview_ip_range_blacklist, true, err,
                                      sizeof err),
                   0);

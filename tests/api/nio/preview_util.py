@@ -1,0 +1,116 @@
+"""preview_util.py: a loopback web site for the URL preview suites
+(test_preview_url*.py), served by Python's http.server on a thread: an HTML
+page with OpenGraph tags and a relative og:image, that image (a real PNG),
+redirects, a page larger than the preview limit, an error page, a binary
+file and a page that answers too late. Every request is counted by path."""
+
+import http.server
+import struct
+import threading
+import time
+import zlib
+
+
+def make_png(width, height):
+    """An RGB gradient PNG written by hand (zlib)."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 64))
+                                      for x in range(width))
+                    for y in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+PNG = make_png(40, 30)
+TITLE = "Relais test page \u00e9t\u00e9"
+DESCRIPTION = "A page served by the test & previewed by relais."
+PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<title>Not the og title</title>"
+        f"<meta property='og:title' content='Relais test page &eacute;t\u00e9'>"
+        "<meta property='og:description' content='A page served by the test &amp; previewed "
+        "by relais.'>"
+        "<meta property='og:site_name' content='Loopback'>"
+        "<meta property='og:image' content='img/logo.png'>"
+        "</head><body><p>Hello</p></body></html>").encode()
+
+
+class Site:
+    def __init__(self):
+        self.hits = {}
+        self.redirect_target = None  # absolute URL for /redirect-out
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def send(self, status, ctype, body, extra=None):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (extra or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self):
+                path = self.path.split("?", 1)[0]
+                site.hits[path] = site.hits.get(path, 0) + 1
+                if path == "/page.html":
+                    self.send(200, "text/html; charset=utf-8", PAGE)
+                elif path == "/img/logo.png":
+                    self.send(200, "image/png", PNG)
+                elif path == "/redirect":
+                    self.send(302, "text/plain", b"moved", {"Location": "/page.html"})
+                elif path == "/redirect-out":
+                    self.send(302, "text/plain", b"moved", {"Location": site.redirect_target})
+                elif path == "/big.html":
+                    self.send(200, "text/html", b"<html><body>" + b"x" * 300000)
+                elif path == "/missing":
+                    self.send(404, "text/html", b"<title>nope</title>")
+                elif path == "/file.bin":
+                    self.send(200, "application/octet-stream", b"\0" * 100)
+                elif path == "/slow":
+                    time.sleep(4)
+                    self.send(200, "text/html", b"<title>late</title>")
+                else:
+                    self.send(404, "text/plain", b"unknown")
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path, host="127.0.0.1"):
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+_site = None
+
+
+def site():
+    """The module-wide site, started on first use (a daemon thread)."""
+    global _site
+    if _site is None:
+        _site = Site()
+    return _site
+
+
+PREVIEW = "/_matrix/client/v1/media/preview_url"
+
+
+async def preview(srv, token, url, **query):
+    q = {"url": url}
+    q.update(query)
+    return await srv.req("GET", PREVIEW, token=token, query=q)
