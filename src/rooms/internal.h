@@ -38,6 +38,9 @@ int rooms__build(struct server *srv, struct room *room, const struct room_send *
                  struct rooms__pending *out, char *reason, size_t reason_len);
 /* Moves the in-memory head past a built event (state, extremities, depth). */
 void rooms__apply(struct room *room, const struct rooms__pending *p, int64_t state_group);
+/* Replaces the current state event target (if it is one) by its redacted form
+ * under the room's version (caller holds the lock or owns the room). */
+void rooms__state_redact(struct room *room, const char *target);
 void rooms__pending_fini(struct rooms__pending *p);
 /* Fills a db_event_write for p (borrowing p's strings). */
 struct db_event_write;

@@ -81,6 +81,8 @@ static int load(struct server *srv, const char *room_id, struct room **out)
             if (ev) {
                 matrix_state_map_put(&r->state, ev);
                 json_decref(ev);
+                if (events[i].redacted_by) /* as rooms__apply left it */
+                    rooms__state_redact(r, events[i].event_id);
             }
         }
         db_events_free(events, n);

@@ -12,6 +12,7 @@
 #include "crypto/base64.h"
 #include "json/canonical.h"
 #include "matrix/auth.h"
+#include "matrix/event.h"
 #include "matrix/sign.h"
 #include "push/queue.h"
 #include "server/server.h"
@@ -158,10 +159,45 @@ fail:
     return rc;
 }
 
+struct state_find {
+    const char *event_id; /* wanted */
+    const json_t *found;  /* borrowed from the map, or NULL */
+};
+
+static void find_state_event(const json_t *ev, void *arg)
+{
+    struct state_find *f = arg;
+    const char *id = json_string_value(json_object_get(ev, "event_id"));
+    if (!f->found && id && strcmp(id, f->event_id) == 0)
+        f->found = ev;
+}
+
+void rooms__state_redact(struct room *room, const char *target)
+{
+    struct state_find f = {target, NULL};
+    matrix_state_map_each(&room->state, find_state_event, &f);
+    json_t *red;
+    if (!f.found || matrix_event_redact(f.found, room->version, &red) != 0)
+        return;
+    json_object_set_new(red, "event_id", json_string(target));
+    matrix_state_map_put(&room->state, red);
+    json_decref(red);
+}
+
 void rooms__apply(struct room *room, const struct rooms__pending *p, int64_t state_group)
 {
     if (json_object_get(p->pdu, "state_key"))
         matrix_state_map_put(&room->state, p->pdu);
+    /* A redacted state event counts in its redacted form from now on (the
+     * auth rules see what the version's redaction algorithm leaves). */
+    const char *type = json_string_value(json_object_get(p->pdu, "type"));
+    if (type && strcmp(type, "m.room.redaction") == 0) {
+        const json_t *target = json_object_get(p->pdu, "redacts");
+        if (!json_is_string(target))
+            target = json_object_get(json_object_get(p->pdu, "content"), "redacts");
+        if (json_is_string(target))
+            rooms__state_redact(room, json_string_value(target));
+    }
     db_strings_free(room->extremities, room->n_extremities);
     room->extremities = xcalloc(1, sizeof(char *));
     room->extremities[0] = xstrdup(p->event_id);
