@@ -71,6 +71,9 @@ static int persist_one(struct db_conn *c, struct db_event_write *w)
     if (rc)
         return rc;
     w->pos = sqlite3_last_insert_rowid(c->sql);
+    if (w->relates_to && w->rel_type && strcmp(w->rel_type, "m.thread") == 0 &&
+        (rc = db__thread_reply(c, w->room_id, w->relates_to, w->sender, w->pos)))
+        return rc;
     if (w->state_key) {
         st = db__stmt(c, "INSERT OR REPLACE INTO current_state (room_id, type, state_key, "
                          "event_id) VALUES (?,?,?,?)");
@@ -120,7 +123,7 @@ static int persist_one(struct db_conn *c, struct db_event_write *w)
         db__bind_text(st, 1, w->event_id);
         db__bind_text(st, 2, w->redacts);
         db__bind_text(st, 3, w->room_id);
-        if ((rc = db__step_done(c, st)))
+        if ((rc = db__step_done(c, st)) || (rc = db__thread_redacted(c, w->redacts)))
             return rc;
     }
     return 0;

@@ -73,6 +73,12 @@ void db__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Runs a statement that returns no rows; returns 0 or ERR_DB (logged). */
 int db__step_done(struct db_conn *c, sqlite3_stmt *st);
 
+/* Threads (relations.c), for the event writer: a reply at pos to root by
+ * sender moves the thread up; a redaction of a reply recomputes its latest. */
+int db__thread_reply(struct db_conn *c, const char *room_id, const char *root_id,
+                     const char *sender, int64_t pos);
+int db__thread_redacted(struct db_conn *c, const char *event_id);
+
 /* State groups (state.c), for the event writer. */
 struct map;
 int db__state_group_map(struct db_conn *c, int64_t group, struct map *out);

@@ -1,6 +1,7 @@
 /* relations.c: queries over the events table's relates_to / rel_type columns
  * (see relations.h): relation pages (recursive through a bounded CTE), the
- * counts behind unsigned["m.relations"], and thread roots. */
+ * counts behind unsigned["m.relations"], and thread roots (the threads and
+ * thread_participants tables, kept by the event writer). */
 #define LOG_MODULE "db"
 #include "db/relations.h"
 
@@ -125,6 +126,51 @@ int db_thread_participated(struct db *db, const char *root_id, const char *user_
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
+int db__thread_reply(struct db_conn *c, const char *room_id, const char *root_id,
+                     const char *sender, int64_t pos)
+{
+    sqlite3_stmt *st = db__stmt(c, "INSERT INTO threads (root_id, room_id, latest_pos) "
+                                   "VALUES (?1, ?2, ?3) ON CONFLICT (root_id) DO UPDATE SET "
+                                   "latest_pos = MAX(latest_pos, excluded.latest_pos)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, root_id);
+    db__bind_text(st, 2, room_id);
+    sqlite3_bind_int64(st, 3, pos);
+    int rc = db__step_done(c, st);
+    if (rc)
+        return rc;
+    /* The replier and the root's sender (once the root is known here). */
+    st = db__stmt(c, "INSERT OR IGNORE INTO thread_participants (root_id, user_id) "
+                     "SELECT ?1, ?2 UNION SELECT ?1, sender FROM events WHERE event_id = ?1");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, root_id);
+    db__bind_text(st, 2, sender);
+    return db__step_done(c, st);
+}
+
+int db__thread_redacted(struct db_conn *c, const char *event_id)
+{
+    sqlite3_stmt *st = db__stmt(
+        c, "UPDATE threads SET latest_pos = COALESCE((SELECT MAX(stream_pos) FROM events WHERE "
+           "relates_to = threads.root_id AND rel_type = 'm.thread' AND redacted_by IS NULL), -1) "
+           "WHERE root_id = (SELECT relates_to FROM events WHERE event_id = ?1 AND "
+           "rel_type = 'm.thread')");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, event_id);
+    int rc = db__step_done(c, st);
+    if (rc || sqlite3_changes(c->sql) == 0)
+        return rc;
+    st = db__stmt(c, "DELETE FROM threads WHERE latest_pos < 0 AND root_id = (SELECT "
+                     "relates_to FROM events WHERE event_id = ?1)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, event_id);
+    return db__step_done(c, st);
+}
+
 int db_thread_roots(struct db *db, const char *room_id, int64_t before, const char *participant,
                     size_t limit, char ***root_ids, int64_t **latest_pos, size_t *n)
 {
@@ -133,12 +179,10 @@ int db_thread_roots(struct db *db, const char *room_id, int64_t before, const ch
     *n = 0;
     struct db_conn *c = db__reader(db);
     sqlite3_stmt *st =
-        c ? db__stmt(c, "SELECT t.relates_to, MAX(t.stream_pos) AS latest FROM events t "
-                        "WHERE t.room_id = ?1 AND t.rel_type = 'm.thread' AND t.redacted_by IS NULL "
-                        "GROUP BY t.relates_to HAVING latest <= ?2 AND (?3 IS NULL OR "
-                        "SUM(t.sender = ?3) > 0 OR EXISTS (SELECT 1 FROM events r WHERE "
-                        "r.event_id = t.relates_to AND r.sender = ?3)) "
-                        "ORDER BY latest DESC LIMIT ?4")
+        c ? db__stmt(c, "SELECT t.root_id, t.latest_pos FROM threads t WHERE t.room_id = ?1 "
+                        "AND t.latest_pos <= ?2 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM "
+                        "thread_participants p WHERE p.root_id = t.root_id AND p.user_id = ?3)) "
+                        "ORDER BY t.latest_pos DESC LIMIT ?4")
           : NULL;
     if (!st)
         return ERR_DB;

@@ -324,6 +324,26 @@ static const char *const migrations[] = {
     "  created_ts INTEGER NOT NULL,"
     "  expires_ts INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX url_previews_expires ON url_previews (expires_ts);",
+    /* threads (db/relations.c): one row per thread root with the position of
+     * its latest unredacted reply, and who took part (root sender, reply
+     * senders), kept on persist so /threads pages an index instead of
+     * scanning the room's events; filled from the events already stored */
+    "CREATE TABLE threads ("
+    "  root_id TEXT PRIMARY KEY,"
+    "  room_id TEXT NOT NULL,"
+    "  latest_pos INTEGER NOT NULL);"
+    "CREATE INDEX threads_room ON threads (room_id, latest_pos);"
+    "CREATE TABLE thread_participants ("
+    "  root_id TEXT NOT NULL,"
+    "  user_id TEXT NOT NULL,"
+    "  PRIMARY KEY (root_id, user_id)) WITHOUT ROWID;"
+    "INSERT INTO threads (root_id, room_id, latest_pos)"
+    "  SELECT relates_to, room_id, MAX(stream_pos) FROM events"
+    "  WHERE rel_type = 'm.thread' AND redacted_by IS NULL GROUP BY relates_to;"
+    "INSERT OR IGNORE INTO thread_participants (root_id, user_id)"
+    "  SELECT relates_to, sender FROM events WHERE rel_type = 'm.thread';"
+    "INSERT OR IGNORE INTO thread_participants (root_id, user_id)"
+    "  SELECT e.event_id, e.sender FROM events e JOIN threads t ON t.root_id = e.event_id;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
