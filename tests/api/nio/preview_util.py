@@ -1,7 +1,7 @@
 """preview_util.py: a loopback web site for the URL preview suites
 (test_preview_url*.py), served by Python's http.server on a thread: an HTML
 page with OpenGraph tags and a relative og:image, that image (a real PNG),
-redirects, a page larger than the preview limit, an error page, a binary
+redirects, a page larger than the preview limit (announced or not), an error page, a binary
 file and a page that answers too late. Every request is counted by path."""
 
 import http.server
@@ -72,6 +72,16 @@ class Site:
                     self.send(302, "text/plain", b"moved", {"Location": site.redirect_target})
                 elif path == "/big.html":
                     self.send(200, "text/html", b"<html><body>" + b"x" * 300000)
+                elif path == "/big-stream":  # no Content-Length: cut while arriving
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.end_headers()
+                    try:
+                        for _ in range(40):
+                            self.wfile.write(b"<p>" + b"y" * 8192)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                    self.close_connection = True
                 elif path == "/missing":
                     self.send(404, "text/html", b"<title>nope</title>")
                 elif path == "/file.bin":

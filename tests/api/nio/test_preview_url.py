@@ -83,6 +83,7 @@ async def test_failures_answer_and_server_keeps_serving(srv):
     s = site()
     c = await srv.nio_user("fail")
     expect_error(await preview(srv, c.access_token, s.url("/big.html")), 502, "M_TOO_LARGE")
+    expect_error(await preview(srv, c.access_token, s.url("/big-stream")), 502, "M_TOO_LARGE")
     expect_error(await preview(srv, c.access_token, s.url("/missing")), 502, "M_UNKNOWN")
     expect_error(await preview(srv, c.access_token, s.url("/file.bin")), 502, "M_UNKNOWN")
     expect_error(await preview(srv, c.access_token, s.url("/slow")), 504, "M_UNKNOWN")
