@@ -115,6 +115,7 @@ void client_room_threads(struct http_request *req, struct http_reply *rep);
 void client_room_upgrade(struct http_request *req, struct http_reply *rep);
 /* context.c */
 void client_room_context(struct http_request *req, struct http_reply *rep);
+void client_room_timestamp_to_event(struct http_request *req, struct http_reply *rep);
 /* sync.c */
 void client_sync(struct http_request *req, struct http_reply *rep);
 void client_filter_create(struct http_request *req, struct http_reply *rep);

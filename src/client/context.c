@@ -6,7 +6,12 @@
  * /messages continues from (backwards from start, forwards from end). The
  * filter is a RoomEventFilter; with lazy_load_members the state holds only
  * the senders' member events (and the viewer's). History visibility applies
- * to every event. Spec: client-server "Retrieving events" (GET /context). */
+ * to every event. Spec: client-server "Retrieving events" (GET /context).
+ *
+ * Also GET /v1/rooms/{roomId}/timestamp_to_event (spec: "Events", v1.6): the
+ * event closest to a time, which a client then opens with /context. As
+ * Synapse, the user must be able to read the room (member, departed member up
+ * to the leave, or world_readable); an event they may not see is not found. */
 #define LOG_MODULE "context"
 #include "base/err.h"
 #include "base/mem.h"
@@ -160,4 +165,47 @@ out:
     sync_page_fini(&after);
     db_event_fini(&ev);
     sync_filter_fini(&filter);
+}
+
+/* GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event?ts=&dir=f|b */
+void client_room_timestamp_to_event(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    const char *room_id = req->params[0];
+    const char *ts_s = http_query(req, "ts"), *dir = http_query(req, "dir");
+    int64_t ts;
+    if (!ts_s || str_to_i64(ts_s, strlen(ts_s), INT64_MIN, INT64_MAX, &ts) != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "ts must be an integer");
+        return;
+    }
+    if (!dir || (strcmp(dir, "f") != 0 && strcmp(dir, "b") != 0)) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "dir must be 'f' or 'b'");
+        return;
+    }
+    struct room *room;
+    char *leave_id = NULL;
+    if (rooms_get(srv, room_id, &room) != 0 ||
+        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+        return;
+    }
+    free(leave_id);
+    struct db_event e;
+    int rc = db_event_closest_ts(srv->db, room_id, ts, dir[0] == 'f', &e);
+    if (rc == 0 && !rooms_event_visible(srv, room_id, e.pos, req->user_id)) {
+        db_event_fini(&e);
+        rc = ERR_NOT_FOUND;
+    }
+    if (rc == ERR_NOT_FOUND) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Unable to find an event from %lld in direction %s",
+                         (long long)ts, dir);
+        return;
+    }
+    if (rc) {
+        client_internal_error(rep, rc);
+        return;
+    }
+    http_reply_json(rep, 200, json_pack("{s:s, s:I}", "event_id", e.event_id, "origin_server_ts",
+                                        (json_int_t)e.origin_server_ts));
+    db_event_fini(&e);
 }

@@ -406,6 +406,18 @@ void client_room_state_get(struct http_request *req, struct http_reply *rep)
     }
 }
 
+/* NULL, or one of the spec's membership values (GET /members enum). */
+static bool membership_valid(const char *m)
+{
+    static const char *const ok[] = {"join", "invite", "knock", "leave", "ban"};
+    if (!m)
+        return true;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(m, ok[i]) == 0)
+            return true;
+    return false;
+}
+
 /* GET /rooms/{roomId}/members */
 void client_room_members(struct http_request *req, struct http_reply *rep)
 {
@@ -434,6 +446,13 @@ void client_room_members(struct http_request *req, struct http_reply *rep)
     }
     struct state_collect c = {srv, req, json_array(), "m.room.member",
                               http_query(req, "membership"), http_query(req, "not_membership")};
+    if (!rc && (!membership_valid(c.membership) || !membership_valid(c.not_membership))) {
+        readable_fini(&r);
+        json_decref(c.out);
+        http_reply_error(rep, 400, "M_INVALID_PARAM",
+                         "membership must be join, invite, knock, leave or ban");
+        return;
+    }
     if (!rc)
         rc = collect_readable(&r, &c);
     readable_fini(&r);

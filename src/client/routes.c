@@ -90,6 +90,8 @@ static const struct http_route client_routes[] = {
     {HTTP_POST, CS "/rooms/{roomId}/upgrade", client_room_upgrade, A | J},
     /* event context (context.c) */
     {HTTP_GET, CS "/rooms/{roomId}/context/{eventId}", client_room_context, A},
+    {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/timestamp_to_event",
+     client_room_timestamp_to_event, A},
     /* sync and filters (sync.c) */
     {HTTP_GET, CS "/sync", client_sync, A},
     {HTTP_POST, CS "/user/{userId}/filter", client_filter_create, A | J},

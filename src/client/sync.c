@@ -189,8 +189,11 @@ void client_filter_get(struct http_request *req, struct http_reply *rep)
 {
     int64_t id;
     char *text = NULL;
-    if (strcmp(req->params[0], req->user_id) != 0 ||
-        str_to_i64(req->params[1], strlen(req->params[1]), 0, INT64_MAX, &id) ||
+    if (strcmp(req->params[0], req->user_id) != 0) { /* as Synapse */
+        http_reply_error(rep, 403, "M_FORBIDDEN", "Cannot get filters for other users");
+        return;
+    }
+    if (str_to_i64(req->params[1], strlen(req->params[1]), 0, INT64_MAX, &id) ||
         db_filter_get(client_server(req)->db, req->user_id, id, &text)) {
         http_reply_error(rep, 404, "M_NOT_FOUND", "No such filter");
         return;

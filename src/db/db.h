@@ -226,6 +226,11 @@ struct db_event_filter {
 int db_events_range_filtered(struct db *db, const char *room_id, int64_t from, int64_t to,
                              bool forward, const struct db_event_filter *f, size_t limit,
                              struct db_event **out, size_t *n);
+/* The room's event closest to ts_ms: the first with origin_server_ts >= ts_ms
+ * when forward, else the last with origin_server_ts <= ts_ms (ties: lowest /
+ * highest stream position). 0, ERR_NOT_FOUND or ERR_DB. */
+int db_event_closest_ts(struct db *db, const char *room_id, int64_t ts_ms, bool forward,
+                        struct db_event *out);
 /* Events relating to event_id (rel_type may be NULL for all), oldest first
  * when forward. pos bounds as db_events_range. */
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,

@@ -304,6 +304,30 @@ int db_events_range_filtered(struct db *db, const char *room_id, int64_t from, i
     return read_events(st, out, n);
 }
 
+int db_event_closest_ts(struct db *db, const char *room_id, int64_t ts_ms, bool forward,
+                        struct db_event *out)
+{
+    memset(out, 0, sizeof *out);
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st =
+        !c ? NULL
+        : forward ? db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? AND "
+                                "origin_server_ts >= ? ORDER BY origin_server_ts ASC, "
+                                "stream_pos ASC LIMIT 1")
+                  : db__stmt(c, "SELECT " EVENT_COLUMNS " FROM events WHERE room_id = ? AND "
+                                "origin_server_ts <= ? ORDER BY origin_server_ts DESC, "
+                                "stream_pos DESC LIMIT 1");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, ts_ms);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_event(st, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,
                         int64_t from, int64_t to, bool forward, size_t limit,
                         struct db_event **out, size_t *n)

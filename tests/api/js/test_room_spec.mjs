@@ -1,0 +1,67 @@
+// Rooms API answers checked against the spec's shapes and error codes
+// (data/api/client-server): GET /v1/rooms/{roomId}/timestamp_to_event through
+// matrix-js-sdk's timestampToEvent (Element's /jumptodate), GET /members with
+// a membership outside the enum, filters of another user.
+import { sdk, check, expectMatrixError } from "./common.mjs";
+
+export const server = { registration: "open" };
+
+const body = (b) => ({ msgtype: "m.text", body: b });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const tests = {
+  async timestamp_to_event(srv) {
+    const alice = await srv.newUser("alice");
+    const eve = await srv.newUser("eve");
+    const { room_id: roomId } = await alice.client.createRoom({ name: "jump" });
+    const { event_id: first } = await alice.client.sendMessage(roomId, body("first"));
+    await sleep(30);
+    const middle = Date.now();
+    await sleep(30);
+    const { event_id: second } = await alice.client.sendMessage(roomId, body("second"));
+    const f = await alice.client.timestampToEvent(roomId, middle, sdk.Direction.Forward);
+    check(f.event_id === second && typeof f.origin_server_ts === "number" &&
+      f.origin_server_ts >= middle, `forward ${JSON.stringify(f)}`);
+    const b = await alice.client.timestampToEvent(roomId, middle, sdk.Direction.Backward);
+    check(b.event_id === first && b.origin_server_ts <= middle, `backward ${JSON.stringify(b)}`);
+    // the room's first event (m.room.create) backwards from the epoch: none; forwards: create
+    await expectMatrixError(alice.client.timestampToEvent(roomId, 0, sdk.Direction.Backward),
+      404, "M_NOT_FOUND");
+    const c = await alice.client.timestampToEvent(roomId, 0, sdk.Direction.Forward);
+    const create = await alice.client.fetchRoomEvent(roomId, c.event_id);
+    check(create.type === "m.room.create", `earliest ${JSON.stringify(create)}`);
+    // after the newest event forwards: nothing
+    await expectMatrixError(alice.client.timestampToEvent(roomId, Date.now() + 60000,
+      sdk.Direction.Forward), 404, "M_NOT_FOUND");
+    // not a member
+    await expectMatrixError(eve.client.timestampToEvent(roomId, middle, sdk.Direction.Forward),
+      403, "M_FORBIDDEN");
+    // bad parameters
+    const path = `/rooms/${encodeURIComponent(roomId)}/timestamp_to_event`;
+    for (const q of [{ dir: "f" }, { ts: "x", dir: "f" }, { ts: "1" }, { ts: "1", dir: "up" }]) {
+      await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, path, q, undefined,
+        { prefix: sdk.ClientPrefix.V1 }), 400, "M_INVALID_PARAM");
+    }
+  },
+
+  async members_enum_and_filters_of_others(srv) {
+    const alice = await srv.newUser("alice");
+    const bob = await srv.newUser("bob");
+    const { room_id: roomId } = await alice.client.createRoom({});
+    const path = `/rooms/${encodeURIComponent(roomId)}/members`;
+    for (const q of [{ membership: "joined" }, { not_membership: "gone" }]) {
+      await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, path, q), 400,
+        "M_INVALID_PARAM");
+    }
+    const r = await alice.client.http.authedRequest(sdk.Method.Get, path, { membership: "join" });
+    check(r.chunk.length === 1 && r.chunk[0].state_key === alice.client.getUserId(), JSON.stringify(r));
+    const id = await alice.client.createFilter({ room: { timeline: { limit: 5 } } });
+    const fpath = (u, f) => `/user/${encodeURIComponent(u)}/filter/${f}`;
+    const got = await alice.client.http.authedRequest(sdk.Method.Get, fpath(alice.client.getUserId(), id.filterId));
+    check(got.room.timeline.limit === 5, JSON.stringify(got));
+    await expectMatrixError(bob.client.http.authedRequest(sdk.Method.Get, fpath(alice.client.getUserId(), id.filterId)),
+      403, "M_FORBIDDEN");
+    await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, fpath(alice.client.getUserId(), "12345")),
+      404, "M_NOT_FOUND");
+  },
+};
