@@ -18,7 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { SEARCH_DEFAULT_LIMIT = 10, SEARCH_MAX_LIMIT = 100, SEARCH_CONTEXT_MAX = 100 };
+enum {
+    SEARCH_DEFAULT_LIMIT = 10,
+    SEARCH_MAX_LIMIT = 100,
+    SEARCH_CONTEXT_MAX = 100,
+    SEARCH_PREFIX_MIN = 4,
+};
 
 /* Word characters of a search term: letters, digits (any non-ASCII byte
  * counts as a letter so accented words stay whole). */
@@ -27,8 +32,11 @@ static bool term_char(unsigned char c)
     return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The FTS5 query (every word, as a prefix) and the highlight words. Returns
- * NULL when the term has no word. */
+/* The FTS5 query and the highlight words. Returns NULL when the term has no
+ * word. A word of SEARCH_PREFIX_MIN characters or more also finds the longer
+ * words it begins ("meet" finds "meeting"); a shorter one only itself: FTS5
+ * merges the posting lists of every word a prefix begins, and those of a
+ * very short prefix cover much of the index. */
 static char *fts_query(const char *term, json_t *highlights)
 {
     struct buf q;
@@ -47,7 +55,12 @@ static char *fts_query(const char *term, json_t *highlights)
             buf_append_char(&q, ' ');
         buf_append_char(&q, '"');
         buf_append(&q, start, len);
-        buf_append_str(&q, "\"*");
+        buf_append_char(&q, '"');
+        size_t chars = 0;
+        for (size_t i = 0; i < len; i++)
+            chars += (start[i] & 0xC0) != 0x80;
+        if (chars >= SEARCH_PREFIX_MIN)
+            buf_append_char(&q, '*');
         char *word = xmalloc(len + 1);
         for (size_t i = 0; i < len; i++)
             word[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
@@ -89,7 +102,7 @@ static json_t *visible_rooms(struct server *srv, const char *user_id, const json
             continue;
         const char *m = ms[i].membership;
         if (strcmp(m, "join") == 0)
-            json_object_set_new(rooms, ms[i].room_id, json_integer(INT64_MAX / 2));
+            json_object_set_new(rooms, ms[i].room_id, json_integer(DB_SEARCH_UNBOUNDED));
         else if (strcmp(m, "leave") == 0 || strcmp(m, "ban") == 0)
             json_object_set_new(rooms, ms[i].room_id, json_integer(ms[i].pos));
     }
@@ -225,7 +238,7 @@ void client_search(struct http_request *req, struct http_reply *rep)
     }
     json_t *body = json_pack("{s:I, s:o, s:o}", "count", (json_int_t)total, "highlights",
                              highlights, "results", results);
-    if (offset + (int64_t)n < total) {
+    if (n && offset + (int64_t)n < total) {
         char next[32];
         snprintf(next, sizeof next, "%lld", (long long)(offset + (int64_t)n));
         json_object_set_new(body, "next_batch", json_string(next));

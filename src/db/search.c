@@ -7,6 +7,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct search_args {
@@ -54,16 +55,141 @@ int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
     return db__write(db, search_add_fn, &a);
 }
 
+/* A page of search results comes from one walk over the matches, newest
+ * first (the index's rowid order is the stream order, so FTS5 stops after
+ * the LIMIT instead of sorting every match): at least SEARCH_CANDIDATES
+ * matches, more when the page lies deeper.
+ * - recent: the walk's order.
+ * - rank: the newest SEARCH_CANDIDATES matches ordered by score (BM25's
+ *   term-frequency and length part: every query word is in every match, so
+ *   FTS5's bm25(), whose IDF pass reads the whole posting list of every word
+ *   and every room token of the query, is not worth its fixed cost), then
+ *   the older matches by recency.
+ * - count: exact when the walk ended early; otherwise estimated from the
+ *   walk's density (the spec's count is approximate). */
+enum { SEARCH_CANDIDATES = 200 };
+
+struct candidate {
+    int64_t pos;   /* stream position */
+    char *room_id; /* owned */
+    double score;  /* higher is better */
+    int hits;      /* marked words in the body */
+    int words;     /* words in the body */
+};
+
+/* Counts the highlight spans (opened by \x01) and the words of a marked body. */
+static void marked_stats(const char *text, int *hits, int *words)
+{
+    *hits = *words = 0;
+    bool in_word = false;
+    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+        if (*p == 1) {
+            (*hits)++;
+            continue;
+        }
+        bool w = *p >= 0x80 || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                 (*p >= 'A' && *p <= 'Z');
+        if (w && !in_word)
+            (*words)++;
+        in_word = w;
+    }
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const struct candidate *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->pos < y->pos ? 1 : x->pos > y->pos ? -1 : 0;
+}
+
 static int search_run(struct db_conn *c, const char *fts_query, const char *rooms_json,
-                      bool by_rank, int64_t offset, size_t limit, struct db_search_hit **out,
-                      size_t *n, int64_t *total);
+                      bool bounded, bool by_rank, int64_t offset, size_t limit,
+                      struct db_search_hit **out, size_t *n, int64_t *total)
+{
+    /* A room the searcher left is searched only up to their leave: that
+     * filter reads each match's room, so it is there only when needed. */
+    sqlite3_stmt *st =
+        bounded ? db__stmt(c, "SELECT rowid, room_id, highlight(event_search_v2, 0, char(1), "
+                              "char(2)) FROM event_search_v2 WHERE event_search_v2 MATCH ?1 AND "
+                              "rowid <= json_extract(?2, '$.\"' || room_id || '\"') "
+                              "ORDER BY rowid DESC LIMIT ?3")
+                : db__stmt(c, "SELECT rowid, room_id, highlight(event_search_v2, 0, char(1), "
+                              "char(2)) FROM event_search_v2 WHERE event_search_v2 MATCH ?1 "
+                              "ORDER BY rowid DESC LIMIT ?3");
+    if (!st)
+        return ERR_DB;
+    int64_t walk = offset + (int64_t)limit + 1;
+    if (walk < SEARCH_CANDIDATES)
+        walk = SEARCH_CANDIDATES;
+    db__bind_text(st, 1, fts_query);
+    if (bounded)
+        db__bind_text(st, 2, rooms_json);
+    sqlite3_bind_int64(st, 3, walk);
+    struct candidate *cand = NULL;
+    size_t n_cand = 0, cap = 0;
+    int64_t sum_words = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n_cand == cap) {
+            cap = cap ? cap * 2 : 64;
+            cand = xrealloc(cand, cap * sizeof *cand);
+        }
+        struct candidate *k = &cand[n_cand++];
+        k->pos = sqlite3_column_int64(st, 0);
+        k->room_id = db__col_text(st, 1);
+        marked_stats((const char *)sqlite3_column_text(st, 2), &k->hits, &k->words);
+        sum_words += k->words;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < n_cand; i++)
+            free(cand[i].room_id);
+        free(cand);
+        return rc == SQLITE_ERROR ? ERR_INVALID : ERR_DB;
+    }
+    /* BM25's k1 = 1.2, b = 0.75 over the candidates' mean length */
+    double avg = n_cand ? (double)sum_words / (double)n_cand : 1.0;
+    for (size_t i = 0; i < n_cand; i++) {
+        double tf = cand[i].hits > 0 ? cand[i].hits : 1;
+        double norm = 1.2 * (0.25 + 0.75 * (double)cand[i].words / (avg > 0 ? avg : 1.0));
+        cand[i].score = tf * 2.2 / (tf + norm);
+    }
+    if (by_rank && n_cand > 1) {
+        size_t ranked = n_cand < SEARCH_CANDIDATES ? n_cand : SEARCH_CANDIDATES;
+        qsort(cand, ranked, sizeof *cand, by_score);
+    }
+    if ((int64_t)n_cand < walk) {
+        *total = (int64_t)n_cand;
+    } else { /* as many as the walk found per position, down to the first */
+        int64_t newest = 0, oldest = INT64_MAX;
+        for (size_t i = 0; i < n_cand; i++) {
+            newest = cand[i].pos > newest ? cand[i].pos : newest;
+            oldest = cand[i].pos < oldest ? cand[i].pos : oldest;
+        }
+        double est = (double)n_cand * (double)newest / (double)(newest - oldest + 1);
+        *total = est > (double)n_cand ? (int64_t)est : (int64_t)n_cand;
+    }
+    for (size_t i = 0; i < n_cand; i++) {
+        if ((int64_t)i >= offset && *n < limit) {
+            *out = xrealloc(*out, (*n + 1) * sizeof **out);
+            (*out)[(*n)++] = (struct db_search_hit){cand[i].pos, cand[i].room_id, cand[i].score};
+        } else {
+            free(cand[i].room_id);
+        }
+    }
+    free(cand);
+    return 0;
+}
 
 /* The MATCH expression: the words in the body, and one of the rooms by the
  * room column's token ('r' and the hex of the room ID, as stored), so FTS5
  * intersects posting lists instead of filtering every match. NULL when the
- * searcher has no room. */
-static char *match_expr(const char *words, const char *rooms_json)
+ * searcher has no room. *bounded: some room is visible only up to a
+ * position. */
+static char *match_expr(const char *words, const char *rooms_json, bool *bounded)
 {
+    *bounded = false;
     json_error_t jerr;
     json_t *rooms = json_loads(rooms_json, 0, &jerr);
     if (!json_is_object(rooms) || !json_object_size(rooms)) {
@@ -79,6 +205,8 @@ static char *match_expr(const char *words, const char *rooms_json)
     bool first = true;
     json_object_foreach(rooms, key, v)
     {
+        if (!json_is_integer(v) || json_integer_value(v) < DB_SEARCH_UNBOUNDED)
+            *bounded = true;
         if (!first)
             buf_append_str(&q, " OR ");
         first = false;
@@ -102,60 +230,13 @@ int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool
     struct db_conn *c = db__reader(db);
     if (!c)
         return ERR_DB;
-    char *expr = match_expr(fts_query, rooms_json);
+    bool bounded;
+    char *expr = match_expr(fts_query, rooms_json, &bounded);
     if (!expr)
         return 0;
-    int rc = search_run(c, expr, rooms_json, by_rank, offset, limit, out, n, total);
+    int rc = search_run(c, expr, rooms_json, bounded, by_rank, offset, limit, out, n, total);
     free(expr);
     return rc;
-}
-
-static int search_run(struct db_conn *c, const char *fts_query, const char *rooms_json,
-                      bool by_rank, int64_t offset, size_t limit, struct db_search_hit **out,
-                      size_t *n, int64_t *total)
-{
-    /* the same filter in both statements: the room is the searcher's and the
-     * event no later than what they may see there */
-    sqlite3_stmt *st = db__stmt(c, "SELECT COUNT(*) FROM event_search_v2 WHERE event_search_v2 MATCH ?1 "
-                                   "AND rowid <= json_extract(?2, '$.\"' || room_id || '\"')");
-    if (!st)
-        return ERR_DB;
-    db__bind_text(st, 1, fts_query);
-    db__bind_text(st, 2, rooms_json);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *total = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_ERROR ? ERR_INVALID : ERR_DB;
-    st = by_rank ? db__stmt(c, "SELECT rowid, room_id, -bm25(event_search_v2, 1.0, 0.0) FROM event_search_v2 "
-                               "WHERE event_search_v2 MATCH ?1 AND rowid <= json_extract(?2, '$.\"' "
-                               "|| room_id || '\"') ORDER BY bm25(event_search_v2, 1.0, 0.0), rowid DESC "
-                               "LIMIT ?3 OFFSET ?4")
-                 : db__stmt(c, "SELECT rowid, room_id, -bm25(event_search_v2, 1.0, 0.0) FROM event_search_v2 "
-                               "WHERE event_search_v2 MATCH ?1 AND rowid <= json_extract(?2, '$.\"' "
-                               "|| room_id || '\"') ORDER BY rowid DESC LIMIT ?3 OFFSET ?4");
-    if (!st)
-        return ERR_DB;
-    db__bind_text(st, 1, fts_query);
-    db__bind_text(st, 2, rooms_json);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    sqlite3_bind_int64(st, 4, offset);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        struct db_search_hit *h = &(*out)[(*n)++];
-        h->pos = sqlite3_column_int64(st, 0);
-        h->room_id = db__col_text(st, 1);
-        h->rank = sqlite3_column_double(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_search_hits_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
 }
 
 void db_search_hits_free(struct db_search_hit *h, size_t n)
