@@ -154,6 +154,66 @@ int db_push_counts(struct db *db, const char *user_id, const char *room_id, int6
     return rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
+int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
+                             int64_t after, const char *const *threads, const int64_t *afters,
+                             size_t n_threads, struct db_push_thread_count **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
+                                       "highlights FROM event_push WHERE room_id = ? AND "
+                                       "event_pos > ?")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    sqlite3_bind_int64(st, 2, after);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *thread = (const char *)sqlite3_column_text(st, 0);
+        int64_t pos = sqlite3_column_int64(st, 1);
+        struct db_push_event r = {
+            .sender = (const char *)sqlite3_column_text(st, 2),
+            .all_but = sqlite3_column_int(st, 3) != 0,
+            .users = (const char *)sqlite3_column_text(st, 4),
+            .highlights = (const char *)sqlite3_column_text(st, 5),
+        };
+        if (!thread || !r.sender || !db_push_event_notifies(&r, user_id))
+            continue;
+        bool read = false;
+        for (size_t i = 0; i < n_threads && !read; i++)
+            read = strcmp(threads[i], thread) == 0 && pos <= afters[i];
+        if (read)
+            continue;
+        size_t k = 0;
+        while (k < *n && strcmp((*out)[k].thread_id, thread) != 0)
+            k++;
+        if (k == *n) {
+            *out = xrealloc(*out, (*n + 1) * sizeof **out);
+            (*out)[(*n)++] = (struct db_push_thread_count){xstrdup(thread), 0, 0};
+        }
+        (*out)[k].notifications++;
+        if (listed(r.highlights, user_id))
+            (*out)[k].highlights++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_push_thread_counts_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}
+
+void db_push_thread_counts_free(struct db_push_thread_count *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].thread_id);
+    free(c);
+}
+
 enum { NOTIFICATIONS_MAX_SCAN = 20000 };
 
 int db_push_notifications(struct db *db, const char *user_id, int64_t before, size_t limit,

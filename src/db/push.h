@@ -46,6 +46,20 @@ char *db_push_event_actions(const struct db_push_event *row, const char *user_id
  * position `after`. */
 int db_push_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
                    int64_t *notifications, int64_t *highlights);
+/* Notification counts of one thread of a room. */
+struct db_push_thread_count {
+    char *thread_id;       /* owned: "main" or the thread root's event ID */
+    int64_t notifications; /* events that notify the user */
+    int64_t highlights;    /* of which highlighted */
+};
+/* The user's counts in the room per thread, after event position `after`
+ * and, in a thread listed in threads[] (thread IDs, n_threads of them),
+ * only after its position in afters[] when that is higher (a threaded read
+ * receipt). Threads without a notification are left out (owned array). */
+int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
+                             int64_t after, const char *const *threads, const int64_t *afters,
+                             size_t n_threads, struct db_push_thread_count **out, size_t *n);
+void db_push_thread_counts_free(struct db_push_thread_count *c, size_t n);
 /* Rows of the rooms the user is joined to (after their join) with event_pos
  * < before (0: from the newest), newest first, that notify the user, at most
  * limit; only highlights when only_highlight. Scans a bounded number of rows. */

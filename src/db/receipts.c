@@ -135,6 +135,43 @@ int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id
     return rc == SQLITE_ROW ? 0 : ERR_DB;
 }
 
+int db_receipt_read_positions(struct db *db, const char *room_id, const char *user_id,
+                              struct db_read_position **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT thread_id, MAX(event_pos) FROM receipts WHERE "
+                                       "room_id = ? AND user_id = ? GROUP BY thread_id")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, room_id);
+    db__bind_text(st, 2, user_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[*n].thread_id = db__col_text(st, 0);
+        (*out)[*n].event_pos = sqlite3_column_int64(st, 1);
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_read_positions_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}
+
+void db_read_positions_free(struct db_read_position *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(p[i].thread_id);
+    free(p);
+}
+
 int db_receipts_max_pos(struct db *db, int64_t *pos)
 {
     *pos = 0;

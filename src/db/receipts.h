@@ -36,6 +36,16 @@ int db_receipts_room(struct db *db, const char *room_id, int64_t since, int64_t 
  * counts only when "main"/unthreaded); 0 when none. */
 int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id,
                          const char *thread_id, int64_t *event_pos);
+/* The user's read positions in the room: per thread_id ("" unthreaded,
+ * "main", or a thread root's event ID) the highest event position of their
+ * read receipts, public or private (owned array). */
+struct db_read_position {
+    char *thread_id;   /* owned */
+    int64_t event_pos; /* stream position of the event read */
+};
+int db_receipt_read_positions(struct db *db, const char *room_id, const char *user_id,
+                              struct db_read_position **out, size_t *n);
+void db_read_positions_free(struct db_read_position *p, size_t n);
 int db_receipts_max_pos(struct db *db, int64_t *pos);
 void db_receipts_free(struct db_receipt *r, size_t n);
 

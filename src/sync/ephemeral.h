@@ -46,10 +46,17 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
 void sync_ephemeral_prepare(const struct sync_token *to);
 
 /* The room's unread_notifications for the user ({"notification_count",
- * "highlight_count"}, owned): notifications after their read receipt (or,
- * with none, after their membership event at member_pos, as Synapse), once
- * every event up to `to` has been through the push rules. */
+ * "highlight_count"}, owned), once every event up to `to` has been through
+ * the push rules: in each thread ("main" and every thread root) the
+ * notifications after the user's read receipt for that thread or their
+ * unthreaded one, whichever is later (with no unthreaded receipt, after
+ * their membership event at member_pos, as Synapse). by_thread (the sync
+ * filter's unread_thread_notifications, MSC3773): the counts are the main
+ * timeline's only and *threads gets {thread root: counts} for the threads
+ * with notifications (owned; NULL when none); otherwise the counts add up
+ * every thread and *threads is NULL. */
 json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
-                           int64_t member_pos, const struct sync_token *to);
+                           int64_t member_pos, const struct sync_token *to, bool by_thread,
+                           json_t **threads);
 
 #endif

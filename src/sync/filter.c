@@ -118,6 +118,8 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
     f->include_redundant_members = json_is_true(json_object_get(state,
                                                                 "include_redundant_members"));
     f->include_leave = json_is_true(json_object_get(room, "include_leave"));
+    f->unread_thread_notifications =
+        json_is_true(json_object_get(timeline, "unread_thread_notifications"));
     int rc = take_array(room, "rooms", &f->rooms, reason, reason_len);
     if (!rc)
         rc = take_array(room, "not_rooms", &f->not_rooms, reason, reason_len);

@@ -347,14 +347,18 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 json_decref(ephemeral);
                 continue;
             }
-            json_object_set_new(
-                join, m->room_id,
-                json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o, s:{}}", "timeline",
-                          timeline, "state", state, "account_data", "events", room_ad,
-                          "ephemeral", "events", ephemeral, "summary",
-                          summary(srv, m->room_id, req->user_id), "unread_notifications",
-                          sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to),
-                          "unread_thread_notifications"));
+            json_t *threads;
+            json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to,
+                                                req->filter->unread_thread_notifications,
+                                                &threads);
+            json_t *jr = json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o}", "timeline",
+                                   timeline, "state", state, "account_data", "events", room_ad,
+                                   "ephemeral", "events", ephemeral, "summary",
+                                   summary(srv, m->room_id, req->user_id),
+                                   "unread_notifications", unread);
+            if (threads) /* only with the filter's option and unread threads (as Synapse) */
+                json_object_set_new(jr, "unread_thread_notifications", threads);
+            json_object_set_new(join, m->room_id, jr);
         } else if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
             json_decref(room_ad);
             if (!changed)

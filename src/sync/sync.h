@@ -32,6 +32,7 @@ struct sync_filter {
     bool lazy_load_members;          /* room.state.lazy_load_members */
     bool include_redundant_members;  /* room.state.include_redundant_members */
     bool include_leave;              /* room.include_leave */
+    bool unread_thread_notifications; /* room.timeline.unread_thread_notifications (MSC3773) */
     json_t *rooms, *not_rooms;       /* room.rooms / room.not_rooms arrays, owned or NULL */
     json_t *types, *not_types;       /* room.timeline.types / not_types, owned or NULL */
     json_t *senders, *not_senders;   /* room.timeline.senders / not_senders */
