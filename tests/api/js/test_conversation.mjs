@@ -8,7 +8,7 @@ import { check, sdk } from "./common.mjs";
 export const server = { registration: "open", admin: false };
 const { ClientEvent, RoomEvent, RoomMemberEvent, NotificationCountType } = sdk;
 
-async function startSyncing(user) {
+async function startSyncing(user, opts = {}) {
   const ready = new Promise((resolve, reject) => {
     const onSync = (state) => {
       if (state === "PREPARED" || state === "SYNCING") {
@@ -20,7 +20,7 @@ async function startSyncing(user) {
     };
     user.client.on(ClientEvent.Sync, onSync);
   });
-  await user.client.startClient({ initialSyncLimit: 10 });
+  await user.client.startClient({ initialSyncLimit: 10, ...opts });
   await ready;
 }
 
@@ -106,6 +106,43 @@ export const tests = {
       const r = await srv.req("GET", "/_matrix/client/v3/sync", { token: bob.accessToken });
       check(r.json.rooms.join[roomId].unread_notifications.notification_count === 0,
         `server count ${JSON.stringify(r.json.rooms.join[roomId].unread_notifications)}`);
+    } finally {
+      bob.client.stopClient();
+    }
+  },
+
+  // MSC3773 (spec v1.4): the SDK asks for unread_thread_notifications; a thread
+  // reply counts in its thread, the SDK's threaded receipt clears only that thread.
+  async thread_reply_counts_in_its_thread(srv) {
+    const { alice, bob, roomId } = await trio(srv);
+    await startSyncing(bob, { threadSupport: true });
+    try {
+      const room = () => bob.client.getRoom(roomId);
+      const { event_id: root } = await alice.client.sendMessage(roomId,
+        { msgtype: "m.text", body: "root" });
+      const { event_id: reply } = await alice.client.sendMessage(roomId, {
+        msgtype: "m.text", body: "in the thread",
+        "m.relates_to": { rel_type: "m.thread", event_id: root },
+      });
+      const main = () => room()?.getRoomUnreadNotificationCount(NotificationCountType.Total);
+      const inThread = () => room()?.getThreadUnreadNotificationCount(root,
+        NotificationCountType.Total);
+      await waitFor(bob.client, () => main() === 1 && inThread() === 1,
+        "one in the main timeline, one in the thread");
+      const ev = await new Promise((resolve) => {
+        const find = () => room()?.findEventById(reply) ||
+          room()?.getThread(root)?.findEventById(reply);
+        const tick = () => (find() ? resolve(find()) : setTimeout(tick, 20));
+        tick();
+      });
+      await bob.client.sendReadReceipt(ev);
+      await waitFor(bob.client, () => inThread() === 0, "the thread read");
+      check(main() === 1, `the main timeline is still unread: ${main()}`);
+      const r = await srv.req("GET", "/_matrix/client/v3/sync", { token: bob.accessToken,
+        query: { filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }) } });
+      const j = r.json.rooms.join[roomId];
+      check(j.unread_notifications.notification_count === 1 && !j.unread_thread_notifications,
+        `server counts ${JSON.stringify(j)}`);
     } finally {
       bob.client.stopClient();
     }
