@@ -111,6 +111,8 @@ json_t *client_directory_chunk(struct room *room);
 /* relations.c */
 void client_room_relations(struct http_request *req, struct http_reply *rep);
 void client_room_threads(struct http_request *req, struct http_reply *rep);
+/* hierarchy.c */
+void client_room_hierarchy(struct http_request *req, struct http_reply *rep);
 /* upgrade.c */
 void client_room_upgrade(struct http_request *req, struct http_reply *rep);
 /* context.c */
