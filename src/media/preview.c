@@ -63,7 +63,6 @@ struct fetch {
     int64_t max_bytes;        /* url_preview_max_spider_size */
     bool blocked;             /* open_socket refused an address */
     bool too_large;           /* the body passed max_bytes */
-    bool refused_status;      /* the final answer was not 2xx */
     bool aborted;             /* shutdown or the client went away */
 };
 
