@@ -197,6 +197,22 @@ static inline __m256i q8_0_isum(const struct llm_block_q8_0 *x, const struct llm
                   _mm256_loadu_si256((const __m256i *)y->qs));
 }
 
+/* Q5_0: the nibbles as Q4_0 (elements 0..15 low, 16..31 high), bit j of qh adding 16 to
+ * element j (a byte mask), minus 16. */
+static inline __m256i q5_0_isum(const struct llm_block_q5_0 *x, const struct llm_block_q8_0 *y)
+{
+    const __m128i t = _mm_loadu_si128((const __m128i *)x->qs);
+    uint32_t qh;
+    memcpy(&qh, x->qh, 4);
+    const __m256i hb = _mm256_and_si256(_mm256_movm_epi8((__mmask32)qh), _mm256_set1_epi8(0x10));
+    const __m256i q = _mm256_sub_epi8(
+        _mm256_or_si256(_mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t),
+                                         _mm256_set1_epi8(0x0F)),
+                        hb),
+        _mm256_set1_epi8(16));
+    return dot_s8(q, _mm256_loadu_si256((const __m256i *)y->qs));
+}
+
 /* c = ((c0 + c4) + (c2 + c6)) + ((c1 + c5) + (c3 + c7)) */
 static inline float chains_sum(__m256 v)
 {
@@ -249,6 +265,7 @@ static inline float chains_sum(__m256 v)
 
 DEFINE_LEGACY_DOT(q4_0_q8_0_v2, llm_block_q4_0, q4_0_isum)
 DEFINE_LEGACY_DOT(q8_0_q8_0_v2, llm_block_q8_0, q8_0_isum)
+DEFINE_LEGACY_DOT(q5_0_q8_0_v2, llm_block_q5_0, q5_0_isum)
 
 /* A panel of 16 weight rows x GM_KB blocks, repacked for vpdpbusd: for block b and group g of
  * four elements, q[b][g] holds the four signed quants of each of the 16 rows (row i in bytes
@@ -307,6 +324,36 @@ static void gm_pack_q4_0(struct gm_panel *pn, const char *w, size_t row_bytes, i
             const __m512i v = _mm512_i32gather_epi32(idx, blk + 2 + 4 * g, 1);
             pn->q[b][g] = _mm512_sub_epi8(_mm512_and_si512(v, m4), off);
             pn->q[b][g + 4] = _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), off);
+        }
+        gm_finish_panel(pn, b);
+    }
+}
+
+/* Q5_0: qh (4 bytes at offset 2) gives each row's fifth bits; the four bits of a group are
+ * spread to bit 4 of its four bytes by a multiplication (nib * 0x00204081 puts bit k of nib
+ * at bit 8k, the shifted copies never overlap). */
+static void gm_pack_q5_0(struct gm_panel *pn, const char *w, size_t row_bytes, int64_t b0,
+                         int nkb)
+{
+    const __m512i idx = gm_row_index(row_bytes);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), off = _mm512_set1_epi8(16);
+    const __m512i nib = _mm512_set1_epi32(0xF), spread = _mm512_set1_epi32(0x00204081);
+    const __m512i ones = _mm512_set1_epi32(0x01010101);
+    for (int b = 0; b < nkb; b++) {
+        const char *blk = w + (size_t)(b0 + b) * sizeof(struct llm_block_q5_0);
+        pn->dx[b] = gm_scales(blk, idx);
+        const __m512i qh = _mm512_i32gather_epi32(idx, blk + 2, 1);
+        for (int g = 0; g < 8; g++) {
+            const __m512i bits = _mm512_and_si512(_mm512_srli_epi32(qh, 4 * g), nib);
+            const __m512i hb = _mm512_slli_epi32(
+                _mm512_and_si512(_mm512_mullo_epi32(bits, spread), ones), 4);
+            pn->q[b][g] = hb;
+        }
+        for (int g = 0; g < 4; g++) {
+            const __m512i v = _mm512_i32gather_epi32(idx, blk + 6 + 4 * g, 1);
+            pn->q[b][g] = _mm512_sub_epi8(_mm512_or_si512(_mm512_and_si512(v, m4), pn->q[b][g]), off);
+            pn->q[b][g + 4] = _mm512_sub_epi8(
+                _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), pn->q[b][g + 4]), off);
         }
         gm_finish_panel(pn, b);
     }
@@ -396,5 +443,13 @@ void llm_avx512_gemm_q8_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64
                                size_t ldy)
 {
     gm_run(gm_pack_q8_0, llm_avx512_vec_dot_q8_0_q8_0_v2, n, w, row_bytes, r0, r1, a, a_stride,
+           nc, y, ldy);
+}
+
+void llm_avx512_gemm_q5_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy)
+{
+    gm_run(gm_pack_q5_0, llm_avx512_vec_dot_q5_0_q8_0_v2, n, w, row_bytes, r0, r1, a, a_stride,
            nc, y, ldy);
 }

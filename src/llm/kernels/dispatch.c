@@ -64,6 +64,9 @@ static void use_avx512(void)
     table[LLM_TYPE_Q8_0].vec_dot = llm_avx512_vec_dot_q8_0_q8_0_v2;
     table[LLM_TYPE_Q8_0].vec_dot_nc = NULL;
     table[LLM_TYPE_Q8_0].gemm = llm_avx512_gemm_q8_0_q8_0;
+    table[LLM_TYPE_Q5_0].vec_dot = llm_avx512_vec_dot_q5_0_q8_0_v2;
+    table[LLM_TYPE_Q5_0].vec_dot_nc = NULL;
+    table[LLM_TYPE_Q5_0].gemm = llm_avx512_gemm_q5_0_q8_0;
     /* K-quants: row dot and tile kernel in one summation order (avx512_k.c) */
     table[LLM_TYPE_Q4_K].vec_dot = llm_avx512_vec_dot_q4_K_q8_K;
     table[LLM_TYPE_Q4_K].vec_dot_nc = NULL;

@@ -67,6 +67,12 @@ void llm_avx512_gemm_q8_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64
                                int64_t r1, const void *a, size_t a_stride, int nc, float *y,
                                size_t ldy);
 
+/* Q5_0 in the Q4_0/Q8_0 tile order of avx512.c (the Q4_K_M mixes of Qwen2 are mostly Q5_0) */
+float llm_avx512_vec_dot_q5_0_q8_0_v2(int64_t n, const void *w, const void *a);
+void llm_avx512_gemm_q5_0_q8_0(int64_t n, const void *w, size_t row_bytes, int64_t r0,
+                               int64_t r1, const void *a, size_t a_stride, int nc, float *y,
+                               size_t ldy);
+
 /* avx512_k.c: Q4_K / Q6_K (Q8_K activations) with one summation order for the row dot and
  * the tile kernel (see there); dispatched together, without the AVX2 multi-column kernels. */
 float llm_avx512_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a);
