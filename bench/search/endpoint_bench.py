@@ -214,6 +214,9 @@ def fill(path, my_rooms, template_id):
     if evs:
         db.executemany(ev_sql, evs)
         db.executemany(fts_sql, docs)
+    # the push worker would evaluate every filled event again at start
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'push_progress'").fetchone():
+        db.execute("UPDATE push_progress SET processed_pos = (SELECT max(stream_pos) FROM events)")
     db.commit()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()

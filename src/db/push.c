@@ -48,6 +48,7 @@ int db_push_rules_put(struct db *db, const char *user_id, const char *json)
 struct events_args {
     const struct db_push_event *rows; /* borrowed */
     size_t n;                         /* rows */
+    int64_t processed_upto;           /* the worker's new position, or 0 */
 };
 
 static int events_add_fn(struct db_conn *c, void *arg)
@@ -75,15 +76,78 @@ static int events_add_fn(struct db_conn *c, void *arg)
         if (db__step_done(c, st))
             return ERR_DB;
     }
+    if (a->processed_upto > 0) {
+        sqlite3_stmt *st = db__stmt(c, "UPDATE push_progress SET processed_pos = ?1 WHERE "
+                                       "id = 0 AND processed_pos < ?1");
+        if (!st)
+            return ERR_DB;
+        sqlite3_bind_int64(st, 1, a->processed_upto);
+        if (db__step_done(c, st))
+            return ERR_DB;
+    }
     return 0;
 }
 
-int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n)
+int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n,
+                       int64_t processed_upto)
 {
-    if (!n)
+    if (!n && processed_upto <= 0)
         return 0;
-    struct events_args a = {rows, n};
+    struct events_args a = {rows, n, processed_upto};
     return db__write(db, events_add_fn, &a);
+}
+
+int db_push_processed_get(struct db *db, int64_t *pos)
+{
+    *pos = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st =
+        c ? db__stmt(c, "SELECT processed_pos FROM push_progress WHERE id = 0") : NULL;
+    if (!st)
+        return ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *pos = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int db_push_backlog(struct db *db, int64_t after, size_t limit, struct db_push_backlog **out,
+                    size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT stream_pos, event_id, json FROM events WHERE "
+                                       "stream_pos > ? ORDER BY stream_pos LIMIT ?")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, (int64_t)limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *out = xrealloc(*out, (*n + 1) * sizeof **out);
+        (*out)[(*n)++] = (struct db_push_backlog){sqlite3_column_int64(st, 0),
+                                                  db__col_text(st, 1), db__col_text(st, 2)};
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        db_push_backlog_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return ERR_DB;
+    }
+    return 0;
+}
+
+void db_push_backlog_free(struct db_push_backlog *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(b[i].event_id);
+        free(b[i].json);
+    }
+    free(b);
 }
 
 /* Whether "\n<user>\n" occurs in list. */

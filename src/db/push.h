@@ -34,8 +34,24 @@ struct db_push_event {
     bool all_but;           /* users lists who is NOT notified */
 };
 
-/* Stores rows (one transaction). */
-int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n);
+/* Stores rows and, when processed_upto > 0, raises the push worker's
+ * durable position to it, in one transaction (nothing is written when
+ * both are empty). */
+int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n,
+                       int64_t processed_upto);
+/* The push worker's durable position: every event at or below it has been
+ * evaluated. */
+int db_push_processed_get(struct db *db, int64_t *pos);
+/* An event not evaluated yet (after a restart). */
+struct db_push_backlog {
+    int64_t pos;    /* stream position */
+    char *event_id; /* owned */
+    char *json;     /* owned PDU text */
+};
+/* Events with after < pos, oldest first, at most limit (owned array). */
+int db_push_backlog(struct db *db, int64_t after, size_t limit, struct db_push_backlog **out,
+                    size_t *n);
+void db_push_backlog_free(struct db_push_backlog *b, size_t n);
 /* True when user is notified by the row (not the sender). */
 bool db_push_event_notifies(const struct db_push_event *row, const char *user_id);
 /* True when user is highlighted by the row. */

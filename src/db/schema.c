@@ -344,6 +344,15 @@ static const char *const migrations[] = {
     "  SELECT relates_to, sender FROM events WHERE rel_type = 'm.thread';"
     "INSERT OR IGNORE INTO thread_participants (root_id, user_id)"
     "  SELECT e.event_id, e.sender FROM events e JOIN threads t ON t.root_id = e.event_id;",
+    /* the push worker's durable position (db/push.c): every event at or below
+     * it has been through the push rules and the search index; at start the
+     * events after it are evaluated again. An existing database starts at its
+     * newest event. */
+    "CREATE TABLE push_progress ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 0),"
+    "  processed_pos INTEGER NOT NULL);"
+    "INSERT INTO push_progress (id, processed_pos)"
+    "  SELECT 0, COALESCE(MAX(stream_pos), 0) FROM events;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

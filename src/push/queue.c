@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { PUSH_BATCH_MAX = 16, PUSH_LIST_MAX = 64 << 20 };
+enum { PUSH_BATCH_MAX = 16, PUSH_LIST_MAX = 64 << 20, PUSH_PROGRESS_LAG = 1000 };
 
 struct push_item {
     char *event_id;         /* owned */
@@ -41,6 +41,7 @@ static struct {
     struct push_item *head;    /* queued, oldest first (owned) */
     struct push_item *tail;    /* last queued */
     struct push_item *batch;   /* being processed (owned by the worker) */
+    int64_t recorded;          /* the durable position last stored (the worker's) */
     bool cache_ready;          /* rulesets initialised */
     struct map rulesets;       /* user ID -> merged ruleset json_t * */
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -282,6 +283,18 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     json_decref(pl);
 }
 
+/* Under the lock: the position up to which every event will have been
+ * processed once the batch is stored (nothing lower is still queued). */
+static int64_t durable_upto(const struct push_item *batch)
+{
+    int64_t upto = 0;
+    for (const struct push_item *it = batch; it; it = it->next)
+        upto = it->pos > upto ? it->pos : upto;
+    for (const struct push_item *it = q.head; it; it = it->next)
+        upto = it->pos - 1 < upto ? it->pos - 1 : upto;
+    return upto;
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
@@ -302,6 +315,7 @@ static void *worker_main(void *arg)
         if (!q.head)
             q.tail = NULL;
         struct server *srv = q.srv;
+        int64_t upto = durable_upto(q.batch);
         pthread_mutex_unlock(&q.lock);
         struct rows rows = {0};
         for (struct push_item *it = q.batch; it; it = it->next) {
@@ -313,7 +327,13 @@ static void *worker_main(void *arg)
         for (struct push_item *it = q.batch; it; it = it->next)
             unindex_redacted(srv, it);
         free(rows.docs);
-        int rc = db_push_events_add(srv->db, rows.v, rows.n);
+        /* The position rides along with the notifications; a batch without
+         * any records it only when it lags far (re-evaluating such events
+         * after a crash changes nothing). */
+        bool record = rows.n > 0 || upto - q.recorded >= PUSH_PROGRESS_LAG;
+        int rc = db_push_events_add(srv->db, rows.v, rows.n, record ? upto : 0);
+        if (!rc && record && upto > q.recorded)
+            q.recorded = upto;
         if (rc)
             log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);
         for (size_t i = 0; i < rows.n; i++) {
@@ -346,6 +366,43 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Queues again the events stored after the durable position: they were
+ * persisted but not evaluated when the server last stopped (a crash). */
+static void recover(struct server *srv)
+{
+    int64_t after;
+    if (db_push_processed_get(srv->db, &after)) {
+        log_error("cannot read the push worker's position");
+        return;
+    }
+    q.recorded = after;
+    size_t total = 0;
+    for (;;) {
+        struct db_push_backlog *b;
+        size_t n;
+        if (db_push_backlog(srv->db, after, 1000, &b, &n)) {
+            log_error("cannot read the events after the push worker's position");
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_error_t jerr;
+            json_t *pdu = json_loads(b[i].json, 0, &jerr);
+            if (pdu)
+                push_event_persisted(srv, b[i].event_id, pdu, b[i].pos);
+            json_decref(pdu);
+        }
+        total += n;
+        if (n)
+            after = b[n - 1].pos;
+        db_push_backlog_free(b, n);
+        if (n < 1000)
+            break;
+    }
+    if (total)
+        log_info("push rules evaluated again for %zu events stored after pos=%lld", total,
+                 (long long)q.recorded);
+}
+
 int push_queue_start(struct server *srv)
 {
     pthread_mutex_lock(&q.lock);
@@ -370,6 +427,8 @@ int push_queue_start(struct server *srv)
         }
     }
     pthread_mutex_unlock(&q.lock);
+    if (!rc)
+        recover(srv);
     return rc;
 }
 
