@@ -110,26 +110,63 @@ static int state_at_group(struct server *srv, const struct sync_request *req, in
     return 0;
 }
 
-/* m.heroes and the member counts, from the current state. */
+static int membership_by_pos(const void *a, const void *b)
+{
+    const struct db_membership *x = a, *y = b;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Whether the room's state event has a non-empty string content[key]. */
+static bool has_text(struct room *room, const char *type, const char *key)
+{
+    json_t *ev = rooms_state_get(room, type, "");
+    const char *v = json_string_value(json_object_get(json_object_get(ev, "content"), key));
+    bool yes = v && v[0];
+    json_decref(ev);
+    return yes;
+}
+
+/* The member counts and m.heroes from the current state: the first 5 joined
+ * or invited members by stream ordering, never the user; when there are none,
+ * the left and banned ones (spec: sync, RoomSummary). As Synapse, a room with
+ * a name or canonical alias gets no heroes (the spec requires them only
+ * without). */
 static json_t *summary(struct server *srv, const char *room_id, const char *user_id)
 {
     struct db_membership *m;
     size_t n;
     json_t *heroes = json_array();
     int64_t joined = 0, invited = 0;
+    struct room *room;
+    bool named = rooms_get(srv, room_id, &room) == 0 &&
+                 (has_text(room, "m.room.name", "name") ||
+                  has_text(room, "m.room.canonical_alias", "alias"));
     if (db_room_memberships(srv->db, room_id, NULL, &m, &n) == 0) {
+        if (n)
+            qsort(m, n, sizeof *m, membership_by_pos);
         for (size_t i = 0; i < n; i++) {
-            bool j = strcmp(m[i].membership, "join") == 0;
-            bool inv = strcmp(m[i].membership, "invite") == 0;
-            joined += j;
-            invited += inv;
-            if ((j || inv) && strcmp(m[i].user_id, user_id) != 0 && json_array_size(heroes) < 5)
-                json_array_append_new(heroes, json_string(m[i].user_id));
+            joined += strcmp(m[i].membership, "join") == 0;
+            invited += strcmp(m[i].membership, "invite") == 0;
+        }
+        for (int departed = 0; departed < 2 && !named && json_array_size(heroes) == 0;
+             departed++) {
+            for (size_t i = 0; i < n && json_array_size(heroes) < 5; i++) {
+                const char *ms = m[i].membership;
+                bool active = strcmp(ms, "join") == 0 || strcmp(ms, "invite") == 0;
+                bool gone = strcmp(ms, "leave") == 0 || strcmp(ms, "ban") == 0;
+                if ((departed ? gone : active) && strcmp(m[i].user_id, user_id) != 0)
+                    json_array_append_new(heroes, json_string(m[i].user_id));
+            }
         }
         db_memberships_free(m, n);
     }
-    return json_pack("{s:o, s:I, s:I}", "m.heroes", heroes, "m.joined_member_count",
-                     (json_int_t)joined, "m.invited_member_count", (json_int_t)invited);
+    json_t *sum = json_pack("{s:I, s:I}", "m.joined_member_count", (json_int_t)joined,
+                            "m.invited_member_count", (json_int_t)invited);
+    if (named)
+        json_decref(heroes);
+    else
+        json_object_set_new(sum, "m.heroes", heroes);
+    return sum;
 }
 
 /* Whether a member event for user_id is among the client events in array. */
@@ -145,6 +182,33 @@ static bool has_member(const json_t *array, const char *user_id)
             return true;
     }
     return false;
+}
+
+/* Lazy loading: the heroes' member events go with the summary unless the
+ * timeline or the state already has them (spec: sync, m.heroes). */
+static void hero_members(struct server *srv, const struct sync_request *req, const char *room_id,
+                         const json_t *sum, const json_t *timeline, json_t *state)
+{
+    struct room *room;
+    if (rooms_get(srv, room_id, &room) != 0)
+        return;
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(sum, "m.heroes"), i, h)
+    {
+        const char *user = json_string_value(h);
+        if (has_member(timeline, user) || has_member(state, user))
+            continue;
+        json_t *cur = rooms_state_get(room, "m.room.member", user);
+        struct db_event e;
+        const char *id = json_string_value(json_object_get(cur, "event_id"));
+        if (id && db_event_get(srv->db, id, &e) == 0) {
+            json_array_append_new(state, rooms_event_client_format(srv, &e, req->user_id,
+                                                                   req->device_id));
+            db_event_fini(&e);
+        }
+        json_decref(cur);
+    }
 }
 
 /* Lazy loading in an incremental sync: the member event of each timeline
@@ -347,14 +411,17 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 json_decref(ephemeral);
                 continue;
             }
+            json_t *sum = summary(srv, m->room_id, req->user_id);
+            if (initial && req->filter->lazy_load_members)
+                hero_members(srv, req, m->room_id, sum, json_object_get(timeline, "events"),
+                             json_object_get(state, "events"));
             json_t *threads;
             json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to,
                                                 req->filter->unread_thread_notifications,
                                                 &threads);
             json_t *jr = json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o}", "timeline",
                                    timeline, "state", state, "account_data", "events", room_ad,
-                                   "ephemeral", "events", ephemeral, "summary",
-                                   summary(srv, m->room_id, req->user_id),
+                                   "ephemeral", "events", ephemeral, "summary", sum,
                                    "unread_notifications", unread);
             if (threads) /* only with the filter's option and unread threads (as Synapse) */
                 json_object_set_new(jr, "unread_thread_notifications", threads);
