@@ -432,6 +432,8 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
     rc = db__migrate(db->writer, err, err_len);
     if (rc)
         goto fail;
+    /* The migrations filled the page cache with schema pages no request needs. */
+    sqlite3_db_release_memory(db->writer->sql);
     pthread_mutex_init(&db->ckpt_lock, NULL);
     pthread_cond_init(&db->ckpt_cond, NULL);
     if (conn_open(path, &db->ckpt) == 0 &&

@@ -58,11 +58,15 @@ struct http_server {
     pthread_cond_t work_cond;       /* signalled when work is queued or workers stop */
     struct request_private *work_head, *work_tail; /* requests waiting for a worker */
     bool workers_stop;              /* workers exit once the queue is empty */
-    pthread_t *workers;             /* owned array of n_workers threads */
-    size_t n_workers;               /* started worker threads */
+    pthread_t *workers;             /* owned array of HTTP_WRITE_WORKERS threads, NULL before start */
+    size_t n_workers;               /* started worker threads (guarded by work_lock) */
+    size_t n_idle_workers;          /* of those, waiting for work (guarded by work_lock) */
 };
 
-enum { HTTP_WRITE_WORKERS = 16 }; /* threads that run write handlers (see top) */
+/* Threads that run write handlers (see top). They start on demand, one whenever a write is
+ * queued and none is idle, so an idle server has none (each costs a stack and a malloc
+ * arena) and a write burst grows them up to this many. */
+enum { HTTP_WRITE_WORKERS = 16 };
 
 /* Suspend bookkeeping. All of it is guarded by the server's suspend_lock, so
  * shutdown can wake every sleeping connection (libmicrohttpd refuses to stop
@@ -520,8 +524,10 @@ static void *worker_main(void *arg)
     struct http_server *srv = arg;
     pthread_mutex_lock(&srv->work_lock);
     for (;;) {
+        srv->n_idle_workers++;
         while (!srv->work_head && !srv->workers_stop)
             pthread_cond_wait(&srv->work_cond, &srv->work_lock);
+        srv->n_idle_workers--;
         struct request_private *rp = srv->work_head;
         if (!rp)
             break;
@@ -536,13 +542,26 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Suspends the connection and queues the request for a worker; false when the
- * workers are stopping (the caller runs it itself). Called on the connection's
- * polling thread, as libmicrohttpd requires for suspending. */
+/* Suspends the connection and queues the request for a worker, starting one when none
+ * is idle (up to HTTP_WRITE_WORKERS); false when the workers are stopping or none could be
+ * started (the caller runs it itself). Called on the connection's polling thread, as
+ * libmicrohttpd requires for suspending. */
 static bool offload(struct http_server *srv, struct request_private *rp)
 {
     pthread_mutex_lock(&srv->work_lock);
-    if (srv->workers_stop) {
+    if (srv->workers_stop || !srv->workers) {
+        pthread_mutex_unlock(&srv->work_lock);
+        return false;
+    }
+    /* Queued requests beyond the idle workers each want one more thread. */
+    size_t queued = 0;
+    for (struct request_private *q = srv->work_head; q && queued <= srv->n_idle_workers;
+         q = q->next_work)
+        queued++;
+    if (queued >= srv->n_idle_workers && srv->n_workers < HTTP_WRITE_WORKERS &&
+        pthread_create(&srv->workers[srv->n_workers], NULL, worker_main, srv) == 0)
+        srv->n_workers++;
+    if (srv->n_workers == 0) {
         pthread_mutex_unlock(&srv->work_lock);
         return false;
     }
@@ -653,7 +672,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     bool write = rp->pub.method == HTTP_PUT || rp->pub.method == HTTP_POST ||
                  rp->pub.method == HTTP_DELETE;
-    if (srv->n_workers && ((write && !rp->offloaded) || rp->pub.resumed) && offload(srv, rp))
+    if (((write && !rp->offloaded) || rp->pub.resumed) && offload(srv, rp))
         return MHD_YES;
     struct http_reply rep = {0};
     rp->pub.suspended = false;
@@ -762,10 +781,9 @@ int http_server_start(struct http_server *srv)
         log_error("cannot listen on %s:%d", srv->opt.bind_address, srv->opt.port);
         return ERR_IO;
     }
-    srv->workers = xcalloc(HTTP_WRITE_WORKERS, sizeof *srv->workers);
-    while (srv->n_workers < HTTP_WRITE_WORKERS &&
-           pthread_create(&srv->workers[srv->n_workers], NULL, worker_main, srv) == 0)
-        srv->n_workers++; /* with none, writes run on the polling threads as before */
+    pthread_mutex_lock(&srv->work_lock);
+    srv->workers = xcalloc(HTTP_WRITE_WORKERS, sizeof *srv->workers); /* started by offload */
+    pthread_mutex_unlock(&srv->work_lock);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->opt.port;
     return 0;
@@ -800,8 +818,9 @@ void http_server_free(struct http_server *srv)
         pthread_mutex_lock(&srv->work_lock);
         srv->workers_stop = true;
         pthread_cond_broadcast(&srv->work_cond);
+        size_t n_workers = srv->n_workers; /* none starts once workers_stop is set */
         pthread_mutex_unlock(&srv->work_lock);
-        for (size_t i = 0; i < srv->n_workers; i++)
+        for (size_t i = 0; i < n_workers; i++)
             pthread_join(srv->workers[i], NULL);
         srv->n_workers = 0;
         pthread_mutex_lock(&srv->suspend_lock);
