@@ -73,6 +73,11 @@ static char *db_patterns(const json_t *list, bool glob_patterns)
     return text;
 }
 
+bool sync_filter_narrows(const struct sync_filter *f)
+{
+    return f->types || f->not_types || f->senders || f->not_senders || f->contains_url >= 0;
+}
+
 void sync_filter_db(const struct sync_filter *f, struct db_event_filter *out)
 {
     out->types = f->db_types;

@@ -238,6 +238,32 @@ static int lazy_members_since(struct server *srv, const struct sync_request *req
     return 0;
 }
 
+/* Appends the room's state events at lo < pos <= hi that are not in the
+ * timeline (with lazy loading, members only of the timeline's senders and the
+ * user: the others wait for /members). */
+static int state_changes(struct server *srv, const struct sync_request *req, const char *room_id,
+                         int64_t lo, int64_t hi, const json_t *senders, const json_t *in_timeline,
+                         json_t *state)
+{
+    struct db_event *se;
+    size_t sn;
+    int rc = db_state_events_between(srv->db, room_id, lo, hi, 10000, &se, &sn);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < sn; k++) {
+        if (json_object_get(in_timeline, se[k].event_id))
+            continue;
+        if (req->filter->lazy_load_members && strcmp(se[k].type, "m.room.member") == 0 &&
+            strcmp(se[k].state_key, req->user_id) != 0 &&
+            !json_object_get(senders, se[k].state_key))
+            continue;
+        json_array_append_new(state, rooms_event_client_format(srv, &se[k], req->user_id,
+                                                               req->device_id));
+    }
+    db_events_free(se, sn);
+    return 0;
+}
+
 /* Timeline and state of one room between since (exclusive; 0 for a room new
  * to the client) and upto. initial: send the whole state at the timeline
  * start instead of the changes since `since` (full_state keeps the timeline
@@ -258,6 +284,7 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
     bool limited = page.more;
     json_t *list = json_array();
     json_t *senders = json_object();
+    json_t *in_timeline = json_object(); /* event IDs */
     int64_t first_pos = page.n ? page.events[page.n - 1].pos
                         : limited ? page.resume + 1 : upto + 1;
     for (size_t k = page.n; k-- > 0;) {
@@ -265,8 +292,13 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
         json_array_append_new(list,
                               rooms_event_client_format(srv, e, req->user_id, req->device_id));
         json_object_set_new(senders, e->sender, json_true());
+        json_object_set_new(in_timeline, e->event_id, json_true());
     }
     sync_page_fini(&page);
+    /* State events the timeline filter left out still reach the state (as
+     * Synapse's state delta: everything up to the timeline's end that the
+     * timeline does not carry). */
+    bool filtered = !quiet && sync_filter_narrows(req->filter);
     char prev_batch[32];
     snprintf(prev_batch, sizeof prev_batch, "t%lld", (long long)(first_pos - 1));
     json_t *state = json_array();
@@ -275,24 +307,13 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
         rc = db_room_state_group_before(srv->db, room_id, first_pos, &group);
         if (!rc)
             rc = state_at_group(srv, req, group, senders, state);
-    } else if (limited) {
-        struct db_event *se;
-        size_t sn;
-        rc = db_state_events_between(srv->db, room_id, since, first_pos - 1, 10000, &se, &sn);
-        if (!rc) {
-            for (size_t k = 0; k < sn; k++) {
-                /* Lazy loading: members of no timeline sender wait for /members. */
-                if (req->filter->lazy_load_members && strcmp(se[k].type, "m.room.member") == 0 &&
-                    strcmp(se[k].state_key, req->user_id) != 0 &&
-                    !json_object_get(senders, se[k].state_key))
-                    continue;
-                json_array_append_new(state,
-                                      rooms_event_client_format(srv, &se[k], req->user_id,
-                                                                req->device_id));
-            }
-            db_events_free(se, sn);
-        }
+        if (!rc && filtered)
+            rc = state_changes(srv, req, room_id, first_pos - 1, upto, senders, in_timeline, state);
+    } else if (limited || filtered) {
+        rc = state_changes(srv, req, room_id, since, filtered ? upto : first_pos - 1, senders,
+                           in_timeline, state);
     }
+    json_decref(in_timeline);
     if (!rc && !initial && req->filter->lazy_load_members)
         rc = lazy_members_since(srv, req, room_id, first_pos, senders, list, state);
     *timeline_out = json_pack("{s:o, s:b, s:s}", "events", list, "limited", limited,

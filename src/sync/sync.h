@@ -50,6 +50,9 @@ bool sync_filter_room(const struct sync_filter *f, const char *room_id);
 /* True when an event (type, sender) passes the timeline filter. */
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender);
 
+/* True when the timeline filter can leave events out (types, not_types,
+ * senders, not_senders or contains_url). */
+bool sync_filter_narrows(const struct sync_filter *f);
 /* The filter's timeline conditions for the database query (pointers borrowed
  * from f, valid until sync_filter_fini). */
 struct db_event_filter;

@@ -160,3 +160,33 @@ async def test_context_filter_limit(srv):
                                                message_filter={"types": ["m.room.message"]}),
                      R.RoomMessagesResponse)
     check(ids(fwd.chunk) == [], f"after end {ids(fwd.chunk)}")
+
+
+async def test_state_the_filter_leaves_out_still_arrives(srv):
+    """A timeline filter on types keeps state changes out of the timeline, not
+    out of the client's view of the room: they come in `state` (as Synapse)."""
+    alice = await srv.nio_user("alice")
+    room = expect_nio(await alice.room_create(name="Old"), R.RoomCreateResponse).room_id
+    flt = {"room": {"timeline": {"types": ["m.room.message"], "limit": 5}}}
+    since = (await alice.sync(0, sync_filter=flt)).next_batch
+    expect_nio(await alice.room_put_state(room, "m.room.name", {"name": "New"}),
+               R.RoomPutStateResponse)
+    msg = await say(alice, room, "after the rename")
+    raw = await srv.req("GET", f"{CS}/sync", token=alice.access_token,
+                        query={"since": since, "filter": json.dumps(flt), "timeout": "0"})
+    jr = raw.json["rooms"]["join"][room]
+    check([e["event_id"] for e in jr["timeline"]["events"]] == [msg], f"timeline {jr}")
+    names = [e["content"]["name"] for e in jr["state"]["events"] if e["type"] == "m.room.name"]
+    check(names == ["New"] and not jr["timeline"]["limited"], f"state {jr['state']}")
+    # an initial sync: the rename between two returned messages is in the state too
+    m2 = await say(alice, room, "second")
+    expect_nio(await alice.room_put_state(room, "m.room.name", {"name": "Newer"}),
+               R.RoomPutStateResponse)
+    m3 = await say(alice, room, "third")
+    r = sync_room(await initial_sync(alice, {"room": {"timeline": {
+        "types": ["m.room.message"], "limit": 2}}}), room)
+    check(ids(r.timeline.events) == [m2, m3], f"timeline {ids(r.timeline.events)}")
+    names = [e.source["content"].get("name") for e in r.state
+             if e.source.get("type") == "m.room.name"]
+    check("Newer" in names, f"state names {names}")
+    check(alice.rooms[room].name == "Newer", f"nio's room name {alice.rooms[room].name}")
