@@ -113,6 +113,7 @@ void client_room_relations(struct http_request *req, struct http_reply *rep);
 void client_room_threads(struct http_request *req, struct http_reply *rep);
 /* hierarchy.c */
 void client_room_hierarchy(struct http_request *req, struct http_reply *rep);
+void client_room_summary(struct http_request *req, struct http_reply *rep);
 /* upgrade.c */
 void client_room_upgrade(struct http_request *req, struct http_reply *rep);
 /* context.c */

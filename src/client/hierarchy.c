@@ -12,12 +12,18 @@
  * walked in the spec's display order ("Ordering of children within a
  * space"): a valid `order` first, then origin_server_ts, then room ID.
  * Tokens are "h<offset>_<max_depth>_<suggested>" into the same walk; a token
- * from other parameters is refused (400 M_INVALID_PARAM). */
+ * from other parameters is refused (400 M_INVALID_PARAM).
+ *
+ * Also GET /_matrix/client/v1/room_summary/{roomIdOrAlias} (spec v1.15, "Room
+ * summary"): the same entry for one room, with the user's membership ("leave"
+ * when none), 404 M_NOT_FOUND when the room is unknown here or may not be
+ * previewed (Synapse). Authenticated only for now. */
 #define LOG_MODULE "hierarchy"
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/str.h"
 #include "client/client.h"
+#include "db/db.h"
 #include "matrix/versions.h"
 #include "rooms/rooms.h"
 
@@ -287,4 +293,35 @@ void client_room_hierarchy(struct http_request *req, struct http_reply *rep)
     free(depth);
     json_decref(seen);
     http_reply_json(rep, 200, body);
+}
+
+/* GET /_matrix/client/v1/room_summary/{roomIdOrAlias} */
+void client_room_summary(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    const char *id = req->params[0];
+    char *room_id = NULL;
+    if (id[0] == '#') {
+        if (db_alias_get(srv->db, id, &room_id, NULL) != 0)
+            room_id = NULL;
+    } else if (id[0] == '!') {
+        room_id = xstrdup(id);
+    } else {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "Not a room ID or alias");
+        return;
+    }
+    struct room *room;
+    if (!room_id || rooms_get(srv, room_id, &room) != 0 || !accessible(srv, room, req->user_id)) {
+        free(room_id);
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Room not found or is not accessible");
+        return;
+    }
+    free(room_id);
+    struct child_list kids = {0};
+    json_t *entry = room_entry(room, &kids);
+    child_list_fini(&kids);
+    json_object_del(entry, "children_state");
+    json_object_set_new(entry, "membership",
+                        json_string(rooms_membership_of(room, req->user_id)));
+    http_reply_json(rep, 200, entry);
 }

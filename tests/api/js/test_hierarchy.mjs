@@ -3,7 +3,7 @@
 // in the spec's order ("Ordering of children within a space"), rooms the user
 // may not preview left out, max_depth, suggested_only, pages with next_batch,
 // children_state of spaces, errors (spec: client-server "Spaces").
-import { check, expectMatrixError } from "./common.mjs";
+import { sdk, check, expectMatrixError } from "./common.mjs";
 
 export const server = { registration: "open" };
 
@@ -93,5 +93,27 @@ export const tests = {
     // a plain room is its own hierarchy, without children
     const plain = await t.eve.client.getRoomHierarchy(t.a);
     check(same(ids(plain), [t.a]), `plain ${ids(plain)}`);
+  },
+
+  async room_summary(srv) {
+    const alice = await srv.newUser("alice");
+    const eve = await srv.newUser("eve");
+    const local = alice.client.getUserId().split(":")[1];
+    const { room_id: pub } = await alice.client.createRoom({ preset: "public_chat", name: "Open",
+      topic: "all welcome", room_alias_name: `open${Date.now()}` });
+    const { room_id: priv } = await alice.client.createRoom({ preset: "private_chat", name: "Closed" });
+    const summary = (id, who = eve) => who.client.http.authedRequest(sdk.Method.Get,
+      `/room_summary/${encodeURIComponent(id)}`, undefined, undefined, { prefix: sdk.ClientPrefix.V1 });
+    const s = await summary(pub);
+    check(s.room_id === pub && s.name === "Open" && s.topic === "all welcome" && s.join_rule === "public" &&
+      s.num_joined_members === 1 && s.world_readable === false && s.guest_can_join === false &&
+      s.room_version === "10" && s.membership === "leave" && s.children_state === undefined,
+      `summary ${JSON.stringify(s)}`);
+    const byAlias = await summary(s.canonical_alias);
+    check(byAlias.room_id === pub, `by alias ${JSON.stringify(byAlias)}`);
+    check((await summary(priv, alice)).membership === "join", "alice's own membership");
+    await expectMatrixError(summary(priv), 404, "M_NOT_FOUND");
+    await expectMatrixError(summary(`#nope:${local}`), 404, "M_NOT_FOUND");
+    await expectMatrixError(summary(`!nope:${local}`), 404, "M_NOT_FOUND");
   },
 };
