@@ -163,6 +163,19 @@ int db__thread_redacted(struct db_conn *c, const char *event_id)
     int rc = db__step_done(c, st);
     if (rc || sqlite3_changes(c->sql) == 0)
         return rc;
+    /* The sender no longer took part unless another reply or the root is theirs. */
+    st = db__stmt(c, "DELETE FROM thread_participants WHERE (root_id, user_id) = (SELECT "
+                     "relates_to, sender FROM events WHERE event_id = ?1) AND NOT EXISTS "
+                     "(SELECT 1 FROM events e WHERE e.relates_to = thread_participants.root_id "
+                     "AND e.rel_type = 'm.thread' AND e.sender = thread_participants.user_id "
+                     "AND e.redacted_by IS NULL) AND NOT EXISTS (SELECT 1 FROM events r WHERE "
+                     "r.event_id = thread_participants.root_id AND "
+                     "r.sender = thread_participants.user_id)");
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, event_id);
+    if ((rc = db__step_done(c, st)))
+        return rc;
     st = db__stmt(c, "DELETE FROM threads WHERE latest_pos < 0 AND root_id = (SELECT "
                      "relates_to FROM events WHERE event_id = ?1)");
     if (!st)

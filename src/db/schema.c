@@ -341,7 +341,8 @@ static const char *const migrations[] = {
     "  SELECT relates_to, room_id, MAX(stream_pos) FROM events"
     "  WHERE rel_type = 'm.thread' AND redacted_by IS NULL GROUP BY relates_to;"
     "INSERT OR IGNORE INTO thread_participants (root_id, user_id)"
-    "  SELECT relates_to, sender FROM events WHERE rel_type = 'm.thread';"
+    "  SELECT relates_to, sender FROM events WHERE rel_type = 'm.thread'"
+    "  AND redacted_by IS NULL;"
     "INSERT OR IGNORE INTO thread_participants (root_id, user_id)"
     "  SELECT e.event_id, e.sender FROM events e JOIN threads t ON t.root_id = e.event_id;",
     /* the push worker's durable position (db/push.c): every event at or below
