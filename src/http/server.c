@@ -3,7 +3,9 @@
  *
  * Request lifecycle (libmicrohttpd calls on_request repeatedly):
  *   1st call        → request_new (an early 413 if Content-Length is too big)
- *   calls with data → body appended, bounded by max_body_bytes
+ *   calls with data → body appended, bounded by max_body_bytes (a chunked body past
+ *                     it is answered 413 at once and the connection closed:
+ *                     send_413_and_close)
  *   final call      → dispatch → handler → send_reply
  *                     or handler suspends → MHD_suspend_connection
  *   after resume    → on_request again → handler(resumed) → send_reply
@@ -32,6 +34,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
@@ -80,6 +83,10 @@ struct request_private {
     enum http_error_style style;   /* of the matched route, for error replies */
     size_t body_limit;             /* max_body_bytes, or max_raw_body_bytes on raw routes */
     bool body_io_failed;           /* writing the body to its temporary file failed */
+    bool body_length_known;        /* the request declared a Content-Length */
+    bool answered_early;           /* a 413 was written before the chunked body ended */
+    uint64_t linger_bytes;         /* body bytes discarded since then */
+    int64_t answered_ns;           /* monotonic time of that answer */
     bool offloaded;                /* handed to a worker (its connection suspended) */
     bool reply_ready;              /* the worker's reply waits in rep for on_request */
     struct http_reply rep;         /* a worker's reply, sent by the polling thread */
@@ -87,6 +94,9 @@ struct request_private {
 };
 
 enum { HTTP_DRAIN_MIN_BYTES = 8 << 20 }; /* see on_request */
+/* After an early 413 (send_413_and_close), what is still read and dropped before the
+ * connection is closed: see there. */
+enum { HTTP_LINGER_BYTES = 8 << 20, HTTP_LINGER_MS = 2000 };
 
 static const char cors_methods[] = "GET, POST, PUT, DELETE, OPTIONS";
 static const char cors_headers[] = "X-Requested-With, Content-Type, Authorization, Date";
@@ -381,6 +391,50 @@ static enum MHD_Result send_reply(struct request_private *rp, struct http_reply 
     return r;
 }
 
+/* Answers 413 on a connection whose chunked body passed the limit, before the body ended.
+ * libmicrohttpd 0.9.x accepts a response only before the body or after all of it, and
+ * waiting for the end of a body that may never end is what we must not do; so the
+ * answer (small, "Connection: close") is written on the socket here and the write side
+ * is shut, so the client sees the whole answer and its end at once. From then on
+ * on_request never lets libmicrohttpd write: it closes the connection (MHD_NO) when the
+ * body ends, or after a bounded linger (HTTP_LINGER_BYTES more bytes or HTTP_LINGER_MS),
+ * during which what the client still sends is dropped. The linger is what keeps the
+ * answer readable: closing a socket with unread bytes makes the kernel send a reset, and
+ * a client still writing its body (Node.js, for one) then reports the error and drops
+ * the 413 it had not read yet. This is safe because nothing else writes on the connection
+ * while its body is being read (the previous answer on a keep-alive connection was
+ * finished before this request was read), and relais's libmicrohttpd never runs TLS.
+ * Called on the polling thread. */
+static void send_413_and_close(struct request_private *rp)
+{
+    struct http_reply rep = {0};
+    http_reply_error(&rep, 413, "M_TOO_LARGE", "Request body larger than %zu bytes",
+                     rp->body_limit);
+    char *body = error_body(&rep, rp->style);
+    if (!body)
+        body = xstrdup("{\"errcode\":\"M_TOO_LARGE\"}");
+    struct buf out;
+    buf_init(&out, 4096);
+    buf_printf(&out,
+               "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n"
+               "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+               "Access-Control-Allow-Origin: *\r\nAccess-Control-Allow-Methods: %s\r\n"
+               "Access-Control-Allow-Headers: %s\r\n\r\n%s",
+               strlen(body), cors_methods, cors_headers, body);
+    free(body);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rp->pub.conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        ssize_t n = send(ci->connect_fd, out.data, out.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n != (ssize_t)out.len)
+            log_debug("413 for a chunked body only partly written (%zd of %zu bytes)", n,
+                      out.len);
+        shutdown(ci->connect_fd, SHUT_WR);
+    }
+    buf_fini(&out);
+    rp->pub.status_logged = 413;
+}
+
 /* Finds the route for the request. Sets *wrong_method when the path exists
  * under another method. */
 static const struct route_entry *find_route(struct http_server *srv, struct http_request *req,
@@ -627,6 +681,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strlen(cl) > 0) {
+            rp->body_length_known = true;
             unsigned long long n = strtoull(cl, NULL, 10);
             /* A body somewhat over the limit is read and dropped, then answered
              * 413: answering before reading it makes the kernel reset the
@@ -652,6 +707,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        if (rp->answered_early) { /* lingering after the 413: drop, bounded */
+            rp->linger_bytes += *upload_data_size;
+            *upload_data_size = 0;
+            bool done = rp->linger_bytes > HTTP_LINGER_BYTES ||
+                        clock_mono_ns() - rp->answered_ns > (int64_t)HTTP_LINGER_MS * 1000000;
+            return done ? MHD_NO : MHD_YES;
+        }
         if (rp->pub.body_fd >= 0) {
             if (rp->pub.body_fd_len + *upload_data_size > rp->body_limit)
                 rp->pub.body_too_large = true;
@@ -664,8 +726,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             rp->pub.body_too_large = true;
         }
         *upload_data_size = 0;
+        if (rp->pub.body_too_large && !rp->body_length_known) {
+            /* A chunked body has no end we could wait for: stop reading at the limit,
+             * answer 413 and close the connection. */
+            rp->answered_early = true;
+            rp->answered_ns = clock_mono_ns();
+            rp->style = style_for_path(url);
+            send_413_and_close(rp);
+        }
         return MHD_YES;
     }
+    if (rp->answered_early)
+        return MHD_NO; /* the dropped body ended: close without a second answer */
     if (rp->reply_ready) {
         rp->reply_ready = false;
         return send_reply(rp, &rp->rep);

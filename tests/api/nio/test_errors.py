@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import socket
+import time
 
 from common import check, expect_error, expect_status, raw_request
 
@@ -105,6 +106,54 @@ async def test_oversized_body_chunked_413(srv):
     status, _, resp = await raw_request(srv.port, head, encoded)
     check(status == 413, f"status {status} {resp[:200]!r}")
     check(json.loads(resp)["errcode"] == "M_TOO_LARGE", f"{resp[:200]!r}")
+
+
+def _chunked_without_end(port, chunks, timeout=5):
+    """Sends a chunked body that passes the limit but never ends (no last chunk) and
+    keeps the connection open; returns (everything the server sent, whether it then
+    closed the connection, seconds until the answer)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    closed = False
+    t0 = time.monotonic()
+    took = None
+    try:
+        s.sendall(b"POST /_matrix/client/v3/login HTTP/1.1\r\nHost: t\r\n"
+                  b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for c in chunks:
+            s.sendall(b"%x\r\n%s\r\n" % (len(c), c))
+    except OSError:
+        pass  # the server answered and closed while we were still sending
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            got += chunk
+            if took is None and b"\r\n\r\n" in got:
+                took = time.monotonic() - t0
+    except ConnectionResetError:
+        closed = True
+    except OSError:
+        pass  # timeout: the server neither answered in full nor closed
+    finally:
+        s.close()
+    return got, closed, took
+
+
+async def test_oversized_chunked_body_answered_before_its_end(srv):
+    # The body passes the limit but its sender never finishes it: the server must not
+    # wait for (and drop) the rest, but answer 413 at once and close the connection.
+    piece = b"x" * 8192
+    chunks = [b'{"a":"'] + [piece] * (LIMIT * 2 // len(piece))
+    got, closed, took = await asyncio.to_thread(_chunked_without_end, srv.port, chunks)
+    check(got.startswith(b"HTTP/1.1 413"), f"answer {got[:200]!r}")
+    check(b"M_TOO_LARGE" in got, f"answer {got[:300]!r}")
+    check(took is not None and took < 3, f"answered after {took} s")
+    check(closed, "the connection stayed open after the 413")
+    r = await srv.req("GET", "/_matrix/client/versions")
+    expect_status(r, 200)
 
 
 async def test_body_just_under_the_limit_accepted(srv):
