@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "matrix/auth.h"
+#include "matrix/event.h"
 #include "matrix/power.h"
 #include "matrix/versions.h"
 
@@ -1038,6 +1039,71 @@ TEST_CASE(matrix, auth_check_with_auth_events)
         json_decref(ids);
         json_decref(ev);
         json_decref(c);
+        json_decref(state);
+    }
+}
+
+/* A redacted state event authorises in its redacted form (rooms v10/v11
+ * "Redactions": power_levels keeps ban, events, events_default, kick, redact,
+ * state_default, users, users_default, and from v11 invite). The room head
+ * (rooms__state_redact) puts exactly matrix_event_redact's output in its
+ * state; here the same on a state array. */
+TEST_CASE(matrix, auth_with_redacted_power_levels)
+{
+    static const struct {
+        const char *ver, *pl, *event;
+        int want_before, want_after;
+        int line;
+    } rows[] = {
+        /* invite raised to 60: @mod (50) may not invite; v10 drops invite on redaction */
+        {"10", "{\"invite\":60,\"users\":{\"@alice:a\":100,\"@mod:a\":50}}",
+         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\",\"c\":{\"membership\":\"invite\"}}",
+         ERR_FORBIDDEN, 0, __LINE__},
+        {"11", "{\"invite\":60,\"users\":{\"@alice:a\":100,\"@mod:a\":50}}",
+         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\",\"c\":{\"membership\":\"invite\"}}",
+         ERR_FORBIDDEN, ERR_FORBIDDEN, __LINE__},
+        /* users is kept: @mod's 50 still lets them send m.room.name at 50 */
+        {"10", "{\"users\":{\"@alice:a\":100,\"@mod:a\":50},\"events\":{\"m.room.name\":50}}",
+         "{\"t\":\"m.room.name\",\"k\":\"\",\"s\":\"@mod:a\",\"c\":{\"name\":\"n\"}}", 0, 0,
+         __LINE__},
+        /* events is kept: a raised event level still binds */
+        {"10", "{\"users\":{\"@alice:a\":100,\"@mod:a\":50},\"events\":{\"m.room.name\":80}}",
+         "{\"t\":\"m.room.name\",\"k\":\"\",\"s\":\"@mod:a\",\"c\":{\"name\":\"n\"}}",
+         ERR_FORBIDDEN, ERR_FORBIDDEN, __LINE__},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const struct matrix_room_version *v = matrix_room_version_find(rows[i].ver);
+        ASSERT_TRUE(v != NULL);
+        json_t *state = room(v, "invite", rows[i].pl, NULL, rows[i].line);
+        json_t *compact = parse(rows[i].event, rows[i].line);
+        json_t *ev = expand(compact, NULL);
+        for (int redacted = 0; redacted < 2; redacted++) {
+            if (redacted) {
+                size_t k;
+                json_t *s;
+                json_array_foreach(state, k, s)
+                {
+                    if (strcmp(json_string_value(json_object_get(s, "type")),
+                               "m.room.power_levels") != 0)
+                        continue;
+                    json_t *red;
+                    ASSERT_INT_EQ(matrix_event_redact(s, v, &red), 0);
+                    json_object_set_new(red, "event_id", json_string("$pl:a"));
+                    json_array_set_new(state, k, red);
+                    break;
+                }
+            }
+            struct matrix_auth_state st;
+            matrix_auth_state_from_array(&st, state, &stub_verify);
+            char reason[256];
+            int rc = matrix_auth_check(v, ev, &st, reason, sizeof reason);
+            int want = redacted ? rows[i].want_after : rows[i].want_before;
+            if (rc != want)
+                harness_fail(__FILE__, rows[i].line, "v%s %s: got %d (%s), want %d",
+                             rows[i].ver, redacted ? "redacted" : "original", rc, reason, want);
+        }
+        json_decref(ev);
+        json_decref(compact);
         json_decref(state);
     }
 }
