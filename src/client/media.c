@@ -397,7 +397,8 @@ void client_media_config(struct http_request *req, struct http_reply *rep)
  * runs on a preview thread; the request is suspended until it ends. Errors
  * follow Synapse: 403 for a refused address, 502 for an unreachable site, an
  * HTTP error, a type that cannot be previewed or a body over the size limit
- * (M_TOO_LARGE), 504 when no answer came in time. */
+ * (M_TOO_LARGE), 504 when no answer came in time; 429 when the user already
+ * has MEDIA_PREVIEW_PER_USER previews in progress. */
 void client_media_preview_url(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
@@ -461,6 +462,9 @@ void client_media_preview_url(struct http_request *req, struct http_reply *rep)
         return;
     }
     st = state_of(req);
-    st->job = media_preview_start(srv->media, url, req->user_id, resume_request, req);
+    if (media_preview_start(srv->media, url, req->user_id, resume_request, req, &st->job)) {
+        http_reply_error(rep, 429, "M_LIMIT_EXCEEDED", "Too many URL previews in progress");
+        return;
+    }
     http_request_suspend(req);
 }

@@ -55,6 +55,7 @@ struct media {
     pthread_t preview_threads[MEDIA_PREVIEW_THREADS]; /* started with the first preview */
     int preview_started;               /* preview threads running */
     struct media_job *preview_head, *preview_tail; /* preview jobs, oldest first */
+    struct media_job *preview_active;  /* preview jobs running (any order) */
 };
 
 /* iprange.c: sets of IP ranges, every address in IPv6 form (IPv4 as ::ffff:a.b.c.d). */
@@ -113,8 +114,10 @@ void media__job_queue(struct media_job *job);
 void media__job_wait(struct media_job *job);
 /* Ends every waiter for server/media_id (an upload came). */
 void media__uploaded(struct media *m, const char *server, const char *media_id);
-/* Hands a preview job to the preview threads (starting them the first time). */
-void media__preview_queue(struct media_job *job);
+/* Hands a preview job to the preview threads (starting them the first time);
+ * ERR_LIMIT when its user has MEDIA_PREVIEW_PER_USER previews queued or
+ * running: the job is then not queued (done is never called) and is DONE. */
+int media__preview_queue(struct media_job *job);
 /* preview.c: runs a preview job (on a preview thread); sets job->og_json or job->detail. */
 int media__preview_run(struct media *m, struct media_job *job);
 /* preview.c: the address sets from the config; ERR_INVALID (logged) on a bad entry. */

@@ -26,7 +26,8 @@ enum {
     MEDIA_ID_LEN = 24,                 /* characters of a generated media ID */
     MEDIA_PENDING_MAX = 10,            /* async uploads a user may have waiting */
     MEDIA_PENDING_LIFETIME_MS = 86400000, /* an async upload must come within a day */
-    MEDIA_PREVIEW_THREADS = 2,         /* URL previews fetched at once */
+    MEDIA_PREVIEW_THREADS = 4,         /* URL previews fetched at once */
+    MEDIA_PREVIEW_PER_USER = 3,        /* previews one user may have queued or running */
     MEDIA_PREVIEW_URL_MAX = 8192,      /* longest URL previewed (bytes) */
 };
 
@@ -112,15 +113,18 @@ bool media_preview_enabled(const struct media *m);
 int media_preview_check_url(const char *url);
 /* The cached OpenGraph JSON text (owned) of url, if still fresh; ERR_NOT_FOUND. */
 int media_preview_cached(struct media *m, const char *url, char **og_json);
-/* Makes the preview on a preview thread; the job's result is 0 (see
+/* Makes the preview on a preview thread: *job (owned, release it) is the
+ * job, or NULL with ERR_LIMIT when the user already has MEDIA_PREVIEW_PER_USER
+ * previews queued or running (so one user's slow sites cannot hold every
+ * preview thread). The job's result is 0 (see
  * media_preview_json), ERR_FORBIDDEN (an address is blocked), ERR_TOO_LARGE
  * (larger than url_preview_max_spider_size, or too slow to arrive), ERR_LIMIT
  * (no answer within url_preview_timeout_ms), ERR_INVALID (libcurl cannot parse
  * the URL) or ERR_IO (unreachable, an HTTP
  * error, a content type that cannot be previewed); media_preview_detail says
  * which. url and user_id are copied. */
-struct media_job *media_preview_start(struct media *m, const char *url, const char *user_id,
-                                      void (*done)(void *ctx), void *ctx);
+int media_preview_start(struct media *m, const char *url, const char *user_id,
+                        void (*done)(void *ctx), void *ctx, struct media_job **job);
 /* After done: the OpenGraph object as JSON text (borrowed until the job is
  * released), or NULL when the job failed. */
 const char *media_preview_json(const struct media_job *job);

@@ -429,14 +429,19 @@ int media_preview_cached(struct media *m, const char *url, char **og_json)
     return db_url_preview_get(m->db, url, clock_now_ms(), og_json);
 }
 
-struct media_job *media_preview_start(struct media *m, const char *url, const char *user_id,
-                                      void (*done)(void *ctx), void *ctx)
+int media_preview_start(struct media *m, const char *url, const char *user_id,
+                        void (*done)(void *ctx), void *ctx, struct media_job **out)
 {
     struct media_job *job = media__job_new(m, MEDIA_JOB_PREVIEW, "", "", done, ctx);
     job->url = xstrdup(url);
     job->user_id = xstrdup(user_id);
-    media__preview_queue(job);
-    return job;
+    int rc = media__preview_queue(job);
+    if (rc) {
+        media_job_release(job); /* never queued: freed at once */
+        job = NULL;
+    }
+    *out = job;
+    return rc;
 }
 
 const char *media_preview_json(const struct media_job *job)

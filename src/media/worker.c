@@ -44,16 +44,30 @@ int media_job_result(const struct media_job *job)
     return job->result;
 }
 
-/* Caller holds the lock. */
-static void unlink_waiter(struct media *m, struct media_job *job)
+/* Caller holds the lock. A list linked by prev/next with a head only. */
+static void unlink_head(struct media_job **head, struct media_job *job)
 {
     if (job->prev)
         job->prev->next = job->next;
     else
-        m->waiters = job->next;
+        *head = job->next;
     if (job->next)
         job->next->prev = job->prev;
     job->prev = job->next = NULL;
+}
+
+static void push_head(struct media_job **head, struct media_job *job)
+{
+    job->prev = NULL;
+    job->next = *head;
+    if (*head)
+        (*head)->prev = job;
+    *head = job;
+}
+
+static void unlink_waiter(struct media *m, struct media_job *job)
+{
+    unlink_head(&m->waiters, job);
 }
 
 /* Caller holds the lock. head/tail: the thumbnail queue or the preview queue. */
@@ -128,10 +142,7 @@ void media__job_wait(struct media_job *job)
     struct media *m = job->media;
     pthread_mutex_lock(&m->lock);
     job->state = MEDIA_JOB_QUEUED;
-    job->next = m->waiters;
-    if (m->waiters)
-        m->waiters->prev = job;
-    m->waiters = job;
+    push_head(&m->waiters, job);
     pthread_cond_signal(&m->cond);
     pthread_mutex_unlock(&m->lock);
 }
@@ -208,9 +219,11 @@ static void *preview_main(void *arg)
         }
         unlink_queued(m, job);
         job->state = MEDIA_JOB_RUNNING;
+        push_head(&m->preview_active, job);
         pthread_mutex_unlock(&m->lock);
         int rc = media__preview_run(m, job);
         pthread_mutex_lock(&m->lock);
+        unlink_head(&m->preview_active, job);
         if (job->cancelled)
             job_free(job);
         else
@@ -220,10 +233,27 @@ static void *preview_main(void *arg)
     return NULL;
 }
 
-void media__preview_queue(struct media_job *job)
+/* Caller holds the lock. */
+static int user_previews(struct media_job *list, const char *user_id)
+{
+    int n = 0;
+    for (; list; list = list->next)
+        n += strcmp(list->user_id, user_id) == 0;
+    return n;
+}
+
+int media__preview_queue(struct media_job *job)
 {
     struct media *m = job->media;
     pthread_mutex_lock(&m->lock);
+    if (user_previews(m->preview_head, job->user_id) +
+            user_previews(m->preview_active, job->user_id) >=
+        MEDIA_PREVIEW_PER_USER) {
+        job->state = MEDIA_JOB_DONE; /* on no list: media_job_release just frees it */
+        job->result = ERR_LIMIT;
+        pthread_mutex_unlock(&m->lock);
+        return ERR_LIMIT;
+    }
     while (m->preview_started < MEDIA_PREVIEW_THREADS && !m->stopping) {
         if (pthread_create(&m->preview_threads[m->preview_started], NULL, preview_main, m)) {
             log_error("cannot start a URL preview thread");
@@ -234,7 +264,7 @@ void media__preview_queue(struct media_job *job)
     if (m->preview_started == 0) {
         finish_locked(job, ERR_INTERNAL);
         pthread_mutex_unlock(&m->lock);
-        return;
+        return 0;
     }
     job->state = MEDIA_JOB_QUEUED;
     job->prev = m->preview_tail;
@@ -245,6 +275,7 @@ void media__preview_queue(struct media_job *job)
     m->preview_tail = job;
     pthread_cond_signal(&m->preview_cond);
     pthread_mutex_unlock(&m->lock);
+    return 0;
 }
 
 int media__worker_start(struct media *m)
