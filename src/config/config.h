@@ -32,6 +32,7 @@ struct config {
     int64_t max_json_depth;     /* deeper JSON gets 400 M_BAD_JSON */
     int64_t max_header_bytes;   /* per-connection header memory */
     int64_t connection_timeout_s; /* idle keep-alive connections closed after this */
+    char *trusted_proxies;      /* reverse proxies whose X-Forwarded-For is believed (CIDR list) */
     /* [database] */
     char *database_path;          /* SQLite file */
     int64_t db_read_connections;  /* informational: one per request thread */

@@ -45,6 +45,10 @@ static const struct option options[] = {
      "Memory for one connection's request line and headers."},
     {"http", "connection_timeout_s", OPT_INT, OFF(connection_timeout_s), "90", 5, 3600,
      "Idle keep-alive connections are closed after this many seconds."},
+    {"http", "trusted_proxies", OPT_LIST, OFF(trusted_proxies), "", 0, 0,
+     "Reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For is "
+     "believed: the rightmost address in it that is not such a proxy is then the client's, "
+     "for rate limits and the log. Empty: the header is ignored."},
     {"database", "path", OPT_STRING, OFF(database_path), "relais.db", 0, 0,
      "SQLite database file (WAL mode, synchronous writes)."},
     {"database", "read_connections", OPT_INT, OFF(db_read_connections), "0", 0, 256,
@@ -249,6 +253,29 @@ static void option_value(const struct config *cfg, const struct option *o, char 
     }
 }
 
+/* Writes text as "# " comment lines of at most CONFIG_COMMENT_COLUMNS characters, broken
+ * at spaces: libinih reads lines of up to 200 bytes, and splits a longer one into pieces
+ * it then parses as settings. */
+static void write_comment(FILE *out, const char *text)
+{
+    enum { CONFIG_COMMENT_COLUMNS = 100 };
+    const size_t width = CONFIG_COMMENT_COLUMNS - 2;
+    while (*text) {
+        size_t len = strlen(text);
+        if (len > width) {
+            len = width;
+            while (len > 0 && text[len] != ' ')
+                len--;
+            if (len == 0) /* one word longer than a line: cut it */
+                len = width;
+        }
+        fprintf(out, "# %.*s\n", (int)len, text);
+        text += len;
+        while (*text == ' ')
+            text++;
+    }
+}
+
 void config_write(const struct config *cfg, FILE *out, bool commented_defaults)
 {
     fprintf(out, "# relais configuration. Every option is listed with its default.\n"
@@ -263,7 +290,7 @@ void config_write(const struct config *cfg, FILE *out, bool commented_defaults)
         char value[1024];
         option_value(cfg, o, value, sizeof value);
         bool is_default = strcmp(value, o->default_str) == 0;
-        fprintf(out, "# %s\n", o->description);
+        write_comment(out, o->description);
         if (o->type == OPT_INT)
             fprintf(out, "# (%lld to %lld, default %s)\n", (long long)o->min, (long long)o->max,
                     o->default_str);

@@ -58,7 +58,9 @@ struct http_request {
                                     it into place), else -1 and the body is in body */
     uint64_t body_fd_len;        /* bytes written to body_fd */
     json_t *json;                /* parsed body for ROUTE_JSON routes (owned by the request) */
-    char client_ip[64];          /* text form of the peer address */
+    char client_ip[64];          /* the client's address (text): the peer's, or behind a
+                                    trusted proxy the one it forwards for (http/proxy.h) */
+    char peer_ip[64];            /* text form of the connection's peer address */
     const char *user_id;         /* set by authentication (arena) */
     const char *device_id;       /* set by authentication (arena) */
     bool is_admin;               /* set by authentication */
@@ -144,6 +146,8 @@ struct http_server_options {
                                   (O_TMPFILE), not kept in memory; NULL: in memory */
     size_t max_json_depth;     /* JSON nesting ceiling */
     size_t max_header_bytes;   /* per-connection header memory */
+    const char *trusted_proxies; /* addresses/CIDR ranges whose X-Forwarded-For is believed
+                                    (http/proxy.h); NULL or "" for none. Borrowed. */
     unsigned connection_timeout_s;
     void *app;                 /* passed to callbacks and handlers (req->server's app) */
     http_auth_fn authenticate;
@@ -151,7 +155,7 @@ struct http_server_options {
 };
 
 /* Creates a server; routes are added before start. Returns NULL only on
- * invalid options (logged). */
+ * invalid options (a bad trusted_proxies entry; logged). */
 struct http_server *http_server_new(const struct http_server_options *opt);
 /* Adds a table of routes (borrowed: must outlive the server). Paths starting
  * with prefix use the given error style. */

@@ -27,6 +27,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "http/proxy.h"
 #include "json/parse.h"
 
 #include <arpa/inet.h>
@@ -49,6 +50,7 @@ struct route_entry {
 
 struct http_server {
     struct http_server_options opt; /* copied at creation */
+    struct http_proxies *proxies;   /* owned; NULL when no proxy is trusted */
     struct MHD_Daemon *daemon;      /* owned */
     struct route_entry *routes;     /* owned array */
     size_t n_routes, cap_routes;
@@ -234,6 +236,20 @@ static enum http_method parse_method(const char *m)
     return 0;
 }
 
+/* libmicrohttpd header iterator: appends each X-Forwarded-For value to a struct buf. */
+static enum MHD_Result collect_forwarded_for(void *cls, enum MHD_ValueKind kind,
+                                             const char *key, const char *value)
+{
+    (void)kind;
+    struct buf *xff = cls;
+    if (value && strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (xff->len)
+            buf_append_char(xff, ',');
+        buf_append_str(xff, value);
+    }
+    return MHD_YES;
+}
+
 static struct request_private *request_new(struct http_server *srv, struct MHD_Connection *conn,
                                            const char *url, const char *method)
 {
@@ -255,11 +271,21 @@ static struct request_private *request_new(struct http_server *srv, struct MHD_C
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client_ip,
-                      sizeof req->client_ip);
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->peer_ip,
+                      sizeof req->peer_ip);
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client_ip,
-                      sizeof req->client_ip);
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->peer_ip,
+                      sizeof req->peer_ip);
+    }
+    memcpy(req->client_ip, req->peer_ip, sizeof req->client_ip);
+    if (srv->proxies && http_proxies_trusts(srv->proxies, req->peer_ip)) {
+        struct buf xff; /* every X-Forwarded-For header, joined in arrival order */
+        buf_init(&xff, srv->opt.max_header_bytes + 1);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_forwarded_for, &xff);
+        if (xff.len)
+            http_client_address(srv->proxies, req->peer_ip, buf_cstr(&xff), req->client_ip,
+                                sizeof req->client_ip);
+        buf_fini(&xff);
     }
     return rp;
 }
@@ -768,8 +794,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     struct http_request *req = &rp->pub;
     double ms = (double)(clock_mono_ns() - req->start_ns) / 1e6;
-    log_info("method=%s path=%s status=%d ms=%.2f%s", req->method_name, req->path,
-             req->status_logged, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    log_info("method=%s path=%s status=%d ms=%.2f ip=%s%s", req->method_name, req->path,
+             req->status_logged, ms, req->client_ip,
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
     struct http_server *srv = req->server;
     request_free(rp);
     srv->in_flight--;
@@ -798,8 +825,20 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 struct http_server *http_server_new(const struct http_server_options *opt)
 {
+    struct http_proxies *proxies = NULL;
+    char err[160];
+    if (opt->trusted_proxies && http_proxies_parse(opt->trusted_proxies, &proxies, err,
+                                                   sizeof err) != 0) {
+        log_error("%s", err);
+        return NULL;
+    }
+    if (http_proxies_count(proxies) == 0) {
+        http_proxies_free(proxies);
+        proxies = NULL;
+    }
     struct http_server *srv = xcalloc(1, sizeof *srv);
     srv->opt = *opt;
+    srv->proxies = proxies;
     pthread_mutex_init(&srv->suspend_lock, NULL);
     pthread_mutex_init(&srv->work_lock, NULL);
     pthread_cond_init(&srv->work_cond, NULL);
@@ -907,5 +946,6 @@ void http_server_free(struct http_server *srv)
     pthread_mutex_destroy(&srv->work_lock);
     pthread_mutex_destroy(&srv->suspend_lock);
     free(srv->routes);
+    http_proxies_free(srv->proxies);
     free(srv);
 }

@@ -90,11 +90,11 @@ static void context_layout(struct llm_context *c, struct layout *l, struct ctx_b
     b->next = take(l, (size_t)p->n_seq, sizeof(int32_t));
     for (int t = 0; t < p->n_threads; t++) {
         struct llm_thread_scratch *ts = &c->ts[t];
-        ts->att = take(l, (size_t)p->n_ctx, sizeof(float));
+        size_t group = (size_t)(hp->n_head / hp->n_head_kv); /* query heads per KV head */
+        ts->att = take(l, group * (size_t)p->n_ctx, sizeof(float));
         ts->rope_cs = take(l, (size_t)hp->n_rot / 2, sizeof(float));
         ts->rope_sn = take(l, (size_t)hp->n_rot / 2, sizeof(float));
-        ts->qh = take(l, (size_t)hp->head_dim, sizeof(float));
-        ts->att_kv = take(l, (size_t)p->n_ctx, sizeof(float));
+        ts->qh = take(l, group * (size_t)hp->head_dim, sizeof(float));
     }
 }
 

@@ -168,11 +168,16 @@ int server_run(const struct config *cfg)
         .max_json_depth = (size_t)cfg->max_json_depth,
         .max_header_bytes = (size_t)cfg->max_header_bytes,
         .connection_timeout_s = (unsigned)cfg->connection_timeout_s,
+        .trusted_proxies = cfg->trusted_proxies,
         .app = &srv,
         .authenticate = client_auth_http,
         .ratelimit = server_ratelimit,
     };
     srv.http = http_server_new(&opt);
+    if (!srv.http) {
+        fprintf(stderr, "relais: invalid [http] options (see the log)\n");
+        goto out;
+    }
     client_routes_register(srv.http);
     srv.ai = ai_new(cfg);
     ai_routes_register(srv.http);

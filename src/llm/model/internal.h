@@ -90,11 +90,10 @@ struct llm_model {
 
 /* Per-thread scratch of the forward pass. */
 struct llm_thread_scratch {
-    float *att;     /* [n_ctx] attention scores */
+    float *att;     /* [n_head / n_head_kv][n_ctx] attention scores, then probabilities */
     float *rope_cs; /* [n_rot / 2] cos */
     float *rope_sn; /* [n_rot / 2] sin */
-    void *qh;       /* [head_dim] query in the K cache's type (F16 or F32) */
-    void *att_kv;   /* [n_ctx] attention probabilities in the V cache's type */
+    float *qh;      /* [n_head / n_head_kv][head_dim] queries (rounded to F16 for an F16 cache) */
 };
 
 struct llm_context {
@@ -103,8 +102,8 @@ struct llm_context {
     struct llm_pool *pool;          /* owned, p.n_threads threads */
     void *mem;                      /* owned: the one allocation below */
     size_t mem_bytes;               /* its size */
-    /* KV cache of kv element size: K as [n_layer][n_seq][n_ctx][kv_dim], V transposed as
-     * [n_layer][n_seq][kv_dim][n_ctx] */
+    /* KV cache of kv element size: K transposed as [n_layer][n_seq][kv_dim][n_ctx], V as
+     * [n_layer][n_seq][n_ctx][kv_dim] (model/attention.c) */
     void *k_cache;                  /* in mem */
     void *v_cache;                  /* in mem */
     size_t kv_esz;                  /* 2 (F16) or 4 (F32) */
@@ -168,7 +167,7 @@ void llm__embed_rows(const struct llm_mat *emb, const int32_t *tokens, int n, fl
 /* Rotates q ([n][n_head*head_dim]) and k ([n][n_head_kv*head_dim]) in place at positions pos. */
 void llm__rope(struct llm_context *c, float *q, float *k, const int32_t *pos, int n);
 /* Writes k, v rows into the cache of layer il, then computes attention for every token and
- * head into c->att_out. */
+ * head into c->att_out (model/attention.c). */
 void llm__attention(struct llm_context *c, int il, const struct llm_fwd *f);
 
 #endif

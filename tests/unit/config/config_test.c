@@ -82,6 +82,8 @@ TEST_CASE(config, written_file_reads_back)
     char err[256];
     ASSERT_INT_EQ(config_set(&cfg, "server", "server_name", "gouv.example", err, sizeof err), 0);
     ASSERT_INT_EQ(config_set(&cfg, "http", "port", "8448", err, sizeof err), 0);
+    ASSERT_INT_EQ(
+        config_set(&cfg, "http", "trusted_proxies", "127.0.0.1, 10.0.0.0/8", err, sizeof err), 0);
     char path[] = "/tmp/relais-config-XXXXXX";
     int fd = mkstemp(path);
     ASSERT_TRUE(fd >= 0);
@@ -95,6 +97,14 @@ TEST_CASE(config, written_file_reads_back)
     ASSERT_STR_EQ(back.server_name, "gouv.example");
     ASSERT_INT_EQ(back.port, 8448);
     ASSERT_INT_EQ(back.registration, REGISTRATION_TOKEN);
+    ASSERT_STR_EQ(back.trusted_proxies, "127.0.0.1, 10.0.0.0/8");
     config_fini(&back);
+    /* libinih splits lines past 200 bytes into pieces it parses as settings. */
+    f = fopen(path, "r");
+    ASSERT_TRUE(f != NULL);
+    char line[4096];
+    while (fgets(line, sizeof line, f))
+        ASSERT_TRUE(strlen(line) <= 101);
+    fclose(f);
     unlink(path);
 }

@@ -1,3 +1,6 @@
 TEST(http, route_match_table)
 TEST(http, encoded_slash_stays_in_parameter)
 TEST(http, percent_decode_query_plus)
+TEST(http, trusted_proxies_parse_table)
+TEST(http, trusted_proxies_membership)
+TEST(http, client_address_table)
