@@ -392,8 +392,10 @@ void client_media_config(struct http_request *req, struct http_reply *rep)
 
 /* GET /_matrix/client/v1/media/preview_url (and the legacy media path):
  * spec: Client-Server API, Content repository, "preview_url". Off unless
- * [media] url_preview_enabled (404 M_UNRECOGNIZED, as Synapse without it);
- * the legacy path is frozen with the other legacy media endpoints. The fetch
+ * [media] url_preview_enabled (404 M_UNRECOGNIZED, as Synapse without it).
+ * The legacy /_matrix/media/v3 path is served too, not frozen: it needs an
+ * access token like the v1 one, Synapse serves it, and matrix-js-sdk (Element)
+ * calls it for previews. The fetch
  * runs on a preview thread; the request is suspended until it ends. Errors
  * follow Synapse: 403 for a refused address, 502 for an unreachable site, an
  * HTTP error, a type that cannot be previewed or a body over the size limit
@@ -404,10 +406,6 @@ void client_media_preview_url(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     if (!media_preview_enabled(srv->media)) {
         http_reply_error(rep, 404, "M_UNRECOGNIZED", "URL previews are disabled on this server");
-        return;
-    }
-    if (legacy_path(req) && !srv->cfg->media_legacy_unauthenticated) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Not found");
         return;
     }
     struct media_state *st = req->handler_state;

@@ -4,7 +4,8 @@ and description come back, its relative og:image is fetched, kept as media
 and downloads as the same bytes; redirects are followed, but not to a blocked
 address; answers are cached; a page over url_preview_max_spider_size, an
 error page, a binary file and a slow page fail with Synapse's statuses while
-the server keeps serving; bad parameters are 400; the legacy path is frozen."""
+the server keeps serving; bad parameters are 400; the legacy path (used by
+matrix-js-sdk) is served with a token, as Synapse does."""
 
 import asyncio
 
@@ -113,7 +114,7 @@ async def test_one_user_cannot_hold_every_preview_thread(srv):
     check(statuses == [429, 429, 504, 504, 504], f"statuses {statuses}")
 
 
-async def test_bad_parameters_and_legacy_path(srv):
+async def test_bad_parameters_and_legacy_path_served(srv):
     c = await srv.nio_user("params")
     t = c.access_token
     expect_error(await srv.req("GET", "/_matrix/client/v1/media/preview_url", token=t), 400,
@@ -125,6 +126,10 @@ async def test_bad_parameters_and_legacy_path(srv):
                  "M_INVALID_PARAM")
     expect_error(await srv.req("GET", "/_matrix/client/v1/media/preview_url",
                                query={"url": site().url("/page.html")}), 401, "M_MISSING_TOKEN")
-    # the legacy path is frozen with the other legacy media endpoints
-    expect_error(await srv.req("GET", "/_matrix/media/v3/preview_url", token=t,
-                               query={"url": site().url("/page.html")}), 404, "M_NOT_FOUND")
+    # the legacy path (matrix-js-sdk's) is served, with a token, as Synapse serves it
+    r = await srv.req("GET", "/_matrix/media/v3/preview_url", token=t,
+                      query={"url": site().url("/page.html?legacy")})
+    expect_status(r, 200)
+    check(r.json.get("og:title") == TITLE, f"{r.json}")
+    expect_error(await srv.req("GET", "/_matrix/media/v3/preview_url",
+                               query={"url": site().url("/page.html")}), 401, "M_MISSING_TOKEN")
