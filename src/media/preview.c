@@ -199,6 +199,7 @@ static bool previewable(const char *type, bool *html, bool *image)
 /* The result of a download: the body in f->body, its type and final URL. */
 struct fetched {
     char *content_type; /* owned, as sent (application/octet-stream when absent) */
+    bool typed;         /* the answer had a Content-Type */
     char *final_url;    /* owned: the URL after redirects */
 };
 
@@ -253,7 +254,8 @@ static int download(const struct http_curl *c, struct media *m, struct fetch *f,
         snprintf(detail, detail_len, "Got error %ld", status);
         rc = ERR_IO;
     } else if (cr == CURLE_OK) {
-        out->content_type = xstrdup(type && *type ? type : "application/octet-stream");
+        out->typed = type && *type;
+        out->content_type = xstrdup(out->typed ? type : "application/octet-stream");
         out->final_url = xstrdup(final ? final : url);
     } else if (f->too_large || cr == CURLE_FILESIZE_EXCEEDED) {
         snprintf(detail, detail_len, "Requested file is too large > %lld bytes",
@@ -387,7 +389,8 @@ int media__preview_run(struct media *m, struct media_job *job)
     int rc = download(c, m, &f, job->url, &r, job->detail, sizeof job->detail);
     json_t *og = NULL;
     bool html = false, image = false;
-    if (!rc && !previewable(r.content_type, &html, &image)) {
+    /* Without a Content-Type Synapse lets the download through and finds nothing in it. */
+    if (!rc && r.typed && !previewable(r.content_type, &html, &image)) {
         snprintf(job->detail, sizeof job->detail,
                  "Requested file's content type not allowed for this operation");
         rc = ERR_IO;
@@ -402,7 +405,7 @@ int media__preview_run(struct media *m, struct media_job *job)
         buf_fini(&f.body); /* before the image's download */
         precache_image(c, m, job, r.final_url, og);
     } else if (!rc) {
-        og = json_object(); /* JSON (oEmbed is not followed): nothing to show */
+        og = json_object(); /* JSON (oEmbed is not followed), or untyped: nothing to show */
     }
     buf_fini(&f.body);
     if (!rc) {

@@ -82,6 +82,12 @@ class Site:
                     except (BrokenPipeError, ConnectionResetError):
                         pass
                     self.close_connection = True
+                elif path == "/untyped":  # no Content-Type at all
+                    body = b"<title>ignored without a type</title>"
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 elif path == "/missing":
                     self.send(404, "text/html", b"<title>nope</title>")
                 elif path == "/file.bin":

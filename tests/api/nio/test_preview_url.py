@@ -87,6 +87,9 @@ async def test_failures_answer_and_server_keeps_serving(srv):
     expect_error(await preview(srv, c.access_token, s.url("/big-stream")), 502, "M_TOO_LARGE")
     expect_error(await preview(srv, c.access_token, s.url("/missing")), 502, "M_UNKNOWN")
     expect_error(await preview(srv, c.access_token, s.url("/file.bin")), 502, "M_UNKNOWN")
+    r = await preview(srv, c.access_token, s.url("/untyped"))  # Synapse: 200, nothing found
+    expect_status(r, 200)
+    check(r.json == {}, f"untyped answer {r.json}")
     expect_error(await preview(srv, c.access_token, s.url("/slow")), 504, "M_UNKNOWN")
     # several at once: each gets its answer, none blocks the others
     rs = await asyncio.gather(*(preview(srv, c.access_token, s.url(f"/page.html?n={i}"))
