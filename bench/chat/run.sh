@@ -26,6 +26,12 @@ pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# Server CPU (user + system) in clock ticks, and the per-message figure of a phase: the
+# figure the shared machine distorts least.
+cpu() { awk '{print $14 + $15}' /proc/$pid/stat; }
+hz=$(getconf CLK_TCK)
+per_msg() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$hz" \
+  'BEGIN { if (n > 0) printf "server_cpu %.2f s, %.0f us per message (%d messages)\n", (b - a) / hz, (b - a) / hz * 1e6 / n, n }'; }
 "$bin" init --data "$dir" --port 0 --registration open --no-admin --set log.level=warn \
   --set registration.argon2_ops=1 --set registration.argon2_mem_kib=64 \
   --set ratelimit.register_per_minute=1000000 --set ratelimit.register_burst=1000000 >/dev/null 2>&1
@@ -89,12 +95,19 @@ fi
 echo "throughput (wrk -c32, ${secs}s), load $(load):"
 /usr/bin/python3 "$here/sync_latency.py" "$url" "$dir/setup.json" "$secs" "$longpoll" &
 lat=$!
-BENCH_SETUP="$dir/setup.json" wrk -t2 -c32 -d"${secs}s" --latency -s "$here/send.lua" "$url"
+c0=$(cpu)
+BENCH_SETUP="$dir/setup.json" wrk -t2 -c32 -d"${secs}s" --latency -s "$here/send.lua" "$url" \
+  | tee "$dir/wrk"
+c1=$(cpu)
 wait $lat
+per_msg "$c0" "$c1" "$(awk '/requests in/ {print $1}' "$dir/wrk")"
 echo "fixed rate ($rate msg/s, ${secs}s), load $(load):"
 /usr/bin/python3 "$here/sync_latency.py" "$url" "$dir/setup.json" "$secs" "$longpoll" &
 lat=$!
-/usr/bin/python3 "$here/fixed_rate.py" "$url" "$dir/setup.json" "$rate" "$secs"
+c0=$(cpu)
+/usr/bin/python3 "$here/fixed_rate.py" "$url" "$dir/setup.json" "$rate" "$secs" | tee "$dir/fixed"
+c1=$(cpu)
 wait $lat
+per_msg "$c0" "$c1" "$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' "$dir/fixed")"
 echo "after: rss_kb $(rss), load $(load)"
 grep -c " error " "$dir/err" | sed 's/^/server_error_lines /' || true

@@ -138,40 +138,6 @@ bool push_condition_match(const json_t *cond, const json_t *event, const struct 
     return false;
 }
 
-/* The implicit conditions of content, room and sender rules. */
-static bool rule_match(const char *kind, const json_t *rule, const json_t *event,
-                       const struct push_context *ctx)
-{
-    const char *id = json_string_value(json_object_get(rule, "rule_id"));
-    if (strcmp(kind, "content") == 0) {
-        const char *pattern = json_string_value(json_object_get(rule, "pattern"));
-        const char *body = json_string_value(push_path_get(event, "content.body"));
-        return pattern && body && push_glob_match(pattern, body, false);
-    }
-    if (strcmp(kind, "room") == 0) {
-        const char *room = json_string_value(json_object_get(event, "room_id"));
-        return id && room && strcmp(id, room) == 0;
-    }
-    if (strcmp(kind, "sender") == 0) {
-        const char *sender = json_string_value(json_object_get(event, "sender"));
-        return id && sender && strcmp(id, sender) == 0;
-    }
-    json_t *conds = json_object_get(rule, "conditions");
-    size_t i;
-    json_t *c;
-    json_array_foreach(conds, i, c) if (!push_condition_match(c, event, ctx)) return false;
-    return true;
-}
-
-/* As Synapse (intentional mentions): the legacy body-mention rules do not
- * apply to events that carry m.mentions. */
-static bool legacy_mention_rule(const char *id)
-{
-    return id && (strcmp(id, ".m.rule.contains_display_name") == 0 ||
-                  strcmp(id, ".m.rule.contains_user_name") == 0 ||
-                  strcmp(id, ".m.rule.roomnotif") == 0);
-}
-
 json_t *push_actions_clean(const json_t *actions)
 {
     if (!json_is_array(actions))
@@ -203,35 +169,16 @@ void push_evaluate(const json_t *ruleset, const json_t *event, const struct push
                    struct push_result *r)
 {
     memset(r, 0, sizeof *r);
-    bool has_mentions = json_object_get(json_object_get(event, "content"), "m.mentions") != NULL;
-    for (size_t k = 0; k < 5; k++) {
-        json_t *rules = json_object_get(ruleset, push_kinds[k]);
-        size_t i;
-        json_t *rule;
-        json_array_foreach(rules, i, rule)
-        {
-            if (!json_is_true(json_object_get(rule, "enabled")))
-                continue;
-            const char *id = json_string_value(json_object_get(rule, "rule_id"));
-            if (has_mentions && legacy_mention_rule(id))
-                continue;
-            if (!rule_match(push_kinds[k], rule, event, ctx))
-                continue;
-            r->rule_id = id;
-            r->actions = push_actions_clean(json_object_get(rule, "actions"));
-            size_t j;
-            json_t *a;
-            json_array_foreach(r->actions, j, a)
-            {
-                if (json_is_string(a) && strcmp(json_string_value(a), "notify") == 0)
-                    r->notify = true;
-                const char *tweak = json_string_value(json_object_get(a, "set_tweak"));
-                if (tweak && strcmp(tweak, "highlight") == 0) {
-                    json_t *v = json_object_get(a, "value");
-                    r->highlight = !v || json_is_true(v);
-                }
-            }
-            return;
-        }
-    }
+    struct push_rules *rules = push_rules_compile(ruleset, ctx->user_id ? ctx->user_id : "");
+    struct push_memo memo;
+    push_memo_init(&memo);
+    push_memo_next_event(&memo, event);
+    struct push_match m;
+    push_rules_evaluate(rules, event, ctx, &memo, &m);
+    r->rule_id = m.rule_id;
+    r->actions = m.actions ? json_incref((json_t *)m.actions) : NULL;
+    r->notify = m.notify;
+    r->highlight = m.highlight;
+    push_memo_fini(&memo);
+    push_rules_unref(rules);
 }

@@ -56,6 +56,53 @@ bool push_condition_match(const json_t *cond, const json_t *event, const struct 
 void push_evaluate(const json_t *ruleset, const json_t *event, const struct push_context *ctx,
                    struct push_result *r);
 
+/* A user's ruleset compiled for evaluation (push/compile.c): the enabled
+ * rules in order, actions cleaned once, and the conditions that do not
+ * depend on the member (all but contains_display_name and those naming the
+ * owner) marked so that one event evaluates each of them once for all the
+ * members of its room. Immutable; reference counted, any thread. */
+struct push_rules;
+
+/* Compiles ruleset (a merged ruleset, kept referenced) of user_id. Owned: push_rules_unref. */
+struct push_rules *push_rules_compile(const json_t *ruleset, const char *user_id);
+struct push_rules *push_rules_ref(struct push_rules *r);
+void push_rules_unref(struct push_rules *r);
+/* The ruleset r was compiled from (borrowed, lives as long as r). */
+const json_t *push_rules_json(const struct push_rules *r);
+
+/* The outcomes of member-independent conditions for one event and one room
+ * context (member count, sender power, power levels): reused for every member
+ * evaluated with it. Belongs to one thread. */
+struct push_memo {
+    uint32_t gen;          /* the current event's generation (slots equal to it are valid) */
+    uint32_t *seen;        /* per condition slot: the generation of its value (owned) */
+    bool *value;           /* per condition slot: the outcome (owned) */
+    size_t cap;            /* slots allocated */
+    bool has_mentions;     /* the event's content has m.mentions */
+    const char *body;      /* its content.body string, or NULL (borrowed from the event) */
+    const char *room_id;   /* its room_id, or NULL (borrowed) */
+    const char *sender;    /* its sender, or NULL (borrowed) */
+};
+void push_memo_init(struct push_memo *m);
+void push_memo_fini(struct push_memo *m);
+/* Forgets the outcomes: the next evaluations are for event (borrowed until the next call). */
+void push_memo_next_event(struct push_memo *m, const json_t *event);
+
+/* The outcome of compiled rules for one member; pointers borrowed from the rules. */
+struct push_match {
+    bool notify;               /* an action "notify" */
+    bool highlight;            /* set_tweak highlight (true when no value) */
+    const char *rule_id;       /* the matching rule, NULL if none */
+    const json_t *actions;     /* its cleaned actions, or NULL */
+    const char *actions_text;  /* their compact JSON, or NULL */
+};
+/* Finds the first enabled rule of r that matches event for ctx->user_id,
+ * as push_evaluate; memo must have been given this event (push_memo_next_event)
+ * and used only with the same room context since. */
+void push_rules_evaluate(const struct push_rules *r, const json_t *event,
+                         const struct push_context *ctx, struct push_memo *memo,
+                         struct push_match *out);
+
 /* The server-default ruleset for user_id (owned). */
 json_t *push_default_ruleset(const char *user_id);
 

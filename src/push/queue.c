@@ -27,7 +27,8 @@ struct push_item {
     char *event_id;         /* owned */
     json_t *pdu;            /* owned copy */
     int64_t pos;            /* stream position */
-    struct push_item *next; /* queue order */
+    struct push_item *next; /* queue order (ascending pos) */
+    struct push_item *prev; /* previous in the queue (NULL at its head and in a batch) */
 };
 
 static struct {
@@ -38,20 +39,23 @@ static struct {
     bool running;              /* the worker exists */
     bool stopping;             /* asks the worker to end once the queue is empty */
     struct server *srv;        /* borrowed */
-    struct push_item *head;    /* queued, oldest first (owned) */
-    struct push_item *tail;    /* last queued */
-    struct push_item *batch;   /* being processed (owned by the worker) */
+    struct push_item *head;    /* queued, ascending stream position (owned) */
+    struct push_item *tail;    /* highest position queued */
+    struct push_item *batch;   /* being processed, ascending (owned by the worker) */
     int64_t recorded;          /* the durable position last stored (the worker's) */
     bool cache_ready;          /* rulesets initialised */
-    struct map rulesets;       /* user ID -> merged ruleset json_t * */
+    struct map rulesets;       /* user ID -> struct push_rules * (merged and compiled) */
+    struct push_memo memo;     /* member-independent outcomes of the event being evaluated
+                                  (the worker's only) */
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void ruleset_free(void *v)
 {
-    json_decref(v);
+    push_rules_unref(v);
 }
 
-json_t *push_user_ruleset(struct server *srv, const char *user_id)
+/* The user's compiled rules (a new reference; cached). */
+static struct push_rules *user_rules(struct server *srv, const char *user_id)
 {
     size_t len = strlen(user_id);
     pthread_mutex_lock(&q.lock);
@@ -59,11 +63,12 @@ json_t *push_user_ruleset(struct server *srv, const char *user_id)
         map_init(&q.rulesets, ruleset_free);
         q.cache_ready = true;
     }
-    json_t *rs = map_get(&q.rulesets, user_id, len);
-    json_incref(rs);
+    struct push_rules *r = map_get(&q.rulesets, user_id, len);
+    if (r)
+        push_rules_ref(r);
     pthread_mutex_unlock(&q.lock);
-    if (rs)
-        return rs;
+    if (r)
+        return r;
     char *text = NULL;
     json_t *changes = NULL;
     if (db_push_rules_get(srv->db, user_id, &text) == 0) {
@@ -71,11 +76,21 @@ json_t *push_user_ruleset(struct server *srv, const char *user_id)
         changes = json_loads(text, 0, &jerr);
     }
     free(text);
-    rs = push_ruleset_merge(user_id, changes);
+    json_t *rs = push_ruleset_merge(user_id, changes);
     json_decref(changes);
+    r = push_rules_compile(rs, user_id);
+    json_decref(rs);
     pthread_mutex_lock(&q.lock);
-    map_put(&q.rulesets, user_id, len, json_incref(rs));
+    map_put(&q.rulesets, user_id, len, push_rules_ref(r));
     pthread_mutex_unlock(&q.lock);
+    return r;
+}
+
+json_t *push_user_ruleset(struct server *srv, const char *user_id)
+{
+    struct push_rules *r = user_rules(srv, user_id);
+    json_t *rs = json_incref((json_t *)push_rules_json(r));
+    push_rules_unref(r);
     return rs;
 }
 
@@ -137,6 +152,7 @@ struct outcome {
     struct buf notified, skipped, highlights; /* "\n"-separated user lists */
     size_t n_notified, n_skipped;             /* list lengths */
     json_t *actions;                          /* the first notified user's actions */
+    char *actions_text;                       /* the same as compact JSON (owned) */
     json_t *overrides;                        /* user -> actions when different, or NULL */
     char **pushed;                            /* notified users with pushers (owned) */
     size_t n_pushed;                          /* entries */
@@ -163,9 +179,9 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
         ctx->display_name =
             json_string_value(json_object_get(json_object_get(member, "content"), "displayname"));
     }
-    json_t *rs = push_user_ruleset(srv, user);
-    struct push_result r;
-    push_evaluate(rs, it->pdu, ctx, &r);
+    struct push_rules *rules = user_rules(srv, user);
+    struct push_match r;
+    push_rules_evaluate(rules, it->pdu, ctx, &q.memo, &r);
     if (r.notify) {
         list_add(&o->notified, user);
         o->n_notified++;
@@ -177,18 +193,18 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
         if (r.highlight)
             list_add(&o->highlights, user);
         if (!o->actions) {
-            o->actions = json_incref(r.actions);
-        } else if (!json_equal(o->actions, r.actions)) {
+            o->actions = json_incref((json_t *)r.actions);
+            o->actions_text = xstrdup(r.actions_text);
+        } else if (strcmp(o->actions_text, r.actions_text) != 0) {
             if (!o->overrides)
                 o->overrides = json_object();
-            json_object_set(o->overrides, user, r.actions);
+            json_object_set(o->overrides, user, (json_t *)r.actions);
         }
     } else {
         list_add(&o->skipped, user);
         o->n_skipped++;
     }
-    json_decref(r.actions);
-    json_decref(rs);
+    push_rules_unref(rules);
     json_decref(member);
 }
 
@@ -228,6 +244,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     };
     bool need_name = json_is_string(json_object_get(content, "body")) &&
                      !json_object_get(content, "m.mentions");
+    push_memo_next_event(&q.memo, it->pdu);
     struct outcome o;
     memset(&o, 0, sizeof o);
     buf_init(&o.notified, PUSH_LIST_MAX);
@@ -260,7 +277,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
             .sender = xstrdup(sender),
             .users = buf_steal(all_but ? &o.skipped : &o.notified),
             .highlights = buf_steal(&o.highlights),
-            .actions = json_dumps(o.actions, JSON_COMPACT),
+            .actions = xstrdup(o.actions_text),
             .overrides = o.overrides ? json_dumps(o.overrides, JSON_COMPACT) : NULL,
             .event_pos = it->pos,
             .ts = json_integer_value(json_object_get(it->pdu, "origin_server_ts")),
@@ -276,6 +293,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     buf_fini(&o.skipped);
     buf_fini(&o.highlights);
     json_decref(o.actions);
+    free(o.actions_text);
     json_decref(o.overrides);
     for (size_t i = 0; i < n; i++)
         free(members[i]);
@@ -312,7 +330,9 @@ static void *worker_main(void *arg)
             last = last->next;
         q.head = last->next;
         last->next = NULL;
-        if (!q.head)
+        if (q.head)
+            q.head->prev = NULL;
+        else
             q.tail = NULL;
         struct server *srv = q.srv;
         int64_t upto = durable_upto(q.batch);
@@ -363,6 +383,7 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&q.lock);
     }
     pthread_mutex_unlock(&q.lock);
+    push_memo_fini(&q.memo);
     return NULL;
 }
 
@@ -474,24 +495,30 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
         item_free(it);
         return;
     }
-    if (q.tail)
-        q.tail->next = it;
+    /* Kept in position order, so the oldest unprocessed position is at the
+     * head of the batch or the queue. Senders finish their commits almost in
+     * order: the walk back from the tail is short. */
+    struct push_item *after = q.tail;
+    while (after && after->pos > pos)
+        after = after->prev;
+    it->prev = after;
+    it->next = after ? after->next : q.head;
+    if (it->next)
+        it->next->prev = it;
+    else
+        q.tail = it;
+    if (after)
+        after->next = it;
     else
         q.head = it;
-    q.tail = it;
     pthread_cond_signal(&q.work);
     pthread_mutex_unlock(&q.lock);
 }
 
+/* Both lists are in position order: their heads are the oldest pending. */
 static bool pending_upto(int64_t pos)
 {
-    for (struct push_item *it = q.head; it; it = it->next)
-        if (it->pos <= pos)
-            return true;
-    for (struct push_item *it = q.batch; it; it = it->next)
-        if (it->pos <= pos)
-            return true;
-    return false;
+    return (q.head && q.head->pos <= pos) || (q.batch && q.batch->pos <= pos);
 }
 
 void push_wait_processed(int64_t pos, int64_t max_ms)

@@ -300,3 +300,70 @@ TEST_CASE(push, rule_requests_checked)
         json_decref(body);
     }
 }
+
+/* One event evaluated for several members with one memo (as the push worker
+ * does): member-independent outcomes are shared, but each member's own
+ * conditions (display name, user mention, user name, invite target, their own
+ * rules) still decide for them alone. */
+TEST_CASE(push, compiled_memo_per_member)
+{
+    json_error_t e;
+    json_t *quiet = json_loads("{\"enabled\": {\"underride/.m.rule.message\": false}}", 0, &e);
+    ASSERT_TRUE(quiet);
+    static const struct {
+        const char *event;
+        int64_t members;
+        /* per member: alice ("Alice"), bob ("Bob"), carol (no name, .m.rule.message off) */
+        const char *rule[3];
+        bool notify[3], highlight[3];
+    } rows[] = {
+        {"{\"type\": \"m.room.message\", \"sender\": \"@d:x\", \"content\": {\"msgtype\": \"m.text\", \"body\": \"hello alice\"}}",
+         5, {".m.rule.contains_display_name", ".m.rule.message", NULL}, {true, true, false},
+         {true, false, false}},
+        {"{\"type\": \"m.room.message\", \"sender\": \"@d:x\", \"content\": {\"msgtype\": \"m.text\", \"body\": \"carol?\"}}",
+         5, {".m.rule.message", ".m.rule.message", ".m.rule.contains_user_name"},
+         {true, true, true}, {false, false, true}},
+        {"{\"type\": \"m.room.message\", \"sender\": \"@d:x\", \"content\": {\"body\": \"x\", \"m.mentions\": {\"user_ids\": [\"@bob:x\"]}}}",
+         2, {".m.rule.room_one_to_one", ".m.rule.is_user_mention", ".m.rule.room_one_to_one"},
+         {true, true, true}, {false, true, false}},
+        {"{\"type\": \"m.room.member\", \"sender\": \"@d:x\", \"state_key\": \"@carol:x\", \"content\": {\"membership\": \"invite\"}}",
+         5, {".m.rule.member_event", ".m.rule.member_event", ".m.rule.invite_for_me"},
+         {false, false, true}, {false, false, false}},
+        {"{\"type\": \"m.room.message\", \"sender\": \"@d:x\", \"content\": {\"msgtype\": \"m.notice\", \"body\": \"alice bob\"}}",
+         5, {".m.rule.suppress_notices", ".m.rule.suppress_notices", ".m.rule.suppress_notices"},
+         {false, false, false}, {false, false, false}},
+    };
+    static const char *const users[3] = {"@alice:x", "@bob:x", "@carol:x"};
+    static const char *const names[3] = {"Alice", "Bob", NULL};
+    struct push_rules *rules[3];
+    for (size_t u = 0; u < 3; u++) {
+        json_t *rs = push_ruleset_merge(users[u], u == 2 ? quiet : NULL);
+        rules[u] = push_rules_compile(rs, users[u]);
+        json_decref(rs); /* the compiled rules keep it */
+    }
+    struct push_memo memo;
+    push_memo_init(&memo);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        json_t *ev = json_loads(rows[i].event, 0, &e);
+        ASSERT_TRUE(ev);
+        json_object_set_new(ev, "room_id", json_string("!r:x"));
+        push_memo_next_event(&memo, ev);
+        for (size_t u = 0; u < 3; u++) {
+            struct push_context ctx = {users[u], names[u], rows[i].members, 0, NULL};
+            struct push_match m;
+            push_rules_evaluate(rules[u], ev, &ctx, &memo, &m);
+            bool same_rule = rows[i].rule[u] ? m.rule_id && strcmp(m.rule_id, rows[i].rule[u]) == 0
+                                             : m.rule_id == NULL;
+            if (!same_rule || m.notify != rows[i].notify[u] ||
+                m.highlight != rows[i].highlight[u])
+                harness_fail(__FILE__, __LINE__, "row %zu user %s: rule %s notify %d highlight %d",
+                             i, users[u], m.rule_id ? m.rule_id : "(none)", m.notify,
+                             m.highlight);
+        }
+        json_decref(ev);
+    }
+    push_memo_fini(&memo);
+    for (size_t u = 0; u < 3; u++)
+        push_rules_unref(rules[u]);
+    json_decref(quiet);
+}
