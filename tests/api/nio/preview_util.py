@@ -64,6 +64,12 @@ class Site:
                 site.hits[path] = site.hits.get(path, 0) + 1
                 if path == "/page.html":
                     self.send(200, "text/html; charset=utf-8", PAGE)
+                elif path == "/private-image.html":  # its og:image is on a blocked address
+                    port = site.port
+                    body = ("<meta property='og:title' content='Private image'>"
+                            f"<meta property='og:image' content='http://127.0.0.2:{port}"
+                            "/img/logo.png'>").encode()
+                    self.send(200, "text/html", body)
                 elif path == "/img/logo.png":
                     self.send(200, "image/png", PNG)
                 elif path == "/redirect":

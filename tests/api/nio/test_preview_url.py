@@ -74,6 +74,10 @@ async def test_blocked_addresses_and_redirects_403(srv):
     r = await preview(srv, c.access_token, s.url("/redirect-out"))
     expect_error(r, 403, "M_UNKNOWN")
     check(s.hits.get("/page.html", 0) == hits, "the blocked redirect reached the page")
+    # an og:image on a blocked address is left out; the page's preview still comes
+    r = await preview(srv, c.access_token, s.url("/private-image.html"))
+    expect_status(r, 200)
+    check(r.json.get("og:title") == "Private image" and "og:image" not in r.json, f"{r.json}")
     # only http and https, also after a redirect
     s.redirect_target = "file:///etc/passwd"
     r = await preview(srv, c.access_token, s.url("/redirect-out?file"))
