@@ -196,7 +196,25 @@ void client_room_state_put(struct http_request *req, struct http_reply *rep)
     if (strcmp(req->params[1], "m.room.canonical_alias") == 0 &&
         !client_canonical_alias_check(client_server(req), rep, req->params[0], req->json))
         return;
-    send_event(req, rep, req->params[1], req->n_params > 2 ? req->params[2] : "", NULL, NULL);
+    const char *type = req->params[1], *key = req->n_params > 2 ? req->params[2] : "";
+    /* As Synapse: the same content from the same (joined) sender as the
+     * current state event is not sent again; its event ID is the answer. */
+    struct room *room;
+    if (strcmp(type, "m.room.member") != 0 && json_is_object(req->json) &&
+        rooms_get(client_server(req), req->params[0], &room) == 0 &&
+        strcmp(rooms_membership_of(room, req->user_id), "join") == 0) {
+        json_t *cur = rooms_state_get(room, type, key);
+        const char *sender = json_string_value(json_object_get(cur, "sender"));
+        const char *id = json_string_value(json_object_get(cur, "event_id"));
+        if (id && sender && strcmp(sender, req->user_id) == 0 &&
+            json_equal(json_object_get(cur, "content"), req->json)) {
+            http_reply_json(rep, 200, json_pack("{s:s}", "event_id", id));
+            json_decref(cur);
+            return;
+        }
+        json_decref(cur);
+    }
+    send_event(req, rep, type, key, NULL, NULL);
 }
 
 /* PUT /rooms/{roomId}/redact/{eventId}/{txnId} */

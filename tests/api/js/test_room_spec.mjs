@@ -64,4 +64,25 @@ export const tests = {
     await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, fpath(alice.client.getUserId(), "12345")),
       404, "M_NOT_FOUND");
   },
+
+  async identical_state_is_not_sent_twice(srv) {
+    // As Synapse: PUT /state with the current content from the same sender
+    // answers the current event's ID instead of adding a duplicate event.
+    const alice = await srv.newUser("alice");
+    const bob = await srv.newUser("bob");
+    const { room_id: roomId } = await alice.client.createRoom({ preset: "public_chat" });
+    await bob.client.joinRoom(roomId);
+    const first = await alice.client.sendStateEvent(roomId, "m.room.topic", { topic: "tea" }, "");
+    const again = await alice.client.sendStateEvent(roomId, "m.room.topic", { topic: "tea" }, "");
+    check(again.event_id === first.event_id, `same topic again: ${first.event_id} ${again.event_id}`);
+    const other = await alice.client.sendStateEvent(roomId, "m.room.topic", { topic: "coffee" }, "");
+    check(other.event_id !== first.event_id, "a new topic is a new event");
+    await alice.client.setPowerLevel(roomId, bob.client.getUserId(), 50);
+    const byBob = await bob.client.sendStateEvent(roomId, "m.room.topic", { topic: "coffee" }, "");
+    check(byBob.event_id !== other.event_id, "another sender's identical topic is a new event");
+    const msgs = await alice.client.http.authedRequest(sdk.Method.Get,
+      `/rooms/${encodeURIComponent(roomId)}/messages`, { dir: "b", limit: "50",
+        filter: JSON.stringify({ types: ["m.room.topic"] }) });
+    check(msgs.chunk.length === 3, `topic events ${msgs.chunk.map((e) => e.content.topic)}`);
+  },
 };
