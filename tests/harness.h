@@ -28,6 +28,11 @@ _Noreturn void harness_skip(const char *reason);
  * or "main/tests/data/y" style paths work); returns a static buffer. */
 const char *harness_path(const char *relative_to_source_root);
 
+/* Hands every regular file (up to 1 MiB) of a fuzz corpus directory to a harness's
+ * one-input function, each in a buffer of its exact size (so ASan sees over-reads);
+ * returns how many. Fails the test when the directory cannot be read. */
+int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t size));
+
 #define ASSERT_TRUE(e)                                                         \
     do {                                                                       \
         if (!(e))                                                              \

@@ -7,9 +7,11 @@
  * prefixes: `tests/run llm/` runs the llm tests only. Exit status 1 if any failed. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +75,35 @@ const char *harness_path(const char *rel)
     static char path[4096];
     snprintf(path, sizeof path, "%s/%s", RELAIS_SOURCE_DIR, rel);
     return path;
+}
+
+int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t size))
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        harness_fail(__FILE__, __LINE__, "cannot open %s", dir);
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+            continue;
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            harness_fail(__FILE__, __LINE__, "cannot read %s", path);
+        size_t size = (size_t)st.st_size;
+        uint8_t *data = malloc(size ? size : 1);
+        if (!data || fread(data, 1, size, f) != size)
+            harness_fail(__FILE__, __LINE__, "cannot read %s", path);
+        fclose(f);
+        fn(data, size);
+        free(data);
+        count++;
+    }
+    closedir(d);
+    return count;
 }
 
 static bool matches(const char *name, int argc, char **argv)
