@@ -134,6 +134,13 @@ TEST_CASE(sync, filter_state_flags)
     sync_filter_fini(&f);
     ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":1}}}", &f), 0);
     ASSERT_TRUE(!f.lazy_load_members); /* only JSON true turns it on */
+    sync_filter_fini(&f);    /* MSC3773: per-thread counts are asked for in room.timeline */
+    ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"unread_thread_notifications\":true}}}", &f),
+                  0);
+    ASSERT_TRUE(f.unread_thread_notifications && !f.lazy_load_members);
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"unread_thread_notifications\":true}}}", &f), 0);
+    ASSERT_TRUE(!f.unread_thread_notifications);
     sync_filter_fini(&f);
 }
 

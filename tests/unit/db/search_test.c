@@ -1,0 +1,146 @@
+/* search_test.c: the search index of src/db/search.c over hand-made
+ * documents: order by recency and by rank, a left room searched only up to
+ * the leave, pages, and the count (exact within the walk over the newest
+ * matches, estimated from its density beyond). Expected results are written
+ * out by hand. */
+#include "harness.h"
+
+#include "base/log.h"
+#include "db/db.h"
+#include "db/search.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct db *open_db(char *dir, size_t dir_len)
+{
+    log_set_level(LOG_LEVEL_WARN);
+    snprintf(dir, dir_len, "/tmp/relais-db-search-XXXXXX");
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    char path[256], err[200];
+    snprintf(path, sizeof path, "%s/db.sqlite", dir);
+    struct db *db = NULL;
+    ASSERT_INT_EQ(db_open(path, &db, err, sizeof err), 0);
+    return db;
+}
+
+static void close_db(struct db *db, const char *dir)
+{
+    db_close(db);
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/db.sqlite%s", dir, suffix[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* "pos,pos,..." of the hits. */
+static void positions(const struct db_search_hit *h, size_t n, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%lld", i ? "," : "",
+                                 (long long)h[i].pos);
+}
+
+TEST_CASE(db, search_order_rooms_and_pages)
+{
+    static const struct db_search_doc docs[] = {
+        {1, "!a:x", "La réunion de demain"},
+        {2, "!a:x", "autre chose"},
+        {3, "!b:x", "Réunion ailleurs, vite"},
+        {4, "!a:x", "réunion, réunion et encore réunion"},
+        {5, "!a:x", "Die Besprechung ist eine Réunion"},
+        {6, "!b:x", "réunion après son départ"},
+        {7, "!c:x", "réunion dans une salle fermée"},
+    };
+    /* !b:x was left at position 4; !c:x is not the searcher's */
+    char rooms[128];
+    snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld, \"!b:x\": 4}",
+             (long long)DB_SEARCH_UNBOUNDED);
+    static const struct {
+        const char *query;
+        bool by_rank;
+        int64_t offset;
+        size_t limit;
+        const char *want;
+        int64_t total;
+    } cases[] = {
+        {"body : (\"reunion\")", false, 0, 10, "5,4,3,1", 4},
+        /* three times in a document ranks it first, then the shorter documents
+         * (BM25: k1 1.2, b 0.75, lengths 5, 3, 4 and 5 words, mean 4.25) */
+        {"body : (\"reunion\")", true, 0, 10, "4,3,1,5", 4},
+        {"body : (\"reunion\")", false, 1, 2, "4,3", 4},
+        {"body : (\"reunion\")", false, 4, 2, "", 4},
+        {"body : (\"reunion\" \"demain\")", false, 0, 10, "1", 1},
+        {"body : (\"besprechung\")", true, 0, 10, "5", 1},
+        {"body : (\"absent\")", false, 0, 10, "", 0},
+    };
+    char dir[64];
+    struct db *db = open_db(dir, sizeof dir);
+    ASSERT_INT_EQ(db_search_add(db, docs, sizeof docs / sizeof docs[0]), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct db_search_hit *h;
+        size_t n;
+        int64_t total;
+        ASSERT_INT_EQ(db_search(db, cases[i].query, rooms, cases[i].by_rank, cases[i].offset,
+                                cases[i].limit, &h, &n, &total),
+                      0);
+        char got[128];
+        positions(h, n, got, sizeof got);
+        ASSERT_STR_EQ(got, cases[i].want);
+        ASSERT_INT_EQ(total, cases[i].total);
+        for (size_t k = 0; k < n; k++)
+            ASSERT_TRUE(h[k].rank > 0);
+        db_search_hits_free(h, n);
+    }
+    /* a redacted event leaves the index */
+    ASSERT_INT_EQ(db_search_delete(db, 4), 0);
+    struct db_search_hit *h;
+    size_t n;
+    int64_t total;
+    ASSERT_INT_EQ(db_search(db, "body : (\"reunion\")", rooms, false, 0, 10, &h, &n, &total), 0);
+    char got[128];
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "5,3,1");
+    db_search_hits_free(h, n);
+    close_db(db, dir);
+}
+
+TEST_CASE(db, search_count_beyond_the_walk)
+{
+    /* 600 documents in one room, "mot" in every second one (300 matches):
+     * the walk reads the newest 200 matches (positions 202..600), and the
+     * count extrapolates their density over positions 1..600 */
+    enum { N = 600 };
+    static struct db_search_doc docs[N];
+    for (int i = 0; i < N; i++)
+        docs[i] = (struct db_search_doc){i + 1, "!a:x", (i + 1) % 2 == 0 ? "un mot ici" : "rien"};
+    char rooms[64];
+    snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld}", (long long)DB_SEARCH_UNBOUNDED);
+    char dir[64];
+    struct db *db = open_db(dir, sizeof dir);
+    ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
+    struct db_search_hit *h;
+    size_t n;
+    int64_t total;
+    ASSERT_INT_EQ(db_search(db, "body : (\"mot\")", rooms, false, 0, 3, &h, &n, &total), 0);
+    char got[64];
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "600,598,596");
+    ASSERT_INT_EQ(total, 300);
+    db_search_hits_free(h, n);
+    /* a page beyond the first 200 matches: the walk goes as deep as the page */
+    ASSERT_INT_EQ(db_search(db, "body : (\"mot\")", rooms, true, 298, 5, &h, &n, &total), 0);
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "4,2");
+    ASSERT_INT_EQ(total, 300);
+    db_search_hits_free(h, n);
+    close_db(db, dir);
+}
