@@ -197,8 +197,8 @@ void client_room_timestamp_to_event(struct http_request *req, struct http_reply 
         rc = ERR_NOT_FOUND;
     }
     if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unable to find an event from %lld in direction %s",
-                         (long long)ts, dir);
+        http_reply_error(rep, 404, "M_NOT_FOUND",
+                         "Unable to find an event from %lld in direction %s", (long long)ts, dir);
         return;
     }
     if (rc) {

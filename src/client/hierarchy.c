@@ -118,12 +118,13 @@ static bool accessible(struct server *srv, struct room *room, const char *user_i
     const char *rule = json_string_value(json_object_get(jc, "join_rule"));
     const char *vis = json_string_value(json_object_get(json_object_get(hv, "content"),
                                                         "history_visibility"));
+    bool knock_restricted = rule && strcmp(rule, "knock_restricted") == 0 &&
+                            room->version->knock_restricted;
     bool ok = (vis && strcmp(vis, "world_readable") == 0) ||
-              (rule && (strcmp(rule, "public") == 0 || strcmp(rule, "knock") == 0 ||
-                        (strcmp(rule, "knock_restricted") == 0 && room->version->knock_restricted)));
-    bool restricted = rule && ((strcmp(rule, "restricted") == 0 && room->version->restricted_join) ||
-                               (strcmp(rule, "knock_restricted") == 0 &&
-                                room->version->knock_restricted));
+              (rule && (strcmp(rule, "public") == 0 || strcmp(rule, "knock") == 0)) ||
+              knock_restricted;
+    bool restricted = knock_restricted || (rule && strcmp(rule, "restricted") == 0 &&
+                                           room->version->restricted_join);
     if (!ok && restricted) {
         size_t i;
         json_t *allow;

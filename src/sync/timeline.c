@@ -32,6 +32,8 @@ int sync_events_page(struct server *srv, const char *room_id, int64_t lo, int64_
     memset(out, 0, sizeof *out);
     struct db_event_filter dbf;
     sync_filter_db(f, &dbf);
+    /* NULL: the plain range query */
+    const struct db_event_filter *cond = sync_filter_narrows(f) ? &dbf : NULL;
     size_t want = limit + 1; /* one more than the page tells whether more exist */
     size_t cap = want;
     out->events = xcalloc(cap, sizeof *out->events);
@@ -43,7 +45,7 @@ int sync_events_page(struct server *srv, const char *room_id, int64_t lo, int64_
         size_t need = want - out->n;
         struct db_event *batch;
         size_t bn;
-        rc = db_events_range_filtered(srv->db, room_id, cur_lo, cur_hi, forward, &dbf, need,
+        rc = db_events_range_filtered(srv->db, room_id, cur_lo, cur_hi, forward, cond, need,
                                       &batch, &bn);
         if (rc)
             break;

@@ -1057,10 +1057,12 @@ TEST_CASE(matrix, auth_with_redacted_power_levels)
     } rows[] = {
         /* invite raised to 60: @mod (50) may not invite; v10 drops invite on redaction */
         {"10", "{\"invite\":60,\"users\":{\"@alice:a\":100,\"@mod:a\":50}}",
-         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\",\"c\":{\"membership\":\"invite\"}}",
+         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\","
+         "\"c\":{\"membership\":\"invite\"}}",
          ERR_FORBIDDEN, 0, __LINE__},
         {"11", "{\"invite\":60,\"users\":{\"@alice:a\":100,\"@mod:a\":50}}",
-         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\",\"c\":{\"membership\":\"invite\"}}",
+         "{\"t\":\"m.room.member\",\"k\":\"@x:a\",\"s\":\"@mod:a\","
+         "\"c\":{\"membership\":\"invite\"}}",
          ERR_FORBIDDEN, ERR_FORBIDDEN, __LINE__},
         /* users is kept: @mod's 50 still lets them send m.room.name at 50 */
         {"10", "{\"users\":{\"@alice:a\":100,\"@mod:a\":50},\"events\":{\"m.room.name\":50}}",
