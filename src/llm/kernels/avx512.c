@@ -371,11 +371,15 @@ static void gm_panel_cols(const struct gm_panel *pn, int64_t b0, int nkb, const 
             y[c] = (const struct llm_block_q8_0 *)(a + (size_t)(c0 + (c < k ? c : 0)) * a_stride) +
                    b0;
         for (int b = 0; b < nkb; b++) {
+            /* unrolled so that s[] stays in registers (GCC keeps it in memory otherwise) */
             __m512i s[GM_NC];
+#pragma GCC unroll 8
             for (int c = 0; c < GM_NC; c++)
                 s[c] = pn->corr[b];
+#pragma GCC unroll 8
             for (int g = 0; g < 8; g++) {
                 const __m512i q = pn->q[b][g];
+#pragma GCC unroll 8
                 for (int c = 0; c < GM_NC; c++) {
                     int32_t v;
                     memcpy(&v, y[c][b].qs + 4 * g, 4);

@@ -257,27 +257,36 @@ static void kt_pack_q6_K(struct kt_panel *pn, const char *w, size_t row_bytes, i
 }
 
 /* Super-block b of the panel against KT_NC columns y[c] (already offset to block b):
- * acc[c] advances by one step of the chain. */
+ * acc[c] advances by one step of the chain. The loops over columns must be unrolled so that
+ * the per-column sums stay in registers (GCC does not at -O2 without the pragmas). */
 static void kt_cols_q4_K(const struct kt_panel *pn, const struct llm_block_q8_K *const *y,
                          __m512 *acc)
 {
     __m512i isum[KT_NC];
+#pragma GCC unroll 8
     for (int c = 0; c < KT_NC; c++)
         isum[c] = _mm512_setzero_si512();
     for (int j = 0; j < 8; j++) {
         __m512i s[KT_NC];
+#pragma GCC unroll 8
         for (int c = 0; c < KT_NC; c++)
             s[c] = _mm512_setzero_si512();
+#pragma GCC unroll 8
         for (int t = 0; t < 8; t++) {
             const __m512i q = pn->q[8 * j + t];
+#pragma GCC unroll 8
             for (int c = 0; c < KT_NC; c++)
-                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(load_i32(y[c]->qs + 32 * j + 4 * t)));
+                s[c] = _mm512_dpbusd_epi32(s[c], q,
+                                           _mm512_set1_epi32(load_i32(y[c]->qs + 32 * j + 4 * t)));
         }
+#pragma GCC unroll 8
         for (int c = 0; c < KT_NC; c++)
             isum[c] = _mm512_add_epi32(isum[c], _mm512_mullo_epi32(s[c], pn->sc[j]));
     }
+#pragma GCC unroll 8
     for (int c = 0; c < KT_NC; c++) {
         __m512i m = _mm512_setzero_si512();
+#pragma GCC unroll 8
         for (int j = 0; j < 8; j++)
             m = _mm512_dpwssd_epi32(m, pn->mn[j], _mm512_set1_epi32(load_i32(&y[c]->bsums[2 * j])));
         const __m512 dy = _mm512_set1_ps(y[c]->d);
@@ -290,22 +299,30 @@ static void kt_cols_q6_K(const struct kt_panel *pn, const struct llm_block_q8_K 
                          __m512 *acc)
 {
     __m512i isum[KT_NC];
+#pragma GCC unroll 8
     for (int c = 0; c < KT_NC; c++)
         isum[c] = _mm512_setzero_si512();
     for (int j = 0; j < 16; j++) {
         __m512i s[KT_NC];
+#pragma GCC unroll 8
         for (int c = 0; c < KT_NC; c++)
             s[c] = _mm512_setzero_si512();
+#pragma GCC unroll 4
         for (int t = 0; t < 4; t++) {
             const __m512i q = pn->q[4 * j + t];
+#pragma GCC unroll 8
             for (int c = 0; c < KT_NC; c++)
-                s[c] = _mm512_dpbusd_epi32(s[c], q, _mm512_set1_epi32(load_i32(y[c]->qs + 16 * j + 4 * t)));
+                s[c] = _mm512_dpbusd_epi32(s[c], q,
+                                           _mm512_set1_epi32(load_i32(y[c]->qs + 16 * j + 4 * t)));
         }
+#pragma GCC unroll 8
         for (int c = 0; c < KT_NC; c++)
             isum[c] = _mm512_add_epi32(isum[c], _mm512_mullo_epi32(s[c], pn->sc[j]));
     }
+#pragma GCC unroll 8
     for (int c = 0; c < KT_NC; c++) {
         __m512i off = _mm512_setzero_si512();
+#pragma GCC unroll 8
         for (int k = 0; k < 8; k++)
             off = _mm512_dpwssd_epi32(off, pn->mn[k], _mm512_set1_epi32(load_i32(&y[c]->bsums[2 * k])));
         const __m512i tot = _mm512_sub_epi32(isum[c], _mm512_slli_epi32(off, 5));
