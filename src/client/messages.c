@@ -106,10 +106,10 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         json_object_set_new(body, "end", json_string(end));
     }
     if (filter.lazy_load_members && json_object_size(senders)) {
+        /* The senders as they were at the chunk's first event (as Synapse),
+         * not as they are now: old messages keep the names they were sent with. */
         json_t *state = json_array();
-        pthread_mutex_lock(&room->lock);
-        int64_t group = room->state_group;
-        pthread_mutex_unlock(&room->lock);
+        int64_t group = page.events[0].state_group;
         sync_lazy_members(srv, room_id, group, senders, state, req->user_id, req->device_id);
         json_object_set_new(body, "state", state);
     }

@@ -190,3 +190,25 @@ async def test_state_the_filter_leaves_out_still_arrives(srv):
              if e.source.get("type") == "m.room.name"]
     check("Newer" in names, f"state names {names}")
     check(alice.rooms[room].name == "Newer", f"nio's room name {alice.rooms[room].name}")
+
+
+async def test_messages_lazy_members_as_they_were(srv):
+    """/messages with lazy_load_members gives the senders' member events as of
+    the chunk (Synapse: the state at its first event), so old messages keep the
+    name they were sent under."""
+    alice = await srv.nio_user("alice")
+    bob = await srv.nio_user("bob")
+    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
+    expect_nio(await bob.join(room), R.JoinResponse)
+    expect_nio(await bob.set_displayname("Bob One"), R.ProfileSetDisplayNameResponse)
+    old = [await say(bob, room, f"old {i}") for i in range(3)]
+    mid = (await alice.sync(0)).next_batch
+    expect_nio(await bob.set_displayname("Bob Two"), R.ProfileSetDisplayNameResponse)
+    await say(bob, room, "new")
+    r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/messages", token=alice.access_token,
+                      query={"dir": "b", "from": mid, "limit": "3",
+                             "filter": json.dumps({"lazy_load_members": True})})
+    check([e["event_id"] for e in r.json["chunk"]] == old[::-1], f"chunk {r.json}")
+    names = {e["state_key"]: e["content"].get("displayname") for e in r.json.get("state", [])
+             if e["type"] == "m.room.member"}
+    check(names.get(bob.user) == "Bob One", f"bob as he was: {names}")
