@@ -383,6 +383,11 @@ int media__preview_run(struct media *m, struct media_job *job)
         snprintf(job->detail, sizeof job->detail, "URL previews are unavailable on this server");
         return ERR_IO;
     }
+    /* Clients in one room ask for the same link at once: those queued behind the
+     * first fetch find its answer here instead of fetching again (as Synapse's
+     * previewer checks its database first). */
+    if (media_preview_cached(m, job->url, &job->og_json) == 0)
+        return 0;
     struct fetch f;
     fetch_init(&f, m, job);
     struct fetched r;

@@ -98,6 +98,9 @@ class Site:
                     self.send(404, "text/html", b"<title>nope</title>")
                 elif path == "/file.bin":
                     self.send(200, "application/octet-stream", b"\0" * 100)
+                elif path == "/page-slow.html":  # the page, half a second late
+                    time.sleep(0.5)
+                    self.send(200, "text/html; charset=utf-8", PAGE)
                 elif path == "/slow":
                     time.sleep(4)
                     self.send(200, "text/html", b"<title>late</title>")

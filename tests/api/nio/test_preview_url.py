@@ -121,6 +121,19 @@ async def test_one_user_cannot_hold_every_preview_thread(srv):
     check(statuses == [429, 429, 504, 504, 504], f"statuses {statuses}")
 
 
+async def test_queued_duplicates_use_the_first_answer(srv):
+    # Six clients ask for one new link at once (two users, three each): four preview
+    # threads fetch it, the two jobs queued behind them find the cached answer.
+    s = site()
+    users = [await srv.nio_user("dup"), await srv.nio_user("dup")]
+    url = s.url("/page-slow.html?dup")
+    rs = await asyncio.gather(*(preview(srv, users[i % 2].access_token, url) for i in range(6)))
+    for r in rs:
+        expect_status(r, 200)
+        check(r.json.get("og:title") == TITLE, f"{r.json}")
+    check(s.hits.get("/page-slow.html", 0) <= 4, f"fetched {s.hits.get('/page-slow.html')} times")
+
+
 async def test_bad_parameters_and_legacy_path_served(srv):
     c = await srv.nio_user("params")
     t = c.access_token
