@@ -203,11 +203,36 @@ static int device_touch_fn(struct db_conn *c, void *arg)
     return db__step_done(c, st);
 }
 
+/* A last-seen update handed to the writer with copies of its strings. */
+struct touch_job {
+    struct device_args a; /* must be first: the writer is handed &a */
+    char *user_id;        /* owned copies that a points to */
+    char *device_id;
+    char *ip;
+};
+
+static void touch_job_free(void *arg)
+{
+    struct touch_job *t = arg;
+    free(t->user_id);
+    free(t->device_id);
+    free(t->ip);
+    free(t);
+}
+
+/* Detached: the request that noticed the device in use (once per interval, see
+ * client/auth.c) does not wait for an fsync, which on a request thread held up every
+ * connection that thread serves. Losing the update in a crash only leaves it older. */
 int db_device_touch(struct db *db, const char *user_id, const char *device_id, const char *ip,
                     int64_t ts)
 {
-    struct device_args a = {user_id, device_id, NULL, ip, ts};
-    return db__write(db, device_touch_fn, &a);
+    struct touch_job *t = xcalloc(1, sizeof *t);
+    t->user_id = xstrdup(user_id);
+    t->device_id = xstrdup(device_id);
+    t->ip = ip ? xstrdup(ip) : NULL;
+    t->a = (struct device_args){t->user_id, t->device_id, NULL, t->ip, ts};
+    db__write_detached(db, device_touch_fn, &t->a, touch_job_free);
+    return 0;
 }
 
 struct token_args {

@@ -59,6 +59,11 @@ int db__write(struct db *db, db__write_fn fn, void *arg);
  * failed. On failure nothing was written and *job is NULL. */
 int db__write_begin(struct db *db, db__write_fn fn, void *arg, struct db__job **job);
 int db__write_end(struct db *db, struct db__job *job);
+/* Queues fn for the writer and returns at once, for best-effort writes whose loss in a
+ * crash is harmless (a device's last-seen time): a request thread never waits for their
+ * fsync. arg is handed over: free_arg(arg) runs on the writer once fn's transaction ended
+ * (committed or not), or here at once when the database is closing. */
+void db__write_detached(struct db *db, db__write_fn fn, void *arg, void (*free_arg)(void *arg));
 /* The calling thread's read connection (opened on first use); NULL on failure. */
 struct db_conn *db__reader(struct db *db);
 /* A prepared statement for sql (a string literal), reset and unbound; NULL on

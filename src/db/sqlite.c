@@ -52,6 +52,8 @@ struct db__job {
     int early;           /* the caller waits for executed first (db__write_begin) */
     pthread_cond_t cond; /* signalled on executed and on done */
     struct db__job *next; /* in the queue, then in the writer's batch */
+    void (*free_arg)(void *arg); /* a detached job (db__write_detached): frees arg, and the
+                                    writer frees the job; NULL for a waited-for job */
 };
 
 static int conn_open(const char *path, struct db_conn **out)
@@ -316,6 +318,13 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&db->lock);
         for (struct db__job *j = jobs; j;) {
             struct db__job *next = j->next; /* j is its caller's, freed once done */
+            if (j->free_arg) { /* nobody waits for a detached job */
+                j->free_arg(j->arg);
+                pthread_cond_destroy(&j->cond);
+                free(j);
+                j = next;
+                continue;
+            }
             j->executed = 1;
             j->done = 1;
             pthread_cond_signal(&j->cond);
@@ -340,6 +349,21 @@ static int enqueue_locked(struct db *db, struct db__job *j)
     db->queue_tail = j;
     pthread_cond_signal(&db->work);
     return 0;
+}
+
+void db__write_detached(struct db *db, db__write_fn fn, void *arg, void (*free_arg)(void *arg))
+{
+    struct db__job *j = xcalloc(1, sizeof *j);
+    j->fn = fn;
+    j->arg = arg;
+    j->free_arg = free_arg;
+    pthread_mutex_lock(&db->lock);
+    int rc = enqueue_locked(db, j);
+    pthread_mutex_unlock(&db->lock);
+    if (rc) {
+        free_arg(arg);
+        free(j);
+    }
 }
 
 int db__write(struct db *db, db__write_fn fn, void *arg)
