@@ -41,8 +41,9 @@ static const struct option options[] = {
      "Largest request body accepted; larger ones are answered 413 M_TOO_LARGE."},
     {"http", "max_json_depth", OPT_INT, OFF(max_json_depth), "64", 2, 1000,
      "Deepest JSON nesting accepted in a request body."},
-    {"http", "max_header_bytes", OPT_INT, OFF(max_header_bytes), "65536", 4096, 1048576,
-     "Memory for one connection's request line and headers."},
+    {"http", "max_header_bytes", OPT_INT, OFF(max_header_bytes), "32768", 4096, 1048576,
+     "Memory for one connection's request line and headers (libmicrohttpd clears it for "
+     "every request: larger costs CPU per request)."},
     {"http", "connection_timeout_s", OPT_INT, OFF(connection_timeout_s), "90", 5, 3600,
      "Idle keep-alive connections are closed after this many seconds."},
     {"http", "trusted_proxies", OPT_LIST, OFF(trusted_proxies), "", 0, 0,
