@@ -51,15 +51,18 @@ static inline __attribute__((always_inline)) void scores_m(int m, bool f16, int 
 {
     for (int p0 = 0; p0 < n; p0 += 8) {
         __m256 acc[BQ];
+#pragma GCC unroll 4
         for (int i = 0; i < m; i++)
             acc[i] = _mm256_setzero_ps();
         for (int d = 0; d < hd; d++) {
             const size_t at = (size_t)d * kt_stride + (size_t)p0;
             const __m256 kv = f16 ? load8_f16(kt, at, n - p0) : load8_f32(kt, at, n - p0);
+#pragma GCC unroll 4
             for (int i = 0; i < m; i++)
                 acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(q[(size_t)i * ldq + (size_t)d]), kv,
                                          acc[i]);
         }
+#pragma GCC unroll 4
         for (int i = 0; i < m; i++)
             store8(s + (size_t)i * lds + (size_t)p0, n - p0,
                    _mm256_mul_ps(acc[i], _mm256_set1_ps(scale)));
@@ -73,15 +76,18 @@ static inline __attribute__((always_inline)) void values_m(int m, bool f16, int 
 {
     for (int d0 = 0; d0 < hd; d0 += 8) {
         __m256 acc[BQ];
+#pragma GCC unroll 4
         for (int i = 0; i < m; i++)
             acc[i] = _mm256_setzero_ps();
         for (int k = 0; k < n; k++) {
             const size_t at = (size_t)k * v_stride + (size_t)d0;
             const __m256 vv = f16 ? load8_f16(v, at, hd - d0) : load8_f32(v, at, hd - d0);
+#pragma GCC unroll 4
             for (int i = 0; i < m; i++)
                 acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(p[(size_t)i * ldp + (size_t)k]), vv,
                                          acc[i]);
         }
+#pragma GCC unroll 4
         for (int i = 0; i < m; i++)
             store8(o + (size_t)i * ldo + (size_t)d0, hd - d0, acc[i]);
     }

@@ -30,14 +30,17 @@ static inline __mmask16 tail_mask(int left)
         for (int p0 = 0; p0 < n; p0 += 16) {                                                   \
             const __mmask16 mk = tail_mask(n - p0);                                            \
             __m512 acc[AQ];                                                                    \
+            _Pragma("GCC unroll 8")                                                            \
             for (int i = 0; i < m; i++)                                                        \
                 acc[i] = _mm512_setzero_ps();                                                  \
             for (int d = 0; d < hd; d++) {                                                     \
                 const __m512 kv = load(kt, (size_t)d * kt_stride + (size_t)p0, mk);            \
+                _Pragma("GCC unroll 8")                                                        \
                 for (int i = 0; i < m; i++)                                                    \
                     acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(q[(size_t)i * ldq + (size_t)d]),   \
                                              kv, acc[i]);                                      \
             }                                                                                  \
+            _Pragma("GCC unroll 8")                                                            \
             for (int i = 0; i < m; i++)                                                        \
                 _mm512_mask_storeu_ps(s + (size_t)i * lds + (size_t)p0, mk,                    \
                                       _mm512_mul_ps(acc[i], _mm512_set1_ps(scale)));           \
@@ -70,14 +73,17 @@ static inline __mmask16 tail_mask(int left)
         for (int d0 = 0; d0 < hd; d0 += 16) {                                                  \
             const __mmask16 mk = tail_mask(hd - d0);                                           \
             __m512 acc[AQ];                                                                    \
+            _Pragma("GCC unroll 8")                                                            \
             for (int i = 0; i < m; i++)                                                        \
                 acc[i] = _mm512_setzero_ps();                                                  \
             for (int k = 0; k < n; k++) {                                                      \
                 const __m512 vv = load(v, (size_t)k * v_stride + (size_t)d0, mk);              \
+                _Pragma("GCC unroll 8")                                                        \
                 for (int i = 0; i < m; i++)                                                    \
                     acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(p[(size_t)i * ldp + (size_t)k]),   \
                                              vv, acc[i]);                                      \
             }                                                                                  \
+            _Pragma("GCC unroll 8")                                                            \
             for (int i = 0; i < m; i++)                                                        \
                 _mm512_mask_storeu_ps(o + (size_t)i * ldo + (size_t)d0, mk, acc[i]);           \
         }                                                                                      \
