@@ -166,19 +166,13 @@ static void list_add(struct buf *b, const char *user)
     buf_append(b, "\n", 1);
 }
 
-/* Evaluates the rules of user for the event and records the outcome. */
-static void evaluate_for(struct server *srv, struct room *room, const struct push_item *it,
-                         const char *user, struct push_context *ctx, bool need_name,
-                         struct outcome *o)
+/* Evaluates the rules of user (display_name: theirs in the room, or NULL)
+ * for the event and records the outcome. */
+static void evaluate_for(struct server *srv, const struct push_item *it, const char *user,
+                         const char *display_name, struct push_context *ctx, struct outcome *o)
 {
     ctx->user_id = user;
-    json_t *member = NULL;
-    ctx->display_name = NULL;
-    if (need_name) {
-        member = rooms_state_get(room, "m.room.member", user);
-        ctx->display_name =
-            json_string_value(json_object_get(json_object_get(member, "content"), "displayname"));
-    }
+    ctx->display_name = display_name;
     struct push_rules *rules = user_rules(srv, user);
     struct push_match r;
     push_rules_evaluate(rules, it->pdu, ctx, &q.memo, &r);
@@ -205,7 +199,6 @@ static void evaluate_for(struct server *srv, struct room *room, const struct pus
         o->n_skipped++;
     }
     push_rules_unref(rules);
-    json_decref(member);
 }
 
 /* A redaction takes its target out of the search index (its text must not
@@ -233,26 +226,23 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     struct room *room;
     if (!room_id || !sender || rooms_get(srv, room_id, &room) != 0)
         return;
-    size_t n;
-    char **members = rooms_joined_members(room, &n);
+    struct rooms_members *members = rooms_joined(room);
     json_t *pl = rooms_state_get(room, "m.room.power_levels", "");
     json_t *content = json_object_get(it->pdu, "content");
     struct push_context ctx = {
-        .member_count = (int64_t)n,
+        .member_count = (int64_t)members->n,
         .sender_power = rooms_user_power(room, sender),
         .power_levels = json_object_get(pl, "content"),
     };
-    bool need_name = json_is_string(json_object_get(content, "body")) &&
-                     !json_object_get(content, "m.mentions");
     push_memo_next_event(&q.memo, it->pdu);
     struct outcome o;
     memset(&o, 0, sizeof o);
     buf_init(&o.notified, PUSH_LIST_MAX);
     buf_init(&o.skipped, PUSH_LIST_MAX);
     buf_init(&o.highlights, PUSH_LIST_MAX);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(members[i], sender) != 0)
-            evaluate_for(srv, room, it, members[i], &ctx, need_name, &o);
+    for (size_t i = 0; i < members->n; i++)
+        if (strcmp(members->ids[i], sender) != 0)
+            evaluate_for(srv, it, members->ids[i], members->names[i], &ctx, &o);
     /* An invitee is not joined yet but is told about the invite. */
     const char *type = json_string_value(json_object_get(it->pdu, "type"));
     const char *target = json_string_value(json_object_get(it->pdu, "state_key"));
@@ -260,7 +250,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     bool invite = type && strcmp(type, "m.room.member") == 0 && target && membership &&
                   strcmp(membership, "invite") == 0 && strcmp(target, sender) != 0;
     if (invite)
-        evaluate_for(srv, room, it, target, &ctx, false, &o);
+        evaluate_for(srv, it, target, NULL, &ctx, &o);
     if (o.n_notified) {
         /* the shorter list; an invitee is never joined, so it must be listed */
         bool all_but = o.n_skipped < o.n_notified && !invite;
@@ -295,9 +285,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     json_decref(o.actions);
     free(o.actions_text);
     json_decref(o.overrides);
-    for (size_t i = 0; i < n; i++)
-        free(members[i]);
-    free(members);
+    rooms_members_unref(members);
     json_decref(pl);
 }
 

@@ -19,6 +19,8 @@ void rooms__register(struct server *srv, struct room *r);
 /* Membership / joined members while holding room->lock. */
 const char *rooms__membership_locked(struct room *room, const char *user_id);
 char **rooms__joined_locked(struct room *room, size_t *n);
+/* rooms_joined while holding room->lock (a new reference). */
+struct rooms_members *rooms__joined_snapshot_locked(struct room *room);
 
 /* A room being built by rooms_create before it is registered. */
 struct room *rooms__room_new(const char *room_id, const struct matrix_room_version *ver);

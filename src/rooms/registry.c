@@ -25,6 +25,7 @@ static void room_free(void *p)
     matrix_state_map_fini(&r->state);
     db_strings_free(r->extremities, r->n_extremities);
     free(r->hv);
+    rooms_members_unref(r->joined);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -166,8 +167,8 @@ json_t *rooms_state_get(struct room *room, const char *type, const char *state_k
 }
 
 struct members_ctx {
-    char **ids;
-    size_t n, cap;
+    struct rooms_members *m; /* being filled */
+    size_t cap;              /* entries allocated */
 };
 
 static void collect_joined(const json_t *ev, void *arg)
@@ -175,24 +176,65 @@ static void collect_joined(const json_t *ev, void *arg)
     struct members_ctx *c = arg;
     if (strcmp(json_string_value(json_object_get(ev, "type")), "m.room.member") != 0)
         return;
-    const char *m = json_string_value(json_object_get(json_object_get(ev, "content"),
-                                                      "membership"));
+    const json_t *content = json_object_get(ev, "content");
+    const char *m = json_string_value(json_object_get(content, "membership"));
     if (!m || strcmp(m, "join") != 0)
         return;
-    if (c->n == c->cap) {
+    struct rooms_members *s = c->m;
+    if (s->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 8;
-        c->ids = xrealloc(c->ids, c->cap * sizeof(char *));
+        s->ids = xrealloc(s->ids, c->cap * sizeof *s->ids);
+        s->names = xrealloc(s->names, c->cap * sizeof *s->names);
+        s->events = xrealloc(s->events, c->cap * sizeof *s->events);
     }
-    c->ids[c->n++] = xstrdup(json_string_value(json_object_get(ev, "state_key")));
+    s->ids[s->n] = json_string_value(json_object_get(ev, "state_key"));
+    s->names[s->n] = json_string_value(json_object_get(content, "displayname"));
+    s->events[s->n] = json_incref((json_t *)ev);
+    s->n++;
+}
+
+struct rooms_members *rooms__joined_snapshot_locked(struct room *room)
+{
+    if (!room->joined) {
+        struct members_ctx c = {xcalloc(1, sizeof *c.m), 0};
+        c.m->refs = 1;
+        matrix_state_map_each(&room->state, collect_joined, &c);
+        room->joined = c.m;
+    }
+    room->joined->refs++;
+    return room->joined;
+}
+
+struct rooms_members *rooms_joined(struct room *room)
+{
+    pthread_mutex_lock(&room->lock);
+    struct rooms_members *m = rooms__joined_snapshot_locked(room);
+    pthread_mutex_unlock(&room->lock);
+    return m;
+}
+
+void rooms_members_unref(struct rooms_members *m)
+{
+    if (!m || --m->refs > 0)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        json_decref(m->events[i]);
+    free(m->ids);
+    free(m->names);
+    free(m->events);
+    free(m);
 }
 
 /* Joined members (caller holds the lock). */
 char **rooms__joined_locked(struct room *room, size_t *n)
 {
-    struct members_ctx c = {NULL, 0, 0};
-    matrix_state_map_each(&room->state, collect_joined, &c);
-    *n = c.n;
-    return c.ids;
+    struct rooms_members *m = rooms__joined_snapshot_locked(room);
+    char **ids = xcalloc(m->n + 1, sizeof *ids);
+    for (size_t i = 0; i < m->n; i++)
+        ids[i] = xstrdup(m->ids[i]);
+    *n = m->n;
+    rooms_members_unref(m);
+    return ids;
 }
 
 char **rooms_joined_members(struct room *room, size_t *n)

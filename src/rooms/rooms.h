@@ -25,6 +25,16 @@ struct server;
 struct db_event;
 struct rooms_hv_change;
 
+/* The joined members of a room at one moment: immutable and shared (taken
+ * with rooms_joined, released with rooms_members_unref; any thread). */
+struct rooms_members {
+    _Atomic int refs;   /* references */
+    size_t n;           /* members */
+    const char **ids;   /* their user IDs (borrowed from events) */
+    const char **names; /* content.displayname of each member event, or NULL (same) */
+    json_t **events;    /* the member events (owned references) */
+};
+
 struct room {
     char *room_id;                              /* owned */
     const struct matrix_room_version *version;  /* static table entry */
@@ -38,6 +48,9 @@ struct room {
                                                    oldest first (rooms/format.c) */
     size_t n_hv;
     int64_t hv_scanned;                         /* hv holds every change at positions <= this */
+    struct rooms_members *joined;               /* owned reference: cache of the joined members
+                                                   of state, NULL until computed (rooms__apply
+                                                   drops it when state changes) */
 };
 
 struct rooms;
@@ -99,6 +112,11 @@ const char *rooms_membership_of(struct room *room, const char *user_id);
 json_t *rooms_state_get(struct room *room, const char *type, const char *state_key);
 /* The user IDs whose membership is join (owned array of owned strings). */
 char **rooms_joined_members(struct room *room, size_t *n);
+/* The joined members now, with their display names (a new reference to the
+ * room's cached snapshot: cheap). */
+struct rooms_members *rooms_joined(struct room *room);
+/* Releases a reference from rooms_joined (NULL is ignored). */
+void rooms_members_unref(struct rooms_members *m);
 /* Whether user may read the room's history, state and members, as Synapse
  * decides: joined; departed (membership leave, room not forgotten); or the
  * room is world_readable. For a departed user *leave_event_id (owned) names

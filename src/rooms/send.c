@@ -186,12 +186,17 @@ void rooms__state_redact(struct room *room, const char *target)
 
 void rooms__apply(struct room *room, const struct rooms__pending *p, int64_t state_group)
 {
+    const char *type = json_string_value(json_object_get(p->pdu, "type"));
+    bool redaction = type && strcmp(type, "m.room.redaction") == 0;
+    if (json_object_get(p->pdu, "state_key") || redaction) { /* the members may change */
+        rooms_members_unref(room->joined);
+        room->joined = NULL;
+    }
     if (json_object_get(p->pdu, "state_key"))
         matrix_state_map_put(&room->state, p->pdu);
     /* A redacted state event counts in its redacted form from now on (the
      * auth rules see what the version's redaction algorithm leaves). */
-    const char *type = json_string_value(json_object_get(p->pdu, "type"));
-    if (type && strcmp(type, "m.room.redaction") == 0) {
+    if (redaction) {
         const json_t *target = json_object_get(p->pdu, "redacts");
         if (!json_is_string(target))
             target = json_object_get(json_object_get(p->pdu, "content"), "redacts");
@@ -234,16 +239,31 @@ void rooms__pending_write(const struct room_send *req, const struct rooms__pendi
     w->n_prev = p->n_prev;
 }
 
+/* The users to wake for an event: the joined members (m) and, when not NULL,
+ * extra (the target of a member event). Returns m->ids or *owned (an array
+ * the caller frees, borrowing the strings). */
+static const char *const *wake_list(const struct rooms_members *m, const char *extra, size_t *n,
+                                    const char ***owned)
+{
+    *owned = NULL;
+    *n = m->n;
+    if (!extra)
+        return m->ids;
+    *owned = xcalloc(m->n + 1, sizeof **owned);
+    memcpy(*owned, m->ids, m->n * sizeof **owned);
+    (*owned)[(*n)++] = extra;
+    return *owned;
+}
+
 void rooms__notify(struct server *srv, struct room *room, const char *extra_user, int64_t pos)
 {
+    struct rooms_members *m = rooms__joined_snapshot_locked(room);
     size_t n;
-    char **members = rooms__joined_locked(room, &n);
-    if (extra_user) {
-        members = xrealloc(members, (n + 1) * sizeof(char *));
-        members[n++] = xstrdup(extra_user);
-    }
-    notifier_users_changed(srv->notifier, NOTIFY_EVENTS, pos, (const char *const *)members, n);
-    db_strings_free(members, n);
+    const char **owned;
+    const char *const *users = wake_list(m, extra_user, &n, &owned);
+    notifier_users_changed(srv->notifier, NOTIFY_EVENTS, pos, users, n);
+    free(owned);
+    rooms_members_unref(m);
 }
 
 int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
@@ -277,15 +297,10 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
      * room's next event can join the same or the next commit. */
     struct db_pending_write *pending;
     rc = db_events_persist_begin(srv->db, &w, 1, &pending);
-    char **members = NULL;
-    size_t n_members = 0;
+    struct rooms_members *members = NULL;
     if (rc == 0) {
         rooms__apply(room, &p, w.state_group);
-        members = rooms__joined_locked(room, &n_members); /* as of this event */
-        if (strcmp(req->type, "m.room.member") == 0 && req->state_key) {
-            members = xrealloc(members, (n_members + 1) * sizeof(char *));
-            members[n_members++] = xstrdup(req->state_key);
-        }
+        members = rooms__joined_snapshot_locked(room); /* as of this event */
     }
     pthread_mutex_unlock(&room->lock);
     if (rc == 0)
@@ -293,14 +308,19 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
     if (rc == 0) {
         snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
         push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
-        notifier_users_changed(srv->notifier, NOTIFY_EVENTS, w.pos,
-                               (const char *const *)members, n_members);
+        bool member_event = strcmp(req->type, "m.room.member") == 0 && req->state_key;
+        size_t n;
+        const char **owned;
+        const char *const *users = wake_list(members, member_event ? req->state_key : NULL, &n,
+                                             &owned);
+        notifier_users_changed(srv->notifier, NOTIFY_EVENTS, w.pos, users, n);
+        free(owned);
         /* Back-pressure: the push worker must not fall ever further behind
          * (its queue holds a copy of each event, and /sync waits for it). */
         if (w.pos > ROOMS_PUSH_BACKLOG)
             push_wait_processed(w.pos - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
     }
-    db_strings_free(members, n_members);
+    rooms_members_unref(members);
     rooms__pending_fini(&p);
     if (rc == ERR_EXISTS && req->txn_id) { /* the same transaction raced in: answer its ID */
         char *existing;
