@@ -1,6 +1,9 @@
-/* log.c: the log sink. One mutex serialises lines so they never interleave;
- * logging is rare enough (one line per request) that this does not matter. */
+/* log.c: the log sink. One mutex serialises lines so they never interleave. In buffered
+ * mode (log.h) lines gather in log_pending and go out in one write: a write() and fflush
+ * per request line cost the server about 5 us of CPU per request (a third of a whoami). */
 #include "base/log.h"
+
+#include "base/clock.h"
 
 #include "base/err.h"
 
@@ -15,6 +18,11 @@ enum log_level log_level_current = LOG_LEVEL_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_file;      /* NULL means stderr */
 static char log_path[1024]; /* empty means stderr */
+
+static char log_pending[64 * 1024]; /* buffered lines not yet written (log_lock) */
+static size_t log_pending_len;       /* bytes used in log_pending */
+static bool log_buffered;            /* log_set_buffered */
+static int64_t log_flushed_ns;       /* monotonic time of the last write */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
@@ -34,10 +42,38 @@ void log_set_level(enum log_level level)
     log_level_current = level;
 }
 
+/* Writes the buffered lines. Caller holds log_lock. */
+static void flush_locked(void)
+{
+    if (log_pending_len) {
+        FILE *out = log_file ? log_file : stderr;
+        fwrite(log_pending, 1, log_pending_len, out);
+        fflush(out);
+        log_pending_len = 0;
+    }
+    log_flushed_ns = clock_mono_ns();
+}
+
+void log_set_buffered(bool on)
+{
+    pthread_mutex_lock(&log_lock);
+    flush_locked();
+    log_buffered = on;
+    pthread_mutex_unlock(&log_lock);
+}
+
+void log_flush(void)
+{
+    pthread_mutex_lock(&log_lock);
+    flush_locked();
+    pthread_mutex_unlock(&log_lock);
+}
+
 int log_open(const char *path)
 {
     int rc = 0;
     pthread_mutex_lock(&log_lock);
+    flush_locked();
     if (log_file)
         fclose(log_file);
     log_file = NULL;
@@ -60,6 +96,7 @@ int log_open(const char *path)
 void log_reopen(void)
 {
     pthread_mutex_lock(&log_lock);
+    flush_locked(); /* what was logged before the signal goes to the old file */
     if (log_path[0]) {
         FILE *f = fopen(log_path, "a");
         if (f) {
@@ -90,8 +127,12 @@ void log_write(enum log_level level, const char *module, const char *fmt, ...)
         len = sizeof line - 2;
     line[len++] = '\n';
     pthread_mutex_lock(&log_lock);
-    FILE *out = log_file ? log_file : stderr;
-    fwrite(line, 1, len, out);
-    fflush(out);
+    if (log_pending_len + len > sizeof log_pending)
+        flush_locked();
+    memcpy(log_pending + log_pending_len, line, len);
+    log_pending_len += len;
+    if (!log_buffered || level >= LOG_LEVEL_WARN ||
+        clock_mono_ns() - log_flushed_ns >= (int64_t)LOG_FLUSH_MS * 1000000)
+        flush_locked();
     pthread_mutex_unlock(&log_lock);
 }

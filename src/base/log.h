@@ -7,6 +7,8 @@
 #ifndef RELAIS_BASE_LOG_H
 #define RELAIS_BASE_LOG_H
 
+#include <stdbool.h>
+
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR, LOG_LEVEL_OFF };
 
 extern enum log_level log_level_current;
@@ -18,6 +20,15 @@ void log_set_level(enum log_level level);
  * log_reopen() reopens the same path (for SIGHUP after rotation). */
 int log_open(const char *path);
 void log_reopen(void);
+/* Buffered mode (the server, for its line per request): info and debug lines are kept in
+ * memory and written together once LOG_FLUSH_MS passed since the last write, or when the
+ * buffer fills; a warn or error line writes everything at once. The owner of the mode
+ * calls log_flush() at least every LOG_FLUSH_MS so an idle process's lines are not held
+ * back, and once more before exit. A crash loses at most the last LOG_FLUSH_MS of info
+ * lines. Off by default: every line is written as it comes. */
+enum { LOG_FLUSH_MS = 100 };
+void log_set_buffered(bool on);
+void log_flush(void);
 
 void log_write(enum log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

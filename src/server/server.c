@@ -76,15 +76,18 @@ static void block_signals(sigset_t *set)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* Waits for SIGINT/SIGTERM; meanwhile reopens logs on SIGHUP and, once a
- * second, flushes caches if an admin command changed accounts. */
+/* Waits for SIGINT/SIGTERM; meanwhile reopens logs on SIGHUP, writes the buffered log
+ * lines every LOG_FLUSH_MS and, once a second, flushes caches if an admin command
+ * changed accounts. */
 static void wait_for_stop(struct server *srv, const sigset_t *set)
 {
     int64_t seen = 0;
     db_admin_changes_latest(srv->db, &seen);
+    int64_t checked_ms = clock_mono_ms();
     for (;;) {
-        struct timespec one_second = {1, 0};
-        int sig = sigtimedwait(set, NULL, &one_second);
+        struct timespec tick = {0, LOG_FLUSH_MS * 1000000L};
+        int sig = sigtimedwait(set, NULL, &tick);
+        log_flush();
         if (sig == SIGINT || sig == SIGTERM) {
             log_info("stopping signal=%d", sig);
             return;
@@ -94,6 +97,9 @@ static void wait_for_stop(struct server *srv, const sigset_t *set)
             log_info("log reopened");
             continue;
         }
+        if (clock_mono_ms() - checked_ms < 1000)
+            continue;
+        checked_ms = clock_mono_ms();
         int64_t latest;
         if (db_admin_changes_latest(srv->db, &latest) == 0 && latest != seen) {
             seen = latest;
@@ -194,6 +200,7 @@ int server_run(const struct config *cfg)
              (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
     printf("relais listening on http://%s:%d\n", cfg->bind_address, http_server_port(srv.http));
     fflush(stdout);
+    log_set_buffered(true); /* wait_for_stop writes the lines every LOG_FLUSH_MS */
     malloc_trim(0); /* start-up's freed memory (migrations, room loading) back to the system */
     wait_for_stop(&srv, &set);
     status = 0;
@@ -217,5 +224,6 @@ out:
 out_key:
     crypto_signing_key_wipe(&srv.signing_key);
     log_info("stopped");
+    log_set_buffered(false); /* writes what is left */
     return status;
 }

@@ -87,6 +87,127 @@ void sync_filter_db(const struct sync_filter *f, struct db_event_filter *out)
     out->contains_url = f->contains_url;
 }
 
+/* The shapes of a filter's known keys (spec: "Filtering"; Synapse checks the
+ * same with its filter JSON schema and answers 400 M_BAD_JSON). Unknown keys
+ * pass, as in the schema. */
+enum filter_shape {
+    SHAPE_STRINGS,           /* array of strings */
+    SHAPE_BOOL,              /* true or false */
+    SHAPE_NUMBER,            /* a JSON number */
+    SHAPE_FORMAT,            /* "client" or "federation" */
+    SHAPE_EVENT_FILTER,      /* EventFilter object */
+    SHAPE_ROOM_EVENT_FILTER, /* RoomEventFilter / StateFilter object */
+    SHAPE_ROOM_FILTER,       /* RoomFilter object */
+};
+
+struct filter_key {
+    const char *key;         /* NULL ends a table */
+    enum filter_shape shape; /* what its value must be */
+};
+
+static const struct filter_key event_filter_keys[] = {
+    {"limit", SHAPE_NUMBER},      {"types", SHAPE_STRINGS},       {"not_types", SHAPE_STRINGS},
+    {"senders", SHAPE_STRINGS},   {"not_senders", SHAPE_STRINGS}, {NULL, SHAPE_BOOL},
+};
+static const struct filter_key room_event_filter_keys[] = {
+    {"limit", SHAPE_NUMBER},
+    {"types", SHAPE_STRINGS},
+    {"not_types", SHAPE_STRINGS},
+    {"senders", SHAPE_STRINGS},
+    {"not_senders", SHAPE_STRINGS},
+    {"rooms", SHAPE_STRINGS},
+    {"not_rooms", SHAPE_STRINGS},
+    {"contains_url", SHAPE_BOOL},
+    {"lazy_load_members", SHAPE_BOOL},
+    {"include_redundant_members", SHAPE_BOOL},
+    {"unread_thread_notifications", SHAPE_BOOL},
+    {NULL, SHAPE_BOOL},
+};
+static const struct filter_key room_filter_keys[] = {
+    {"rooms", SHAPE_STRINGS},
+    {"not_rooms", SHAPE_STRINGS},
+    {"include_leave", SHAPE_BOOL},
+    {"timeline", SHAPE_ROOM_EVENT_FILTER},
+    {"state", SHAPE_ROOM_EVENT_FILTER},
+    {"ephemeral", SHAPE_ROOM_EVENT_FILTER},
+    {"account_data", SHAPE_ROOM_EVENT_FILTER},
+    {NULL, SHAPE_BOOL},
+};
+static const struct filter_key top_keys[] = {
+    {"event_format", SHAPE_FORMAT},       {"event_fields", SHAPE_STRINGS},
+    {"presence", SHAPE_EVENT_FILTER},     {"account_data", SHAPE_EVENT_FILTER},
+    {"room", SHAPE_ROOM_FILTER},          {NULL, SHAPE_BOOL},
+};
+
+static int check_keys(const json_t *obj, const struct filter_key *keys, const char *path,
+                      char *reason, size_t reason_len);
+
+static int check_value(const json_t *v, enum filter_shape shape, const char *path, char *reason,
+                       size_t reason_len)
+{
+    const char *what = NULL;
+    const struct filter_key *sub = NULL;
+    switch (shape) {
+    case SHAPE_STRINGS: {
+        size_t i;
+        json_t *s;
+        bool ok = json_is_array(v);
+        json_array_foreach(v, i, s) ok = ok && json_is_string(s);
+        what = ok ? NULL : "an array of strings";
+        break;
+    }
+    case SHAPE_BOOL:
+        what = json_is_boolean(v) ? NULL : "a boolean";
+        break;
+    case SHAPE_NUMBER:
+        what = json_is_number(v) ? NULL : "a number";
+        break;
+    case SHAPE_FORMAT: {
+        const char *f = json_string_value(v);
+        what = f && (strcmp(f, "client") == 0 || strcmp(f, "federation") == 0)
+                   ? NULL
+                   : "\"client\" or \"federation\"";
+        break;
+    }
+    case SHAPE_EVENT_FILTER:
+        sub = event_filter_keys;
+        break;
+    case SHAPE_ROOM_EVENT_FILTER:
+        sub = room_event_filter_keys;
+        break;
+    case SHAPE_ROOM_FILTER:
+        sub = room_filter_keys;
+        break;
+    }
+    if (sub) {
+        if (!json_is_object(v))
+            what = "an object";
+        else
+            return check_keys(v, sub, path, reason, reason_len);
+    }
+    if (what) {
+        snprintf(reason, reason_len, "filter %s must be %s", path, what);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int check_keys(const json_t *obj, const struct filter_key *keys, const char *path,
+                      char *reason, size_t reason_len)
+{
+    for (const struct filter_key *k = keys; k->key; k++) {
+        const json_t *v = json_object_get(obj, k->key);
+        if (!v)
+            continue;
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", k->key);
+        int rc = check_value(v, k->shape, sub, reason, reason_len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason, size_t reason_len)
 {
     memset(f, 0, sizeof *f);
@@ -98,6 +219,8 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         snprintf(reason, reason_len, "filter must be an object");
         return ERR_INVALID;
     }
+    if (check_keys(filter, top_keys, "", reason, reason_len))
+        return ERR_INVALID;
     const json_t *room = json_object_get(filter, "room");
     const json_t *timeline = json_object_get(room, "timeline");
     const json_t *state = json_object_get(room, "state");

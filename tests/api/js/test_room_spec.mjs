@@ -63,6 +63,16 @@ export const tests = {
       403, "M_FORBIDDEN");
     await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, fpath(alice.client.getUserId(), "12345")),
       404, "M_NOT_FOUND");
+    // the filter's known keys have the spec's types (Synapse's schema: 400 M_BAD_JSON)
+    const post = (body) => alice.client.http.authedRequest(sdk.Method.Post,
+      `/user/${encodeURIComponent(alice.client.getUserId())}/filter`, undefined, body);
+    for (const bad of [{ event_format: "xml" }, { event_fields: [1] }, { presence: { types: "m.presence" } },
+      { room: { state: { lazy_load_members: "yes" } } }, { room: { include_leave: 1 } }]) {
+      await expectMatrixError(post(bad), 400, "M_BAD_JSON");
+    }
+    const ok = await post({ event_format: "client", room: { timeline: {
+      "org.matrix.msc3773.unread_thread_notifications": true, limit: 3 } } });
+    check(typeof ok.filter_id === "string", JSON.stringify(ok));
   },
 
   async identical_state_is_not_sent_twice(srv) {

@@ -132,9 +132,8 @@ TEST_CASE(sync, filter_state_flags)
                   0);
     ASSERT_TRUE(f.lazy_load_members && f.include_redundant_members && f.include_leave);
     sync_filter_fini(&f);
-    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":1}}}", &f), 0);
-    ASSERT_TRUE(!f.lazy_load_members); /* only JSON true turns it on */
-    sync_filter_fini(&f);    /* MSC3773: per-thread counts are asked for in room.timeline */
+    /* only JSON booleans (Synapse's filter schema: 400 M_BAD_JSON otherwise) */
+    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"lazy_load_members\":1}}}", &f), ERR_INVALID);    /* MSC3773: per-thread counts are asked for in room.timeline */
     ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"unread_thread_notifications\":true}}}", &f),
                   0);
     ASSERT_TRUE(f.unread_thread_notifications && !f.lazy_load_members);
@@ -195,4 +194,45 @@ TEST_CASE(sync, filter_contains_url)
     ASSERT_INT_EQ(f.contains_url, 0);
     sync_filter_fini(&f);
     ASSERT_INT_EQ(parse("{\"room\":{\"timeline\":{\"contains_url\":\"yes\"}}}", &f), ERR_INVALID);
+}
+
+/* The known keys of a filter have the spec's types ("Filtering": Filter,
+ * EventFilter, RoomFilter, RoomEventFilter); unknown keys pass, as in
+ * Synapse's schema (clients send unstable keys). */
+TEST_CASE(sync, filter_shapes_table)
+{
+    static const struct {
+        const char *json;
+        int rc;
+    } rows[] = {
+        {"{\"event_format\":\"client\",\"event_fields\":[\"content.body\"]}", 0},
+        {"{\"event_format\":\"federation\"}", 0},
+        {"{\"event_format\":\"nonsense\"}", ERR_INVALID},
+        {"{\"event_fields\":[5]}", ERR_INVALID},
+        {"{\"event_fields\":\"type\"}", ERR_INVALID},
+        {"{\"presence\":{\"types\":[\"m.presence\"],\"limit\":3}}", 0},
+        {"{\"presence\":{\"not_senders\":\"@a:b\"}}", ERR_INVALID},
+        {"{\"presence\":[]}", ERR_INVALID},
+        {"{\"account_data\":{\"limit\":\"x\"}}", ERR_INVALID},
+        {"{\"room\":{\"ephemeral\":{\"not_rooms\":[\"!a:b\"],\"types\":[\"m.typing\"]}}}", 0},
+        {"{\"room\":{\"ephemeral\":{\"rooms\":[1]}}}", ERR_INVALID},
+        {"{\"room\":{\"account_data\":5}}", ERR_INVALID},
+        {"{\"room\":{\"include_leave\":\"yes\"}}", ERR_INVALID},
+        {"{\"room\":{\"state\":{\"include_redundant_members\":null}}}", ERR_INVALID},
+        {"{\"room\":{\"timeline\":{\"unread_thread_notifications\":\"on\"}}}", ERR_INVALID},
+        {"{\"room\":\"all\"}", ERR_INVALID},
+        /* unknown and unstable keys pass */
+        {"{\"room\":{\"timeline\":{\"org.matrix.msc3773.unread_thread_notifications\":1}},"
+         "\"x.custom\":{}}",
+         0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sync_filter f;
+        int rc = parse(rows[i].json, &f);
+        if (rc != rows[i].rc)
+            harness_fail(__FILE__, __LINE__, "row %zu %s: got %d, want %d", i, rows[i].json, rc,
+                         rows[i].rc);
+        if (!rc)
+            sync_filter_fini(&f);
+    }
 }
