@@ -97,6 +97,25 @@ int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n
     return db__write(db, events_add_fn, &a);
 }
 
+int db_push_thread_root(struct db *db, const char *event_id, char **root)
+{
+    *root = NULL;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT relates_to FROM events WHERE event_id = ? AND "
+                                       "rel_type = 'm.thread' AND redacted_by IS NULL")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    db__bind_text(st, 1, event_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *root = db__col_text(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return *root ? 0 : ERR_NOT_FOUND;
+    return rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
 int db_push_processed_get(struct db *db, int64_t *pos)
 {
     *pos = 0;

@@ -34,6 +34,9 @@ struct db_push_event {
     bool all_but;           /* users lists who is NOT notified */
 };
 
+/* The thread root of event_id when it is a thread reply (its m.thread
+ * relation; *root owned), else ERR_NOT_FOUND. */
+int db_push_thread_root(struct db *db, const char *event_id, char **root);
 /* Stores rows and, when processed_upto > 0, raises the push worker's
  * durable position to it, in one transaction (nothing is written when
  * both are empty). */

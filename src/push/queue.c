@@ -139,12 +139,23 @@ static void index_text(const struct push_item *it, struct rows *rows)
     rows->docs[rows->n_docs++] = (struct db_search_doc){it->pos, room_id, text};
 }
 
-static const char *thread_of(const json_t *pdu)
+/* The event's thread for counts and receipts (owned): the root of its
+ * m.thread relation; for another relation (a reaction, an edit, a
+ * reference) the thread of the event it relates to when that is a thread
+ * reply (one hop, as Synapse; the spec's "in a thread"); otherwise "main". */
+static char *thread_of(struct server *srv, const json_t *pdu)
 {
     json_t *rel = json_object_get(json_object_get(pdu, "content"), "m.relates_to");
     const char *type = json_string_value(json_object_get(rel, "rel_type"));
-    const char *root = json_string_value(json_object_get(rel, "event_id"));
-    return type && root && strcmp(type, "m.thread") == 0 ? root : "main";
+    const char *target = json_string_value(json_object_get(rel, "event_id"));
+    if (!type || !target)
+        return xstrdup("main");
+    if (strcmp(type, "m.thread") == 0)
+        return xstrdup(target);
+    char *root = NULL;
+    if (db_push_thread_root(srv->db, target, &root) == 0)
+        return root;
+    return xstrdup("main");
 }
 
 /* The outcome for one event being gathered. */
@@ -263,7 +274,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
         rows->v[rows->n++] = (struct db_push_event){
             .room_id = xstrdup(room_id),
             .event_id = xstrdup(it->event_id),
-            .thread_id = xstrdup(thread_of(it->pdu)),
+            .thread_id = thread_of(srv, it->pdu),
             .sender = xstrdup(sender),
             .users = buf_steal(all_but ? &o.skipped : &o.notified),
             .highlights = buf_steal(&o.highlights),

@@ -98,3 +98,22 @@ async def test_thread_reply_counts_in_its_thread(srv):
     check(r.get("unread_thread_notifications") ==
           {root: {"notification_count": 1, "highlight_count": 0}},
           f"the thread has one: {r.get('unread_thread_notifications')}")
+
+
+async def test_relation_to_a_reply_counts_in_its_thread(srv):
+    """An event relating to a thread reply (here a reference) is in that
+    thread; one relating to the root is in the main timeline (spec:
+    "Threaded read receipts", MSC4037; as Synapse)."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await room_with(alice, [bob])
+    root = await send(alice, room, "root")
+    await receipt(bob, room, root)
+    reply = await send(alice, room, "a reply", {"rel_type": "m.thread", "event_id": root})
+    await send(alice, room, "about the reply", {"rel_type": "m.reference", "event_id": reply})
+    await send(alice, room, "about the root", {"rel_type": "m.reference", "event_id": root})
+    got = await counts(bob, room, True)
+    check(got == ((1, 0), {root: (2, 0)}), f"reference to the reply is in the thread: {got}")
+    await receipt(bob, room, reply, root)  # the thread up to the reply: the reference stays
+    got = await counts(bob, room, True)
+    check(got == ((1, 0), {root: (1, 0)}), f"after the threaded receipt: {got}")
