@@ -25,7 +25,7 @@
 #include "llm/kernels/kernels.h"
 #include "llm/quant/q_k.h"
 
-enum { KT_ROWS = 16, KT_COLS = 64, KT_NC = 8 };
+enum { KT_ROWS = 16, KT_COLS = 256, KT_NC = 8 };
 
 static inline float h2f(uint16_t h)
 {
