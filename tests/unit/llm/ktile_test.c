@@ -140,7 +140,7 @@ TEST_CASE(llm, ktile_gemm_bit_identical_to_vec_dot)
 {
     if (!kt_have_cpu())
         harness_skip("no AVX-512 VNNI");
-    enum { ROWS = 37, R0 = 3, COLS = 75 };
+    enum { ROWS = 37, R0 = 3, COLS = 263 }; /* > 256: two column tiles of the K kernel */
     kt_rng = 99;
     for (size_t k = 0; k < sizeof kt_cases / sizeof kt_cases[0]; k++) {
         const enum llm_type t = kt_cases[k].type;
