@@ -24,7 +24,7 @@
 #include <strings.h>
 
 enum {
-    SCAN_MAX_TAGS = 50,     /* og:, article:, profile:, twitter: tags each (Synapse: 50, else none) */
+    SCAN_MAX_TAGS = 50,     /* og:, article:, profile:, twitter: tags each (Synapse's limit) */
     SCAN_MAX_NODES = 128,   /* text nodes kept for the description */
     SCAN_MAX_TEXT = 8192,   /* bytes kept of one text node or title */
     SCAN_MAX_DEPTH = 1024,  /* elements tracked to know what text to skip */
@@ -465,7 +465,8 @@ static void scan_run(struct scan *s)
         const char *ne = nb;
         while (ne < s->end && (is_alnum(*ne) || *ne == '-' || *ne == ':' || *ne == '_'))
             ne++;
-        if (ne == nb || (nb < s->end && !((*nb >= 'a' && *nb <= 'z') || (*nb >= 'A' && *nb <= 'Z')))) {
+        bool letter = nb < s->end && ((*nb >= 'a' && *nb <= 'z') || (*nb >= 'A' && *nb <= 'Z'));
+        if (ne == nb || !letter) {
             if (end_tag) { /* "</ junk>": skipped like a comment */
                 const char *e = memchr(s->p, '>', (size_t)(s->end - s->p));
                 s->p = e ? e + 1 : s->end;

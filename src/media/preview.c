@@ -59,6 +59,11 @@ static const char user_agent[] = "relais/" RELAIS_VERSION " (bot; URL preview)";
 struct fetch {
     struct media *m;          /* borrowed */
     struct media_job *job;    /* borrowed: cancelled -> abort */
+    const struct http_curl *c; /* libcurl's functions */
+    CURL *curl;               /* the transfer (borrowed by the callbacks) */
+    bool checked;             /* the answer's status and type were looked at */
+    long bad_status;          /* the answer was not 2xx (refused before its body), else 0 */
+    bool bad_type;            /* its Content-Type cannot be previewed (refused before its body) */
     struct buf body;          /* the body, bounded by max_spider_size */
     int64_t max_bytes;        /* url_preview_max_spider_size */
     bool blocked;             /* open_socket refused an address */
@@ -165,10 +170,34 @@ static curl_socket_t open_socket(void *user, curlsocktype purpose, struct curl_s
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+static bool previewable(const char *type, bool *html, bool *image)
+{
+    *html = strncasecmp(type, "text/html", 9) == 0 ||
+            strncasecmp(type, "application/xhtml", 17) == 0;
+    *image = strncasecmp(type, "image/", 6) == 0;
+    return *html || *image || strncasecmp(type, "application/json", 16) == 0;
+}
+
 static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
 {
     struct fetch *f = user;
     size_t n = size * nmemb;
+    if (!f->checked) { /* the final answer's headers are in: refuse it before its body */
+        f->checked = true;
+        long status = 0;
+        char *type = NULL;
+        bool html, image;
+        f->c->easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
+        f->c->easy_getinfo(f->curl, CURLINFO_CONTENT_TYPE, &type);
+        if (status < 200 || status > 299) {
+            f->bad_status = status;
+            return 0;
+        }
+        if (type && *type && !previewable(type, &html, &image)) {
+            f->bad_type = true;
+            return 0;
+        }
+    }
     if (f->body.len + n > (size_t)f->max_bytes) {
         f->too_large = true;
         return 0; /* aborts the transfer */
@@ -187,13 +216,6 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
     f->aborted = f->m->stopping || f->job->cancelled;
     pthread_mutex_unlock(&f->m->lock);
     return f->aborted ? 1 : 0;
-}
-
-static bool previewable(const char *type, bool *html, bool *image)
-{
-    *html = strncasecmp(type, "text/html", 9) == 0 || strncasecmp(type, "application/xhtml", 17) == 0;
-    *image = strncasecmp(type, "image/", 6) == 0;
-    return *html || *image || strncasecmp(type, "application/json", 16) == 0;
 }
 
 /* The result of a download: the body in f->body, its type and final URL. */
@@ -216,6 +238,9 @@ static int download(const struct http_curl *c, struct media *m, struct fetch *f,
 {
     memset(out, 0, sizeof *out);
     CURL *curl = c->easy_init();
+    f->c = c;
+    f->curl = curl;
+    f->checked = false;
     if (!curl) {
         snprintf(detail, detail_len, "Failed to download content");
         return ERR_INTERNAL;
@@ -231,7 +256,7 @@ static int download(const struct http_curl *c, struct media *m, struct fetch *f,
     c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     c->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout);
     c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(timeout < PREVIEW_CONNECT_MAX_MS ? timeout : PREVIEW_CONNECT_MAX_MS));
+                   (long)(timeout < PREVIEW_CONNECT_MAX_MS ? timeout : PREVIEW_CONNECT_MAX_MS));
     c->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->max_bytes);
     c->easy_setopt(curl, CURLOPT_USERAGENT, user_agent);
     c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -250,8 +275,12 @@ static int download(const struct http_curl *c, struct media *m, struct fetch *f,
     c->easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
     c->easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &final);
     int rc = 0;
-    if (cr == CURLE_OK && (status < 200 || status > 299)) {
+    if ((cr == CURLE_OK && (status < 200 || status > 299)) || f->bad_status) {
         snprintf(detail, detail_len, "Got error %ld", status);
+        rc = ERR_IO;
+    } else if (f->bad_type) {
+        snprintf(detail, detail_len,
+                 "Requested file's content type not allowed for this operation");
         rc = ERR_IO;
     } else if (cr == CURLE_OK) {
         out->typed = type && *type;

@@ -33,7 +33,8 @@ static int opengraph_fuzz_one(const uint8_t *data, size_t size)
 {
     static const char *const types[] = {NULL, "text/html; charset=utf-8",
                                         "text/html; charset=ISO-8859-1",
-                                        "text/html; charset=koi8-r", "text/html; charset=Shift_JIS"};
+                                        "text/html; charset=koi8-r",
+                                        "text/html; charset=Shift_JIS"};
     const char *type = size ? types[data[0] % 5] : NULL;
     const char *html = size ? (const char *)data + 1 : (const char *)data;
     size_t len = size ? size - 1 : 0;
