@@ -329,31 +329,33 @@ static void gm_pack_q4_0(struct gm_panel *pn, const char *w, size_t row_bytes, i
     }
 }
 
-/* Q5_0: qh (4 bytes at offset 2) gives each row's fifth bits; the four bits of a group are
- * spread to bit 4 of its four bytes by a multiplication (nib * 0x00204081 puts bit k of nib
- * at bit 8k, the shifted copies never overlap). */
+/* Q5_0: qh (4 bytes at offset 2) gives each row's fifth bits. For group g (elements
+ * 4g..4g+3) byte g / 2 of each row's qh is copied to the row's four bytes, and byte k tests
+ * bit 4 * (g % 2) + k: where it is clear, 16 is subtracted from the nibble. */
 static void gm_pack_q5_0(struct gm_panel *pn, const char *w, size_t row_bytes, int64_t b0,
                          int nkb)
 {
     const __m512i idx = gm_row_index(row_bytes);
-    const __m512i m4 = _mm512_set1_epi8(0x0F), off = _mm512_set1_epi8(16);
-    const __m512i nib = _mm512_set1_epi32(0xF), spread = _mm512_set1_epi32(0x00204081);
-    const __m512i ones = _mm512_set1_epi32(0x01010101);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
+    const __m512i bits_lo = _mm512_set1_epi32(0x08040201), bits_hi = _mm512_set1_epi32((int)0x80402010);
+    __m512i spread[4]; /* shuffle control: byte i of each 32-bit element to its four bytes */
+    for (int i = 0; i < 4; i++)
+        spread[i] = _mm512_set4_epi32((12 + i) * 0x01010101, (8 + i) * 0x01010101,
+                                      (4 + i) * 0x01010101, i * 0x01010101);
     for (int b = 0; b < nkb; b++) {
         const char *blk = w + (size_t)(b0 + b) * sizeof(struct llm_block_q5_0);
         pn->dx[b] = gm_scales(blk, idx);
         const __m512i qh = _mm512_i32gather_epi32(idx, blk + 2, 1);
-        for (int g = 0; g < 8; g++) {
-            const __m512i bits = _mm512_and_si512(_mm512_srli_epi32(qh, 4 * g), nib);
-            const __m512i hb = _mm512_slli_epi32(
-                _mm512_and_si512(_mm512_mullo_epi32(bits, spread), ones), 4);
-            pn->q[b][g] = hb;
-        }
         for (int g = 0; g < 4; g++) {
             const __m512i v = _mm512_i32gather_epi32(idx, blk + 6 + 4 * g, 1);
-            pn->q[b][g] = _mm512_sub_epi8(_mm512_or_si512(_mm512_and_si512(v, m4), pn->q[b][g]), off);
-            pn->q[b][g + 4] = _mm512_sub_epi8(
-                _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), pn->q[b][g + 4]), off);
+            const __m512i lo = _mm512_and_si512(v, m4);
+            const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            /* group g: bits 4g..4g+3 (byte g / 2); group g + 4: bits 16 + 4g.. (byte 2 + g / 2) */
+            const __m512i hl = _mm512_shuffle_epi8(qh, spread[g / 2]);
+            const __m512i hh = _mm512_shuffle_epi8(qh, spread[2 + g / 2]);
+            const __m512i bits = g % 2 ? bits_hi : bits_lo;
+            pn->q[b][g] = _mm512_mask_sub_epi8(lo, _mm512_testn_epi8_mask(hl, bits), lo, sixteen);
+            pn->q[b][g + 4] = _mm512_mask_sub_epi8(hi, _mm512_testn_epi8_mask(hh, bits), hi, sixteen);
         }
         gm_finish_panel(pn, b);
     }
