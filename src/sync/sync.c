@@ -331,8 +331,10 @@ static json_t *stripped_state(struct server *srv, const char *room_id, const cha
                                         "m.room.canonical_alias", "m.room.encryption",
                                         "m.room.topic"};
     json_t *events = json_array();
-    struct room *room;
-    if (rooms_get(srv, room_id, &room) == 0) {
+    struct room *room = NULL;
+    if (rooms_get(srv, room_id, &room) != 0)
+        room = NULL;
+    if (room) {
         for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
             json_t *ev = rooms_state_get(room, types[i], "");
             if (ev)
@@ -346,6 +348,18 @@ static json_t *stripped_state(struct server *srv, const char *room_id, const cha
     }
     struct db_event m;
     if (db_event_get(srv->db, member_event_id, &m) == 0) {
+        /* The inviter's member event, so the client can show who invited
+         * (Synapse includes the sender's membership the same way). */
+        json_t *who = room && m.state_key && strcmp(m.sender, m.state_key) != 0
+                          ? rooms_state_get(room, "m.room.member", m.sender)
+                          : NULL;
+        if (who)
+            json_array_append_new(events, json_pack("{s:O, s:O, s:O, s:O}", "type",
+                                                    json_object_get(who, "type"), "state_key",
+                                                    json_object_get(who, "state_key"), "content",
+                                                    json_object_get(who, "content"), "sender",
+                                                    json_object_get(who, "sender")));
+        json_decref(who);
         json_array_append_new(events, rooms_event_client_format(srv, &m, NULL, NULL));
         db_event_fini(&m);
     }

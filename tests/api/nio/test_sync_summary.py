@@ -65,3 +65,25 @@ async def test_named_rooms_have_no_heroes(srv):
     r = await srv.req("GET", "/_matrix/client/v3/sync", token=alice.access_token)
     summary = r.json["rooms"]["join"][room]["summary"]
     check("m.heroes" not in summary and summary["m.joined_member_count"] == 2, f"{summary}")
+
+
+async def test_invite_state_names_the_inviter(srv):
+    """invite_state carries the inviter's member event (as Synapse), so the
+    client shows "Alice A invited you" rather than a bare user ID."""
+    alice = await srv.nio_user("alice")
+    bob = await srv.nio_user("bob")
+    expect_nio(await alice.set_displayname("Alice A"), R.ProfileSetDisplayNameResponse)
+    room = expect_nio(await alice.room_create(name="Party", invite=[bob.user]),
+                      R.RoomCreateResponse).room_id
+    r = await srv.req("GET", "/_matrix/client/v3/sync", token=bob.access_token)
+    evs = r.json["rooms"]["invite"][room]["invite_state"]["events"]
+    inviter = [e for e in evs if e["type"] == "m.room.member" and e["state_key"] == alice.user]
+    check(len(inviter) == 1 and inviter[0]["content"].get("displayname") == "Alice A" and
+          set(inviter[0]) == {"type", "state_key", "content", "sender"}, f"inviter: {evs}")
+    mine = [e for e in evs if e["type"] == "m.room.member" and e["state_key"] == bob.user]
+    check(mine and mine[0]["content"]["membership"] == "invite", f"own invite: {evs}")
+    check(any(e["type"] == "m.room.create" for e in evs), "m.room.create is required (v1.16)")
+    # nio names the inviter from it
+    s = await initial(bob)
+    check(bob.invited_rooms[room].users[alice.user].display_name == "Alice A",
+          f"nio inviter {bob.invited_rooms[room].users}")
