@@ -56,14 +56,6 @@ static inline int hsum256_i32(__m256i v)
     return _mm_cvtsi128_si32(t);
 }
 
-/* acc = fma(dxdy, isum, acc) then fma(-dmdy, msum, acc), in scalar registers. */
-static inline float chain_step(float acc, float dxdy, int isum, float dmdy, int msum)
-{
-    __m128 a = _mm_fmadd_ss(_mm_set_ss(dxdy), _mm_set_ss((float)isum), _mm_set_ss(acc));
-    a = _mm_fnmadd_ss(_mm_set_ss(dmdy), _mm_set_ss((float)msum), a);
-    return _mm_cvtss_f32(a);
-}
-
 /* ---- matrix-vector dots ----------------------------------------------------------------- */
 
 /* The twelve scale bytes of a Q4_K block as 8 scales (bytes 0..7) and 8 mins (8..15), as
@@ -77,41 +69,70 @@ static inline __m128i q4_K_scales_mins(const uint8_t *s)
                           (int)(u[1] & m6), (int)(((u[2] >> 4) & m4) | ((u[1] >> 6) & m2) << 4));
 }
 
+/* Eight int32 sums, lane j the sum of the lanes of v[j] (a tree of horizontal adds). */
+static inline __m256i sums8(const __m256i v[8])
+{
+    const __m256i h01 = _mm256_hadd_epi32(v[0], v[1]), h23 = _mm256_hadd_epi32(v[2], v[3]);
+    const __m256i h45 = _mm256_hadd_epi32(v[4], v[5]), h67 = _mm256_hadd_epi32(v[6], v[7]);
+    const __m256i h0123 = _mm256_hadd_epi32(h01, h23), h4567 = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
+                            _mm256_permute2x128_si256(h0123, h4567, 0x31));
+}
+
+/* Super-block x . y as two 8-lane vectors whose lane sums are isum (scaled quant products)
+ * and msum (mins times activation sums); the row dot reduces eight super-blocks at once. */
+static inline void q4_K_block(const struct llm_block_q4_K *x, const struct llm_block_q8_K *y,
+                              __m256i *isum, __m256i *msum)
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m128i scm = q4_K_scales_mins(x->scales);
+    const __m512i v0 = _mm512_loadu_si512((const void *)x->qs);
+    const __m512i v1 = _mm512_loadu_si512((const void *)(x->qs + 64));
+    const __m512i lo0 = _mm512_and_si512(v0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(v0, 4), m4);
+    const __m512i lo1 = _mm512_and_si512(v1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(v1, 4), m4);
+    const __m512i q[4] = {_mm512_shuffle_i64x2(lo0, hi0, 0x44), _mm512_shuffle_i64x2(lo0, hi0, 0xEE),
+                          _mm512_shuffle_i64x2(lo1, hi1, 0x44), _mm512_shuffle_i64x2(lo1, hi1, 0xEE)};
+    /* lane i of the product of sub-blocks (2k, 2k+1) takes scale 2k + i / 8 */
+    const __m512i sc32 = _mm512_cvtepu8_epi32(scm);
+    __m512i idx = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    __m512i s = _mm512_setzero_si512();
+    for (int k = 0; k < 4; k++) {
+        const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[k],
+                                              _mm512_loadu_si512((const void *)(y->qs + 64 * k)));
+        s = _mm512_add_epi32(s, _mm512_mullo_epi32(p, _mm512_permutexvar_epi32(idx, sc32)));
+        idx = _mm512_add_epi32(idx, _mm512_set1_epi32(2));
+    }
+    *isum = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scm, scm));
+    *msum = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+}
+
 float llm_avx512_vec_dot_q4_K_q8_K(int64_t n, const void *w, const void *a)
 {
     const struct llm_block_q4_K *x = w;
     const struct llm_block_q8_K *y = a;
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
-    /* lane i of the product of sub-blocks (2k, 2k+1) takes scale 2k + i / 8 */
-    const __m512i idx0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    const __m512i two = _mm512_set1_epi32(2);
+    const int64_t nb = n / LLM_QK_K;
     float acc = 0.0f;
-    for (int64_t i = 0; i < n / LLM_QK_K; i++) {
-        const __m128i scm = q4_K_scales_mins(x[i].scales);
-        const __m512i sc32 = _mm512_cvtepu8_epi32(scm);
-        const __m512i v0 = _mm512_loadu_si512((const void *)x[i].qs);
-        const __m512i v1 = _mm512_loadu_si512((const void *)(x[i].qs + 64));
-        const __m512i lo0 = _mm512_and_si512(v0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(v0, 4), m4);
-        const __m512i lo1 = _mm512_and_si512(v1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(v1, 4), m4);
-        const __m512i q[4] = {_mm512_shuffle_i64x2(lo0, hi0, 0x44), _mm512_shuffle_i64x2(lo0, hi0, 0xEE),
-                              _mm512_shuffle_i64x2(lo1, hi1, 0x44), _mm512_shuffle_i64x2(lo1, hi1, 0xEE)};
-        __m512i s = _mm512_setzero_si512();
-        __m512i idx = idx0;
-        for (int k = 0; k < 4; k++) {
-            const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[k],
-                                                  _mm512_loadu_si512((const void *)(y[i].qs + 64 * k)));
-            s = _mm512_add_epi32(s, _mm512_mullo_epi32(p, _mm512_permutexvar_epi32(idx, sc32)));
-            idx = _mm512_add_epi32(idx, two);
+    for (int64_t b0 = 0; b0 < nb; b0 += 8) {
+        const int m = nb - b0 < 8 ? (int)(nb - b0) : 8;
+        __m256i is[8], ms[8];
+        for (int j = 0; j < 8; j++) {
+            if (j < m) {
+                q4_K_block(&x[b0 + j], &y[b0 + j], &is[j], &ms[j]);
+            } else {
+                is[j] = _mm256_setzero_si256();
+                ms[j] = _mm256_setzero_si256();
+            }
         }
-        /* mins: m_j against bsums 2j and 2j+1; both sums reduced together */
-        const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scm, scm));
-        const __m256i mv = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y[i].bsums));
-        const __m256i sv = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-        const __m256i h = _mm256_hadd_epi32(sv, mv);
-        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
-        t = _mm_hadd_epi32(t, t);
-        const int isum = _mm_cvtsi128_si32(t), msum = _mm_extract_epi32(t, 1);
-        acc = chain_step(acc, h2f(x[i].d) * y[i].d, isum, h2f(x[i].dmin) * y[i].d, msum);
+        alignas(32) float fi[8], fm[8];
+        _mm256_store_ps(fi, _mm256_cvtepi32_ps(sums8(is)));
+        _mm256_store_ps(fm, _mm256_cvtepi32_ps(sums8(ms)));
+        for (int j = 0; j < m; j++) {
+            const float dy = y[b0 + j].d;
+            __m128 t = _mm_fmadd_ss(_mm_set_ss(h2f(x[b0 + j].d) * dy), _mm_set_ss(fi[j]), _mm_set_ss(acc));
+            t = _mm_fnmadd_ss(_mm_set_ss(h2f(x[b0 + j].dmin) * dy), _mm_set_ss(fm[j]), t);
+            acc = _mm_cvtss_f32(t);
+        }
     }
     return acc;
 }
@@ -136,7 +157,9 @@ float llm_avx512_vec_dot_q6_K_q8_K(int64_t n, const void *w, const void *a)
              * qh[32h..32h+31] hold their top bits: bits 0-1 for elements 0..31, 2-3 for
              * 32..63, 4-5 for 64..95, 6-7 for 96..127 */
             const __m512i l = _mm512_loadu_si512((const void *)(x[i].ql + 64 * h));
-            __m512i hb = _mm512_shuffle_i64x2(hall, hall, h ? 0xEE : 0x44);
+            /* the shuffle's selector must be a literal even at -O0 (debug/ASan build) */
+            __m512i hb = h ? _mm512_shuffle_i64x2(hall, hall, 0xEE)
+                           : _mm512_shuffle_i64x2(hall, hall, 0x44);
             hb = _mm512_mask_srli_epi16(hb, (__mmask32)0xFFFF0000u, hb, 2);
             const __m512i q01 = _mm512_or_si512(_mm512_and_si512(l, m4),
                                                 _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));
