@@ -88,6 +88,9 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/threads", client_room_threads, A},
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/hierarchy", client_room_hierarchy, A},
     {HTTP_GET, "/_matrix/client/v1/room_summary/{roomIdOrAlias}", client_room_summary, A},
+    /* MSC3266's unstable path, the one matrix-js-sdk's getRoomSummary calls */
+    {HTTP_GET, "/_matrix/client/unstable/im.nheko.summary/summary/{roomIdOrAlias}",
+     client_room_summary, A},
     /* room upgrades (upgrade.c) */
     {HTTP_POST, CS "/rooms/{roomId}/upgrade", client_room_upgrade, A | J},
     /* event context (context.c) */

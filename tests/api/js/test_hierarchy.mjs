@@ -113,6 +113,10 @@ export const tests = {
     check(byAlias.room_id === pub, `by alias ${JSON.stringify(byAlias)}`);
     check((await summary(priv, alice)).membership === "join", "alice's own membership");
     await expectMatrixError(summary(priv), 404, "M_NOT_FOUND");
+    // matrix-js-sdk's getRoomSummary (Element's room previews) uses MSC3266's unstable path
+    const sdkSummary = await eve.client.getRoomSummary(s.canonical_alias);
+    check(sdkSummary.room_id === pub && sdkSummary.name === "Open" && sdkSummary.membership === "leave",
+      `getRoomSummary ${JSON.stringify(sdkSummary)}`);
     await expectMatrixError(summary(`#nope:${local}`), 404, "M_NOT_FOUND");
     await expectMatrixError(summary(`!nope:${local}`), 404, "M_NOT_FOUND");
   },
