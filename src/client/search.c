@@ -23,6 +23,7 @@ enum {
     SEARCH_MAX_LIMIT = 100,
     SEARCH_CONTEXT_MAX = 100,
     SEARCH_PREFIX_MIN = 4,
+    SEARCH_PREFIX_PAGES = 64,
 };
 
 /* Word characters of a search term: letters, digits (any non-ASCII byte
@@ -36,8 +37,11 @@ static bool term_char(unsigned char c)
  * word. A word of SEARCH_PREFIX_MIN characters or more also finds the longer
  * words it begins ("meet" finds "meeting"); a shorter one only itself: FTS5
  * merges the posting lists of every word a prefix begins, and those of a
- * very short prefix cover much of the index. */
-static char *fts_query(const char *term, json_t *highlights)
+ * very short prefix cover much of the index. For the same reason an ASCII
+ * word that begins more than SEARCH_PREFIX_PAGES index pages' worth of
+ * words (like "mot1" in a vocabulary of mot0..mot19999) is looked up as
+ * itself only. */
+static char *fts_query(struct server *srv, const char *term, json_t *highlights)
 {
     struct buf q;
     buf_init(&q, 4096);
@@ -51,20 +55,26 @@ static char *fts_query(const char *term, json_t *highlights)
         if (p == start)
             continue;
         size_t len = (size_t)(p - start);
+        char *word = xmalloc(len + 1);
+        size_t chars = 0;
+        bool ascii = true;
+        for (size_t i = 0; i < len; i++) {
+            word[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
+            chars += (start[i] & 0xC0) != 0x80;
+            ascii = ascii && start[i] < 0x80;
+        }
+        word[len] = '\0';
+        bool prefix = chars >= SEARCH_PREFIX_MIN;
+        int64_t pages = 0;
+        if (prefix && ascii && db_search_prefix_pages(srv->db, word, &pages) == 0)
+            prefix = pages <= SEARCH_PREFIX_PAGES;
         if (q.len)
             buf_append_char(&q, ' ');
         buf_append_char(&q, '"');
         buf_append(&q, start, len);
         buf_append_char(&q, '"');
-        size_t chars = 0;
-        for (size_t i = 0; i < len; i++)
-            chars += (start[i] & 0xC0) != 0x80;
-        if (chars >= SEARCH_PREFIX_MIN)
+        if (prefix)
             buf_append_char(&q, '*');
-        char *word = xmalloc(len + 1);
-        for (size_t i = 0; i < len; i++)
-            word[i] = (char)(start[i] >= 'A' && start[i] <= 'Z' ? start[i] + 32 : start[i]);
-        word[len] = '\0';
         json_array_append_new(highlights, json_string(word));
         free(word);
     }
@@ -194,7 +204,7 @@ void client_search(struct http_request *req, struct http_reply *rep)
         return;
     }
     json_t *highlights = json_array();
-    char *query = fts_query(term, highlights);
+    char *query = fts_query(srv, term, highlights);
     int64_t now = notifier_position(srv->notifier, NOTIFY_EVENTS);
     push_wait_processed(now, 2000); /* the index is written by the push worker */
     int rc = 0;

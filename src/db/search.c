@@ -239,6 +239,30 @@ int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool
     return rc;
 }
 
+int db_search_prefix_pages(struct db *db, const char *prefix, int64_t *pages)
+{
+    *pages = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT count(*) FROM event_search_v2_idx WHERE "
+                                       "term >= ?1 AND term < ?2")
+                         : NULL;
+    if (!st)
+        return ERR_DB;
+    size_t len = strlen(prefix);
+    char *lo = xmalloc(len + 2);
+    lo[0] = '0'; /* the main index (prefix indexes use '1'...) */
+    memcpy(lo + 1, prefix, len);
+    lo[len + 1] = (char)0xff; /* the upper bound: every continuation sorts below */
+    sqlite3_bind_blob(st, 1, lo, (int)len + 1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 2, lo, (int)len + 2, SQLITE_TRANSIENT);
+    free(lo);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *pages = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
 void db_search_hits_free(struct db_search_hit *h, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -41,4 +41,11 @@ int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool
               int64_t offset, size_t limit, struct db_search_hit **out, size_t *n, int64_t *total);
 void db_search_hits_free(struct db_search_hit *h, size_t n);
 
+/* How many leaf pages of the index begin with a word that starts with
+ * `prefix` (lower-case ASCII, as the tokenizer folds it): about what a
+ * prefix query would have to merge. Read from FTS5's %_idx shadow table (one
+ * row per leaf page, keyed by the index's '0' byte and the page's first
+ * word); an index laid out otherwise reads as 0 pages. */
+int db_search_prefix_pages(struct db *db, const char *prefix, int64_t *pages);
+
 #endif

@@ -144,3 +144,30 @@ TEST_CASE(db, search_count_beyond_the_walk)
     db_search_hits_free(h, n);
     close_db(db, dir);
 }
+
+TEST_CASE(db, search_prefix_pages)
+{
+    /* 3,000 distinct words pre0000..pre2999 (one document each) fill
+     * several leaf pages of the index; a word every document has fills its
+     * own pages without starting new ones per document */
+    enum { N = 3000 };
+    static struct db_search_doc docs[N];
+    static char text[N][32];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "pre%04d common", i);
+        docs[i] = (struct db_search_doc){i + 1, "!a:x", text[i]};
+    }
+    char dir[64];
+    struct db *db = open_db(dir, sizeof dir);
+    ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
+    int64_t many, few, none, one;
+    ASSERT_INT_EQ(db_search_prefix_pages(db, "pre", &many), 0);
+    ASSERT_INT_EQ(db_search_prefix_pages(db, "pre29", &few), 0);
+    ASSERT_INT_EQ(db_search_prefix_pages(db, "zzz", &none), 0);
+    ASSERT_INT_EQ(db_search_prefix_pages(db, "common", &one), 0);
+    ASSERT_TRUE(many >= 3);
+    ASSERT_TRUE(few <= 1);
+    ASSERT_INT_EQ(none, 0);
+    ASSERT_TRUE(one <= 1);
+    close_db(db, dir);
+}
