@@ -13,7 +13,8 @@ real server over N messages (default 1,000,000).
    the messages.
 3. Start the server again, log in, and time POST /search (limit 10) for
    each kind of term, QUERIES (default 60) requests per kind and order:
-   rare, common, very common, two words, accents, short prefix. Prints
+   rare, common, very common, two words, accents, short prefix (a 4-letter
+   prefix of 11,111 words), no match; SEARCH_BENCH_KINDS=a,b picks some. Prints
    p50/p99 wall time per request and the server's CPU time (user + system,
    /proc/PID/stat) per request, the figure the shared machine distorts
    least, with the load average.
@@ -44,6 +45,7 @@ KINDS = {
     "two_words": ["facture client", "kaffee morgen", "budget semaine", "the meeting"],
     "accents": ["reunion", "Besprechung", "straße", "Über", "equipe"],
     "short_prefix": ["mot1"],
+    "no_match": ["zyzzyva"],
 }
 
 
@@ -140,6 +142,9 @@ def measure(data):
     hz = os.sysconf("SC_CLK_TCK")
     for order in ("recent", "rank"):
         for kind, terms in KINDS.items():
+            if os.environ.get("SEARCH_BENCH_KINDS") and \
+                    kind not in os.environ["SEARCH_BENCH_KINDS"].split(","):
+                continue
             times, counts = [], []
             # one warm-up pass per term, not timed
             for term in terms:
