@@ -75,17 +75,7 @@ int db_aliases_of_room(struct db *db, const char *room_id, char ***aliases, size
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, room_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *aliases = xrealloc(*aliases, cap * sizeof(char *));
-        }
-        (*aliases)[(*n)++] = db__col_text(st, 0);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect_text(st, aliases, n);
 }
 
 struct filter_args {

@@ -56,6 +56,18 @@ int db_apikey_lookup(struct db *db, const unsigned char hash[32], char **name)
     return out_rc;
 }
 
+static void apikey_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_apikey *k = elem;
+    k->name = db__col_text(st, 0);
+    k->created_ts = sqlite3_column_int64(st, 1);
+}
+
+static void apikey_fini(void *elem)
+{
+    db_apikey_fini(elem);
+}
+
 int db_apikey_list(struct db *db, struct db_apikey **out, size_t *n)
 {
     *out = NULL;
@@ -65,27 +77,7 @@ int db_apikey_list(struct db *db, struct db_apikey **out, size_t *n)
                          : NULL;
     if (!st)
         return ERR_DB;
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        (*out)[*n].name = db__col_text(st, 0);
-        (*out)[*n].created_ts = sqlite3_column_int64(st, 1);
-        (*n)++;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        for (size_t i = 0; i < *n; i++)
-            db_apikey_fini(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, apikey_fill, apikey_fini, out, n);
 }
 
 static int apikey_revoke_fn(struct db_conn *c, void *arg)

@@ -256,14 +256,30 @@ int db_backup_keys_put(struct db *db, const char *user_id, int64_t version,
     return db__write(db, keys_put_fn, &a);
 }
 
+static void backup_key_fini(void *elem)
+{
+    struct db_backup_key *k = elem;
+    free((char *)k->room_id);
+    free((char *)k->session_id);
+    free((char *)k->session_data);
+}
+
 void db_backup_keys_free(struct db_backup_key *k, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free((char *)k[i].room_id);
-        free((char *)k[i].session_id);
-        free((char *)k[i].session_data);
-    }
+    for (size_t i = 0; i < n; i++)
+        backup_key_fini(&k[i]);
     free(k);
+}
+
+static void backup_key_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_backup_key *k = elem;
+    k->room_id = db__col_text(st, 0);
+    k->session_id = db__col_text(st, 1);
+    k->first_message_index = sqlite3_column_int64(st, 2);
+    k->forwarded_count = sqlite3_column_int64(st, 3);
+    k->is_verified = sqlite3_column_int(st, 4) != 0;
+    k->session_data = db__col_text(st, 5);
 }
 
 int db_backup_keys_get(struct db *db, const char *user_id, int64_t version, const char *room_id,
@@ -284,29 +300,7 @@ int db_backup_keys_get(struct db *db, const char *user_id, int64_t version, cons
     sqlite3_bind_int64(st, 2, version);
     db__bind_text(st, 3, room_id);
     db__bind_text(st, 4, session_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_backup_key *k = &(*out)[(*n)++];
-        k->room_id = db__col_text(st, 0);
-        k->session_id = db__col_text(st, 1);
-        k->first_message_index = sqlite3_column_int64(st, 2);
-        k->forwarded_count = sqlite3_column_int64(st, 3);
-        k->is_verified = sqlite3_column_int(st, 4) != 0;
-        k->session_data = db__col_text(st, 5);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_backup_keys_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, backup_key_fill, backup_key_fini, out, n);
 }
 
 static int keys_delete_fn(struct db_conn *c, void *arg)

@@ -77,6 +77,19 @@ char *db__col_text(sqlite3_stmt *st, int col);
 void db__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Runs a statement that returns no rows; returns 0 or ERR_DB (logged). */
 int db__step_done(struct db_conn *c, sqlite3_stmt *st);
+/* Fills elem (zeroed) from the statement's current row. */
+typedef void (*db__row_fn)(sqlite3_stmt *st, void *elem);
+/* Frees what one element owns (not the element itself). */
+typedef void (*db__elem_fini_fn)(void *elem);
+/* Steps st to its end and resets it, collecting one elem_size-byte element a row, filled by
+ * fill, into an owned array: items is the address of the caller's array pointer (a T ** for
+ * T elements), set with *n to the array and its length (NULL and 0 when there are no rows).
+ * On a step error the elements are released with fini (NULL: they own nothing) and the
+ * array freed, *items is NULL, *n is 0, and it returns ERR_DB. */
+int db__rows_collect(sqlite3_stmt *st, size_t elem_size, db__row_fn fill, db__elem_fini_fn fini,
+                     void *items, size_t *n);
+/* db__rows_collect of column 0 as owned strings (free with db_strings_free). */
+int db__rows_collect_text(sqlite3_stmt *st, char ***out, size_t *n);
 
 /* Threads (relations.c), for the event writer: a reply at pos to root by
  * sender moves the thread up; a redaction of a reply recomputes its latest. */

@@ -24,30 +24,6 @@ static int note_change(struct db_conn *c, const char *user_id, int64_t *pos)
     return rc;
 }
 
-/* Collects column 0 of every row as owned strings. */
-static int collect_strings(sqlite3_stmt *st, char ***out, size_t *n)
-{
-    size_t cap = 0;
-    int rc;
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof(char *));
-        }
-        (*out)[(*n)++] = db__col_text(st, 0);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_strings_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
-}
-
 struct upload_args {
     const char *user_id, *device_id, *device_keys;
     const struct db_key_item *otks, *fallbacks;
@@ -152,14 +128,27 @@ int db_keys_upload(struct db *db, const char *user_id, const char *device_id,
     return db__write(db, upload_fn, &a);
 }
 
+static void device_keys_fini(void *elem)
+{
+    struct db_device_keys *k = elem;
+    free(k->device_id);
+    free(k->json);
+    free(k->display_name);
+}
+
 void db_device_keys_free(struct db_device_keys *k, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(k[i].device_id);
-        free(k[i].json);
-        free(k[i].display_name);
-    }
+    for (size_t i = 0; i < n; i++)
+        device_keys_fini(&k[i]);
     free(k);
+}
+
+static void device_keys_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_device_keys *k = elem;
+    k->device_id = db__col_text(st, 0);
+    k->json = db__col_text(st, 1);
+    k->display_name = db__col_text(st, 2);
 }
 
 int db_device_keys_get(struct db *db, const char *user_id, const char *device_id,
@@ -178,26 +167,7 @@ int db_device_keys_get(struct db *db, const char *user_id, const char *device_id
         return ERR_DB;
     db__bind_text(st, 1, user_id);
     db__bind_text(st, 2, device_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_device_keys *k = &(*out)[(*n)++];
-        k->device_id = db__col_text(st, 0);
-        k->json = db__col_text(st, 1);
-        k->display_name = db__col_text(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_device_keys_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, device_keys_fill, device_keys_fini, out, n);
 }
 
 int db_otk_counts(struct db *db, const char *user_id, const char *device_id, char ***algorithms,
@@ -251,7 +221,7 @@ int db_fallback_unused(struct db *db, const char *user_id, const char *device_id
         return ERR_DB;
     db__bind_text(st, 1, user_id);
     db__bind_text(st, 2, device_id);
-    return collect_strings(st, algorithms, n);
+    return db__rows_collect_text(st, algorithms, n);
 }
 
 struct claim_args {
@@ -395,14 +365,27 @@ int db_cross_signing_put(struct db *db, const char *user_id, const char *const u
     return db__write(db, cross_signing_put_fn, &a);
 }
 
+static void key_signature_fini(void *elem)
+{
+    struct db_key_signature *s = elem;
+    free(s->signer_user);
+    free(s->signer_key_id);
+    free(s->signature);
+}
+
 void db_key_signatures_free(struct db_key_signature *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(s[i].signer_user);
-        free(s[i].signer_key_id);
-        free(s[i].signature);
-    }
+    for (size_t i = 0; i < n; i++)
+        key_signature_fini(&s[i]);
     free(s);
+}
+
+static void key_signature_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_key_signature *s = elem;
+    s->signer_user = db__col_text(st, 0);
+    s->signer_key_id = db__col_text(st, 1);
+    s->signature = db__col_text(st, 2);
 }
 
 struct sig_args {
@@ -463,26 +446,7 @@ int db_key_signatures_get(struct db *db, const char *target_user, const char *ta
         return ERR_DB;
     db__bind_text(st, 1, target_user);
     db__bind_text(st, 2, target_key);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 4;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_key_signature *s = &(*out)[(*n)++];
-        s->signer_user = db__col_text(st, 0);
-        s->signer_key_id = db__col_text(st, 1);
-        s->signature = db__col_text(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_key_signatures_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, key_signature_fill, key_signature_fini, out, n);
 }
 
 int db_device_list_changes(struct db *db, int64_t from, int64_t to, char ***user_ids, size_t *n)
@@ -497,7 +461,7 @@ int db_device_list_changes(struct db *db, int64_t from, int64_t to, char ***user
         return ERR_DB;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
-    return collect_strings(st, user_ids, n);
+    return db__rows_collect_text(st, user_ids, n);
 }
 
 struct note_args {
@@ -548,7 +512,7 @@ int db_users_sharing_rooms(struct db *db, const char *user_id, char ***user_ids,
         return ERR_DB;
     }
     db__bind_text(st, 1, user_id);
-    return collect_strings(st, user_ids, n);
+    return db__rows_collect_text(st, user_ids, n);
 }
 
 int db__e2ee_devices_gone(struct db_conn *c, const char *user_id, const char *device_id,
@@ -693,11 +657,26 @@ int db_dehydrated_delete(struct db *db, const char *user_id, char **device_id)
     return rc;
 }
 
+static void shared_membership_fini(void *elem)
+{
+    free(((struct db_shared_membership *)elem)->user_id);
+}
+
 void db_shared_memberships_free(struct db_shared_membership *m, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(m[i].user_id);
+        shared_membership_fini(&m[i]);
     free(m);
+}
+
+static void shared_membership_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_shared_membership *m = elem;
+    m->user_id = db__col_text(st, 0);
+    m->member_joined = sqlite3_column_int(st, 1) != 0;
+    m->member_changed = sqlite3_column_int(st, 2) != 0;
+    m->mine_joined = sqlite3_column_int(st, 3) != 0;
+    m->mine_changed = sqlite3_column_int(st, 4) != 0;
 }
 
 int db_shared_membership_changes(struct db *db, const char *user_id, int64_t from, int64_t to,
@@ -719,26 +698,6 @@ int db_shared_membership_changes(struct db *db, const char *user_id, int64_t fro
     db__bind_text(st, 1, user_id);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_shared_membership *m = &(*out)[(*n)++];
-        m->user_id = db__col_text(st, 0);
-        m->member_joined = sqlite3_column_int(st, 1) != 0;
-        m->member_changed = sqlite3_column_int(st, 2) != 0;
-        m->mine_joined = sqlite3_column_int(st, 3) != 0;
-        m->mine_changed = sqlite3_column_int(st, 4) != 0;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_shared_memberships_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, shared_membership_fill, shared_membership_fini,
+                            out, n);
 }

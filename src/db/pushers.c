@@ -71,6 +71,25 @@ int db_pusher_delete(struct db *db, const char *user_id, const char *app_id, con
     return rc ? rc : a.found ? 0 : ERR_NOT_FOUND;
 }
 
+static void pusher_fini(void *elem)
+{
+    struct db_pusher *p = elem;
+    free(p->user_id);
+    free(p->app_id);
+    free(p->pushkey);
+    free(p->json);
+}
+
+static void pusher_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_pusher *p = elem;
+    p->user_id = db__col_text(st, 0);
+    p->app_id = db__col_text(st, 1);
+    p->pushkey = db__col_text(st, 2);
+    p->json = db__col_text(st, 3);
+    p->ts = sqlite3_column_int64(st, 4);
+}
+
 int db_pushers_list(struct db *db, const char *user_id, struct db_pusher **out, size_t *n)
 {
     *out = NULL;
@@ -82,28 +101,13 @@ int db_pushers_list(struct db *db, const char *user_id, struct db_pusher **out, 
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, user_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        struct db_pusher *p = &(*out)[(*n)++];
-        p->user_id = db__col_text(st, 0);
-        p->app_id = db__col_text(st, 1);
-        p->pushkey = db__col_text(st, 2);
-        p->json = db__col_text(st, 3);
-        p->ts = sqlite3_column_int64(st, 4);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect(st, sizeof **out, pusher_fill, pusher_fini, out, n);
 }
 
 void db_pushers_free(struct db_pusher *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].user_id);
-        free(p[i].app_id);
-        free(p[i].pushkey);
-        free(p[i].json);
-    }
+    for (size_t i = 0; i < n; i++)
+        pusher_fini(&p[i]);
     free(p);
 }
 
@@ -141,6 +145,29 @@ int db_deliveries_add(struct db *db, const struct db_delivery *d, size_t n)
     return db__write(db, deliveries_add_fn, &a);
 }
 
+static void delivery_fini(void *elem)
+{
+    struct db_delivery *d = elem;
+    free(d->user_id);
+    free(d->app_id);
+    free(d->pushkey);
+    free(d->url);
+    free(d->body);
+}
+
+static void delivery_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_delivery *d = elem;
+    d->id = sqlite3_column_int64(st, 0);
+    d->user_id = db__col_text(st, 1);
+    d->app_id = db__col_text(st, 2);
+    d->pushkey = db__col_text(st, 3);
+    d->url = db__col_text(st, 4);
+    d->body = db__col_text(st, 5);
+    d->attempts = sqlite3_column_int(st, 6);
+    d->next_ms = sqlite3_column_int64(st, 7);
+}
+
 int db_deliveries_due(struct db *db, int64_t now_ms, size_t limit, struct db_delivery **out,
                       size_t *n)
 {
@@ -155,21 +182,7 @@ int db_deliveries_due(struct db *db, int64_t now_ms, size_t limit, struct db_del
         return ERR_DB;
     sqlite3_bind_int64(st, 1, now_ms);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        struct db_delivery *d = &(*out)[(*n)++];
-        d->id = sqlite3_column_int64(st, 0);
-        d->user_id = db__col_text(st, 1);
-        d->app_id = db__col_text(st, 2);
-        d->pushkey = db__col_text(st, 3);
-        d->url = db__col_text(st, 4);
-        d->body = db__col_text(st, 5);
-        d->attempts = sqlite3_column_int(st, 6);
-        d->next_ms = sqlite3_column_int64(st, 7);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect(st, sizeof **out, delivery_fill, delivery_fini, out, n);
 }
 
 int db_deliveries_next(struct db *db, int64_t *next_ms)
@@ -226,12 +239,7 @@ int db_delivery_retry(struct db *db, int64_t id, int attempts, int64_t next_ms)
 
 void db_deliveries_free(struct db_delivery *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(d[i].user_id);
-        free(d[i].app_id);
-        free(d[i].pushkey);
-        free(d[i].url);
-        free(d[i].body);
-    }
+    for (size_t i = 0; i < n; i++)
+        delivery_fini(&d[i]);
     free(d);
 }

@@ -72,6 +72,29 @@ int db_receipt_put(struct db *db, const char *room_id, const char *user_id, cons
     return rc;
 }
 
+/* Fills a struct db_receipt but for its room_id, which the caller sets. */
+static void receipt_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_receipt *r = elem;
+    r->pos = sqlite3_column_int64(st, 0);
+    r->user_id = db__col_text(st, 1);
+    r->type = db__col_text(st, 2);
+    r->thread_id = db__col_text(st, 3);
+    r->event_id = db__col_text(st, 4);
+    r->event_pos = sqlite3_column_int64(st, 5);
+    r->ts = sqlite3_column_int64(st, 6);
+}
+
+static void receipt_fini(void *elem)
+{
+    struct db_receipt *r = elem;
+    free(r->room_id);
+    free(r->user_id);
+    free(r->type);
+    free(r->thread_id);
+    free(r->event_id);
+}
+
 int db_receipts_room(struct db *db, const char *room_id, int64_t since, int64_t upto,
                      struct db_receipt **out, size_t *n)
 {
@@ -87,31 +110,10 @@ int db_receipts_room(struct db *db, const char *room_id, int64_t since, int64_t 
     db__bind_text(st, 1, room_id);
     sqlite3_bind_int64(st, 2, since);
     sqlite3_bind_int64(st, 3, upto);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_receipt *r = &(*out)[(*n)++];
-        r->pos = sqlite3_column_int64(st, 0);
-        r->room_id = xstrdup(room_id);
-        r->user_id = db__col_text(st, 1);
-        r->type = db__col_text(st, 2);
-        r->thread_id = db__col_text(st, 3);
-        r->event_id = db__col_text(st, 4);
-        r->event_pos = sqlite3_column_int64(st, 5);
-        r->ts = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_receipts_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    int rc = db__rows_collect(st, sizeof **out, receipt_fill, receipt_fini, out, n);
+    for (size_t i = 0; i < *n; i++)
+        (*out)[i].room_id = xstrdup(room_id);
+    return rc;
 }
 
 int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id,
@@ -135,6 +137,18 @@ int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id
     return rc == SQLITE_ROW ? 0 : ERR_DB;
 }
 
+static void read_position_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_read_position *p = elem;
+    p->thread_id = db__col_text(st, 0);
+    p->event_pos = sqlite3_column_int64(st, 1);
+}
+
+static void read_position_fini(void *elem)
+{
+    free(((struct db_read_position *)elem)->thread_id);
+}
+
 int db_receipt_read_positions(struct db *db, const char *room_id, const char *user_id,
                               struct db_read_position **out, size_t *n)
 {
@@ -148,27 +162,13 @@ int db_receipt_read_positions(struct db *db, const char *room_id, const char *us
         return ERR_DB;
     db__bind_text(st, 1, room_id);
     db__bind_text(st, 2, user_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        (*out)[*n].thread_id = db__col_text(st, 0);
-        (*out)[*n].event_pos = sqlite3_column_int64(st, 1);
-        (*n)++;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_read_positions_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, read_position_fill, read_position_fini, out, n);
 }
 
 void db_read_positions_free(struct db_read_position *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(p[i].thread_id);
+        read_position_fini(&p[i]);
     free(p);
 }
 
@@ -189,12 +189,7 @@ int db_receipts_max_pos(struct db *db, int64_t *pos)
 
 void db_receipts_free(struct db_receipt *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(r[i].room_id);
-        free(r[i].user_id);
-        free(r[i].type);
-        free(r[i].thread_id);
-        free(r[i].event_id);
-    }
+    for (size_t i = 0; i < n; i++)
+        receipt_fini(&r[i]);
     free(r);
 }

@@ -78,6 +78,20 @@ int db_regtoken_use(struct db *db, const char *token)
     return db__write(db, regtoken_use_fn, &a);
 }
 
+static void regtoken_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_regtoken *t = elem;
+    t->token = db__col_text(st, 0);
+    t->uses_allowed = sqlite3_column_int64(st, 1);
+    t->completed = sqlite3_column_int64(st, 2);
+    t->expiry_ts = sqlite3_column_int64(st, 3);
+}
+
+static void regtoken_fini(void *elem)
+{
+    db_regtoken_fini(elem);
+}
+
 int db_regtoken_list(struct db *db, struct db_regtoken **out, size_t *n)
 {
     *out = NULL;
@@ -88,19 +102,5 @@ int db_regtoken_list(struct db *db, struct db_regtoken **out, size_t *n)
                          : NULL;
     if (!st)
         return ERR_DB;
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_regtoken *t = &(*out)[(*n)++];
-        t->token = db__col_text(st, 0);
-        t->uses_allowed = sqlite3_column_int64(st, 1);
-        t->completed = sqlite3_column_int64(st, 2);
-        t->expiry_ts = sqlite3_column_int64(st, 3);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect(st, sizeof **out, regtoken_fill, regtoken_fini, out, n);
 }

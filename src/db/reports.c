@@ -39,6 +39,28 @@ int db_report_add(struct db *db, const char *room_id, const char *event_id, cons
     return rc;
 }
 
+static void report_fini(void *elem)
+{
+    struct db_report *r = elem;
+    free(r->room_id);
+    free(r->event_id);
+    free(r->user_id);
+    free(r->reason);
+    free(r->score);
+}
+
+static void report_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_report *r = elem;
+    r->id = sqlite3_column_int64(st, 0);
+    r->ts = sqlite3_column_int64(st, 1);
+    r->room_id = db__col_text(st, 2);
+    r->event_id = db__col_text(st, 3);
+    r->user_id = db__col_text(st, 4);
+    r->reason = db__col_text(st, 5);
+    r->score = db__col_text(st, 6);
+}
+
 int db_reports_list(struct db *db, size_t limit, struct db_report **out, size_t *n)
 {
     *out = NULL;
@@ -50,30 +72,12 @@ int db_reports_list(struct db *db, size_t limit, struct db_report **out, size_t 
     if (!st)
         return ERR_DB;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *out = xrealloc(*out, (*n + 1) * sizeof **out);
-        struct db_report *r = &(*out)[(*n)++];
-        r->id = sqlite3_column_int64(st, 0);
-        r->ts = sqlite3_column_int64(st, 1);
-        r->room_id = db__col_text(st, 2);
-        r->event_id = db__col_text(st, 3);
-        r->user_id = db__col_text(st, 4);
-        r->reason = db__col_text(st, 5);
-        r->score = db__col_text(st, 6);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect(st, sizeof **out, report_fill, report_fini, out, n);
 }
 
 void db_reports_free(struct db_report *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(r[i].room_id);
-        free(r[i].event_id);
-        free(r[i].user_id);
-        free(r[i].reason);
-        free(r[i].score);
-    }
+    for (size_t i = 0; i < n; i++)
+        report_fini(&r[i]);
     free(r);
 }

@@ -78,15 +78,5 @@ int db_rooms_public(struct db *db, char ***room_ids, size_t *n)
                          : NULL;
     if (!st)
         return ERR_DB;
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *room_ids = xrealloc(*room_ids, cap * sizeof(char *));
-        }
-        (*room_ids)[(*n)++] = db__col_text(st, 0);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect_text(st, room_ids, n);
 }

@@ -154,6 +154,49 @@ int db__step_done(struct db_conn *c, sqlite3_stmt *st)
     return out;
 }
 
+int db__rows_collect(sqlite3_stmt *st, size_t elem_size, db__row_fn fill, db__elem_fini_fn fini,
+                     void *items, size_t *n)
+{
+    unsigned char *arr = NULL;
+    size_t cap = 0, count = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 8;
+            arr = xrealloc(arr, cap * elem_size);
+        }
+        unsigned char *elem = arr + count++ * elem_size;
+        memset(elem, 0, elem_size);
+        fill(st, elem);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; fini && i < count; i++)
+            fini(arr + i * elem_size);
+        free(arr);
+        arr = NULL;
+        count = 0;
+    }
+    memcpy(items, &arr, sizeof arr); /* items is the caller's T **, see internal.h */
+    *n = count;
+    return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+static void text_fill(sqlite3_stmt *st, void *elem)
+{
+    *(char **)elem = db__col_text(st, 0);
+}
+
+static void text_fini(void *elem)
+{
+    free(*(char **)elem);
+}
+
+int db__rows_collect_text(sqlite3_stmt *st, char ***out, size_t *n)
+{
+    return db__rows_collect(st, sizeof **out, text_fill, text_fini, out, n);
+}
+
 static void reader_forget(void *p)
 {
     (void)p; /* readers are closed by db_close, which owns them */

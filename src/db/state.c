@@ -186,37 +186,30 @@ int db__state_group_add(struct db_conn *c, const char *room_id, int64_t prev, co
     return ctx.rc;
 }
 
+static void membership_fini(void *elem)
+{
+    struct db_membership *m = elem;
+    free(m->room_id);
+    free(m->user_id);
+    free(m->membership);
+    free(m->event_id);
+}
+
 void db_memberships_free(struct db_membership *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(m[i].room_id);
-        free(m[i].user_id);
-        free(m[i].membership);
-        free(m[i].event_id);
-    }
+    for (size_t i = 0; i < n; i++)
+        membership_fini(&m[i]);
     free(m);
 }
 
-static int read_memberships(sqlite3_stmt *st, struct db_membership **out, size_t *n)
+static void membership_fill(sqlite3_stmt *st, void *elem)
 {
-    size_t cap = 0;
-    int rc;
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_membership *m = &(*out)[(*n)++];
-        m->room_id = db__col_text(st, 0);
-        m->user_id = db__col_text(st, 1);
-        m->membership = db__col_text(st, 2);
-        m->event_id = db__col_text(st, 3);
-        m->pos = sqlite3_column_int64(st, 4);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    struct db_membership *m = elem;
+    m->room_id = db__col_text(st, 0);
+    m->user_id = db__col_text(st, 1);
+    m->membership = db__col_text(st, 2);
+    m->event_id = db__col_text(st, 3);
+    m->pos = sqlite3_column_int64(st, 4);
 }
 
 int db_user_memberships(struct db *db, const char *user_id, struct db_membership **out, size_t *n)
@@ -229,7 +222,7 @@ int db_user_memberships(struct db *db, const char *user_id, struct db_membership
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, user_id);
-    return read_memberships(st, out, n);
+    return db__rows_collect(st, sizeof **out, membership_fill, membership_fini, out, n);
 }
 
 int db_room_memberships(struct db *db, const char *room_id, const char *membership,
@@ -244,7 +237,7 @@ int db_room_memberships(struct db *db, const char *room_id, const char *membersh
         return ERR_DB;
     db__bind_text(st, 1, room_id);
     db__bind_text(st, 2, membership);
-    return read_memberships(st, out, n);
+    return db__rows_collect(st, sizeof **out, membership_fill, membership_fini, out, n);
 }
 
 static int forget_fn(struct db_conn *c, void *arg)

@@ -74,14 +74,28 @@ int db_to_device_send(struct db *db, const char *sender, const char *sender_devi
     return db__write(db, send_fn, &a);
 }
 
+static void to_device_msg_fini(void *elem)
+{
+    struct db_to_device_msg *m = elem;
+    free(m->sender);
+    free(m->type);
+    free(m->content);
+}
+
 void db_to_device_msgs_free(struct db_to_device_msg *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(m[i].sender);
-        free(m[i].type);
-        free(m[i].content);
-    }
+    for (size_t i = 0; i < n; i++)
+        to_device_msg_fini(&m[i]);
     free(m);
+}
+
+static void to_device_msg_fill(sqlite3_stmt *st, void *elem)
+{
+    struct db_to_device_msg *m = elem;
+    m->pos = sqlite3_column_int64(st, 0);
+    m->sender = db__col_text(st, 1);
+    m->type = db__col_text(st, 2);
+    m->content = db__col_text(st, 3);
 }
 
 int db_to_device_fetch(struct db *db, const char *user_id, const char *device_id, int64_t after,
@@ -102,27 +116,7 @@ int db_to_device_fetch(struct db *db, const char *user_id, const char *device_id
     sqlite3_bind_int64(st, 3, after);
     sqlite3_bind_int64(st, 4, upto);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)limit);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        struct db_to_device_msg *m = &(*out)[(*n)++];
-        m->pos = sqlite3_column_int64(st, 0);
-        m->sender = db__col_text(st, 1);
-        m->type = db__col_text(st, 2);
-        m->content = db__col_text(st, 3);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        db_to_device_msgs_free(*out, *n);
-        *out = NULL;
-        *n = 0;
-        return ERR_DB;
-    }
-    return 0;
+    return db__rows_collect(st, sizeof **out, to_device_msg_fill, to_device_msg_fini, out, n);
 }
 
 struct ack_args {
