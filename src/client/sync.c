@@ -89,6 +89,11 @@ static int start(struct http_request *req, struct http_reply *rep, struct sync_s
     }
     const char *full_state = http_query(req, "full_state");
     s->req.full_state = full_state && strcmp(full_state, "true") == 0;
+    const char *after = http_query(req, "use_state_after");
+    const char *after_msc = http_query(req, "org.matrix.msc4222.use_state_after");
+    s->req.state_after = after && strcmp(after, "true") == 0           ? 1
+                         : after_msc && strcmp(after_msc, "true") == 0 ? 2
+                                                                       : 0;
     const char *timeout = http_query(req, "timeout");
     int64_t timeout_ms = 0;
     if (timeout && str_to_i64(timeout, strlen(timeout), 0, INT64_MAX, &timeout_ms)) {

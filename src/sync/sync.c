@@ -302,7 +302,20 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
     char prev_batch[32];
     snprintf(prev_batch, sizeof prev_batch, "t%lld", (long long)(first_pos - 1));
     json_t *state = json_array();
-    if (initial) {
+    json_t *none = json_object();
+    if (req->state_after) {
+        /* state_after (spec v1.16): the state at the END of the timeline, the
+         * timeline's own state events included (clients take state only from
+         * here); incremental: every state event since the token. */
+        if (initial) {
+            int64_t group;
+            rc = db_room_state_group_before(srv->db, room_id, upto + 1, &group);
+            if (!rc)
+                rc = state_at_group(srv, req, group, senders, state);
+        } else if (!quiet) {
+            rc = state_changes(srv, req, room_id, since, upto, senders, none, state);
+        }
+    } else if (initial) {
         int64_t group;
         rc = db_room_state_group_before(srv->db, room_id, first_pos, &group);
         if (!rc)
@@ -314,8 +327,13 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
                            in_timeline, state);
     }
     json_decref(in_timeline);
-    if (!rc && !initial && req->filter->lazy_load_members)
-        rc = lazy_members_since(srv, req, room_id, first_pos, senders, list, state);
+    json_decref(none);
+    if (!rc && !initial && req->filter->lazy_load_members) {
+        if (req->state_after) /* the senders as of the timeline's end, wherever they are */
+            rc = lazy_members_since(srv, req, room_id, upto + 1, senders, NULL, state);
+        else
+            rc = lazy_members_since(srv, req, room_id, first_pos, senders, list, state);
+    }
     *timeline_out = json_pack("{s:o, s:b, s:s}", "events", list, "limited", limited,
                               "prev_batch", prev_batch);
     *state_out = json_pack("{s:o}", "events", state);
@@ -404,6 +422,10 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             db_strings_free(ids, n_ids);
         }
     }
+    /* where the rooms' state goes (spec v1.16 use_state_after) */
+    const char *state_key = req->state_after == 2   ? "org.matrix.msc4222.state_after"
+                            : req->state_after == 1 ? "state_after"
+                                                    : "state";
     json_t *join = json_object(), *invite = json_object(), *leave = json_object(),
            *knock = json_object();
     for (size_t i = 0; i < n_ms && !rc; i++) {
@@ -448,14 +470,15 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             }
             json_t *sum = summary(srv, m->room_id, req->user_id);
             if (initial && req->filter->lazy_load_members)
-                hero_members(srv, req, m->room_id, sum, json_object_get(timeline, "events"),
+                hero_members(srv, req, m->room_id, sum,
+                             req->state_after ? NULL : json_object_get(timeline, "events"),
                              json_object_get(state, "events"));
             json_t *threads;
             json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to,
                                                 req->filter->unread_thread_notifications,
                                                 &threads);
             json_t *jr = json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o}", "timeline",
-                                   timeline, "state", state, "account_data", "events", room_ad,
+                                   timeline, state_key, state, "account_data", "events", room_ad,
                                    "ephemeral", "events", ephemeral, "summary", sum,
                                    "unread_notifications", unread);
             if (threads) /* only with the filter's option and unread threads (as Synapse) */
@@ -482,7 +505,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 break;
             }
             json_object_set_new(leave, m->room_id,
-                                json_pack("{s:o, s:o, s:{s:o}}", "timeline", timeline, "state",
+                                json_pack("{s:o, s:o, s:{s:o}}", "timeline", timeline, state_key,
                                           state, "account_data", "events", room_ad));
         }
     }

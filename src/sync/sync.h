@@ -86,6 +86,9 @@ struct sync_request {
     bool has_since;          /* false for an initial sync */
     struct sync_token since;
     bool full_state;
+    /* use_state_after (spec v1.16, MSC4222): 0 no; 1 "state_after"; 2 the
+     * unstable "org.matrix.msc4222.state_after" (matrix-js-sdk asks that way) */
+    int state_after;
     const struct sync_filter *filter; /* borrowed */
 };
 
