@@ -52,7 +52,8 @@ struct llm_mat {
     const struct llm_type_traits *at;  /* kernels of wt->vec_dot_type (activation side) */
     int64_t n_in;                      /* ne[0] */
     int64_t n_out;                     /* ne[1] */
-    size_t row_bytes;                  /* bytes per row */
+    size_t row_bytes;                  /* bytes per row (of the file's layout) */
+    bool packed;                       /* data is in kernels/packed.h's layout (model/repack.c) */
 };
 
 struct llm_layer {
@@ -86,6 +87,8 @@ struct llm_model {
     bool tied_output;            /* output is token_embd */
     struct llm_layer *layers;    /* owned, n_layer */
     float *floats;               /* owned: norms and biases converted to F32 */
+    void *packed;                /* owned anonymous mapping of the packed matrices, or NULL */
+    size_t packed_bytes;         /* its size */
 };
 
 /* Per-thread scratch of the forward pass. */
@@ -144,6 +147,10 @@ struct llm_fwd {
 
 /* Fills model->hp, tensors and floats for llama/qwen2 from the GGUF file. */
 int llm__llama_load(struct llm_model *m, char *err, size_t err_len);
+/* Packs the Q4_0/Q8_0 matrices the forward pass multiplies (kernels/packed.h) into
+ * model->packed when the CPU's kernels use them, and drops the file pages they were read
+ * from; leaves the model unpacked when it cannot (model/repack.c). */
+void llm__repack_model(struct llm_model *m);
 /* Runs the forward pass for llama/qwen2. */
 void llm__llama_forward(struct llm_context *c, const struct llm_fwd *f);
 

@@ -5,6 +5,7 @@
  * file (model/llama.c, ...) reads its own hyper-parameters and tensors. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -30,6 +31,8 @@ static void model_free(struct llm_model *m)
     free(m->chat_template);
     free(m->layers);
     free(m->floats);
+    if (m->packed)
+        munmap(m->packed, m->packed_bytes);
     llm_gguf_close(m->gguf);
     free(m);
 }
@@ -67,6 +70,7 @@ int llm_model_load(const char *path, struct llm_model **out, char *err, size_t e
     rc = llm__llama_load(m, err, err_len);
     if (rc != 0)
         goto out;
+    llm__repack_model(m);
     if (llm_gguf_find_key(m->gguf, "tokenizer.ggml.model") >= 0) {
         rc = llm_vocab_load(m->gguf, &m->vocab, err, err_len);
         if (rc != 0)

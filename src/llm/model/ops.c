@@ -7,11 +7,15 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "llm/kernels/packed.h"
 #include "llm/model/internal.h"
 
 /* ---- matrix products -------------------------------------------------------------------- */
 
-enum { MM_ROWS_PER_CHUNK = 16 };
+/* A product is cut into about MM_CHUNKS_PER_THREAD chunks per thread of at least 16 rows:
+ * enough for the pool to even out a slow thread, few enough that taking chunks (an atomic
+ * on a shared line) stays cheap against a decode step's small products. */
+enum { MM_MIN_ROWS = 16, MM_CHUNKS_PER_THREAD = 4 };
 
 struct mm_part {
     const struct llm_mat *w; /* weights */
@@ -26,6 +30,7 @@ struct mm_job {
     const char *act;         /* activation rows in the weights' vec_dot type */
     size_t act_stride;       /* bytes between activation rows */
     int n;                   /* tokens */
+    int64_t chunk_rows;      /* rows per chunk (a multiple of 16) */
 };
 
 static void mm_chunk(void *arg, int chunk, int thread)
@@ -37,10 +42,15 @@ static void mm_chunk(void *arg, int chunk, int thread)
         pi--;
     const struct mm_part *part = &j->part[pi];
     const struct llm_mat *w = part->w;
-    int64_t r0 = (int64_t)(chunk - part->chunk0) * MM_ROWS_PER_CHUNK;
-    int64_t r1 = r0 + MM_ROWS_PER_CHUNK < w->n_out ? r0 + MM_ROWS_PER_CHUNK : w->n_out;
+    int64_t r0 = (int64_t)(chunk - part->chunk0) * j->chunk_rows;
+    int64_t r1 = r0 + j->chunk_rows < w->n_out ? r0 + j->chunk_rows : w->n_out;
     const char *wd = w->data;
     float *y = part->y;
+    if (w->packed) {
+        llm_pack_matmul(w->type, w->n_in, wd, r0, r1, j->act, j->act_stride, j->n, y,
+                        (size_t)part->ldy);
+        return;
+    }
     if (j->n == 1) {
         llm_vec_dot_fn dot = w->wt->vec_dot;
         for (int64_t r = r0; r < r1; r++)
@@ -61,13 +71,17 @@ struct quant_job {
     int64_t n_in;                 /* elements per row */
     char *act;                    /* output rows */
     size_t stride;                /* bytes per output row */
+    bool packed;                  /* rows for packed weights: add the block sums */
 };
 
 static void quant_chunk(void *arg, int t, int thread)
 {
     (void)thread;
     const struct quant_job *j = arg;
-    j->from_float(j->x + (size_t)t * (size_t)j->ldx, j->act + (size_t)t * j->stride, j->n_in);
+    char *row = j->act + (size_t)t * j->stride;
+    j->from_float(j->x + (size_t)t * (size_t)j->ldx, row, j->n_in);
+    if (j->packed)
+        llm_pack_act_sums(row, j->n_in);
 }
 
 void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const *ws,
@@ -75,7 +89,8 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
 {
     ASSERT(count >= 1 && count <= LLM_MATMUL_MAX_PARTS);
     for (int i = 1; i < count; i++) {
-        if (ws[i]->at->type != ws[0]->at->type || ws[i]->n_in != ws[0]->n_in) {
+        if (ws[i]->at->type != ws[0]->at->type || ws[i]->n_in != ws[0]->n_in ||
+            ws[i]->packed != ws[0]->packed) {
             /* different activation types: one product at a time */
             for (int k = 0; k < count; k++)
                 llm__matmul_n(c, 1, &ws[k], &ys[k], &ldys[k], x, ldx, n);
@@ -90,16 +105,24 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
     } else {
         size_t row = 0;
         int rc = llm_type_row_size(w0->at->type, w0->n_in, &row);
+        if (w0->packed)
+            row = llm_pack_act_row_size(w0->n_in);
         ASSERT(rc == 0 && row * (size_t)n <= c->act_row_stride * (size_t)c->p.n_batch);
-        struct quant_job qj = {w0->at->from_float, x, ldx, w0->n_in, c->act, row};
+        struct quant_job qj = {w0->at->from_float, x, ldx, w0->n_in, c->act, row, w0->packed};
         llm_pool_run(c->pool, quant_chunk, &qj, n);
         job.act = c->act;
         job.act_stride = row;
     }
+    int64_t rows = 0;
+    for (int i = 0; i < count; i++)
+        rows += ws[i]->n_out;
+    int64_t per = rows / ((int64_t)llm_pool_threads(c->pool) * MM_CHUNKS_PER_THREAD);
+    job.chunk_rows = per <= MM_MIN_ROWS ? MM_MIN_ROWS
+                                        : (per + MM_MIN_ROWS - 1) / MM_MIN_ROWS * MM_MIN_ROWS;
     int n_chunks = 0;
     for (int i = 0; i < count; i++) {
         job.part[i] = (struct mm_part){ws[i], ys[i], ldys[i], n_chunks};
-        n_chunks += (int)((ws[i]->n_out + MM_ROWS_PER_CHUNK - 1) / MM_ROWS_PER_CHUNK);
+        n_chunks += (int)((ws[i]->n_out + job.chunk_rows - 1) / job.chunk_rows);
     }
     llm_pool_run(c->pool, mm_chunk, &job, n_chunks);
 }
@@ -129,9 +152,15 @@ void llm__rmsnorm(float *y, const float *x, const float *weight, int n, int dim,
 
 void llm__embed_rows(const struct llm_mat *emb, const int32_t *tokens, int n, float *x)
 {
-    for (int t = 0; t < n; t++)
+    for (int t = 0; t < n; t++) {
+        if (emb->packed) {
+            llm_pack_row_to_float(emb->type, emb->data, emb->n_in, tokens[t],
+                                  x + (size_t)t * (size_t)emb->n_in);
+            continue;
+        }
         emb->wt->to_float((const char *)emb->data + (size_t)tokens[t] * emb->row_bytes,
                           x + (size_t)t * (size_t)emb->n_in, emb->n_in);
+    }
 }
 
 /* ---- rotary position embedding -------------------------------------------------------- */
