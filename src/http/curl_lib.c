@@ -65,7 +65,7 @@ static void curl_setup(void)
                  t->easy_strerror(cr));
         return;
     }
-    log_info("libcurl loaded");
+    log_debug("libcurl loaded");
     curl_ready = true;
 }
 
