@@ -101,15 +101,5 @@ int db_account_data_since(struct db *db, const char *user_id, int64_t since,
 
 int db_account_data_max_pos(struct db *db, int64_t *pos)
 {
-    *pos = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(stream_pos), 0) FROM account_data")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MAX(stream_pos), 0) FROM account_data", pos);
 }

@@ -23,14 +23,5 @@ int db_admin_change_note(struct db *db, const char *what)
 
 int db_admin_changes_latest(struct db *db, int64_t *latest)
 {
-    *latest = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(id), 0) FROM admin_changes") : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *latest = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MAX(id), 0) FROM admin_changes", latest);
 }

@@ -100,11 +100,7 @@ static int filter_create_fn(struct db_conn *c, void *arg)
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, a->user_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *a->filter_id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__step_i64(st, a->filter_id);
 }
 
 int db_filter_create(struct db *db, const char *user_id, const char *json, int64_t *filter_id)

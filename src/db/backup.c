@@ -35,11 +35,7 @@ static int version_create_fn(struct db_conn *c, void *arg)
     db__bind_text(st, 1, a->user_id);
     db__bind_text(st, 2, a->algorithm);
     db__bind_text(st, 3, a->auth_data);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *a->out_version = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__step_i64(st, a->out_version);
 }
 
 int db_backup_version_create(struct db *db, const char *user_id, const char *algorithm,
@@ -266,9 +262,7 @@ static void backup_key_fini(void *elem)
 
 void db_backup_keys_free(struct db_backup_key *k, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        backup_key_fini(&k[i]);
-    free(k);
+    db__items_free(k, n, sizeof *k, backup_key_fini);
 }
 
 static void backup_key_fill(sqlite3_stmt *st, void *elem)

@@ -77,6 +77,13 @@ char *db__col_text(sqlite3_stmt *st, int col);
 void db__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Runs a statement that returns no rows; returns 0 or ERR_DB (logged). */
 int db__step_done(struct db_conn *c, sqlite3_stmt *st);
+/* Steps a statement (bound, reset after) that answers one row and reads its column 0
+ * into *out (untouched when there is no row); returns 0, or ERR_DB when there is no row
+ * or the step fails. */
+int db__step_i64(sqlite3_stmt *st, int64_t *out);
+/* db__step_i64 of sql (a string literal without parameters) on the calling thread's
+ * reader; *out is 0 on failure. */
+int db__read_i64(struct db *db, const char *sql, int64_t *out);
 /* Fills elem (zeroed) from the statement's current row. */
 typedef void (*db__row_fn)(sqlite3_stmt *st, void *elem);
 /* Frees what one element owns (not the element itself). */
@@ -88,6 +95,9 @@ typedef void (*db__elem_fini_fn)(void *elem);
  * array freed, *items is NULL, *n is 0, and it returns ERR_DB. */
 int db__rows_collect(sqlite3_stmt *st, size_t elem_size, db__row_fn fill, db__elem_fini_fn fini,
                      void *items, size_t *n);
+/* Releases each of the n elem_size-byte elements of items with fini (NULL: they own
+ * nothing), then frees items (owned, may be NULL). */
+void db__items_free(void *items, size_t n, size_t elem_size, db__elem_fini_fn fini);
 /* db__rows_collect of column 0 as owned strings (free with db_strings_free). */
 int db__rows_collect_text(sqlite3_stmt *st, char ***out, size_t *n);
 

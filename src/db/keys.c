@@ -138,9 +138,7 @@ static void device_keys_fini(void *elem)
 
 void db_device_keys_free(struct db_device_keys *k, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        device_keys_fini(&k[i]);
-    free(k);
+    db__items_free(k, n, sizeof *k, device_keys_fini);
 }
 
 static void device_keys_fill(sqlite3_stmt *st, void *elem)
@@ -375,9 +373,7 @@ static void key_signature_fini(void *elem)
 
 void db_key_signatures_free(struct db_key_signature *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        key_signature_fini(&s[i]);
-    free(s);
+    db__items_free(s, n, sizeof *s, key_signature_fini);
 }
 
 static void key_signature_fill(sqlite3_stmt *st, void *elem)
@@ -484,18 +480,8 @@ int db_device_list_note(struct db *db, const char *user_id, int64_t *pos)
 
 int db_device_lists_max_pos(struct db *db, int64_t *pos)
 {
-    *pos = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st =
-        c ? db__stmt(c, "SELECT COALESCE(MAX(stream_pos), 0) FROM e2e_device_list_changes")
-          : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MAX(stream_pos), 0) FROM e2e_device_list_changes",
+                        pos);
 }
 
 int db_users_sharing_rooms(struct db *db, const char *user_id, char ***user_ids, size_t *n)
@@ -664,9 +650,7 @@ static void shared_membership_fini(void *elem)
 
 void db_shared_memberships_free(struct db_shared_membership *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        shared_membership_fini(&m[i]);
-    free(m);
+    db__items_free(m, n, sizeof *m, shared_membership_fini);
 }
 
 static void shared_membership_fill(sqlite3_stmt *st, void *elem)

@@ -146,11 +146,7 @@ int db_media_pending_count(struct db *db, const char *uploader, int64_t now_ms, 
         return ERR_DB;
     db__bind_text(st, 1, uploader);
     sqlite3_bind_int64(st, 2, now_ms);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__step_i64(st, out);
 }
 
 struct prune_args {

@@ -106,9 +106,7 @@ int db_pushers_list(struct db *db, const char *user_id, struct db_pusher **out, 
 
 void db_pushers_free(struct db_pusher *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        pusher_fini(&p[i]);
-    free(p);
+    db__items_free(p, n, sizeof *p, pusher_fini);
 }
 
 struct deliveries_args {
@@ -187,17 +185,7 @@ int db_deliveries_due(struct db *db, int64_t now_ms, size_t limit, struct db_del
 
 int db_deliveries_next(struct db *db, int64_t *next_ms)
 {
-    *next_ms = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MIN(next_ms), 0) FROM push_deliveries")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *next_ms = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MIN(next_ms), 0) FROM push_deliveries", next_ms);
 }
 
 struct delivery_args {
@@ -239,7 +227,5 @@ int db_delivery_retry(struct db *db, int64_t id, int attempts, int64_t next_ms)
 
 void db_deliveries_free(struct db_delivery *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        delivery_fini(&d[i]);
-    free(d);
+    db__items_free(d, n, sizeof *d, delivery_fini);
 }

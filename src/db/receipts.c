@@ -130,11 +130,7 @@ int db_receipt_read_upto(struct db *db, const char *room_id, const char *user_id
     db__bind_text(st, 1, room_id);
     db__bind_text(st, 2, user_id);
     db__bind_text(st, 3, thread_id ? thread_id : "main");
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *event_pos = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__step_i64(st, event_pos);
 }
 
 static void read_position_fill(sqlite3_stmt *st, void *elem)
@@ -167,29 +163,15 @@ int db_receipt_read_positions(struct db *db, const char *room_id, const char *us
 
 void db_read_positions_free(struct db_read_position *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        read_position_fini(&p[i]);
-    free(p);
+    db__items_free(p, n, sizeof *p, read_position_fini);
 }
 
 int db_receipts_max_pos(struct db *db, int64_t *pos)
 {
-    *pos = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(stream_pos), 0) FROM receipts")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MAX(stream_pos), 0) FROM receipts", pos);
 }
 
 void db_receipts_free(struct db_receipt *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        receipt_fini(&r[i]);
-    free(r);
+    db__items_free(r, n, sizeof *r, receipt_fini);
 }

@@ -77,7 +77,5 @@ int db_reports_list(struct db *db, size_t limit, struct db_report **out, size_t 
 
 void db_reports_free(struct db_report *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        report_fini(&r[i]);
-    free(r);
+    db__items_free(r, n, sizeof *r, report_fini);
 }

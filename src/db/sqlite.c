@@ -171,15 +171,37 @@ int db__rows_collect(sqlite3_stmt *st, size_t elem_size, db__row_fn fill, db__el
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
-        for (size_t i = 0; fini && i < count; i++)
-            fini(arr + i * elem_size);
-        free(arr);
+        db__items_free(arr, count, elem_size, fini);
         arr = NULL;
         count = 0;
     }
     memcpy(items, &arr, sizeof arr); /* items is the caller's T **, see internal.h */
     *n = count;
     return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int db__step_i64(sqlite3_stmt *st, int64_t *out)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ERR_DB;
+}
+
+int db__read_i64(struct db *db, const char *sql, int64_t *out)
+{
+    *out = 0;
+    struct db_conn *c = db__reader(db);
+    sqlite3_stmt *st = c ? db__stmt(c, sql) : NULL;
+    return st ? db__step_i64(st, out) : ERR_DB;
+}
+
+void db__items_free(void *items, size_t n, size_t elem_size, db__elem_fini_fn fini)
+{
+    for (size_t i = 0; fini && i < n; i++)
+        fini((unsigned char *)items + i * elem_size);
+    free(items);
 }
 
 static void text_fill(sqlite3_stmt *st, void *elem)

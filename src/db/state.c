@@ -197,9 +197,7 @@ static void membership_fini(void *elem)
 
 void db_memberships_free(struct db_membership *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        membership_fini(&m[i]);
-    free(m);
+    db__items_free(m, n, sizeof *m, membership_fini);
 }
 
 static void membership_fill(sqlite3_stmt *st, void *elem)

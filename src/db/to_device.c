@@ -84,9 +84,7 @@ static void to_device_msg_fini(void *elem)
 
 void db_to_device_msgs_free(struct db_to_device_msg *m, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        to_device_msg_fini(&m[i]);
-    free(m);
+    db__items_free(m, n, sizeof *m, to_device_msg_fini);
 }
 
 static void to_device_msg_fill(sqlite3_stmt *st, void *elem)
@@ -160,17 +158,7 @@ int db_to_device_ack(struct db *db, const char *user_id, const char *device_id, 
 
 int db_to_device_max_pos(struct db *db, int64_t *pos)
 {
-    *pos = 0;
-    struct db_conn *c = db__reader(db);
     /* sqlite_sequence keeps the AUTOINCREMENT high mark even when the queue is empty. */
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE "
-                                       "name = 'to_device_messages'")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *pos = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ERR_DB;
+    return db__read_i64(db, "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = "
+                            "'to_device_messages'", pos);
 }
