@@ -75,7 +75,8 @@ static char *db_patterns(const json_t *list, bool glob_patterns)
 
 bool sync_filter_narrows(const struct sync_filter *f)
 {
-    return f->types || f->not_types || f->senders || f->not_senders || f->contains_url >= 0;
+    return f->types || f->not_types || f->senders || f->not_senders || f->contains_url >= 0 ||
+           f->tl_rooms || f->tl_not_rooms;
 }
 
 void sync_filter_db(const struct sync_filter *f, struct db_event_filter *out)
@@ -259,6 +260,10 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         rc = take_array(timeline, "senders", &f->senders, reason, reason_len);
     if (!rc)
         rc = take_array(timeline, "not_senders", &f->not_senders, reason, reason_len);
+    if (!rc)
+        rc = take_array(timeline, "rooms", &f->tl_rooms, reason, reason_len);
+    if (!rc)
+        rc = take_array(timeline, "not_rooms", &f->tl_not_rooms, reason, reason_len);
     if (rc) {
         sync_filter_fini(f);
         return rc;
@@ -272,8 +277,8 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
 
 void sync_filter_fini(struct sync_filter *f)
 {
-    json_t **arrays[] = {&f->rooms, &f->not_rooms, &f->types, &f->not_types, &f->senders,
-                         &f->not_senders};
+    json_t **arrays[] = {&f->rooms,   &f->not_rooms,   &f->types,    &f->not_types,
+                         &f->senders, &f->not_senders, &f->tl_rooms, &f->tl_not_rooms};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         json_decref(*arrays[i]);
         *arrays[i] = NULL;
@@ -313,6 +318,13 @@ bool sync_filter_room(const struct sync_filter *f, const char *room_id)
     if (f->not_rooms && listed(f->not_rooms, room_id, false))
         return false;
     return !f->rooms || listed(f->rooms, room_id, false);
+}
+
+bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id)
+{
+    if (f->tl_not_rooms && listed(f->tl_not_rooms, room_id, false))
+        return false;
+    return !f->tl_rooms || listed(f->tl_rooms, room_id, false);
 }
 
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender)

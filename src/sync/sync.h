@@ -36,6 +36,7 @@ struct sync_filter {
     json_t *rooms, *not_rooms;       /* room.rooms / room.not_rooms arrays, owned or NULL */
     json_t *types, *not_types;       /* room.timeline.types / not_types, owned or NULL */
     json_t *senders, *not_senders;   /* room.timeline.senders / not_senders */
+    json_t *tl_rooms, *tl_not_rooms; /* room.timeline.rooms / not_rooms, owned or NULL */
     int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
     char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
     char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
@@ -47,11 +48,13 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
 void sync_filter_fini(struct sync_filter *f);
 /* True when the room passes rooms/not_rooms. */
 bool sync_filter_room(const struct sync_filter *f, const char *room_id);
+/* True when the room's events pass room.timeline.rooms / not_rooms. */
+bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id);
 /* True when an event (type, sender) passes the timeline filter. */
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender);
 
 /* True when the timeline filter can leave events out (types, not_types,
- * senders, not_senders or contains_url). */
+ * senders, not_senders, contains_url, rooms or not_rooms). */
 bool sync_filter_narrows(const struct sync_filter *f);
 /* The filter's timeline conditions for the database query (pointers borrowed
  * from f, valid until sync_filter_fini). */

@@ -38,10 +38,11 @@ int sync_events_page(struct server *srv, const char *room_id, int64_t lo, int64_
     size_t cap = want;
     out->events = xcalloc(cap, sizeof *out->events);
     int64_t cur_lo = lo, cur_hi = hi, last_pos = forward ? lo : hi;
-    bool exhausted = false;
+    /* A RoomEventFilter's rooms / not_rooms leave the whole room out. */
+    bool exhausted = !sync_filter_timeline_room(f, room_id);
     int rc = 0;
-    for (int round = 0; round < TIMELINE_PAGE_ROUNDS && out->n < want && cur_lo < cur_hi;
-         round++) {
+    for (int round = 0;
+         !exhausted && round < TIMELINE_PAGE_ROUNDS && out->n < want && cur_lo < cur_hi; round++) {
         size_t need = want - out->n;
         struct db_event *batch;
         size_t bn;

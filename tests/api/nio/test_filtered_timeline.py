@@ -212,3 +212,29 @@ async def test_messages_lazy_members_as_they_were(srv):
     names = {e["state_key"]: e["content"].get("displayname") for e in r.json.get("state", [])
              if e["type"] == "m.room.member"}
     check(names.get(bob.user) == "Bob One", f"bob as he was: {names}")
+
+
+async def test_room_event_filter_rooms(srv):
+    """A RoomEventFilter's rooms / not_rooms: /messages of a room left out is
+    empty; in /sync the room is still listed (its state is not timeline) but
+    its timeline is empty."""
+    alice = await srv.nio_user("alice")
+    room = expect_nio(await alice.room_create(), R.RoomCreateResponse).room_id
+    other = expect_nio(await alice.room_create(), R.RoomCreateResponse).room_id
+    msg = await say(alice, room, "hello")
+    token = (await alice.sync(0)).next_batch
+
+    async def messages(flt):
+        r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/messages", token=alice.access_token,
+                          query={"dir": "b", "from": token, "limit": "5",
+                                 "filter": json.dumps(flt)})
+        check(r.status == 200, f"{r!r}")
+        return [e["event_id"] for e in r.json["chunk"]], "end" in r.json
+
+    check(await messages({"not_rooms": [room]}) == ([], False), "not_rooms")
+    check(await messages({"rooms": [other]}) == ([], False), "rooms without it")
+    got, _ = await messages({"rooms": [room], "types": ["m.room.message"]})
+    check(got == [msg], f"rooms with it: {got}")
+    r = sync_room(await initial_sync(alice, {"room": {"timeline": {"not_rooms": [room]}}}), room)
+    check(r.timeline.events == [] and any(e.source.get("type") == "m.room.create"
+                                           for e in r.state), f"sync {r.timeline.events}")

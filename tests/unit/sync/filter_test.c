@@ -236,3 +236,30 @@ TEST_CASE(sync, filter_shapes_table)
             sync_filter_fini(&f);
     }
 }
+
+/* RoomEventFilter rooms / not_rooms (room.timeline): not_rooms wins. */
+TEST_CASE(sync, filter_timeline_rooms)
+{
+    static const struct {
+        const char *json, *room;
+        bool ok;
+    } rows[] = {
+        {"{}", "!a:x", true},
+        {"{\"room\":{\"timeline\":{\"rooms\":[\"!a:x\"]}}}", "!a:x", true},
+        {"{\"room\":{\"timeline\":{\"rooms\":[\"!a:x\"]}}}", "!b:x", false},
+        {"{\"room\":{\"timeline\":{\"not_rooms\":[\"!a:x\"]}}}", "!a:x", false},
+        {"{\"room\":{\"timeline\":{\"rooms\":[\"!a:x\"],\"not_rooms\":[\"!a:x\"]}}}", "!a:x",
+         false},
+        {"{\"room\":{\"timeline\":{\"rooms\":[]}}}", "!a:x", false},
+        /* the RoomFilter's own rooms do not touch the timeline test */
+        {"{\"room\":{\"rooms\":[\"!b:x\"]}}", "!a:x", true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sync_filter f;
+        ASSERT_INT_EQ(parse(rows[i].json, &f), 0);
+        if (sync_filter_timeline_room(&f, rows[i].room) != rows[i].ok)
+            harness_fail(__FILE__, __LINE__, "row %zu %s", i, rows[i].json);
+        ASSERT_TRUE(sync_filter_narrows(&f) == (i > 0 && i < 6));
+        sync_filter_fini(&f);
+    }
+}
