@@ -137,8 +137,11 @@ int db_push_backlog(struct db *db, int64_t after, size_t limit, struct db_push_b
     *out = NULL;
     *n = 0;
     struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT stream_pos, event_id, json FROM events WHERE "
-                                       "stream_pos > ? ORDER BY stream_pos LIMIT ?")
+    sqlite3_stmt *st = c ? db__stmt(c, "SELECT e.stream_pos, e.event_id, e.json FROM events e "
+                                       "WHERE e.stream_pos > ? AND NOT EXISTS (SELECT 1 FROM "
+                                       "event_push p WHERE p.room_id = e.room_id AND "
+                                       "p.event_pos = e.stream_pos) ORDER BY e.stream_pos "
+                                       "LIMIT ?")
                          : NULL;
     if (!st)
         return ERR_DB;
@@ -237,21 +240,12 @@ int db_push_counts(struct db *db, const char *user_id, const char *room_id, int6
     return rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
-int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
-                             int64_t after, const char *const *threads, const int64_t *afters,
-                             size_t n_threads, struct db_push_thread_count **out, size_t *n)
+/* Adds the rows of st (thread_id, event_pos, sender, all_but, users,
+ * highlights) that notify user and are not read to the per-thread counts. */
+static int count_rows(sqlite3_stmt *st, const char *user_id, const char *const *threads,
+                      const int64_t *afters, size_t n_threads, struct db_push_thread_count **out,
+                      size_t *n)
 {
-    *out = NULL;
-    *n = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
-                                       "highlights FROM event_push WHERE room_id = ? AND "
-                                       "event_pos > ?")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    db__bind_text(st, 1, room_id);
-    sqlite3_bind_int64(st, 2, after);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *thread = (const char *)sqlite3_column_text(st, 0);
@@ -281,13 +275,65 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
             (*out)[k].highlights++;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
+                             int64_t after, const char *const *threads, const int64_t *afters,
+                             size_t n_threads, struct db_push_thread_count **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_conn *c = db__reader(db);
+    if (!c)
+        return ERR_DB;
+    int64_t main_after = after;
+    for (size_t i = 0; i < n_threads; i++)
+        if (strcmp(threads[i], "main") == 0 && afters[i] > main_after)
+            main_after = afters[i];
+    int rc;
+    if (main_after == after) { /* the unthreaded receipt is the latest: one range */
+        sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
+                                       "highlights FROM event_push WHERE room_id = ? AND "
+                                       "event_pos > ?");
+        if (!st)
+            return ERR_DB;
+        db__bind_text(st, 1, room_id);
+        sqlite3_bind_int64(st, 2, after);
+        rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
+    } else {
+        /* a "main" receipt ahead (a threaded client): the main timeline from
+         * it on, and the thread replies ('$' sorts before "main") from
+         * `after` on, each through the (room, thread, position) index instead
+         * of every row of the room since `after` */
+        sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
+                                       "highlights FROM event_push INDEXED BY event_push_thread "
+                                       "WHERE room_id = ? AND thread_id = 'main' AND "
+                                       "event_pos > ?");
+        if (!st)
+            return ERR_DB;
+        db__bind_text(st, 1, room_id);
+        sqlite3_bind_int64(st, 2, main_after);
+        rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
+        if (!rc) {
+            st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, highlights "
+                             "FROM event_push INDEXED BY event_push_thread WHERE room_id = ? "
+                             "AND thread_id < 'main' AND event_pos > ?");
+            if (!st)
+                rc = ERR_DB;
+        }
+        if (!rc) {
+            db__bind_text(st, 1, room_id);
+            sqlite3_bind_int64(st, 2, after);
+            rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
+        }
+    }
+    if (rc) {
         db_push_thread_counts_free(*out, *n);
         *out = NULL;
         *n = 0;
-        return ERR_DB;
     }
-    return 0;
+    return rc;
 }
 
 void db_push_thread_counts_free(struct db_push_thread_count *c, size_t n)

@@ -51,7 +51,8 @@ struct db_push_backlog {
     char *event_id; /* owned */
     char *json;     /* owned PDU text */
 };
-/* Events with after < pos, oldest first, at most limit (owned array). */
+/* Events with after < pos that have no event_push row (not evaluated, or
+ * evaluated and notifying no one), oldest first, at most limit (owned). */
 int db_push_backlog(struct db *db, int64_t after, size_t limit, struct db_push_backlog **out,
                     size_t *n);
 void db_push_backlog_free(struct db_push_backlog *b, size_t n);

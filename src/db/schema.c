@@ -354,6 +354,10 @@ static const char *const migrations[] = {
     "  processed_pos INTEGER NOT NULL);"
     "INSERT INTO push_progress (id, processed_pos)"
     "  SELECT 0, COALESCE(MAX(stream_pos), 0) FROM events;",
+    /* per-thread unread counts (db/push.c): the main timeline's rows after a
+     * "main" receipt are read through this index, not every row of the room
+     * since the reader joined */
+    "CREATE INDEX event_push_thread ON event_push (room_id, thread_id, event_pos);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

@@ -16,12 +16,18 @@
 #include "db/search.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
+#include "sync/notify.h"
 
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
 
-enum { PUSH_BATCH_MAX = 16, PUSH_LIST_MAX = 64 << 20, PUSH_PROGRESS_LAG = 1000 };
+enum {
+    PUSH_BATCH_MAX = 16,
+    PUSH_LIST_MAX = 64 << 20,
+    PUSH_PROGRESS_LAG = 1000,
+    PUSH_SETTLE_MS = 1000,
+};
 
 struct push_item {
     char *event_id;         /* owned */
@@ -43,6 +49,10 @@ static struct {
     struct push_item *tail;    /* highest position queued */
     struct push_item *batch;   /* being processed, ascending (owned by the worker) */
     int64_t recorded;          /* the durable position last stored (the worker's) */
+    int64_t settle_ms;         /* when settle_pos was sampled (monotonic; the worker's) */
+    int64_t settle_pos;        /* the event stream's position then */
+    int64_t settled;           /* a position sampled PUSH_SETTLE_MS or more ago: every
+                                  event at or below it has been queued */
     bool cache_ready;          /* rulesets initialised */
     struct map rulesets;       /* user ID -> struct push_rules * (merged and compiled) */
     struct push_memo memo;     /* member-independent outcomes of the event being evaluated
@@ -301,15 +311,25 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
 }
 
 /* Under the lock: the position up to which every event will have been
- * processed once the batch is stored (nothing lower is still queued). */
-static int64_t durable_upto(const struct push_item *batch)
+ * processed once the batch is stored. Nothing lower may still be queued,
+ * nor persisted but not queued yet: a send queues its event just after its
+ * commit, so a later event can be processed first; positions the stream
+ * had reached PUSH_SETTLE_MS ago have all been queued. */
+static int64_t durable_upto(struct server *srv, const struct push_item *batch)
 {
+    int64_t now = clock_mono_ms();
+    if (!q.settle_ms || now - q.settle_ms >= PUSH_SETTLE_MS) {
+        if (q.settle_ms)
+            q.settled = q.settle_pos;
+        q.settle_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+        q.settle_ms = now;
+    }
     int64_t upto = 0;
     for (const struct push_item *it = batch; it; it = it->next)
         upto = it->pos > upto ? it->pos : upto;
     for (const struct push_item *it = q.head; it; it = it->next)
         upto = it->pos - 1 < upto ? it->pos - 1 : upto;
-    return upto;
+    return upto < q.settled ? upto : q.settled;
 }
 
 static void *worker_main(void *arg)
@@ -334,7 +354,7 @@ static void *worker_main(void *arg)
         else
             q.tail = NULL;
         struct server *srv = q.srv;
-        int64_t upto = durable_upto(q.batch);
+        int64_t upto = durable_upto(srv, q.batch);
         pthread_mutex_unlock(&q.lock);
         struct rows rows = {0};
         for (struct push_item *it = q.batch; it; it = it->next) {
@@ -396,6 +416,8 @@ static void recover(struct server *srv)
         return;
     }
     q.recorded = after;
+    q.settled = after;
+    q.settle_ms = 0;
     size_t total = 0;
     for (;;) {
         struct db_push_backlog *b;

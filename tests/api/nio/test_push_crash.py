@@ -59,11 +59,12 @@ async def test_kill_9_after_sends_keeps_unread_counts(srv):
     got = [x["result"]["event_id"] for x in r.json["search_categories"]["room_events"]["results"]]
     check(acked[-1] in got or len(got) > 0, f"search after the crash: {r.json}")
     # later messages count on top, once each
-    await alice.send(room, "after the restart")
+    last = await alice.send(room, "after the restart")
     body = await bob.sync()
     un = body["rooms"]["join"][room]["unread_notifications"]
     check(un["notification_count"] == N_MESSAGES + 1, f"after one more: {un}")
-    await bob.ok("POST", f"/rooms/{q(room)}/receipt/m.read/{q(acked[-1])}", {})
+    # (the senders' acknowledgements come in any order: read up to the newest)
+    await bob.ok("POST", f"/rooms/{q(room)}/receipt/m.read/{q(last)}", {})
     body = await bob.sync()
     un = body["rooms"]["join"][room]["unread_notifications"]
-    check(un["notification_count"] == 1, f"after reading up to the last acked: {un}")
+    check(un["notification_count"] == 0, f"after reading everything: {un}")
