@@ -264,6 +264,14 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         rc = take_array(timeline, "rooms", &f->tl_rooms, reason, reason_len);
     if (!rc)
         rc = take_array(timeline, "not_rooms", &f->tl_not_rooms, reason, reason_len);
+    if (!rc)
+        rc = take_array(state, "types", &f->st_types, reason, reason_len);
+    if (!rc)
+        rc = take_array(state, "not_types", &f->st_not_types, reason, reason_len);
+    if (!rc)
+        rc = take_array(state, "senders", &f->st_senders, reason, reason_len);
+    if (!rc)
+        rc = take_array(state, "not_senders", &f->st_not_senders, reason, reason_len);
     if (rc) {
         sync_filter_fini(f);
         return rc;
@@ -277,8 +285,9 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
 
 void sync_filter_fini(struct sync_filter *f)
 {
-    json_t **arrays[] = {&f->rooms,   &f->not_rooms,   &f->types,    &f->not_types,
-                         &f->senders, &f->not_senders, &f->tl_rooms, &f->tl_not_rooms};
+    json_t **arrays[] = {&f->rooms,        &f->not_rooms,      &f->types,      &f->not_types,
+                         &f->senders,      &f->not_senders,    &f->tl_rooms,   &f->tl_not_rooms,
+                         &f->st_types,     &f->st_not_types,   &f->st_senders, &f->st_not_senders};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         json_decref(*arrays[i]);
         *arrays[i] = NULL;
@@ -320,6 +329,25 @@ bool sync_filter_room(const struct sync_filter *f, const char *room_id)
     return !f->rooms || listed(f->rooms, room_id, false);
 }
 
+/* The EventFilter test shared by the timeline and state filters. */
+static bool event_passes(const json_t *types, const json_t *not_types, const json_t *senders,
+                         const json_t *not_senders, const char *type, const char *sender)
+{
+    if (not_types && listed(not_types, type, true))
+        return false;
+    if (types && !listed(types, type, true))
+        return false;
+    if (not_senders && listed(not_senders, sender, false))
+        return false;
+    return !senders || listed(senders, sender, false);
+}
+
+bool sync_filter_state_event(const struct sync_filter *f, const char *type, const char *sender)
+{
+    return event_passes(f->st_types, f->st_not_types, f->st_senders, f->st_not_senders, type,
+                        sender);
+}
+
 bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id)
 {
     if (f->tl_not_rooms && listed(f->tl_not_rooms, room_id, false))
@@ -329,11 +357,5 @@ bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id)
 
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender)
 {
-    if (f->not_types && listed(f->not_types, type, true))
-        return false;
-    if (f->types && !listed(f->types, type, true))
-        return false;
-    if (f->not_senders && listed(f->not_senders, sender, false))
-        return false;
-    return !f->senders || listed(f->senders, sender, false);
+    return event_passes(f->types, f->not_types, f->senders, f->not_senders, type, sender);
 }

@@ -238,6 +238,21 @@ static int lazy_members_since(struct server *srv, const struct sync_request *req
     return 0;
 }
 
+/* Drops the client events of a state section that the filter's room.state
+ * (StateFilter: types, not_types, senders, not_senders) leaves out. */
+static void state_filter(const struct sync_filter *f, json_t *events)
+{
+    if (!f->st_types && !f->st_not_types && !f->st_senders && !f->st_not_senders)
+        return;
+    for (size_t i = json_array_size(events); i-- > 0;) {
+        const json_t *e = json_array_get(events, i);
+        const char *type = json_string_value(json_object_get(e, "type"));
+        const char *sender = json_string_value(json_object_get(e, "sender"));
+        if (!type || !sender || !sync_filter_state_event(f, type, sender))
+            json_array_remove(events, i);
+    }
+}
+
 /* Appends the room's state events at lo < pos <= hi that are not in the
  * timeline (with lazy loading, members only of the timeline's senders and the
  * user: the others wait for /members). */
@@ -334,6 +349,7 @@ static int room_timeline(struct server *srv, const struct sync_request *req, con
         else
             rc = lazy_members_since(srv, req, room_id, first_pos, senders, list, state);
     }
+    state_filter(req->filter, state);
     *timeline_out = json_pack("{s:o, s:b, s:s}", "events", list, "limited", limited,
                               "prev_batch", prev_batch);
     *state_out = json_pack("{s:o}", "events", state);
@@ -469,10 +485,12 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 continue;
             }
             json_t *sum = summary(srv, m->room_id, req->user_id);
-            if (initial && req->filter->lazy_load_members)
+            if (initial && req->filter->lazy_load_members) {
                 hero_members(srv, req, m->room_id, sum,
                              req->state_after ? NULL : json_object_get(timeline, "events"),
                              json_object_get(state, "events"));
+                state_filter(req->filter, json_object_get(state, "events"));
+            }
             json_t *threads;
             json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to,
                                                 req->filter->unread_thread_notifications,

@@ -37,6 +37,8 @@ struct sync_filter {
     json_t *types, *not_types;       /* room.timeline.types / not_types, owned or NULL */
     json_t *senders, *not_senders;   /* room.timeline.senders / not_senders */
     json_t *tl_rooms, *tl_not_rooms; /* room.timeline.rooms / not_rooms, owned or NULL */
+    json_t *st_types, *st_not_types; /* room.state.types / not_types (StateFilter), owned or NULL */
+    json_t *st_senders, *st_not_senders; /* room.state.senders / not_senders, owned or NULL */
     int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
     char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
     char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
@@ -48,6 +50,9 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
 void sync_filter_fini(struct sync_filter *f);
 /* True when the room passes rooms/not_rooms. */
 bool sync_filter_room(const struct sync_filter *f, const char *room_id);
+/* True when a state event (type, sender) passes room.state (the StateFilter
+ * of /sync's state sections). */
+bool sync_filter_state_event(const struct sync_filter *f, const char *type, const char *sender);
 /* True when the room's events pass room.timeline.rooms / not_rooms. */
 bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id);
 /* True when an event (type, sender) passes the timeline filter. */

@@ -238,3 +238,24 @@ async def test_room_event_filter_rooms(srv):
     r = sync_room(await initial_sync(alice, {"room": {"timeline": {"not_rooms": [room]}}}), room)
     check(r.timeline.events == [] and any(e.source.get("type") == "m.room.create"
                                            for e in r.state), f"sync {r.timeline.events}")
+
+
+async def test_state_filter(srv):
+    """room.state (a StateFilter) chooses the events of the state section."""
+    alice = await srv.nio_user("alice")
+    bob = await srv.nio_user("bob")
+    room = expect_nio(await alice.room_create(name="Named", topic="t", invite=[bob.user]),
+                      R.RoomCreateResponse).room_id
+    expect_nio(await bob.join(room), R.JoinResponse)
+    await say(alice, room, "newest")
+    raw = await srv.req("GET", f"{CS}/sync", token=alice.access_token, query={
+        "timeout": "0", "filter": json.dumps({"room": {"timeline": {"limit": 1},
+                                                       "state": {"types": ["m.room.n*"]}}})})
+    st = raw.json["rooms"]["join"][room]["state"]["events"]
+    check([e["type"] for e in st] == ["m.room.name"], f"types: {[e['type'] for e in st]}")
+    raw = await srv.req("GET", f"{CS}/sync", token=alice.access_token, query={
+        "timeout": "0", "filter": json.dumps({"room": {"timeline": {"limit": 1}, "state": {
+            "types": ["m.room.member"], "not_senders": [alice.user]}}})})
+    st = raw.json["rooms"]["join"][room]["state"]["events"]
+    check([(e["type"], e["state_key"]) for e in st] == [("m.room.member", bob.user)],
+          f"members not sent by alice: {st}")

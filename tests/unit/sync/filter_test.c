@@ -263,3 +263,25 @@ TEST_CASE(sync, filter_timeline_rooms)
         sync_filter_fini(&f);
     }
 }
+
+/* room.state is a StateFilter for the state sections, apart from the timeline's. */
+TEST_CASE(sync, filter_state_events)
+{
+    struct sync_filter f;
+    ASSERT_INT_EQ(parse("{\"room\":{\"state\":{\"types\":[\"m.room.*\"],\"not_types\":"
+                        "[\"m.room.member\"],\"not_senders\":[\"@spam:x\"]},"
+                        "\"timeline\":{\"types\":[\"m.room.member\"]}}}",
+                        &f),
+                  0);
+    ASSERT_TRUE(sync_filter_state_event(&f, "m.room.name", "@a:x"));
+    ASSERT_TRUE(!sync_filter_state_event(&f, "m.room.member", "@a:x"));
+    ASSERT_TRUE(!sync_filter_state_event(&f, "m.room.name", "@spam:x"));
+    ASSERT_TRUE(!sync_filter_state_event(&f, "org.custom", "@a:x"));
+    /* the timeline's own filter is separate */
+    ASSERT_TRUE(sync_filter_event(&f, "m.room.member", "@a:x"));
+    ASSERT_TRUE(!sync_filter_event(&f, "m.room.name", "@a:x"));
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{}", &f), 0);
+    ASSERT_TRUE(sync_filter_state_event(&f, "anything", "@a:x"));
+    sync_filter_fini(&f);
+}
