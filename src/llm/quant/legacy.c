@@ -25,6 +25,50 @@ static inline void write_qh(uint8_t qh[4], uint32_t v)
         qh[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* The unsigned 5-bit values of a Q5 block's elements j and j + QK/2: the nibbles of qs[j]
+ * with bits j and j + QK/2 of qh on top. */
+static inline void q5_unpack(const uint8_t *qs, uint32_t qh, int j, int *x0, int *x1)
+{
+    const int h0 = (int)((qh >> j) << 4) & 0x10;
+    const int h1 = (int)(qh >> (j + 12)) & 0x10;
+    *x0 = (qs[j] & 0x0F) | h0;
+    *x1 = (qs[j] >> 4) | h1;
+}
+
+/* Stores the 5-bit values q0 and q1 of elements j and j + QK/2: low nibbles in qs[j], the
+ * fifth bits into *qh. */
+static inline void q5_pack(uint8_t q0, uint8_t q1, int j, uint8_t *qs, uint32_t *qh)
+{
+    qs[j] = (uint8_t)((q0 & 0x0F) | (q1 & 0x0F) << 4);
+    *qh |= (uint32_t)((q0 & 0x10u) >> 4) << j;
+    *qh |= (uint32_t)((q1 & 0x10u) >> 4) << (j + QK / 2);
+}
+
+/* The element of x[0..QK) with the largest magnitude (the first of equals), sign kept. */
+static inline float block_absmax_signed(const float *x)
+{
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        if (amax < fabsf(x[j])) {
+            amax = fabsf(x[j]);
+            max = x[j];
+        }
+    }
+    return max;
+}
+
+static inline void block_min_max(const float *x, float *min, float *max)
+{
+    *min = FLT_MAX;
+    *max = -FLT_MAX;
+    for (int j = 0; j < QK; j++) {
+        if (x[j] < *min)
+            *min = x[j];
+        if (x[j] > *max)
+            *max = x[j];
+    }
+}
+
 /* ---- dequantize ---------------------------------------------------------------------- */
 
 void llm_dequantize_row_q4_0(const void *src, float *y, int64_t n)
@@ -63,12 +107,10 @@ void llm_dequantize_row_q5_0(const void *src, float *y, int64_t n)
         const float d = h2f(x[i].d);
         const uint32_t qh = read_qh(x[i].qh);
         for (int j = 0; j < QK / 2; j++) {
-            const int h0 = (int)((qh >> j) << 4) & 0x10;
-            const int h1 = (int)(qh >> (j + 12)) & 0x10;
-            const int x0 = ((x[i].qs[j] & 0x0F) | h0) - 16;
-            const int x1 = ((x[i].qs[j] >> 4) | h1) - 16;
-            y[i * QK + j] = (float)x0 * d;
-            y[i * QK + j + QK / 2] = (float)x1 * d;
+            int x0, x1;
+            q5_unpack(x[i].qs, qh, j, &x0, &x1);
+            y[i * QK + j] = (float)(x0 - 16) * d;
+            y[i * QK + j + QK / 2] = (float)(x1 - 16) * d;
         }
     }
 }
@@ -81,34 +123,33 @@ void llm_dequantize_row_q5_1(const void *src, float *y, int64_t n)
         const float m = h2f(x[i].m);
         const uint32_t qh = read_qh(x[i].qh);
         for (int j = 0; j < QK / 2; j++) {
-            const int h0 = (int)((qh >> j) << 4) & 0x10;
-            const int h1 = (int)(qh >> (j + 12)) & 0x10;
-            const int x0 = (x[i].qs[j] & 0x0F) | h0;
-            const int x1 = (x[i].qs[j] >> 4) | h1;
+            int x0, x1;
+            q5_unpack(x[i].qs, qh, j, &x0, &x1);
             y[i * QK + j] = (float)x0 * d + m;
             y[i * QK + j + QK / 2] = (float)x1 * d + m;
         }
     }
 }
 
+static inline void dequantize_block_q8(uint16_t d16, const int8_t *qs, float *y)
+{
+    const float d = h2f(d16);
+    for (int j = 0; j < QK; j++)
+        y[j] = (float)qs[j] * d;
+}
+
 void llm_dequantize_row_q8_0(const void *src, float *y, int64_t n)
 {
     const struct llm_block_q8_0 *x = src;
-    for (int64_t i = 0; i < n / QK; i++) {
-        const float d = h2f(x[i].d);
-        for (int j = 0; j < QK; j++)
-            y[i * QK + j] = (float)x[i].qs[j] * d;
-    }
+    for (int64_t i = 0; i < n / QK; i++)
+        dequantize_block_q8(x[i].d, x[i].qs, y + i * QK);
 }
 
 void llm_dequantize_row_q8_1(const void *src, float *y, int64_t n)
 {
     const struct llm_block_q8_1 *x = src;
-    for (int64_t i = 0; i < n / QK; i++) {
-        const float d = h2f(x[i].d);
-        for (int j = 0; j < QK; j++)
-            y[i * QK + j] = (float)x[i].qs[j] * d;
-    }
+    for (int64_t i = 0; i < n / QK; i++)
+        dequantize_block_q8(x[i].d, x[i].qs, y + i * QK);
 }
 
 /* ---- weight quantizers (ggml *_ref arithmetic) ----------------------------------------- */
@@ -120,14 +161,7 @@ void llm_quantize_row_q4_0_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q4_0 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float v = x[i * QK + j];
-            if (amax < fabsf(v)) {
-                amax = fabsf(v);
-                max = v;
-            }
-        }
+        const float max = block_absmax_signed(x + i * QK);
         const float d = max / -8;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = llm_f32_to_fp16(d);
@@ -145,14 +179,8 @@ void llm_quantize_row_q4_1_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q4_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float min = FLT_MAX, max = -FLT_MAX;
-        for (int j = 0; j < QK; j++) {
-            const float v = x[i * QK + j];
-            if (v < min)
-                min = v;
-            if (v > max)
-                max = v;
-        }
+        float min, max;
+        block_min_max(x + i * QK, &min, &max);
         const float d = (max - min) / 15;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = llm_f32_to_fp16(d);
@@ -171,14 +199,7 @@ void llm_quantize_row_q5_0_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q5_0 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float v = x[i * QK + j];
-            if (amax < fabsf(v)) {
-                amax = fabsf(v);
-                max = v;
-            }
-        }
+        const float max = block_absmax_signed(x + i * QK);
         const float d = max / -16;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = llm_f32_to_fp16(d);
@@ -186,11 +207,7 @@ void llm_quantize_row_q5_0_ref(const float *x, void *dst, int64_t n)
         for (int j = 0; j < QK / 2; j++) {
             const float x0 = x[i * QK + j] * id;
             const float x1 = x[i * QK + QK / 2 + j] * id;
-            const uint8_t q0 = min31((int8_t)(x0 + 16.5f));
-            const uint8_t q1 = min31((int8_t)(x1 + 16.5f));
-            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | (q1 & 0x0F) << 4);
-            qh |= (uint32_t)((q0 & 0x10u) >> 4) << j;
-            qh |= (uint32_t)((q1 & 0x10u) >> 4) << (j + QK / 2);
+            q5_pack(min31((int8_t)(x0 + 16.5f)), min31((int8_t)(x1 + 16.5f)), j, y[i].qs, &qh);
         }
         write_qh(y[i].qh, qh);
     }
@@ -200,14 +217,8 @@ void llm_quantize_row_q5_1_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q5_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float min = FLT_MAX, max = -FLT_MAX;
-        for (int j = 0; j < QK; j++) {
-            const float v = x[i * QK + j];
-            if (v < min)
-                min = v;
-            if (v > max)
-                max = v;
-        }
+        float min, max;
+        block_min_max(x + i * QK, &min, &max);
         const float d = (max - min) / 31;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         y[i].d = llm_f32_to_fp16(d);
@@ -216,46 +227,41 @@ void llm_quantize_row_q5_1_ref(const float *x, void *dst, int64_t n)
         for (int j = 0; j < QK / 2; j++) {
             const float x0 = (x[i * QK + j] - min) * id;
             const float x1 = (x[i * QK + QK / 2 + j] - min) * id;
-            const uint8_t q0 = (uint8_t)(x0 + 0.5f);
-            const uint8_t q1 = (uint8_t)(x1 + 0.5f);
-            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | (q1 & 0x0F) << 4);
-            qh |= (uint32_t)((q0 & 0x10u) >> 4) << j;
-            qh |= (uint32_t)((q1 & 0x10u) >> 4) << (j + QK / 2);
+            q5_pack((uint8_t)(x0 + 0.5f), (uint8_t)(x1 + 0.5f), j, y[i].qs, &qh);
         }
         write_qh(y[i].qh, qh);
     }
 }
 
+/* One block of ggml's quantize_row_q8_0_ref: qs[j] = round(x[j] / d); returns d. */
+static inline float quantize_block_q8_ref(const float *x, int8_t *qs)
+{
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++)
+        amax = fmaxf(amax, fabsf(x[j]));
+    const float d = amax / 127;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    for (int j = 0; j < QK; j++)
+        qs[j] = (int8_t)roundf(x[j] * id);
+    return d;
+}
+
 void llm_quantize_row_q8_0_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_0 *y = dst;
-    for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++)
-            amax = fmaxf(amax, fabsf(x[i * QK + j]));
-        const float d = amax / 127;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        y[i].d = llm_f32_to_fp16(d);
-        for (int j = 0; j < QK; j++)
-            y[i].qs[j] = (int8_t)roundf(x[i * QK + j] * id);
-    }
+    for (int64_t i = 0; i < n / QK; i++)
+        y[i].d = llm_f32_to_fp16(quantize_block_q8_ref(x + i * QK, y[i].qs));
 }
 
 void llm_quantize_row_q8_1_ref(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++)
-            amax = fmaxf(amax, fabsf(x[i * QK + j]));
-        const float d = amax / 127;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        const float d = quantize_block_q8_ref(x + i * QK, y[i].qs);
         y[i].d = llm_f32_to_fp16(d);
         int sum = 0;
-        for (int j = 0; j < QK; j++) {
-            y[i].qs[j] = (int8_t)roundf(x[i * QK + j] * id);
+        for (int j = 0; j < QK; j++)
             sum += y[i].qs[j];
-        }
         y[i].s = llm_f32_to_fp16((float)sum * d);
     }
 }
@@ -274,42 +280,42 @@ static inline int8_t round_even_i8(float v)
     return (int8_t)r;
 }
 
+/* One block of the x86 activation quantizer: qs[j] = x[j] * 127/amax rounded half to even
+ * and saturated; *sum (when not NULL) gets the sum of the rounded values taken before
+ * saturation, as ggml does. Returns d = amax / 127. */
+static inline float quantize_block_q8_act(const float *x, int8_t *qs, int *sum)
+{
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        const float a = fabsf(x[j]);
+        amax = a > amax ? a : amax;
+    }
+    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+    int s = 0;
+    for (int j = 0; j < QK; j++) {
+        if (sum)
+            s += (int)nearbyintf(x[j] * id);
+        qs[j] = round_even_i8(x[j] * id);
+    }
+    if (sum)
+        *sum = s;
+    return amax / 127.f;
+}
+
 void llm_quantize_row_q8_0_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_0 *y = dst;
-    for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float a = fabsf(x[i * QK + j]);
-            amax = a > amax ? a : amax;
-        }
-        const float d = amax / 127.f;
-        y[i].d = llm_f32_to_fp16(d);
-        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-        for (int j = 0; j < QK; j++)
-            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
-    }
+    for (int64_t i = 0; i < n / QK; i++)
+        y[i].d = llm_f32_to_fp16(quantize_block_q8_act(x + i * QK, y[i].qs, NULL));
 }
 
 void llm_quantize_row_q8_1_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float a = fabsf(x[i * QK + j]);
-            amax = a > amax ? a : amax;
-        }
-        const float d = amax / 127.f;
+        int sum;
+        const float d = quantize_block_q8_act(x + i * QK, y[i].qs, &sum);
         y[i].d = llm_f32_to_fp16(d);
-        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-        int sum = 0;
-        for (int j = 0; j < QK; j++) {
-            /* the sum is taken over the int32 values before saturation, as ggml does */
-            const float r = nearbyintf(x[i * QK + j] * id);
-            sum += (int)r;
-            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
-        }
         y[i].s = llm_f32_to_fp16(d * (float)sum);
     }
 }
@@ -357,10 +363,10 @@ float llm_vec_dot_q5_0_q8_0_ref(int64_t n, const void *w, const void *a)
         const uint32_t qh = read_qh(x[i].qh);
         int sumi = 0;
         for (int j = 0; j < QK / 2; j++) {
-            const int h0 = (int)((qh >> j) << 4) & 0x10;
-            const int h1 = (int)(qh >> (j + 12)) & 0x10;
-            sumi += (((x[i].qs[j] & 0x0F) | h0) - 16) * y[i].qs[j];
-            sumi += (((x[i].qs[j] >> 4) | h1) - 16) * y[i].qs[j + QK / 2];
+            int x0, x1;
+            q5_unpack(x[i].qs, qh, j, &x0, &x1);
+            sumi += (x0 - 16) * y[i].qs[j];
+            sumi += (x1 - 16) * y[i].qs[j + QK / 2];
         }
         sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi;
     }
@@ -376,10 +382,10 @@ float llm_vec_dot_q5_1_q8_1_ref(int64_t n, const void *w, const void *a)
         const uint32_t qh = read_qh(x[i].qh);
         int sumi = 0;
         for (int j = 0; j < QK / 2; j++) {
-            const int h0 = (int)((qh >> j) << 4) & 0x10;
-            const int h1 = (int)(qh >> (j + 12)) & 0x10;
-            sumi += ((x[i].qs[j] & 0x0F) | h0) * y[i].qs[j];
-            sumi += ((x[i].qs[j] >> 4) | h1) * y[i].qs[j + QK / 2];
+            int x0, x1;
+            q5_unpack(x[i].qs, qh, j, &x0, &x1);
+            sumi += x0 * y[i].qs[j];
+            sumi += x1 * y[i].qs[j + QK / 2];
         }
         sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi + h2f(x[i].m) * h2f(y[i].s);
     }
