@@ -48,7 +48,7 @@ struct child {
 
 struct child_list {
     struct child *items; /* owned */
-    size_t n, cap;
+    size_t n, cap;       /* used and allocated entries */
 };
 
 /* order: a string of 1-50 characters in 0x20..0x7E (spec: m.space.child). */

@@ -73,7 +73,7 @@ void sync_filter_glob(const char *pattern, char *out, size_t out_len);
  * and that the viewer may see, newest first (oldest first when forward). */
 struct sync_page {
     struct db_event *events; /* owned, at most the limit asked for */
-    size_t n;
+    size_t n;                /* events in the page */
     bool more;      /* matching events may lie beyond the page */
     int64_t resume; /* the next page: (lo, resume] backwards, (resume, hi] forwards */
 };
