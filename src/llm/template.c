@@ -83,8 +83,9 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Appends s with leading and trailing whitespace removed (Jinja's trim / Python's strip). */
-static int append_trimmed(struct buf *out, const char *s)
+/* Appends pre, then s with leading and trailing whitespace removed (Jinja's trim / Python's
+ * strip), then post. */
+static int append_trimmed(struct buf *out, const char *pre, const char *s, const char *post)
 {
     size_t len = strlen(s);
     size_t a = 0;
@@ -92,7 +93,12 @@ static int append_trimmed(struct buf *out, const char *s)
         a++;
     while (len > a && is_space(s[len - 1]))
         len--;
-    return buf_append(out, s + a, len - a);
+    int rc = buf_append_str(out, pre);
+    if (rc == 0)
+        rc = buf_append(out, s + a, len - a);
+    if (rc == 0)
+        rc = buf_append_str(out, post);
+    return rc;
 }
 
 enum role { ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT };
@@ -128,9 +134,7 @@ static int render_llama3(const struct llm_chat_msg *m, size_t n, bool add, struc
     for (size_t i = 0; i < n && rc == 0; i++) {
         rc = buf_printf(out, "<|start_header_id|>%s<|end_header_id|>\n\n", m[i].role);
         if (rc == 0)
-            rc = append_trimmed(out, m[i].content);
-        if (rc == 0)
-            rc = buf_append_str(out, "<|eot_id|>");
+            rc = append_trimmed(out, "", m[i].content, "<|eot_id|>");
     }
     if (rc == 0 && add)
         rc = buf_append_str(out, "<|start_header_id|>assistant<|end_header_id|>\n\n");
@@ -155,21 +159,11 @@ static int render_llama2(const struct llm_chat_msg *m, size_t n, bool add, struc
         if (rc != 0)
             break;
         if (r == ROLE_SYSTEM) {
-            rc = buf_append_str(out, "<<SYS>>\n");
-            if (rc == 0)
-                rc = append_trimmed(out, m[i].content);
-            if (rc == 0)
-                rc = buf_append_str(out, "\n<</SYS>>\n\n");
+            rc = append_trimmed(out, "<<SYS>>\n", m[i].content, "\n<</SYS>>\n\n");
         } else if (r == ROLE_USER) {
-            rc = append_trimmed(out, m[i].content);
-            if (rc == 0)
-                rc = buf_append_str(out, " [/INST]");
+            rc = append_trimmed(out, "", m[i].content, " [/INST]");
         } else {
-            rc = buf_append_char(out, ' ');
-            if (rc == 0)
-                rc = append_trimmed(out, m[i].content);
-            if (rc == 0)
-                rc = buf_append_str(out, " </s>");
+            rc = append_trimmed(out, " ", m[i].content, " </s>");
             inside = false;
         }
     }
@@ -221,15 +215,11 @@ static int render_gemma(const struct llm_chat_msg *m, size_t n, bool add, struct
         }
         rc = buf_printf(out, "<start_of_turn>%s\n", r == ROLE_USER ? "user" : "model");
         if (rc == 0 && pending_sys && r == ROLE_USER) {
-            rc = append_trimmed(out, pending_sys);
-            if (rc == 0)
-                rc = buf_append_str(out, "\n\n");
+            rc = append_trimmed(out, "", pending_sys, "\n\n");
             pending_sys = NULL;
         }
         if (rc == 0)
-            rc = append_trimmed(out, m[i].content);
-        if (rc == 0)
-            rc = buf_append_str(out, "<end_of_turn>\n");
+            rc = append_trimmed(out, "", m[i].content, "<end_of_turn>\n");
     }
     if (rc == 0 && add)
         rc = buf_append_str(out, "<start_of_turn>model\n");
