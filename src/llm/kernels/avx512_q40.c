@@ -27,187 +27,194 @@ enum { GP_KB = 32, GP_COLS = 64, GP_NC = 8 };
 
 #define INLINE static inline __attribute__((always_inline))
 
-static inline float h2f(uint16_t h) { return _cvtsh_ss(h); }
-
-static inline int32_t ld32(const int8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
+static inline float h2f(uint16_t h)
+{
+    return _cvtsh_ss(h);
 }
 
-static inline size_t sums_offset(int64_t n) {
-  return ((size_t)(n / 32) * sizeof(struct llm_block_q8_0) + 63) & ~(size_t)63;
+static inline int32_t ld32(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline size_t sums_offset(int64_t n)
+{
+    return ((size_t)(n / 32) * sizeof(struct llm_block_q8_0) + 63) & ~(size_t)63;
 }
 
 /* The eight unsigned weight words of block unit q (Q4_0: low nibbles of words
  * 0..3, then their high nibbles; word t pairs with activation bytes 4t..4t+3
  * either way). */
-INLINE void words_q4_0(const uint8_t *q, __m512i w[8]) {
-  const __m512i m4 = _mm512_set1_epi8(0x0F);
+INLINE void words_q4_0(const uint8_t *q, __m512i w[8])
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
 #pragma GCC unroll 4
-  for (int j = 0; j < 4; j++) {
-    const __m512i v = _mm512_loadu_si512((const void *)(q + 64 * j));
-    w[j] = _mm512_and_si512(v, m4);
-    w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-  }
+    for (int j = 0; j < 4; j++) {
+        const __m512i v = _mm512_loadu_si512((const void *)(q + 64 * j));
+        w[j] = _mm512_and_si512(v, m4);
+        w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+    }
 }
 
-INLINE void words_q8_0(const uint8_t *q, __m512i w[8]) {
+INLINE void words_q8_0(const uint8_t *q, __m512i w[8])
+{
 #pragma GCC unroll 8
-  for (int j = 0; j < 8; j++)
-    w[j] = _mm512_loadu_si512((const void *)(q + 64 * j));
+    for (int j = 0; j < 8; j++)
+        w[j] = _mm512_loadu_si512((const void *)(q + 64 * j));
 }
 
 /* Integer block sums of the 16 rows against one activation block (two dpbusd
  * chains). */
-INLINE __m512i isum16(const __m512i w[8], const int8_t *yq, int32_t corr) {
-  __m512i s0 = _mm512_set1_epi32(corr), s1 = _mm512_setzero_si512();
+INLINE __m512i isum16(const __m512i w[8], const int8_t *yq, int32_t corr)
+{
+    __m512i s0 = _mm512_set1_epi32(corr), s1 = _mm512_setzero_si512();
 #pragma GCC unroll 8
-  for (int t = 0; t < 8; t += 2) {
-    s0 = _mm512_dpbusd_epi32(s0, w[t], _mm512_set1_epi32(ld32(yq + 4 * t)));
-    s1 = _mm512_dpbusd_epi32(s1, w[t + 1],
-                             _mm512_set1_epi32(ld32(yq + 4 * t + 4)));
-  }
-  return _mm512_add_epi32(s0, s1);
+    for (int t = 0; t < 8; t += 2) {
+        s0 = _mm512_dpbusd_epi32(s0, w[t], _mm512_set1_epi32(ld32(yq + 4 * t)));
+        s1 = _mm512_dpbusd_epi32(s1, w[t + 1], _mm512_set1_epi32(ld32(yq + 4 * t + 4)));
+    }
+    return _mm512_add_epi32(s0, s1);
 }
 
-INLINE __m512 combine(const __m512 c[8]) {
-  const __m512 s0 = _mm512_add_ps(c[0], c[4]);
-  const __m512 s1 = _mm512_add_ps(c[1], c[5]);
-  const __m512 s2 = _mm512_add_ps(c[2], c[6]);
-  const __m512 s3 = _mm512_add_ps(c[3], c[7]);
-  return _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
+INLINE __m512 combine(const __m512 c[8])
+{
+    const __m512 s0 = _mm512_add_ps(c[0], c[4]);
+    const __m512 s1 = _mm512_add_ps(c[1], c[5]);
+    const __m512 s2 = _mm512_add_ps(c[2], c[6]);
+    const __m512 s3 = _mm512_add_ps(c[3], c[7]);
+    return _mm512_add_ps(_mm512_add_ps(s0, s2), _mm512_add_ps(s1, s3));
 }
 
 /* Adds block b's (dx * dy) * isum into chain c: the row kernel's step. */
 INLINE __m512 gemv_step(bool q4, const uint8_t *gq, const uint8_t *gs,
-                        const struct llm_block_q8_0 *ya, const int32_t *sums,
-                        int64_t b, __m512 c) {
-  const size_t qu = q4 ? 256 : 512;
-  __m512i wv[8];
-  if (q4)
-    words_q4_0(gq + (size_t)b * qu, wv);
-  else
-    words_q8_0(gq + (size_t)b * qu, wv);
-  const __m512i s = isum16(wv, ya[b].qs, -(sums[b] * (q4 ? 8 : 128)));
-  const __m512 d = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256(
-                                     (const __m256i *)(gs + (size_t)b * 32))),
-                                 _mm512_set1_ps(h2f(ya[b].d)));
-  return _mm512_add_ps(c, _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
+                        const struct llm_block_q8_0 *ya, const int32_t *sums, int64_t b, __m512 c)
+{
+    const size_t qu = q4 ? 256 : 512;
+    __m512i wv[8];
+    if (q4)
+        words_q4_0(gq + (size_t)b * qu, wv);
+    else
+        words_q8_0(gq + (size_t)b * qu, wv);
+    const __m512i s = isum16(wv, ya[b].qs, -(sums[b] * (q4 ? 8 : 128)));
+    const __m512 d =
+        _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gs + (size_t)b * 32))),
+                      _mm512_set1_ps(h2f(ya[b].d)));
+    return _mm512_add_ps(c, _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
 }
 
 /* One activation row against groups [g0, g1): eight blocks per iteration, one
  * chain each, all in registers. */
-INLINE void gemv(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1,
-                 const uint8_t *a, float *y) {
-  const int64_t nb = n / 32;
-  const size_t qu = q4 ? 256 : 512; /* bytes of a block unit's quants */
-  const size_t gbytes = (size_t)nb * (qu + 32);
-  const struct llm_block_q8_0 *ya = (const struct llm_block_q8_0 *)a;
-  const int32_t *sums = (const int32_t *)(a + sums_offset(n));
-  for (int64_t g = g0; g < g1; g++) {
-    const uint8_t *gq = w + (size_t)g * gbytes;
-    const uint8_t *gs = gq + (size_t)nb * qu;
-    __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0,
-           c5 = c0, c6 = c0, c7 = c0;
-    int64_t b = 0;
-    for (; b + 8 <= nb; b += 8) {
-      c0 = gemv_step(q4, gq, gs, ya, sums, b, c0);
-      c1 = gemv_step(q4, gq, gs, ya, sums, b + 1, c1);
-      c2 = gemv_step(q4, gq, gs, ya, sums, b + 2, c2);
-      c3 = gemv_step(q4, gq, gs, ya, sums, b + 3, c3);
-      c4 = gemv_step(q4, gq, gs, ya, sums, b + 4, c4);
-      c5 = gemv_step(q4, gq, gs, ya, sums, b + 5, c5);
-      c6 = gemv_step(q4, gq, gs, ya, sums, b + 6, c6);
-      c7 = gemv_step(q4, gq, gs, ya, sums, b + 7, c7);
+INLINE void gemv(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1, const uint8_t *a,
+                 float *y)
+{
+    const int64_t nb = n / 32;
+    const size_t qu = q4 ? 256 : 512; /* bytes of a block unit's quants */
+    const size_t gbytes = (size_t)nb * (qu + 32);
+    const struct llm_block_q8_0 *ya = (const struct llm_block_q8_0 *)a;
+    const int32_t *sums = (const int32_t *)(a + sums_offset(n));
+    for (int64_t g = g0; g < g1; g++) {
+        const uint8_t *gq = w + (size_t)g * gbytes;
+        const uint8_t *gs = gq + (size_t)nb * qu;
+        __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0,
+               c7 = c0;
+        int64_t b = 0;
+        for (; b + 8 <= nb; b += 8) {
+            c0 = gemv_step(q4, gq, gs, ya, sums, b, c0);
+            c1 = gemv_step(q4, gq, gs, ya, sums, b + 1, c1);
+            c2 = gemv_step(q4, gq, gs, ya, sums, b + 2, c2);
+            c3 = gemv_step(q4, gq, gs, ya, sums, b + 3, c3);
+            c4 = gemv_step(q4, gq, gs, ya, sums, b + 4, c4);
+            c5 = gemv_step(q4, gq, gs, ya, sums, b + 5, c5);
+            c6 = gemv_step(q4, gq, gs, ya, sums, b + 6, c6);
+            c7 = gemv_step(q4, gq, gs, ya, sums, b + 7, c7);
+        }
+        __m512 c[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
+        for (int k = 0; b < nb; b++, k++)
+            c[k] = gemv_step(q4, gq, gs, ya, sums, b, c[k]);
+        _mm512_storeu_ps(y + (size_t)g * 16, combine(c));
     }
-    __m512 c[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
-    for (int k = 0; b < nb; b++, k++)
-      c[k] = gemv_step(q4, gq, gs, ya, sums, b, c[k]);
-    _mm512_storeu_ps(y + (size_t)g * 16, combine(c));
-  }
 }
 
 /* Blocks [kb0, kb1) of one group against up to GP_COLS activation rows
  * (columns). */
-INLINE void gemm_panel(bool q4, int64_t n, const uint8_t *gq, const uint8_t *gs,
-                       int64_t kb0, int64_t kb1, const uint8_t *a,
-                       size_t a_stride, int nc, __m512 (*acc)[8]) {
-  const size_t qu = q4 ? 256 : 512;
-  const int32_t shift = q4 ? 3 : 7;
-  const size_t so = sums_offset(n);
-  for (int c0 = 0; c0 < nc; c0 += GP_NC) {
-    const int m = nc - c0 < GP_NC ? nc - c0 : GP_NC;
-    const struct llm_block_q8_0 *ya[GP_NC];
-    const int32_t *sm[GP_NC];
-    for (int c = 0; c < GP_NC; c++) {
-      const uint8_t *row = a + (size_t)(c0 + (c < m ? c : 0)) * a_stride;
-      ya[c] = (const struct llm_block_q8_0 *)row;
-      sm[c] = (const int32_t *)(row + so);
-    }
-    for (int64_t b = kb0; b < kb1; b++) {
-      __m512i wv[8];
-      if (q4)
-        words_q4_0(gq + (size_t)b * qu, wv);
-      else
-        words_q8_0(gq + (size_t)b * qu, wv);
-      const __m512 dx = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(gs + (size_t)b * 32)));
-      const int ch = (int)(b & 7);
-#pragma GCC unroll 8
-      for (int c = 0; c < GP_NC; c++) {
-        const __m512i s = isum16(wv, ya[c][b].qs, -(sm[c][b] * (1 << shift)));
-        if (c < m) {
-          const __m512 d = _mm512_mul_ps(dx, _mm512_set1_ps(h2f(ya[c][b].d)));
-          acc[c0 + c][ch] = _mm512_add_ps(
-              acc[c0 + c][ch], _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
+INLINE void gemm_panel(bool q4, int64_t n, const uint8_t *gq, const uint8_t *gs, int64_t kb0,
+                       int64_t kb1, const uint8_t *a, size_t a_stride, int nc, __m512 (*acc)[8])
+{
+    const size_t qu = q4 ? 256 : 512;
+    const int32_t shift = q4 ? 3 : 7;
+    const size_t so = sums_offset(n);
+    for (int c0 = 0; c0 < nc; c0 += GP_NC) {
+        const int m = nc - c0 < GP_NC ? nc - c0 : GP_NC;
+        const struct llm_block_q8_0 *ya[GP_NC];
+        const int32_t *sm[GP_NC];
+        for (int c = 0; c < GP_NC; c++) {
+            const uint8_t *row = a + (size_t)(c0 + (c < m ? c : 0)) * a_stride;
+            ya[c] = (const struct llm_block_q8_0 *)row;
+            sm[c] = (const int32_t *)(row + so);
         }
-      }
+        for (int64_t b = kb0; b < kb1; b++) {
+            __m512i wv[8];
+            if (q4)
+                words_q4_0(gq + (size_t)b * qu, wv);
+            else
+                words_q8_0(gq + (size_t)b * qu, wv);
+            const __m512 dx =
+                _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gs + (size_t)b * 32)));
+            const int ch = (int)(b & 7);
+#pragma GCC unroll 8
+            for (int c = 0; c < GP_NC; c++) {
+                const __m512i s = isum16(wv, ya[c][b].qs, -(sm[c][b] * (1 << shift)));
+                if (c < m) {
+                    const __m512 d = _mm512_mul_ps(dx, _mm512_set1_ps(h2f(ya[c][b].d)));
+                    acc[c0 + c][ch] =
+                        _mm512_add_ps(acc[c0 + c][ch], _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
+                }
+            }
+        }
     }
-  }
 }
 
-INLINE void gemm(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1,
-                 const uint8_t *a, size_t a_stride, int nc, float *y,
-                 size_t ldy) {
-  const int64_t nb = n / 32;
-  const size_t qu = q4 ? 256 : 512;
-  const size_t gbytes = (size_t)nb * (qu + 32);
-  __m512 acc[GP_COLS][8];
-  for (int64_t g = g0; g < g1; g++) {
-    const uint8_t *gq = w + (size_t)g * gbytes;
-    const uint8_t *gs = gq + (size_t)nb * qu;
-    for (int c0 = 0; c0 < nc; c0 += GP_COLS) {
-      const int k = nc - c0 < GP_COLS ? nc - c0 : GP_COLS;
-      for (int c = 0; c < k; c++)
-        for (int j = 0; j < 8; j++)
-          acc[c][j] = _mm512_setzero_ps();
-      for (int64_t kb0 = 0; kb0 < nb; kb0 += GP_KB) {
-        const int64_t kb1 = nb - kb0 < GP_KB ? nb : kb0 + GP_KB;
-        gemm_panel(q4, n, gq, gs, kb0, kb1, a + (size_t)c0 * a_stride, a_stride,
-                   k, acc);
-      }
-      for (int c = 0; c < k; c++)
-        _mm512_storeu_ps(y + (size_t)(c0 + c) * ldy + (size_t)g * 16,
-                         combine(acc[c]));
+INLINE void gemm(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1, const uint8_t *a,
+                 size_t a_stride, int nc, float *y, size_t ldy)
+{
+    const int64_t nb = n / 32;
+    const size_t qu = q4 ? 256 : 512;
+    const size_t gbytes = (size_t)nb * (qu + 32);
+    __m512 acc[GP_COLS][8];
+    for (int64_t g = g0; g < g1; g++) {
+        const uint8_t *gq = w + (size_t)g * gbytes;
+        const uint8_t *gs = gq + (size_t)nb * qu;
+        for (int c0 = 0; c0 < nc; c0 += GP_COLS) {
+            const int k = nc - c0 < GP_COLS ? nc - c0 : GP_COLS;
+            for (int c = 0; c < k; c++)
+                for (int j = 0; j < 8; j++)
+                    acc[c][j] = _mm512_setzero_ps();
+            for (int64_t kb0 = 0; kb0 < nb; kb0 += GP_KB) {
+                const int64_t kb1 = nb - kb0 < GP_KB ? nb : kb0 + GP_KB;
+                gemm_panel(q4, n, gq, gs, kb0, kb1, a + (size_t)c0 * a_stride, a_stride, k, acc);
+            }
+            for (int c = 0; c < k; c++)
+                _mm512_storeu_ps(y + (size_t)(c0 + c) * ldy + (size_t)g * 16, combine(acc[c]));
+        }
     }
-  }
 }
 
-void llm_avx512_pack_matmul_q4_0(int64_t n, const void *w, int64_t g0,
-                                 int64_t g1, const void *a, size_t a_stride,
-                                 int nc, float *y, size_t ldy) {
-  if (nc == 1)
-    gemv(true, n, w, g0, g1, a, y);
-  else
-    gemm(true, n, w, g0, g1, a, a_stride, nc, y, ldy);
+void llm_avx512_pack_matmul_q4_0(int64_t n, const void *w, int64_t g0, int64_t g1, const void *a,
+                                 size_t a_stride, int nc, float *y, size_t ldy)
+{
+    if (nc == 1)
+        gemv(true, n, w, g0, g1, a, y);
+    else
+        gemm(true, n, w, g0, g1, a, a_stride, nc, y, ldy);
 }
 
-void llm_avx512_pack_matmul_q8_0(int64_t n, const void *w, int64_t g0,
-                                 int64_t g1, const void *a, size_t a_stride,
-                                 int nc, float *y, size_t ldy) {
-  if (nc == 1)
-    gemv(false, n, w, g0, g1, a, y);
-  else
-    gemm(false, n, w, g0, g1, a, a_stride, nc, y, ldy);
+void llm_avx512_pack_matmul_q8_0(int64_t n, const void *w, int64_t g0, int64_t g1, const void *a,
+                                 size_t a_stride, int nc, float *y, size_t ldy)
+{
+    if (nc == 1)
+        gemv(false, n, w, g0, g1, a, y);
+    else
+        gemm(false, n, w, g0, g1, a, a_stride, nc, y, ldy);
 }

@@ -45,12 +45,11 @@ bool llm_pack_supported(enum llm_type t, int64_t n_in, int64_t n_out);
 size_t llm_pack_group_bytes(enum llm_type t, int64_t n_in);
 /* Packs groups [g0, g1) of the rows at src (row r at src + r * row_bytes) into
  * dst (the start of the packed matrix). */
-void llm_pack_rows(enum llm_type t, const void *src, size_t row_bytes,
-                   int64_t n_in, int64_t g0, int64_t g1, void *dst);
+void llm_pack_rows(enum llm_type t, const void *src, size_t row_bytes, int64_t n_in, int64_t g0,
+                   int64_t g1, void *dst);
 /* Dequantizes row `row` of a packed matrix w into dst[n_in], bit-identical to
  * the type's to_float on the unpacked row. */
-void llm_pack_row_to_float(enum llm_type t, const void *w, int64_t n_in,
-                           int64_t row, float *dst);
+void llm_pack_row_to_float(enum llm_type t, const void *w, int64_t n_in, int64_t row, float *dst);
 
 /* Bytes of an activation row of n elements (see above); a multiple of 4. */
 size_t llm_pack_act_row_size(int64_t n);
@@ -61,17 +60,14 @@ void llm_pack_act_sums(void *row, int64_t n);
 /* y[c * ldy + r] = (packed row r) . (activation row c) for r0 <= r < r1
  * (multiples of 16) and c < nc; activation row c at a + c * a_stride. Only
  * after llm_pack_supported(t, ...). */
-void llm_pack_matmul(enum llm_type t, int64_t n, const void *w, int64_t r0,
-                     int64_t r1, const void *a, size_t a_stride, int nc,
-                     float *y, size_t ldy);
+void llm_pack_matmul(enum llm_type t, int64_t n, const void *w, int64_t r0, int64_t r1,
+                     const void *a, size_t a_stride, int nc, float *y, size_t ldy);
 
 /* avx512_q40.c: the kernels behind llm_pack_matmul (groups [g0, g1) of 16
  * rows). */
-void llm_avx512_pack_matmul_q4_0(int64_t n, const void *w, int64_t g0,
-                                 int64_t g1, const void *a, size_t a_stride,
-                                 int nc, float *y, size_t ldy);
-void llm_avx512_pack_matmul_q8_0(int64_t n, const void *w, int64_t g0,
-                                 int64_t g1, const void *a, size_t a_stride,
-                                 int nc, float *y, size_t ldy);
+void llm_avx512_pack_matmul_q4_0(int64_t n, const void *w, int64_t g0, int64_t g1, const void *a,
+                                 size_t a_stride, int nc, float *y, size_t ldy);
+void llm_avx512_pack_matmul_q8_0(int64_t n, const void *w, int64_t g0, int64_t g1, const void *a,
+                                 size_t a_stride, int nc, float *y, size_t ldy);
 
 #endif
