@@ -126,14 +126,8 @@ void client_backup_version_put(struct http_request *req, struct http_reply *rep)
         rc = db_backup_version_update(srv->db, req->user_id, version, auth);
     }
     free(auth);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown backup version");
+    if (client_reply_failure(rep, rc, "Unknown backup version"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, json_object());
 }
 
@@ -145,14 +139,8 @@ void client_backup_version_delete(struct http_request *req, struct http_reply *r
     if (!parse_version(rep, req->params[0], &version))
         return;
     int rc = db_backup_version_delete(srv->db, req->user_id, version);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown backup version");
+    if (client_reply_failure(rep, rc, "Unknown backup version"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, json_object());
 }
 
@@ -297,14 +285,8 @@ void client_backup_keys_put(struct http_request *req, struct http_reply *rep)
     if (!rc)
         rc = db_backup_keys_put(srv->db, req->user_id, version, keys, n, &etag, &count);
     free(keys);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown backup version");
+    if (client_reply_failure(rep, rc, "Unknown backup version"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     reply_etag_count(rep, etag, count);
 }
 
@@ -327,14 +309,8 @@ void client_backup_keys_get(struct http_request *req, struct http_reply *rep)
         return;
     struct db_backup_version v;
     int rc = db_backup_version_get(srv->db, req->user_id, version, &v);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown backup version");
+    if (client_reply_failure(rep, rc, "Unknown backup version"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     db_backup_version_fini(&v);
     const char *room_id = req->n_params > 0 ? req->params[0] : NULL;
     const char *session_id = req->n_params > 1 ? req->params[1] : NULL;
@@ -383,13 +359,7 @@ void client_backup_keys_delete(struct http_request *req, struct http_reply *rep)
     int rc = db_backup_keys_delete(srv->db, req->user_id, version,
                                    req->n_params > 0 ? req->params[0] : NULL,
                                    req->n_params > 1 ? req->params[1] : NULL, &etag, &count);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown backup version");
+    if (client_reply_failure(rep, rc, "Unknown backup version"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     reply_etag_count(rep, etag, count);
 }

@@ -26,6 +26,9 @@ bool client_req_string(struct http_reply *rep, json_t *obj, const char *key, con
 bool client_opt_bool(struct http_reply *rep, json_t *obj, const char *key, bool def, bool *out);
 /* Answers 500 M_UNKNOWN for a storage failure (the details go to the log). */
 void client_internal_error(struct http_reply *rep, int rc);
+/* Answers a failed call: ERR_NOT_FOUND with 404 M_NOT_FOUND and the message not_found, any
+ * other error with client_internal_error. Returns false, the reply untouched, when rc is 0. */
+bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found);
 
 /* Creates (or reuses) a device, issues its tokens and builds the body that
  * /login and /register answer with (owned). device_id NULL generates one. */

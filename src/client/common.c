@@ -49,3 +49,12 @@ void client_internal_error(struct http_reply *rep, int rc)
     log_error("request failed err=%s", err_str(rc));
     http_reply_error(rep, 500, "M_UNKNOWN", "Internal server error");
 }
+
+bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found)
+{
+    if (rc == ERR_NOT_FOUND)
+        http_reply_error(rep, 404, "M_NOT_FOUND", "%s", not_found);
+    else if (rc)
+        client_internal_error(rep, rc);
+    return rc != 0;
+}

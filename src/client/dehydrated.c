@@ -20,14 +20,8 @@ void client_dehydrated_get(struct http_request *req, struct http_reply *rep)
 {
     char *device_id, *data;
     int rc = db_dehydrated_get(client_server(req)->db, req->user_id, &device_id, &data);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "No dehydrated device available");
+    if (client_reply_failure(rep, rc, "No dehydrated device available"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     json_error_t jerr;
     json_t *d = json_loads(data, 0, &jerr);
     http_reply_json(rep, 200, json_pack("{s:s, s:o}", "device_id", device_id, "device_data",
@@ -82,14 +76,8 @@ void client_dehydrated_delete(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     char *device_id;
     int rc = db_dehydrated_delete(srv->db, req->user_id, &device_id);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "No dehydrated device available");
+    if (client_reply_failure(rep, rc, "No dehydrated device available"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     sync_e2ee_device_list_changed(srv, req->user_id, 0);
     http_reply_json(rep, 200, json_pack("{s:s}", "device_id", device_id));
     free(device_id);

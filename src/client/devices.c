@@ -53,14 +53,8 @@ void client_device_get(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     struct db_device d;
     int rc = db_device_get(srv->db, req->user_id, req->params[0], &d);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Device not found");
+    if (client_reply_failure(rep, rc, "Device not found"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, device_json(req->user_id, &d));
     db_device_fini(&d);
 }
@@ -77,14 +71,8 @@ void client_device_put(struct http_request *req, struct http_reply *rep)
         return;
     }
     int rc = db_device_set_name(srv->db, req->user_id, req->params[0], name);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Device not found");
+    if (client_reply_failure(rep, rc, "Device not found"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, json_object());
 }
 
@@ -94,14 +82,8 @@ void client_device_delete(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     struct db_device d;
     int rc = db_device_get(srv->db, req->user_id, req->params[0], &d);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Device not found");
+    if (client_reply_failure(rep, rc, "Device not found"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     db_device_fini(&d);
     struct uia_result uia;
     if (uia_check(srv, req, rep, password_flows, 1, req->user_id, &uia))

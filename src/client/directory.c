@@ -31,14 +31,8 @@ void client_directory_visibility_get(struct http_request *req, struct http_reply
     bool is_public = false;
     int rc = db_room_get(client_server(req)->db, req->params[0], &version, &is_public);
     free(version);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Unknown room");
+    if (client_reply_failure(rep, rc, "Unknown room"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, json_pack("{s:s}", "visibility", is_public ? "public" : "private"));
 }
 

@@ -144,14 +144,8 @@ void client_room_account_data_get(struct http_request *req, struct http_reply *r
     char *content;
     int rc = db_account_data_get(client_server(req)->db, req->user_id, req->params[1],
                                  req->params[2], &content);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Account data not found");
+    if (client_reply_failure(rep, rc, "Account data not found"))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     rep->body = content;
     rep->body_len = strlen(content);
     rep->content_type = "application/json";
