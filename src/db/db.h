@@ -174,14 +174,19 @@ struct db_event_write {
 
 /* Persists events of one room in order, in one durable transaction. */
 int db_events_persist(struct db *db, struct db_event_write *events, size_t n);
-/* The same in two halves, so a room's lock need not be held across the fsync:
- * _begin returns once the events are written inside the writer's open
- * transaction (pos and state_group set; final unless the commit fails); on 0
- * the caller owns *out and must pass it to _end, which waits until the
- * transaction is durable (0) or failed (ERR_DB). On failure *out is NULL and
- * nothing was written. */
+/* The same in two halves, so a room need not wait for the fsync before its
+ * next event: _begin queues the events and returns at once; the writer calls
+ * on_written(ctx, rc) on its own thread as soon as they are written inside its
+ * open transaction (rc 0: pos and state_group set, final unless the commit
+ * fails; else nothing was written), before anything else of the transaction
+ * runs. events and ctx must live until _end. On 0 the caller owns *out and
+ * must pass it to _end, which waits until the transaction is durable (0) or
+ * failed (rc, or ERR_DB for the commit). On failure of _begin nothing was
+ * queued, on_written is not called and *out is NULL. on_written must not wait
+ * for the writer. */
 struct db_pending_write;
 int db_events_persist_begin(struct db *db, struct db_event_write *events, size_t n,
+                            void (*on_written)(void *ctx, int rc), void *ctx,
                             struct db_pending_write **out);
 int db_events_persist_end(struct db *db, struct db_pending_write *pending);
 

@@ -149,20 +149,23 @@ int db_events_persist(struct db *db, struct db_event_write *events, size_t n)
 }
 
 struct db_pending_write {
-    struct db__job *job; /* the writer's job, until db__write_end */
+    struct db__job *job;   /* the writer's job, until db__write_end */
+    struct persist_args a; /* its argument */
 };
 
 int db_events_persist_begin(struct db *db, struct db_event_write *events, size_t n,
+                            void (*on_written)(void *ctx, int rc), void *ctx,
                             struct db_pending_write **out)
 {
-    struct persist_args a = {events, n}; /* used only until the job has run */
-    struct db__job *job;
+    struct db_pending_write *p = xmalloc(sizeof *p);
+    p->a = (struct persist_args){events, n};
     *out = NULL;
-    int rc = db__write_begin(db, persist_fn, &a, &job);
-    if (rc)
+    int rc = db__write_begin(db, persist_fn, &p->a, on_written, ctx, &p->job);
+    if (rc) {
+        free(p);
         return rc;
-    *out = xmalloc(sizeof **out);
-    (*out)->job = job;
+    }
+    *out = p;
     return 0;
 }
 

@@ -53,11 +53,15 @@ typedef int (*db__write_fn)(struct db_conn *c, void *arg);
 /* Queues fn for the writer and waits until its transaction is durable.
  * Returns fn's result, or ERR_DB if the commit failed. */
 int db__write(struct db *db, db__write_fn fn, void *arg);
-/* The first half of db__write: queues fn and returns once it has run inside
- * the writer's open transaction. On 0, *job (owned by the caller) must be
- * passed to db__write_end, which waits for the commit and returns ERR_DB if it
- * failed. On failure nothing was written and *job is NULL. */
-int db__write_begin(struct db *db, db__write_fn fn, void *arg, struct db__job **job);
+/* The first half of db__write: queues fn and returns at once; the writer calls
+ * on_run(ctx, rc) on its thread right after fn has run inside its open
+ * transaction (rc: fn's result; nothing of fn is kept unless it is 0). On 0,
+ * *job (owned by the caller) must be passed to db__write_end, which waits for
+ * the commit and returns fn's result, or ERR_DB if the commit failed. On
+ * failure (the database is closing) nothing was queued, on_run is not called
+ * and *job is NULL. on_run must not wait for the writer. */
+int db__write_begin(struct db *db, db__write_fn fn, void *arg, void (*on_run)(void *ctx, int rc),
+                    void *ctx, struct db__job **job);
 int db__write_end(struct db *db, struct db__job *job);
 /* Queues fn for the writer and returns at once, for best-effort writes whose loss in a
  * crash is harmless (a device's last-seen time): a request thread never waits for their

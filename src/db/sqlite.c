@@ -10,16 +10,18 @@
  *    writer writes); statements are cached per connection.
  *
  *   caller: db__write ──queue──▶ writer: BEGIN; job1; job2; ...; COMMIT ──▶ done
- * 4. db__write_begin returns as soon as the job has run inside the open
- *    transaction (its rows and positions are final unless the commit fails),
- *    and db__write_end waits for the commit. A room sender holds its room lock
- *    only across the first half, so the next event of the room can join the
- *    same or the next commit instead of waiting for this fsync. Should a commit
- *    with such an early-released job fail, later jobs may build on rows that
- *    were rolled back: the writer then refuses every later write (ERR_DB,
+ * 4. db__write_begin queues a job and returns; the writer calls the caller's
+ *    on_run callback on its own thread as soon as the job has run inside the
+ *    open transaction (its rows and positions are final unless the commit
+ *    fails), and db__write_end waits for the commit. A room sender keeps its
+ *    room busy only until that callback (which moves the room head), so the
+ *    next event of the room can join the same or the next commit instead of
+ *    waiting for this fsync, and the sender is woken once, not twice. Should
+ *    a commit with such an early-released job fail, later jobs may build on
+ *    rows that were rolled back: the writer then refuses every later write (ERR_DB,
  *    logged) until the server restarts and reloads its rooms from disk.
  * 5. Each waiter has its own condition variable: the writer wakes exactly the
- *    callers whose job ran or committed.
+ *    callers whose job committed.
  * 6. Checkpoints (copying the WAL back into the database file, with its own
  *    fsync) run on a checkpointer thread with its own connection, started by
  *    the writer's WAL hook once the WAL holds DB_CKPT_PAGES pages: SQLite's
@@ -46,11 +48,12 @@ enum {
 struct db__job {
     db__write_fn fn;     /* the work */
     void *arg;           /* its argument, owned by the caller */
-    int rc;              /* result, valid once done (fn's part once executed) */
-    int executed;        /* fn has run (set by the writer under db->lock) */
+    int rc;              /* result, valid once done (fn's part once fn has run) */
     int done;            /* committed or failed (set by the writer under db->lock) */
-    int early;           /* the caller waits for executed first (db__write_begin) */
-    pthread_cond_t cond; /* signalled on executed and on done */
+    int early;           /* its effects are used before the commit (db__write_begin) */
+    void (*on_run)(void *ctx, int rc); /* db__write_begin: called by the writer after fn */
+    void *on_run_ctx;    /* its argument */
+    pthread_cond_t cond; /* signalled when done */
     struct db__job *next; /* in the queue, then in the writer's batch */
     void (*free_arg)(void *arg); /* a detached job (db__write_detached): frees arg, and the
                                     writer frees the job; NULL for a waited-for job */
@@ -239,15 +242,11 @@ struct db_conn *db__reader(struct db *db)
     return c;
 }
 
-/* Marks j executed and wakes a db__write_begin caller. */
-static void job_executed(struct db *db, struct db__job *j)
+/* Tells a db__write_begin caller that j has run (on this thread: no wake-up). */
+static void job_executed(struct db__job *j)
 {
-    if (!j->early)
-        return;
-    pthread_mutex_lock(&db->lock);
-    j->executed = 1;
-    pthread_cond_signal(&j->cond);
-    pthread_mutex_unlock(&db->lock);
+    if (j->on_run)
+        j->on_run(j->on_run_ctx, j->rc);
 }
 
 /* db__exec for the transaction statements run per job or per sync: prepared
@@ -315,7 +314,7 @@ static void run_batch(struct db *db, struct db__job *jobs)
             exec_cached(c, "RELEASE job");
             released |= j->early && j->rc == 0;
         }
-        job_executed(db, j);
+        job_executed(j);
     }
     if (!batch_rc && exec_cached(c, "COMMIT")) {
         db__exec(c, "ROLLBACK");
@@ -390,7 +389,6 @@ static void *writer_main(void *arg)
                 j = next;
                 continue;
             }
-            j->executed = 1;
             j->done = 1;
             pthread_cond_signal(&j->cond);
             j = next;
@@ -447,30 +445,20 @@ int db__write(struct db *db, db__write_fn fn, void *arg)
     return job.rc;
 }
 
-int db__write_begin(struct db *db, db__write_fn fn, void *arg, struct db__job **out)
+int db__write_begin(struct db *db, db__write_fn fn, void *arg, void (*on_run)(void *ctx, int rc),
+                    void *ctx, struct db__job **out)
 {
     struct db__job *job = xcalloc(1, sizeof *job);
     job->fn = fn;
     job->arg = arg;
     job->early = 1;
+    job->on_run = on_run;
+    job->on_run_ctx = ctx;
     *out = NULL;
     pthread_mutex_lock(&db->lock);
     int rc = enqueue_locked(db, job);
-    if (rc) {
-        pthread_mutex_unlock(&db->lock);
-        free(job);
-        return rc;
-    }
-    while (!job->executed)
-        pthread_cond_wait(&job->cond, &db->lock);
-    rc = job->rc;
-    if (rc) { /* nothing of it will be committed: no need to keep the caller */
-        while (!job->done)
-            pthread_cond_wait(&job->cond, &db->lock);
-    }
     pthread_mutex_unlock(&db->lock);
     if (rc) {
-        pthread_cond_destroy(&job->cond);
         free(job);
         return rc;
     }

@@ -283,6 +283,7 @@ int rooms_create(struct server *srv, const char *creator, json_t *body, char **r
         free(room_id);
         matrix_state_map_fini(&b->room->state);
         db_strings_free(b->room->extremities, b->room->n_extremities);
+        pthread_cond_destroy(&b->room->sent);
         pthread_mutex_destroy(&b->room->lock);
         free(b->room->room_id);
         free(b->room);

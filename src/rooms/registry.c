@@ -26,6 +26,7 @@ static void room_free(void *p)
     db_strings_free(r->extremities, r->n_extremities);
     free(r->hv);
     rooms_members_unref(r->joined);
+    pthread_cond_destroy(&r->sent);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -72,6 +73,7 @@ static int load(struct server *srv, const char *room_id, struct room **out)
     r->room_id = xstrdup(room_id);
     r->version = ver;
     pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->sent, NULL);
     matrix_state_map_init(&r->state);
     struct db_event *events;
     size_t n;

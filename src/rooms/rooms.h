@@ -39,6 +39,10 @@ struct room {
     char *room_id;                              /* owned */
     const struct matrix_room_version *version;  /* static table entry */
     pthread_mutex_t lock;                       /* guards the fields below */
+    bool sending;                               /* an event is built and queued for the writer
+                                                   but not yet applied to this head: the next
+                                                   send waits (rooms_send) */
+    pthread_cond_t sent;                        /* signalled when sending is cleared */
     struct matrix_state_map state;              /* current state; events carry "event_id" */
     char **extremities;                         /* owned forward extremities */
     size_t n_extremities;

@@ -32,6 +32,7 @@ struct room *rooms__room_new(const char *room_id, const struct matrix_room_versi
     r->room_id = xstrdup(room_id);
     r->version = ver;
     pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->sent, NULL);
     matrix_state_map_init(&r->state);
     return r;
 }
@@ -266,6 +267,30 @@ void rooms__notify(struct server *srv, struct room *room, const char *extra_user
     rooms_members_unref(m);
 }
 
+/* One event of rooms_send on its way through the writer. */
+struct sending {
+    struct room *room;              /* its room (sending set) */
+    const struct rooms__pending *p; /* the built event */
+    const struct db_event_write *w; /* its write (state_group set once written) */
+    struct rooms_members *members;  /* out: the joined members as of the event (owned), or NULL */
+};
+
+/* Runs on the writer thread once the event is written in its transaction
+ * (rc 0) or refused: moves the room head past it and lets the room's next
+ * send build on it. */
+static void sent_applied(void *arg, int rc)
+{
+    struct sending *s = arg;
+    pthread_mutex_lock(&s->room->lock);
+    if (rc == 0) {
+        rooms__apply(s->room, s->p, s->w->state_group);
+        s->members = rooms__joined_snapshot_locked(s->room);
+    }
+    s->room->sending = false;
+    pthread_cond_signal(&s->room->sent);
+    pthread_mutex_unlock(&s->room->lock);
+}
+
 int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
                char *reason, size_t reason_len)
 {
@@ -282,7 +307,13 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
     int rc = rooms_get(srv, req->room_id, &room);
     if (rc)
         return rc;
+    /* One event at a time per room, from building it to its write inside the
+     * writer's transaction (which fixes its position; the writer then moves
+     * the head in sent_applied), not across the fsync: the room's next event
+     * can join the same or the next commit. */
     pthread_mutex_lock(&room->lock);
+    while (room->sending)
+        pthread_cond_wait(&room->sent, &room->lock);
     struct rooms__pending p;
     rc = rooms__build(srv, room, req, &p, reason, reason_len);
     if (rc) {
@@ -292,19 +323,16 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
     struct db_event_write w;
     rooms__pending_write(req, &p, &w);
     w.prev_state_group = room->state_group;
-    /* The room lock covers building the event and writing it inside the
-     * writer's transaction (which fixes its position), not the fsync: the
-     * room's next event can join the same or the next commit. */
-    struct db_pending_write *pending;
-    rc = db_events_persist_begin(srv->db, &w, 1, &pending);
-    struct rooms_members *members = NULL;
-    if (rc == 0) {
-        rooms__apply(room, &p, w.state_group);
-        members = rooms__joined_snapshot_locked(room); /* as of this event */
-    }
+    room->sending = true;
     pthread_mutex_unlock(&room->lock);
-    if (rc == 0)
+    struct sending s = {room, &p, &w, NULL};
+    struct db_pending_write *pending;
+    rc = db_events_persist_begin(srv->db, &w, 1, sent_applied, &s, &pending);
+    if (rc) /* not queued: sent_applied will not run */
+        sent_applied(&s, rc);
+    else
         rc = db_events_persist_end(srv->db, pending); /* durable before anyone hears of it */
+    struct rooms_members *members = s.members;
     if (rc == 0) {
         snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
         push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
