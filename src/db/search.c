@@ -68,6 +68,9 @@ int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
  * - count: exact when the walk ended early; otherwise estimated from the
  *   walk's density (the spec's count is approximate). */
 enum { SEARCH_CANDIDATES = 200 };
+/* At most this many matches in the whole index: the rooms are checked per
+ * match (json_extract on the searcher's rooms) instead of in MATCH. */
+enum { SEARCH_SPARSE = 1000 };
 
 struct candidate {
     int64_t pos;   /* stream position */
@@ -107,8 +110,9 @@ static int search_run(struct db_conn *c, const char *fts_query, const char *room
                       bool bounded, bool by_rank, int64_t offset, size_t limit,
                       struct db_search_hit **out, size_t *n, int64_t *total)
 {
-    /* A room the searcher left is searched only up to their leave: that
-     * filter reads each match's room, so it is there only when needed. */
+    /* A room the searcher left is searched only up to their leave, and a
+     * room not named in MATCH (a sparse query) not at all: that filter reads
+     * each match's room, so it is there only when needed. */
     sqlite3_stmt *st =
         bounded ? db__stmt(c, "SELECT rowid, room_id, highlight(event_search_v2, 0, char(1), "
                               "char(2)) FROM event_search_v2 WHERE event_search_v2 MATCH ?1 AND "
@@ -234,7 +238,28 @@ int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool
     char *expr = match_expr(fts_query, rooms_json, &bounded);
     if (!expr)
         return 0;
-    int rc = search_run(c, expr, rooms_json, bounded, by_rank, offset, limit, out, n, total);
+    /* Words matching few events in the whole index: walking all of them and
+     * checking each one's room is cheaper than intersecting with the posting
+     * lists of every room of the searcher (which FTS5 reads whole). */
+    char *words = xmalloc(strlen(fts_query) + 16);
+    memcpy(words, "body : (", 8);
+    memcpy(words + 8, fts_query, strlen(fts_query));
+    memcpy(words + 8 + strlen(fts_query), ")", 2);
+    sqlite3_stmt *st = db__stmt(c, "SELECT count(*) FROM (SELECT rowid FROM event_search_v2 "
+                                   "WHERE event_search_v2 MATCH ?1 LIMIT ?2)");
+    int64_t matches = SEARCH_SPARSE + 1;
+    if (st) {
+        db__bind_text(st, 1, words);
+        sqlite3_bind_int64(st, 2, SEARCH_SPARSE + 1);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            matches = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    int rc = matches <= SEARCH_SPARSE
+                 ? search_run(c, words, rooms_json, true, by_rank, offset, limit, out, n, total)
+                 : search_run(c, expr, rooms_json, bounded, by_rank, offset, limit, out, n,
+                              total);
+    free(words);
     free(expr);
     return rc;
 }
