@@ -29,6 +29,11 @@ void client_internal_error(struct http_reply *rep, int rc);
 /* Answers a failed call: ERR_NOT_FOUND with 404 M_NOT_FOUND and the message not_found, any
  * other error with client_internal_error. Returns false, the reply untouched, when rc is 0. */
 bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found);
+/* Reads the ?limit= query parameter into *limit (left as the caller's default when absent),
+ * capped at max. A value that is not a non-negative integer is answered with 400
+ * M_INVALID_PARAM; returns false then. */
+bool client_query_limit(struct http_request *req, struct http_reply *rep, int64_t max,
+                        int64_t *limit);
 
 /* Creates (or reuses) a device, issues its tokens and builds the body that
  * /login and /register answer with (owned). device_id NULL generates one. */

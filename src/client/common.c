@@ -1,9 +1,13 @@
-/* common.c: request-body helpers shared by the client endpoint files. */
+/* common.c: request-body, query and error-reply helpers shared by the client endpoint
+ * files. */
 #define LOG_MODULE "client"
 #include "client/client.h"
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/str.h"
+
+#include <string.h>
 
 bool client_opt_string(struct http_reply *rep, json_t *obj, const char *key, const char **out)
 {
@@ -48,6 +52,19 @@ void client_internal_error(struct http_reply *rep, int rc)
 {
     log_error("request failed err=%s", err_str(rc));
     http_reply_error(rep, 500, "M_UNKNOWN", "Internal server error");
+}
+
+bool client_query_limit(struct http_request *req, struct http_reply *rep, int64_t max,
+                        int64_t *limit)
+{
+    const char *s = http_query(req, "limit");
+    if (s && str_to_i64(s, strlen(s), 0, INT64_MAX, limit) != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+        return false;
+    }
+    if (*limit > max)
+        *limit = max;
+    return true;
 }
 
 bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found)

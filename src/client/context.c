@@ -76,13 +76,8 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
     struct server *srv = client_server(req);
     const char *room_id = req->params[0];
     int64_t limit = CONTEXT_DEFAULT_LIMIT;
-    const char *limit_s = http_query(req, "limit");
-    if (limit_s && str_to_i64(limit_s, strlen(limit_s), 0, INT64_MAX, &limit) != 0) {
-        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+    if (!client_query_limit(req, rep, CONTEXT_MAX_LIMIT, &limit))
         return;
-    }
-    if (limit > CONTEXT_MAX_LIMIT)
-        limit = CONTEXT_MAX_LIMIT;
     struct sync_filter filter;
     char reason[200];
     json_t *fj = NULL;

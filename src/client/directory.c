@@ -248,13 +248,8 @@ static bool own_server(struct http_request *req, struct http_reply *rep, const c
 void client_public_rooms_get(struct http_request *req, struct http_reply *rep)
 {
     int64_t limit = -1;
-    const char *limit_s = http_query(req, "limit");
-    if (limit_s && str_to_i64(limit_s, strlen(limit_s), 0, INT64_MAX, &limit) != 0) {
-        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+    if (!client_query_limit(req, rep, DIRECTORY_MAX_LIMIT, &limit))
         return;
-    }
-    if (limit > DIRECTORY_MAX_LIMIT)
-        limit = DIRECTORY_MAX_LIMIT;
     if (!own_server(req, rep, http_query(req, "server")))
         return;
     public_rooms(req, rep, limit, http_query(req, "since"), NULL, NULL);

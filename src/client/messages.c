@@ -53,13 +53,8 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         return;
     }
     int64_t limit = MESSAGES_DEFAULT_LIMIT;
-    const char *limit_s = http_query(req, "limit");
-    if (limit_s && str_to_i64(limit_s, strlen(limit_s), 0, INT64_MAX, &limit) != 0) {
-        http_reply_error(rep, 400, "M_INVALID_PARAM", "limit must be a non-negative integer");
+    if (!client_query_limit(req, rep, MESSAGES_MAX_LIMIT, &limit))
         return;
-    }
-    if (limit > MESSAGES_MAX_LIMIT)
-        limit = MESSAGES_MAX_LIMIT;
     struct sync_filter filter;
     char reason[200];
     json_t *fj = NULL;
