@@ -89,7 +89,8 @@ INLINE __m512 combine(const __m512 c[8])
 
 /* Adds block b's (dx * dy) * isum into chain c: the row kernel's step. */
 INLINE __m512 gemv_step(bool q4, const uint8_t *gq, const uint8_t *gs,
-                        const struct llm_block_q8_0 *ya, const int32_t *sums, int64_t b, __m512 c)
+                        const struct llm_block_q8_0 *ya, const int32_t *corr, const float *dy,
+                        int64_t b, __m512 c)
 {
     const size_t qu = q4 ? 256 : 512;
     __m512i wv[8];
@@ -97,10 +98,10 @@ INLINE __m512 gemv_step(bool q4, const uint8_t *gq, const uint8_t *gs,
         words_q4_0(gq + (size_t)b * qu, wv);
     else
         words_q8_0(gq + (size_t)b * qu, wv);
-    const __m512i s = isum16(wv, ya[b].qs, -(sums[b] * (q4 ? 8 : 128)));
+    const __m512i s = isum16(wv, ya[b].qs, corr[b]);
     const __m512 d =
         _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gs + (size_t)b * 32))),
-                      _mm512_set1_ps(h2f(ya[b].d)));
+                      _mm512_set1_ps(dy[b]));
     return _mm512_add_ps(c, _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
 }
 
@@ -113,7 +114,8 @@ INLINE void gemv(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1, c
     const size_t qu = q4 ? 256 : 512; /* bytes of a block unit's quants */
     const size_t gbytes = (size_t)nb * (qu + 32);
     const struct llm_block_q8_0 *ya = (const struct llm_block_q8_0 *)a;
-    const int32_t *sums = (const int32_t *)(a + sums_offset(n));
+    const int32_t *corr = (const int32_t *)(a + sums_offset(n));
+    const float *dy = (const float *)(corr + nb);
     for (int64_t g = g0; g < g1; g++) {
         const uint8_t *gq = w + (size_t)g * gbytes;
         const uint8_t *gs = gq + (size_t)nb * qu;
@@ -121,18 +123,18 @@ INLINE void gemv(bool q4, int64_t n, const uint8_t *w, int64_t g0, int64_t g1, c
                c7 = c0;
         int64_t b = 0;
         for (; b + 8 <= nb; b += 8) {
-            c0 = gemv_step(q4, gq, gs, ya, sums, b, c0);
-            c1 = gemv_step(q4, gq, gs, ya, sums, b + 1, c1);
-            c2 = gemv_step(q4, gq, gs, ya, sums, b + 2, c2);
-            c3 = gemv_step(q4, gq, gs, ya, sums, b + 3, c3);
-            c4 = gemv_step(q4, gq, gs, ya, sums, b + 4, c4);
-            c5 = gemv_step(q4, gq, gs, ya, sums, b + 5, c5);
-            c6 = gemv_step(q4, gq, gs, ya, sums, b + 6, c6);
-            c7 = gemv_step(q4, gq, gs, ya, sums, b + 7, c7);
+            c0 = gemv_step(q4, gq, gs, ya, corr, dy, b, c0);
+            c1 = gemv_step(q4, gq, gs, ya, corr, dy, b + 1, c1);
+            c2 = gemv_step(q4, gq, gs, ya, corr, dy, b + 2, c2);
+            c3 = gemv_step(q4, gq, gs, ya, corr, dy, b + 3, c3);
+            c4 = gemv_step(q4, gq, gs, ya, corr, dy, b + 4, c4);
+            c5 = gemv_step(q4, gq, gs, ya, corr, dy, b + 5, c5);
+            c6 = gemv_step(q4, gq, gs, ya, corr, dy, b + 6, c6);
+            c7 = gemv_step(q4, gq, gs, ya, corr, dy, b + 7, c7);
         }
         __m512 c[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
         for (int k = 0; b < nb; b++, k++)
-            c[k] = gemv_step(q4, gq, gs, ya, sums, b, c[k]);
+            c[k] = gemv_step(q4, gq, gs, ya, corr, dy, b, c[k]);
         _mm512_storeu_ps(y + (size_t)g * 16, combine(c));
     }
 }
@@ -143,17 +145,15 @@ INLINE void gemm_panel(bool q4, int64_t n, const uint8_t *gq, const uint8_t *gs,
                        int64_t kb1, const uint8_t *a, size_t a_stride, int nc, __m512 (*acc)[8])
 {
     const size_t qu = q4 ? 256 : 512;
-    const int32_t shift = q4 ? 3 : 7;
     const size_t so = sums_offset(n);
+    const int64_t nb = n / 32;
     for (int c0 = 0; c0 < nc; c0 += GP_NC) {
         const int m = nc - c0 < GP_NC ? nc - c0 : GP_NC;
-        const struct llm_block_q8_0 *ya[GP_NC];
-        const int32_t *sm[GP_NC];
-        for (int c = 0; c < GP_NC; c++) {
-            const uint8_t *row = a + (size_t)(c0 + (c < m ? c : 0)) * a_stride;
-            ya[c] = (const struct llm_block_q8_0 *)row;
-            sm[c] = (const int32_t *)(row + so);
-        }
+        /* one pointer per column and three offsets shared by all columns (fewer live
+         * registers than a pointer per column and per array) */
+        const uint8_t *row[GP_NC];
+        for (int c = 0; c < GP_NC; c++)
+            row[c] = a + (size_t)(c0 + (c < m ? c : 0)) * a_stride;
         for (int64_t b = kb0; b < kb1; b++) {
             __m512i wv[8];
             if (q4)
@@ -163,11 +163,18 @@ INLINE void gemm_panel(bool q4, int64_t n, const uint8_t *gq, const uint8_t *gs,
             const __m512 dx =
                 _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gs + (size_t)b * 32)));
             const int ch = (int)(b & 7);
+            const size_t qo = (size_t)b * sizeof(struct llm_block_q8_0) + 2;
+            const size_t co = so + 4 * (size_t)b;
+            const size_t fo = co + 4 * (size_t)nb;
 #pragma GCC unroll 8
             for (int c = 0; c < GP_NC; c++) {
-                const __m512i s = isum16(wv, ya[c][b].qs, -(sm[c][b] * (1 << shift)));
+                int32_t corr;
+                float dy;
+                memcpy(&corr, row[c] + co, 4);
+                memcpy(&dy, row[c] + fo, 4);
+                const __m512i s = isum16(wv, (const int8_t *)(row[c] + qo), corr);
                 if (c < m) {
-                    const __m512 d = _mm512_mul_ps(dx, _mm512_set1_ps(h2f(ya[c][b].d)));
+                    const __m512 d = _mm512_mul_ps(dx, _mm512_set1_ps(dy));
                     acc[c0 + c][ch] =
                         _mm512_add_ps(acc[c0 + c][ch], _mm512_mul_ps(d, _mm512_cvtepi32_ps(s)));
                 }

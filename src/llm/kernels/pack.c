@@ -105,18 +105,22 @@ void llm_pack_row_to_float(enum llm_type t, const void *w, int64_t n_in, int64_t
 
 size_t llm_pack_act_row_size(int64_t n)
 {
-    return act_sums_offset(n) + (size_t)(n / 32) * sizeof(int32_t);
+    return act_sums_offset(n) + (size_t)(n / 32) * (sizeof(int32_t) + sizeof(float));
 }
 
-void llm_pack_act_sums(void *row, int64_t n)
+void llm_pack_act_sums(enum llm_type t, void *row, int64_t n)
 {
     const struct llm_block_q8_0 *y = row;
-    int32_t *sums = (int32_t *)((char *)row + act_sums_offset(n));
-    for (int64_t b = 0; b < n / 32; b++) {
+    const int64_t nb = n / 32;
+    int32_t *corr = (int32_t *)((char *)row + act_sums_offset(n));
+    float *dy = (float *)(corr + nb);
+    const int32_t off = t == LLM_TYPE_Q4_0 ? 8 : 128;
+    for (int64_t b = 0; b < nb; b++) {
         int32_t s = 0;
         for (int k = 0; k < 32; k++)
             s += y[b].qs[k];
-        sums[b] = s;
+        corr[b] = -off * s;
+        dy[b] = llm_fp16_to_f32(y[b].d);
     }
 }
 

@@ -17,10 +17,11 @@
  * block sums, the same eight float chains), so packed and unpacked matrices,
  * prompts and decode steps all give the same logits.
  *
- * Activation rows for packed weights (llm_pack_act_row_size bytes each): the
- * Q8_0 blocks that traits.from_float writes, then, at the next multiple of 64
- * bytes, one int32 per block: the sum of its 32 quants (llm_pack_act_sums),
- * which turns the unsigned weight products back into signed ones.
+ * Activation rows for packed weights (llm_pack_act_row_size bytes each): the Q8_0
+ * blocks that traits.from_float writes, then, at the next multiple of 64 bytes, one int32
+ * per block, -off * (the sum of its 32 quants) with off = 8 for Q4_0 weights and 128 for
+ * Q8_0 (it turns the unsigned weight products back into signed ones), then one float per
+ * block, its scale (llm_pack_act_sums).
  *
  * Everything is thread-safe and allocation-free; the matmul may run disjoint
  * row ranges on several threads at once. */
@@ -53,9 +54,9 @@ void llm_pack_row_to_float(enum llm_type t, const void *w, int64_t n_in, int64_t
 
 /* Bytes of an activation row of n elements (see above); a multiple of 4. */
 size_t llm_pack_act_row_size(int64_t n);
-/* Fills the block sums of an activation row whose Q8_0 blocks are already
- * written. */
-void llm_pack_act_sums(void *row, int64_t n);
+/* Fills the corrections and scales of an activation row for packed weights of type t whose
+ * Q8_0 blocks are already written. */
+void llm_pack_act_sums(enum llm_type t, void *row, int64_t n);
 
 /* y[c * ldy + r] = (packed row r) . (activation row c) for r0 <= r < r1
  * (multiples of 16) and c < nc; activation row c at a + c * a_stride. Only

@@ -169,6 +169,8 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
                    float *const *ys, const int *ldys, const float *x, int ldx, int n);
 /* y = x / rms(x) * weight, n rows of dim elements (ggml_rms_norm then ggml_mul). */
 void llm__rmsnorm(float *y, const float *x, const float *weight, int n, int dim, float eps);
+/* g[i] = silu(g[i]) * u[i] for i < count (SwiGLU), spread over the pool. */
+void llm__swiglu(struct llm_context *c, float *g, const float *u, size_t count);
 /* Looks up token rows of the embedding matrix into x ([n][n_embd]). */
 void llm__embed_rows(const struct llm_mat *emb, const int32_t *tokens, int n, float *x);
 /* Rotates q ([n][n_head*head_dim]) and k ([n][n_head_kv*head_dim]) in place at positions pos. */

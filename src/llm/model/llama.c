@@ -299,10 +299,7 @@ void llm__llama_forward(struct llm_context *c, const struct llm_fwd *f)
         float *const gu_out[2] = {c->hb, c->hb2};
         const int gu_ld[2] = {F, F};
         llm__matmul_n(c, 2, gu, gu_out, gu_ld, c->xb, E, n);
-        for (size_t i = 0; i < (size_t)n * (size_t)F; i++) {
-            float g = c->hb[i];
-            c->hb[i] = g / (1.0f + expf(-g)) * c->hb2[i];
-        }
+        llm__swiglu(c, c->hb, c->hb2, (size_t)n * (size_t)F);
         llm__matmul(c, &L->ffn_down, c->hb, F, n, c->xb, E);
         add_into(c->x, c->xb, (size_t)n * (size_t)E);
     }

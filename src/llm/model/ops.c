@@ -71,7 +71,8 @@ struct quant_job {
     int64_t n_in;                 /* elements per row */
     char *act;                    /* output rows */
     size_t stride;                /* bytes per output row */
-    bool packed;                  /* rows for packed weights: add the block sums */
+    bool packed;                  /* rows for packed weights: add corrections and scales */
+    enum llm_type packed_type;    /* the packed weights' type */
 };
 
 static void quant_chunk(void *arg, int t, int thread)
@@ -81,7 +82,7 @@ static void quant_chunk(void *arg, int t, int thread)
     char *row = j->act + (size_t)t * j->stride;
     j->from_float(j->x + (size_t)t * (size_t)j->ldx, row, j->n_in);
     if (j->packed)
-        llm_pack_act_sums(row, j->n_in);
+        llm_pack_act_sums(j->packed_type, row, j->n_in);
 }
 
 void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const *ws,
@@ -90,7 +91,7 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
     ASSERT(count >= 1 && count <= LLM_MATMUL_MAX_PARTS);
     for (int i = 1; i < count; i++) {
         if (ws[i]->at->type != ws[0]->at->type || ws[i]->n_in != ws[0]->n_in ||
-            ws[i]->packed != ws[0]->packed) {
+            ws[i]->packed != ws[0]->packed || (ws[0]->packed && ws[i]->type != ws[0]->type)) {
             /* different activation types: one product at a time */
             for (int k = 0; k < count; k++)
                 llm__matmul_n(c, 1, &ws[k], &ys[k], &ldys[k], x, ldx, n);
@@ -108,7 +109,8 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
         if (w0->packed)
             row = llm_pack_act_row_size(w0->n_in);
         ASSERT(rc == 0 && row * (size_t)n <= c->act_row_stride * (size_t)c->p.n_batch);
-        struct quant_job qj = {w0->at->from_float, x, ldx, w0->n_in, c->act, row, w0->packed};
+        struct quant_job qj = {w0->at->from_float, x, ldx, w0->n_in, c->act, row, w0->packed,
+                               w0->type};
         llm_pool_run(c->pool, quant_chunk, &qj, n);
         job.act = c->act;
         job.act_stride = row;
@@ -148,6 +150,32 @@ void llm__rmsnorm(float *y, const float *x, const float *weight, int n, int dim,
         for (int i = 0; i < dim; i++)
             yr[i] = (xr[i] * scale) * weight[i];
     }
+}
+
+struct swiglu_job {
+    float *g;       /* gate in, result out */
+    const float *u; /* up */
+    size_t count;   /* elements */
+};
+
+enum { SWIGLU_CHUNK = 2048 };
+
+static void swiglu_chunk(void *arg, int chunk, int thread)
+{
+    (void)thread;
+    const struct swiglu_job *j = arg;
+    size_t i0 = (size_t)chunk * SWIGLU_CHUNK;
+    size_t i1 = i0 + SWIGLU_CHUNK < j->count ? i0 + SWIGLU_CHUNK : j->count;
+    for (size_t i = i0; i < i1; i++) {
+        float g = j->g[i];
+        j->g[i] = g / (1.0f + expf(-g)) * j->u[i];
+    }
+}
+
+void llm__swiglu(struct llm_context *c, float *g, const float *u, size_t count)
+{
+    struct swiglu_job j = {g, u, count};
+    llm_pool_run(c->pool, swiglu_chunk, &j, (int)((count + SWIGLU_CHUNK - 1) / SWIGLU_CHUNK));
 }
 
 void llm__embed_rows(const struct llm_mat *emb, const int32_t *tokens, int n, float *x)

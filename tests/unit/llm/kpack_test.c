@@ -110,7 +110,7 @@ TEST_CASE(llm, kpack_matmul_bit_identical_to_vec_dot)
                 for (int64_t i = 0; i < n; i++)
                     x[i] = kp_f() * (i % 5 == 0 ? 3.0f : 1.0f);
                 at->from_float(x, a + (size_t)c * ar, n);
-                llm_pack_act_sums(a + (size_t)c * ar, n);
+                llm_pack_act_sums(t, a + (size_t)c * ar, n);
             }
             for (size_t ci = 0; ci < sizeof cols / sizeof cols[0]; ci++) {
                 const int nc = cols[ci];
