@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "llm/generate.h"
 #include "llm/tokenizer/tokenizer.h"
 
 #include <string.h>
@@ -67,42 +68,6 @@ struct ai_worker {
     _Atomic int64_t m_rejected;    /* 429s */
     _Atomic int m_active;          /* slots in use */
 };
-
-/* ---- stop strings ---- */
-
-/* Offset of the earliest stop string in s[0..len), or -1. */
-static long find_stop(const struct ai_job *j, const char *s, size_t len)
-{
-    long best = -1;
-    for (size_t i = 0; i < j->n_stop; i++) {
-        size_t sl = strlen(j->stop[i]);
-        for (size_t at = 0; sl <= len && at + sl <= len; at++) {
-            if (memcmp(s + at, j->stop[i], sl) == 0) {
-                if (best < 0 || (long)at < best)
-                    best = (long)at;
-                break;
-            }
-        }
-    }
-    return best;
-}
-
-/* Bytes of s[0..len) that can go out: all but the longest tail that begins a stop string. */
-static size_t safe_len(const struct ai_job *j, const char *s, size_t len)
-{
-    size_t hold = 0;
-    for (size_t i = 0; i < j->n_stop; i++) {
-        size_t sl = strlen(j->stop[i]);
-        size_t max = sl - 1 < len ? sl - 1 : len;
-        for (size_t k = max; k > hold; k--) {
-            if (memcmp(s + len - k, j->stop[i], k) == 0) {
-                hold = k;
-                break;
-            }
-        }
-    }
-    return len - hold;
-}
 
 /* ---- slots ---- */
 
@@ -161,13 +126,15 @@ static void slot_token(struct ai_worker *w, struct ai_slot *s, int32_t tok)
             return;
         }
         const char *text = s->pending.data ? s->pending.data : "";
-        long at = find_stop(j, text, s->pending.len);
+        /* api.c keeps only non-empty stop strings */
+        const char *const *stop = (const char *const *)j->stop;
+        long at = llm_stop_find(stop, j->n_stop, text, s->pending.len);
         if (at >= 0) {
             ai_job_emit(j, text, (size_t)at);
             slot_finish(w, s, "stop", false);
             return;
         }
-        size_t emit = safe_len(j, text, s->pending.len);
+        size_t emit = llm_stop_safe_len(stop, j->n_stop, text, s->pending.len);
         if (emit > 0) {
             ai_job_emit(j, text, emit);
             memmove(s->pending.data, s->pending.data + emit, s->pending.len - emit);

@@ -34,16 +34,15 @@ const char *llm_stop_reason_name(enum llm_stop_reason r)
     return "?";
 }
 
-/* Finds the earliest stop string in s[0..len): returns its offset or -1. */
-static long find_stop(const struct llm_generate_params *p, const char *s, size_t len)
+long llm_stop_find(const char *const *stop, size_t n_stop, const char *s, size_t len)
 {
     long best = -1;
-    for (size_t i = 0; i < p->n_stop; i++) {
-        size_t sl = strlen(p->stop[i]);
+    for (size_t i = 0; i < n_stop; i++) {
+        size_t sl = strlen(stop[i]);
         if (sl == 0 || sl > len)
             continue;
         for (size_t at = 0; at + sl <= len; at++) {
-            if (memcmp(s + at, p->stop[i], sl) == 0) {
+            if (memcmp(s + at, stop[i], sl) == 0) {
                 if (best < 0 || (long)at < best)
                     best = (long)at;
                 break;
@@ -53,16 +52,14 @@ static long find_stop(const struct llm_generate_params *p, const char *s, size_t
     return best;
 }
 
-/* Length of the text that can safely be emitted: everything before the longest suffix of
- * s[0..len) that is a proper prefix of a stop string. */
-static size_t safe_prefix(const struct llm_generate_params *p, const char *s, size_t len)
+size_t llm_stop_safe_len(const char *const *stop, size_t n_stop, const char *s, size_t len)
 {
     size_t hold = 0;
-    for (size_t i = 0; i < p->n_stop; i++) {
-        size_t sl = strlen(p->stop[i]);
+    for (size_t i = 0; i < n_stop; i++) {
+        size_t sl = strlen(stop[i]);
         size_t max = sl - 1 < len ? sl - 1 : len;
         for (size_t k = max; k > hold; k--) {
-            if (memcmp(s + len - k, p->stop[i], k) == 0) {
+            if (memcmp(s + len - k, stop[i], k) == 0) {
                 hold = k;
                 break;
             }
@@ -143,12 +140,14 @@ int llm_generate(struct llm_context *c, const int32_t *prompt, int n_prompt,
             rc = llm_detok_push(&detok, tok, &pending);
             if (rc != 0)
                 goto out;
-            long at = find_stop(p, pending.data ? pending.data : "", pending.len);
+            long at = llm_stop_find(p->stop, p->n_stop, pending.data ? pending.data : "",
+                                    pending.len);
             if (at >= 0) {
                 emit = (size_t)at;
                 stop_now = true;
             } else {
-                emit = safe_prefix(p, pending.data ? pending.data : "", pending.len);
+                emit = llm_stop_safe_len(p->stop, p->n_stop, pending.data ? pending.data : "",
+                                         pending.len);
             }
         }
         if (vocab)

@@ -27,6 +27,15 @@
  * completed) comes in one last call with token -1 (LLM_TOKEN_NULL); its result is ignored. */
 typedef int (*llm_token_cb)(void *user, int32_t token, const char *text, size_t len);
 
+/* Stop strings in streamed text, for llm_generate and for callers that run their own loop
+ * (src/ai). stop holds n_stop NUL-terminated strings (empty ones never match); s[0..len) is the
+ * text generated so far and not yet emitted. Both are pure and borrow everything.
+ * llm_stop_find: the offset of the earliest stop string in s, or -1.
+ * llm_stop_safe_len: how many leading bytes of s can be emitted: all but the longest tail that
+ * is a proper prefix of a stop string (stop strings must be non-empty here). */
+long llm_stop_find(const char *const *stop, size_t n_stop, const char *s, size_t len);
+size_t llm_stop_safe_len(const char *const *stop, size_t n_stop, const char *s, size_t len);
+
 enum llm_stop_reason {
     LLM_STOP_MAX_TOKENS, /* max_tokens generated */
     LLM_STOP_EOG,        /* the model produced an end-of-generation token */
