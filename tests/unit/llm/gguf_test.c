@@ -593,26 +593,5 @@ TEST_CASE(llm, gguf_getters_convert_types)
 /* Replays tests/fuzz/corpus/gguf/ through the fuzz harness (no libFuzzer needed). */
 TEST_CASE(llm, gguf_fuzz_corpus_replays)
 {
-    const char *dir = harness_path("tests/fuzz/corpus/gguf");
-    DIR *d = opendir(dir);
-    ASSERT_TRUE(d != NULL);
-    int files = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t len;
-        char *bytes = read_all(path, &len);
-        ASSERT_TRUE(bytes != NULL);
-        uint8_t *exact = malloc(len ? len : 1);
-        memcpy(exact, bytes, len);
-        gguf_fuzz_one(exact, len);
-        free(exact);
-        free(bytes);
-        files++;
-    }
-    closedir(d);
-    ASSERT_TRUE(files >= 10);
+    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/gguf"), gguf_fuzz_one) >= 10);
 }

@@ -889,26 +889,5 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
 /* Replays tests/fuzz/corpus/tokenizer/ through the fuzz harness. */
 TEST_CASE(llm, tokenizer_fuzz_corpus_replays)
 {
-    const char *dir = harness_path("tests/fuzz/corpus/tokenizer");
-    DIR *d = opendir(dir);
-    ASSERT_TRUE(d != NULL);
-    int files = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t len;
-        char *bytes = slurp(path, &len);
-        ASSERT_TRUE(bytes != NULL);
-        uint8_t *exact = malloc(len ? len : 1);
-        memcpy(exact, bytes, len);
-        tokenizer_fuzz_one(exact, len);
-        free(exact);
-        free(bytes);
-        files++;
-    }
-    closedir(d);
-    ASSERT_TRUE(files >= 8);
+    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/tokenizer"), tokenizer_fuzz_one) >= 8);
 }

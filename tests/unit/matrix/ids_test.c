@@ -312,36 +312,8 @@ TEST_CASE(matrix, ids_rooms_aliases_devices)
 #define IDS_FUZZ_NO_MAIN
 #include "fuzz/ids_fuzz.c"
 
-/* Reads every file of a fuzz corpus directory and hands it to fn; returns the count. */
-static int replay_corpus(const char *dir, int (*fn)(const uint8_t *, size_t))
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        harness_fail(__FILE__, __LINE__, "cannot open %s", dir);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 20))
-            continue;
-        FILE *f = fopen(path, "rb");
-        ASSERT_TRUE(f != NULL);
-        size_t size = (size_t)st.st_size;
-        uint8_t *data = malloc(size ? size : 1); /* exact size, so ASan sees over-reads */
-        ASSERT_INT_EQ(fread(data, 1, size, f), size);
-        fclose(f);
-        fn(data, size);
-        free(data);
-        count++;
-    }
-    closedir(d);
-    return count;
-}
-
 /* Replays the checked-in fuzz corpus through the harness (no libFuzzer needed). */
 TEST_CASE(matrix, ids_fuzz_corpus_replays)
 {
-    ASSERT_TRUE(replay_corpus(harness_path("tests/fuzz/corpus/ids"), ids_fuzz_one) >= 5);
+    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/ids"), ids_fuzz_one) >= 5);
 }
