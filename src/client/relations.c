@@ -137,20 +137,17 @@ void client_room_threads(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_INVALID_PARAM", "Unknown pagination token");
         return;
     }
+    /* As Synapse: joined, departed (each root then passes history
+     * visibility, so a departed user sees the threads started before the
+     * leave) or world_readable. */
     struct room *room;
-    if (rooms_get(srv, room_id, &room) != 0) {
+    char *leave_id = NULL;
+    if (rooms_get(srv, room_id, &room) != 0 ||
+        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
         http_reply_error(rep, 403, "M_FORBIDDEN", "You are not allowed to view this room");
         return;
     }
-    json_t *hv = rooms_state_get(room, "m.room.history_visibility", "");
-    const char *v = json_string_value(json_object_get(json_object_get(hv, "content"),
-                                                      "history_visibility"));
-    bool world = v && strcmp(v, "world_readable") == 0;
-    json_decref(hv);
-    if (!world && strcmp(rooms_membership_of(room, req->user_id), "join") != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You are not allowed to view this room");
-        return;
-    }
+    free(leave_id);
     bool participated = include && strcmp(include, "participated") == 0;
     char **roots;
     int64_t *latest;

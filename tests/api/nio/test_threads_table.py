@@ -77,3 +77,22 @@ async def test_threads_among_many_events(srv):
     expect_nio(await bob.room_redact(room, replies[1]), R.RoomRedactResponse)
     check(await all_pages(srv, alice, room, 10) == [roots[i] for i in (6, 5, 0, 3)],
           "thread 1 gone")
+
+
+async def test_departed_user_lists_threads_up_to_the_leave(srv):
+    """As Synapse: a departed member may still list the threads; the roots pass
+    history visibility, so only threads started before the leave appear."""
+    alice = await srv.nio_user("alice")
+    bob = await srv.nio_user("bob")
+    eve = await srv.nio_user("eve")
+    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
+    expect_nio(await bob.join(room), R.JoinResponse)
+    before = await send(alice, room, "before")
+    await send(bob, room, "reply", before)
+    expect_nio(await bob.room_leave(room), R.RoomLeaveResponse)
+    after = await send(alice, room, "after")
+    await send(alice, room, "reply", after)
+    check(await all_pages(srv, alice, room, 5) == [after, before], "alice sees both")
+    check(await all_pages(srv, bob, room, 5) == [before], "bob up to his leave")
+    r = await srv.req("GET", f"{V1}/rooms/{quote(room)}/threads", token=eve.access_token)
+    check(r.status == 403 and r.json["errcode"] == "M_FORBIDDEN", f"never a member: {r!r}")
