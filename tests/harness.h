@@ -33,6 +33,10 @@ const char *harness_path(const char *relative_to_source_root);
  * returns how many. Fails the test when the directory cannot be read. */
 int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t size));
 
+/* Reads a whole file into a malloc'd buffer (free() it) with a NUL after its *len bytes.
+ * Fails the test when the file cannot be read. */
+char *harness_read_file(const char *path, size_t *len);
+
 #define ASSERT_TRUE(e)                                                         \
     do {                                                                       \
         if (!(e))                                                              \

@@ -77,6 +77,23 @@ const char *harness_path(const char *rel)
     return path;
 }
 
+char *harness_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        harness_fail(__FILE__, __LINE__, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!p || fread(p, 1, (size_t)n, f) != (size_t)n)
+        harness_fail(__FILE__, __LINE__, "cannot read %s", path);
+    fclose(f);
+    p[n] = '\0';
+    *len = (size_t)n;
+    return p;
+}
+
 int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t size))
 {
     DIR *d = opendir(dir);

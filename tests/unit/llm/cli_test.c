@@ -24,26 +24,6 @@ static void require_models(void)
         harness_skip("shared/models not available");
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    } else {
-        p[n] = '\0';
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 /* Runs a CLI function with stdout sent to `out_path` (or /dev/null), stderr to /dev/null. */
 static int run_quiet(int (*fn)(int, char **), int argc, char **argv, const char *out_path)
 {
@@ -93,8 +73,8 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
         int rc = run_quiet(llm_cli_quantize, cases[i].pure ? 5 : 4, argv, NULL);
         ASSERT_INT_EQ(rc, 0);
         size_t got_len, want_len;
-        char *got = slurp(out, &got_len);
-        char *want = slurp(model_path(cases[i].want), &want_len);
+        char *got = harness_read_file(out, &got_len);
+        char *want = harness_read_file(model_path(cases[i].want), &want_len);
         ASSERT_TRUE(got && want);
         if (got_len != want_len || memcmp(got, want, got_len) != 0) {
             size_t k = 0;
@@ -111,14 +91,14 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
     fd = mkstemp(copy);
     ASSERT_TRUE(fd >= 0);
     size_t in_len, want_len;
-    char *in_bytes = slurp(model_path("stories260K/stories260K.gguf"), &in_len);
+    char *in_bytes = harness_read_file(model_path("stories260K/stories260K.gguf"), &in_len);
     ASSERT_TRUE(in_bytes && write(fd, in_bytes, in_len) == (ssize_t)in_len);
     close(fd);
     free(in_bytes);
     char *same[] = {"quantize", copy, copy, "Q4_0", NULL};
     ASSERT_INT_EQ(run_quiet(llm_cli_quantize, 4, same, NULL), 0);
-    char *got = slurp(copy, &in_len);
-    char *want = slurp(model_path("stories260K/stories260K-Q4_0.gguf"), &want_len);
+    char *got = harness_read_file(copy, &in_len);
+    char *want = harness_read_file(model_path("stories260K/stories260K-Q4_0.gguf"), &want_len);
     ASSERT_TRUE(got && want && in_len == want_len && memcmp(got, want, in_len) == 0);
     free(got);
     free(want);
@@ -140,7 +120,7 @@ TEST_CASE(llm, cli_info_prints_tensors_and_totals)
     char *argv[] = {"info", in, NULL};
     ASSERT_INT_EQ(run_quiet(llm_cli_info, 2, argv, out), 0);
     size_t len;
-    char *text = slurp(out, &len);
+    char *text = harness_read_file(out, &len);
     ASSERT_TRUE(text != NULL);
     static const char *const want[] = {
         "GGUF v3, alignment 32",

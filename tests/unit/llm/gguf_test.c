@@ -16,24 +16,6 @@
 #define GGUF_FUZZ_NO_MAIN
 #include "fuzz/gguf_fuzz.c"
 
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 static const char *model_path(const char *rel)
 {
     static char p[4096];
@@ -213,7 +195,7 @@ TEST_CASE(llm, gguf_truncated_files_fail_cleanly)
 {
     require_models();
     size_t len;
-    char *bytes = read_all(model_path("stories260K/stories260K.gguf"), &len);
+    char *bytes = harness_read_file(model_path("stories260K/stories260K.gguf"), &len);
     ASSERT_TRUE(bytes != NULL);
     struct llm_gguf *g = NULL;
     char err[256];

@@ -32,22 +32,6 @@ static int run_mkgguf(const char *out, const char *const *args, int nargs)
     return rc;
 }
 
-static char *slurp_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (fread(p, 1, (size_t)n, f) != (size_t)n)
-        n = -1;
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 TEST_CASE(llm, mkgguf_writes_loadable_models)
 {
     char a[] = "/tmp/llm_mkgguf_a_XXXXXX", b[] = "/tmp/llm_mkgguf_b_XXXXXX";
@@ -94,12 +78,12 @@ TEST_CASE(llm, mkgguf_writes_loadable_models)
     /* identical options, identical bytes; another seed, other weights */
     ASSERT_INT_EQ(run_mkgguf(b, NULL, 0), 0);
     size_t la, lb;
-    char *pa = slurp_file(a, &la), *pb = slurp_file(b, &lb);
+    char *pa = harness_read_file(a, &la), *pb = harness_read_file(b, &lb);
     ASSERT_TRUE(la == lb && memcmp(pa, pb, la) == 0);
     free(pb);
     static const char *const seed2[] = {"--seed", "2"};
     ASSERT_INT_EQ(run_mkgguf(b, seed2, 2), 0);
-    pb = slurp_file(b, &lb);
+    pb = harness_read_file(b, &lb);
     ASSERT_TRUE(la == lb && memcmp(pa, pb, la) != 0);
     free(pa);
     free(pb);

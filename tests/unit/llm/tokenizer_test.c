@@ -25,26 +25,6 @@
 #define TOKENIZER_FUZZ_NO_MAIN
 #include "fuzz/tokenizer_fuzz.c"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)n + 1);
-    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    if (p)
-        p[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return p;
-}
-
 static const char *models_path(const char *rel)
 {
     static char p[4096];
@@ -121,8 +101,8 @@ static void run_vocab_vectors(const char *name, bool clean_spaces)
     double ms = 0;
     struct llm_vocab *v = load_vocab(rel, NULL, &ms);
     size_t inp_len, out_len;
-    char *inp = slurp(path_inp, &inp_len);
-    char *outs = slurp(path_out, &out_len);
+    char *inp = harness_read_file(path_inp, &inp_len);
+    char *outs = harness_read_file(path_out, &out_len);
     ASSERT_TRUE(inp != NULL && outs != NULL);
 
     static const char sep[] = "\n__ggml_vocab_test__\n";
@@ -850,7 +830,7 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
         {"DEEPSEEK3", LLM_TOK__PRE_DEEPSEEK3},
     };
     size_t len;
-    char *data = slurp(harness_path("tests/data/tokenizer/pretok_golden.tsv"), &len);
+    char *data = harness_read_file(harness_path("tests/data/tokenizer/pretok_golden.tsv"), &len);
     ASSERT_TRUE(data != NULL);
     size_t lines = 0;
     char *save = NULL;
@@ -889,5 +869,6 @@ TEST_CASE(llm, tokenizer_pretokenizer_golden)
 /* Replays tests/fuzz/corpus/tokenizer/ through the fuzz harness. */
 TEST_CASE(llm, tokenizer_fuzz_corpus_replays)
 {
-    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/tokenizer"), tokenizer_fuzz_one) >= 8);
+    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/tokenizer"),
+                                      tokenizer_fuzz_one) >= 8);
 }
