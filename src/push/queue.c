@@ -508,7 +508,8 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
     (void)srv;
     struct push_item *it = xcalloc(1, sizeof *it);
     it->event_id = xstrdup(event_id);
-    it->pdu = json_deep_copy(pdu);
+    it->pdu = json_object_get(pdu, "state_key") ? json_deep_copy(pdu)
+                                                : json_incref((json_t *)pdu);
     it->pos = pos;
     pthread_mutex_lock(&q.lock);
     if (!q.running || q.stopping) {

@@ -20,8 +20,9 @@ int push_queue_start(struct server *srv);
 /* Processes what is queued, then stops the worker (before the database closes). */
 void push_queue_stop(void);
 
-/* Queues the persisted event (pdu: its JSON, borrowed; a copy is kept) at
- * stream position pos. */
+/* Queues the persisted event (pdu: its JSON, borrowed) at stream position pos.
+ * A message event (no state_key) is kept by reference, so the caller must not
+ * change it any more; a state event, which room state maps share, is copied. */
 void push_event_persisted(struct server *srv, const char *event_id, const json_t *pdu, int64_t pos);
 
 /* Waits (at most max_ms) until every queued event at or below pos has been
