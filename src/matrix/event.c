@@ -208,6 +208,17 @@ int matrix_event_reference_hash(const json_t *event, const struct matrix_room_ve
     return rc;
 }
 
+/* "$" and the reference hash in the version's base64 alphabet. */
+static void id_from_hash(const struct matrix_room_version *v,
+                         const unsigned char h[CRYPTO_SHA256_BYTES],
+                         char out[MATRIX_EVENT_ID_HASH_LEN])
+{
+    out[0] = '$';
+    crypto_base64_encode(v->event_id_format == MATRIX_EVENT_ID_V3 ? CRYPTO_BASE64_STANDARD
+                                                                  : CRYPTO_BASE64_URLSAFE,
+                         h, CRYPTO_SHA256_BYTES, out + 1);
+}
+
 int matrix_event_compute_id(const json_t *event, const struct matrix_room_version *v,
                             char out[MATRIX_EVENT_ID_HASH_LEN])
 {
@@ -217,24 +228,36 @@ int matrix_event_compute_id(const json_t *event, const struct matrix_room_versio
     int rc = matrix_event_reference_hash(event, v, h);
     if (rc != 0)
         return rc;
-    out[0] = '$';
-    crypto_base64_encode(v->event_id_format == MATRIX_EVENT_ID_V3 ? CRYPTO_BASE64_STANDARD
-                                                                  : CRYPTO_BASE64_URLSAFE,
-                         h, sizeof(h), out + 1);
+    id_from_hash(v, h, out);
     return 0;
 }
 
 int matrix_event_sign(json_t *event, const struct matrix_room_version *v, const char *server_name,
                       const struct signing_key *key)
 {
+    return matrix_event_sign_id(event, v, server_name, key, NULL);
+}
+
+/* The signed bytes (the redacted event without signatures and unsigned) are
+ * exactly what the reference hash covers: one redaction and one encoding
+ * give both the signature and the ID. */
+int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
+                         const char *server_name, const struct signing_key *key,
+                         char id[MATRIX_EVENT_ID_HASH_LEN])
+{
+    if (id && v->event_id_format == MATRIX_EVENT_ID_V1)
+        return ERR_UNSUPPORTED;
     json_t *red = NULL;
+    unsigned char h[CRYPTO_SHA256_BYTES];
     int rc = matrix_event_add_content_hash(event, v);
     if (rc == 0)
         rc = redact_for_signing(event, v, &red);
     if (rc == 0)
-        rc = matrix_json_sign(red, server_name, key);
+        rc = matrix_json_sign_hash(red, server_name, key, h);
     if (rc == 0)
         json_object_set(event, "signatures", json_object_get(red, "signatures"));
+    if (rc == 0 && id)
+        id_from_hash(v, h, id);
     json_decref(red);
     return rc;
 }

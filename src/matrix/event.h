@@ -75,6 +75,12 @@ int matrix_event_compute_id(const json_t *event, const struct matrix_room_versio
  * ("unsigned" excepted). Returns 0, ERR_INVALID, ERR_TOO_LARGE. */
 int matrix_event_sign(json_t *event, const struct matrix_room_version *v, const char *server_name,
                       const struct signing_key *key);
+/* matrix_event_sign that also writes the event's ID (as
+ * matrix_event_compute_id on the signed event) into id when not NULL, from
+ * the same redaction and encoding. ERR_UNSUPPORTED for an ID in v1-2. */
+int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
+                         const char *server_name, const struct signing_key *key,
+                         char id[MATRIX_EVENT_ID_HASH_LEN]);
 
 /* Checks one signature signatures.<server_name>.<key_id> on the redacted form
  * of event. Returns as matrix_json_verify: 0, ERR_NOT_FOUND, ERR_INVALID,

@@ -19,6 +19,12 @@ static const char *const unsigned_keys[] = {"signatures", "unsigned", NULL};
 
 int matrix_json_sign(json_t *object, const char *server_name, const struct signing_key *key)
 {
+    return matrix_json_sign_hash(object, server_name, key, NULL);
+}
+
+int matrix_json_sign_hash(json_t *object, const char *server_name, const struct signing_key *key,
+                          unsigned char sha256[CRYPTO_SHA256_BYTES])
+{
     struct buf bytes;
     int rc = 0;
 
@@ -37,6 +43,8 @@ int matrix_json_sign(json_t *object, const char *server_name, const struct signi
         goto out;
     unsigned char sig[CRYPTO_SIGNATURE_BYTES];
     crypto_ed25519_sign(key, bytes.data, bytes.len, sig);
+    if (sha256)
+        crypto_sha256(bytes.data, bytes.len, sha256);
     char sig_b64[CRYPTO_SIGNATURE_BYTES * 2];
     crypto_base64_encode(CRYPTO_BASE64_STANDARD, sig, sizeof(sig), sig_b64);
 

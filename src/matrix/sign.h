@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "crypto/hash.h"
 #include "crypto/keyring.h"
 
 /* Adds the signature of object (a JSON object, modified in place) by key
@@ -23,6 +24,10 @@
  * MATRIX_SIGN_MAX_BYTES of canonical JSON. */
 #define MATRIX_SIGN_MAX_BYTES (1u << 24)
 int matrix_json_sign(json_t *object, const char *server_name, const struct signing_key *key);
+/* matrix_json_sign that also gives the sha256 of the signed bytes (the
+ * reference hash when object is a redacted event: one encoding for both). */
+int matrix_json_sign_hash(json_t *object, const char *server_name, const struct signing_key *key,
+                          unsigned char sha256[CRYPTO_SHA256_BYTES]);
 
 /* Checks the signature signatures.<server_name>.<key_id> of object (borrowed)
  * against public_key. Returns 0 when it is valid; ERR_NOT_FOUND when there is

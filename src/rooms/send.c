@@ -112,10 +112,11 @@ int rooms__build(struct server *srv, struct room *room, const struct room_send *
         goto fail;
     }
     json_object_set_new(pdu, "auth_events", auth_events);
-    rc = matrix_event_sign(pdu, ver, srv->cfg->server_name, &srv->signing_key);
+    rc = matrix_event_sign_id(pdu, ver, srv->cfg->server_name, &srv->signing_key, out->event_id);
     if (rc) {
-        snprintf(reason, reason_len, rc == ERR_TOO_LARGE ? "event too large"
-                                                         : "event content is not valid");
+        snprintf(reason, reason_len, rc == ERR_TOO_LARGE     ? "event too large"
+                                     : rc == ERR_UNSUPPORTED ? "cannot compute the event ID"
+                                                             : "event content is not valid");
         goto fail;
     }
     struct buf canon;
@@ -133,12 +134,6 @@ int rooms__build(struct server *srv, struct room *room, const struct room_send *
     if (rc) {
         buf_fini(&canon);
         rc = ERR_TOO_LARGE;
-        goto fail;
-    }
-    rc = matrix_event_compute_id(pdu, ver, out->event_id);
-    if (rc) {
-        buf_fini(&canon);
-        snprintf(reason, reason_len, "cannot compute the event ID");
         goto fail;
     }
     /* The first event of a room is checked against nothing; the rules know. */

@@ -513,3 +513,32 @@ TEST_CASE(matrix, event_inserted_event_id_ignored_v3)
  *   member_v11 = member_v9 without "origin"
  *   "$" + base64(refhash(...)) (std for v3, urlsafe for v4+), rstrip("=")
  * The full script: tests/unit/matrix/event_vectors.py (needs the cryptography package). */
+
+/* The ID matrix_event_sign_id gives from its signing pass is the reference
+ * hash of the signed event, in each version's alphabet (v3 standard base64,
+ * v4+ URL-safe), and the signature is the one matrix_event_sign makes. */
+TEST_CASE(matrix, event_sign_id_matches_reference_hash)
+{
+    struct signing_key key;
+    test_spec_key(&key);
+    static const char *const versions[] = {"3", "4", "9", "10", "11"};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        json_t *a = parse(MEMBER_EVENT("7"));
+        json_t *b = json_deep_copy(a);
+        char id[MATRIX_EVENT_ID_HASH_LEN], want[MATRIX_EVENT_ID_HASH_LEN];
+        ASSERT_INT_EQ(matrix_event_sign_id(a, ver(versions[i]), "domain", &key, id), 0);
+        ASSERT_INT_EQ(matrix_event_sign(b, ver(versions[i]), "domain", &key), 0);
+        ASSERT_INT_EQ(matrix_event_compute_id(b, ver(versions[i]), want), 0);
+        ASSERT_STR_EQ(id, want);
+        ASSERT_TRUE(strlen(id) == 44 && id[0] == '$');
+        if (strcmp(versions[i], "3") != 0) /* URL-safe from v4 */
+            ASSERT_TRUE(strchr(id, '/') == NULL && strchr(id, '+') == NULL);
+        ASSERT_STR_EQ(canon(a), canon(b));
+        json_decref(a);
+        json_decref(b);
+    }
+    json_t *ev = parse(MEMBER_EVENT("7"));
+    char id[MATRIX_EVENT_ID_HASH_LEN];
+    ASSERT_INT_EQ(matrix_event_sign_id(ev, ver("1"), "domain", &key, id), ERR_UNSUPPORTED);
+    json_decref(ev);
+}
