@@ -33,6 +33,12 @@ const char *harness_path(const char *relative_to_source_root);
  * returns how many. Fails the test when the directory cannot be read. */
 int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t size));
 
+/* The path of a file under the shared model directory (../shared/models beside the
+ * repository); returns a static buffer, like harness_path. */
+const char *harness_model_path(const char *relative_to_models);
+/* Skips the test when the shared model files are not there (a checkout without them). */
+void harness_require_models(void);
+
 /* Reads a whole file into a malloc'd buffer (free() it) with a NUL after its *len bytes.
  * Fails the test when the file cannot be read. */
 char *harness_read_file(const char *path, size_t *len);

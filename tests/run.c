@@ -77,6 +77,19 @@ const char *harness_path(const char *rel)
     return path;
 }
 
+const char *harness_model_path(const char *rel)
+{
+    static char p[2048]; /* harness_path adds the source directory in its 4096 bytes */
+    snprintf(p, sizeof p, "../shared/models/%s", rel);
+    return harness_path(p);
+}
+
+void harness_require_models(void)
+{
+    if (access(harness_model_path("SOURCES.md"), R_OK) != 0)
+        harness_skip("shared/models not available");
+}
+
 char *harness_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

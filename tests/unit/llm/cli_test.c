@@ -10,19 +10,6 @@
 #include "llm/gguf.h"
 #include "llm/gguf_write.h"
 
-static const char *model_path(const char *rel)
-{
-    static char p[4096];
-    snprintf(p, sizeof p, "../shared/models/%s", rel);
-    return harness_path(p);
-}
-
-/* Skips the test when the shared model files are not there (a checkout without them). */
-static void require_models(void)
-{
-    if (access(model_path("SOURCES.md"), R_OK) != 0)
-        harness_skip("shared/models not available");
-}
 
 /* Runs a CLI function with stdout sent to `out_path` (or /dev/null), stderr to /dev/null. */
 static int run_quiet(int (*fn)(int, char **), int argc, char **argv, const char *out_path)
@@ -45,7 +32,7 @@ static int run_quiet(int (*fn)(int, char **), int argc, char **argv, const char 
 
 TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
 {
-    require_models();
+    harness_require_models();
     static const struct {
         const char *in, *type, *want;
         bool pure;
@@ -68,13 +55,13 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
     close(fd);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char in[4096];
-        snprintf(in, sizeof in, "%s", model_path(cases[i].in));
+        snprintf(in, sizeof in, "%s", harness_model_path(cases[i].in));
         char *argv[] = {"quantize", in, out, (char *)cases[i].type, "--pure", NULL};
         int rc = run_quiet(llm_cli_quantize, cases[i].pure ? 5 : 4, argv, NULL);
         ASSERT_INT_EQ(rc, 0);
         size_t got_len, want_len;
         char *got = harness_read_file(out, &got_len);
-        char *want = harness_read_file(model_path(cases[i].want), &want_len);
+        char *want = harness_read_file(harness_model_path(cases[i].want), &want_len);
         ASSERT_TRUE(got && want);
         if (got_len != want_len || memcmp(got, want, got_len) != 0) {
             size_t k = 0;
@@ -91,14 +78,15 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
     fd = mkstemp(copy);
     ASSERT_TRUE(fd >= 0);
     size_t in_len, want_len;
-    char *in_bytes = harness_read_file(model_path("stories260K/stories260K.gguf"), &in_len);
+    char *in_bytes = harness_read_file(harness_model_path("stories260K/stories260K.gguf"), &in_len);
     ASSERT_TRUE(in_bytes && write(fd, in_bytes, in_len) == (ssize_t)in_len);
     close(fd);
     free(in_bytes);
     char *same[] = {"quantize", copy, copy, "Q4_0", NULL};
     ASSERT_INT_EQ(run_quiet(llm_cli_quantize, 4, same, NULL), 0);
     char *got = harness_read_file(copy, &in_len);
-    char *want = harness_read_file(model_path("stories260K/stories260K-Q4_0.gguf"), &want_len);
+    char *want =
+        harness_read_file(harness_model_path("stories260K/stories260K-Q4_0.gguf"), &want_len);
     ASSERT_TRUE(got && want && in_len == want_len && memcmp(got, want, in_len) == 0);
     free(got);
     free(want);
@@ -110,13 +98,13 @@ TEST_CASE(llm, cli_quantize_matches_llama_quantize_bytes)
 
 TEST_CASE(llm, cli_info_prints_tensors_and_totals)
 {
-    require_models();
+    harness_require_models();
     char out[] = "/tmp/llm_info_XXXXXX";
     int fd = mkstemp(out);
     ASSERT_TRUE(fd >= 0);
     close(fd);
     char in[4096];
-    snprintf(in, sizeof in, "%s", model_path("stories260K/stories260K-Q4_0.gguf"));
+    snprintf(in, sizeof in, "%s", harness_model_path("stories260K/stories260K-Q4_0.gguf"));
     char *argv[] = {"info", in, NULL};
     ASSERT_INT_EQ(run_quiet(llm_cli_info, 2, argv, out), 0);
     size_t len;

@@ -16,25 +16,12 @@
 #define GGUF_FUZZ_NO_MAIN
 #include "fuzz/gguf_fuzz.c"
 
-static const char *model_path(const char *rel)
-{
-    static char p[4096];
-    snprintf(p, sizeof p, "../shared/models/%s", rel);
-    return harness_path(p);
-}
-
-/* Skips the test when the shared model files are not there (a checkout without them). */
-static void require_models(void)
-{
-    if (access(model_path("SOURCES.md"), R_OK) != 0)
-        harness_skip("shared/models not available");
-}
 
 TEST_CASE(llm, gguf_reference_tensor_types)
 {
-    require_models();
+    harness_require_models();
     json_error_t jerr;
-    json_t *ref = json_load_file(model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
     if (!ref)
         harness_skip("shared/models/reference.json not readable");
     json_t *models = json_object_get(ref, "models");
@@ -46,7 +33,7 @@ TEST_CASE(llm, gguf_reference_tensor_types)
         json_t *types = json_object_get(m, "tensor_types");
         struct llm_gguf *g = NULL;
         char err[256];
-        int rc = llm_gguf_open(model_path(file), &g, err, sizeof err);
+        int rc = llm_gguf_open(harness_model_path(file), &g, err, sizeof err);
         if (rc)
             harness_fail(__FILE__, __LINE__, "%s: %s", file, err);
         ASSERT_INT_EQ(llm_gguf_tensor_count(g), json_object_size(types));
@@ -76,10 +63,10 @@ TEST_CASE(llm, gguf_reference_tensor_types)
 /* stories260K metadata as SOURCES.md and llama.cpp describe it. */
 TEST_CASE(llm, gguf_stories260k_metadata)
 {
-    require_models();
+    harness_require_models();
     struct llm_gguf *g = NULL;
     char err[256];
-    int rc = llm_gguf_open(model_path("stories260K/stories260K.gguf"), &g, err, sizeof err);
+    int rc = llm_gguf_open(harness_model_path("stories260K/stories260K.gguf"), &g, err, sizeof err);
     if (rc)
         harness_fail(__FILE__, __LINE__, "%s", err);
     ASSERT_INT_EQ(llm_gguf_version(g), 3);
@@ -138,7 +125,7 @@ TEST_CASE(llm, gguf_stories260k_metadata)
 /* Every .gguf file in vocab/ opens; those listed also have their vocabulary size checked. */
 TEST_CASE(llm, gguf_vocab_files_open)
 {
-    require_models();
+    harness_require_models();
     static const struct {
         const char *name; /* file name in vocab/ */
         uint64_t n_vocab; /* from SOURCES.md */
@@ -150,7 +137,7 @@ TEST_CASE(llm, gguf_vocab_files_open)
         {"ggml-vocab-qwen35.gguf", 151936},    {"ggml-vocab-falcon.gguf", 65024},
     };
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", model_path("vocab"));
+    snprintf(dir, sizeof dir, "%s", harness_model_path("vocab"));
     DIR *d = opendir(dir);
     if (!d)
         harness_skip("shared/models/vocab not readable");
@@ -193,9 +180,9 @@ TEST_CASE(llm, gguf_vocab_files_open)
  * dozen real files in a temp dir. */
 TEST_CASE(llm, gguf_truncated_files_fail_cleanly)
 {
-    require_models();
+    harness_require_models();
     size_t len;
-    char *bytes = harness_read_file(model_path("stories260K/stories260K.gguf"), &len);
+    char *bytes = harness_read_file(harness_model_path("stories260K/stories260K.gguf"), &len);
     ASSERT_TRUE(bytes != NULL);
     struct llm_gguf *g = NULL;
     char err[256];

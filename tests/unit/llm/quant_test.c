@@ -19,19 +19,6 @@
 #include "llm/kernels/kernels.h"
 #include "llm/quant/quant.h"
 
-static const char *model_path(const char *rel)
-{
-    static char p[4096];
-    snprintf(p, sizeof p, "../shared/models/%s", rel);
-    return harness_path(p);
-}
-
-/* Skips the test when the shared model files are not there (a checkout without them). */
-static void require_models(void)
-{
-    if (access(model_path("SOURCES.md"), R_OK) != 0)
-        harness_skip("shared/models not available");
-}
 
 static void hex32(const unsigned char *h, char out[65])
 {
@@ -70,7 +57,7 @@ static void dequant_sha256(const struct llm_gguf_tensor *t, char out[65])
 static void check_dequant_files(bool tiny)
 {
     json_error_t jerr;
-    json_t *ref = json_load_file(model_path("dequant-reference.json"), 0, &jerr);
+    json_t *ref = json_load_file(harness_model_path("dequant-reference.json"), 0, &jerr);
     if (!ref)
         harness_skip("shared/models/dequant-reference.json not readable");
     json_t *files = json_object_get(ref, "files");
@@ -82,7 +69,7 @@ static void check_dequant_files(bool tiny)
             continue;
         struct llm_gguf *g = NULL;
         char err[256];
-        if (llm_gguf_open(model_path(file), &g, err, sizeof err) != 0)
+        if (llm_gguf_open(harness_model_path(file), &g, err, sizeof err) != 0)
             harness_fail(__FILE__, __LINE__, "%s: %s", file, err);
         const char *name;
         json_t *info;
@@ -115,13 +102,13 @@ static void check_dequant_files(bool tiny)
 
 TEST_CASE(llm, quant_dequant_matches_ggml)
 {
-    require_models();
+    harness_require_models();
     check_dequant_files(false);
 }
 
 TEST_CASE(llm, quant_dequant_matches_ggml_bpe_models)
 {
-    require_models();
+    harness_require_models();
     check_dequant_files(true);
 }
 
@@ -135,7 +122,7 @@ struct quant_file_case {
 
 TEST_CASE(llm, quant_weights_match_llama_quantize)
 {
-    require_models();
+    harness_require_models();
     static const struct quant_file_case cases[] = {
         /* Q8_0, Q4_0, Q6_K, Q5_1 and the K mixes: whole files in cli_test.c */
         {"random/random-llama-256-pure-Q4_1.gguf", LLM_TYPE_Q4_1, 1.0},
@@ -145,11 +132,12 @@ TEST_CASE(llm, quant_weights_match_llama_quantize)
     };
     struct llm_gguf *src = NULL;
     char err[256];
-    if (llm_gguf_open(model_path("random/random-llama-256-F32.gguf"), &src, err, sizeof err))
+    if (llm_gguf_open(harness_model_path("random/random-llama-256-F32.gguf"), &src, err,
+                      sizeof err))
         harness_fail(__FILE__, __LINE__, "%s", err);
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         struct llm_gguf *q = NULL;
-        if (llm_gguf_open(model_path(cases[c].file), &q, err, sizeof err))
+        if (llm_gguf_open(harness_model_path(cases[c].file), &q, err, sizeof err))
             harness_fail(__FILE__, __LINE__, "%s", err);
         const struct llm_type_traits *tr = llm_type_traits_ref(cases[c].type);
         int64_t blocks = 0, same = 0, tensors = 0;
