@@ -252,7 +252,7 @@ static bool memo_get(struct push_memo *m, int id, bool *known)
         m->cap = cap;
     }
     *known = m->seen[id] == m->gen;
-    return m->value[id];
+    return *known && m->value[id]; /* a fresh slot's value is uninitialised */
 }
 
 static void memo_set(struct push_memo *m, int id, bool v)
