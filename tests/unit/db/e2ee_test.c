@@ -4,6 +4,7 @@
  * key, to-device acknowledgement, and a deleted device taking its keys and
  * messages with it and showing up in the device-list stream. */
 #include "harness.h"
+#include "unit/db/dbtest.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -13,30 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct db *open_db(char *dir, size_t dir_len)
-{
-    log_set_level(LOG_LEVEL_WARN);
-    snprintf(dir, dir_len, "/tmp/relais-db-e2ee-XXXXXX");
-    ASSERT_TRUE(mkdtemp(dir) != NULL);
-    char path[256], err[200];
-    snprintf(path, sizeof path, "%s/db.sqlite", dir);
-    struct db *db = NULL;
-    ASSERT_INT_EQ(db_open(path, &db, err, sizeof err), 0);
-    return db;
-}
-
-static void close_db(struct db *db, const char *dir)
-{
-    db_close(db);
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/db.sqlite%s", dir, suffixes[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
 
 /* Stored key (fmi, fc, verified) then a new one: which one stays. */
 static const struct {
@@ -59,7 +36,7 @@ static const struct {
 TEST_CASE(db, e2ee_backup_replacement_rules)
 {
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("e2ee", dir, sizeof dir);
     int64_t version, etag, count, etag_before;
     ASSERT_INT_EQ(db_backup_version_create(db, "@u:x", "m.megolm_backup.v1.curve25519-aes-sha2",
                                            "{}", &version),
@@ -91,13 +68,13 @@ TEST_CASE(db, e2ee_backup_replacement_rules)
     struct db_backup_key k = {"!r:x", "s", 0, 0, false, "{}"};
     ASSERT_INT_EQ(db_backup_keys_put(db, "@u:x", version + 1, &k, 1, &etag, &count),
                   ERR_NOT_FOUND);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, e2ee_one_time_keys_once_then_fallback)
 {
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("e2ee", dir, sizeof dir);
     struct db_key_item otks[] = {{"signed_curve25519", "B", "{\"key\":\"b\"}"},
                                  {"signed_curve25519", "A", "{\"key\":\"a\"}"}};
     struct db_key_item fb = {"signed_curve25519", "F", "{\"key\":\"f\",\"fallback\":true}"};
@@ -122,13 +99,13 @@ TEST_CASE(db, e2ee_one_time_keys_once_then_fallback)
     }
     char *key_id, *json;
     ASSERT_TRUE(db_key_claim(db, "@u:x", "D", "curve25519", &key_id, &json) != 0);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, e2ee_to_device_ack_and_device_deletion)
 {
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("e2ee", dir, sizeof dir);
     ASSERT_INT_EQ(db_user_create(db, "@u:x", NULL, false, NULL), 0);
     ASSERT_INT_EQ(db_device_ensure(db, "@u:x", "D1", NULL, NULL), 0);
     ASSERT_INT_EQ(db_device_ensure(db, "@u:x", "D2", NULL, NULL), 0);
@@ -173,5 +150,5 @@ TEST_CASE(db, e2ee_to_device_ack_and_device_deletion)
     ASSERT_INT_EQ(n, 1);
     ASSERT_STR_EQ(users[0], "@u:x");
     db_strings_free(users, n);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }

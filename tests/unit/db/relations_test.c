@@ -14,6 +14,7 @@
  * Expected results are written out by hand from the spec's rules (a redacted
  * event's m.relates_to is gone), not computed by the code under test. */
 #include "harness.h"
+#include "unit/db/dbtest.h"
 
 #include "base/log.h"
 #include "db/db.h"
@@ -44,13 +45,7 @@ enum { N_ROWS = sizeof rows / sizeof rows[0] };
 
 static struct db *open_room(char *dir, size_t dir_len)
 {
-    log_set_level(LOG_LEVEL_WARN); /* no migration chatter in the test output */
-    snprintf(dir, dir_len, "/tmp/relais-db-rel-XXXXXX");
-    ASSERT_TRUE(mkdtemp(dir) != NULL);
-    char path[256], err[200];
-    snprintf(path, sizeof path, "%s/db.sqlite", dir);
-    struct db *db = NULL;
-    ASSERT_INT_EQ(db_open(path, &db, err, sizeof err), 0);
+    struct db *db = dbtest_open("rel", dir, dir_len);
     struct db_event_write w[N_ROWS];
     memset(w, 0, sizeof w);
     for (size_t i = 0; i < N_ROWS; i++) {
@@ -68,19 +63,6 @@ static struct db *open_room(char *dir, size_t dir_len)
     }
     ASSERT_INT_EQ(db_events_persist(db, w, N_ROWS), 0);
     return db;
-}
-
-static void close_room(struct db *db, const char *dir)
-{
-    db_close(db);
-    char path[256];
-    snprintf(path, sizeof path, "%s/db.sqlite", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/db.sqlite-wal", dir);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/db.sqlite-shm", dir);
-    unlink(path);
-    rmdir(dir);
 }
 
 /* "id,id,..." of a result. */
@@ -145,7 +127,7 @@ TEST_CASE(db, relations_page_forms)
                   0);
     ASSERT_INT_EQ(n, 0);
     db_events_free(e, n);
-    close_room(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, relation_counts_and_threads)
@@ -191,7 +173,7 @@ TEST_CASE(db, relation_counts_and_threads)
         db_strings_free(roots, n);
         free(latest);
     }
-    close_room(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, state_replaced)
@@ -217,5 +199,5 @@ TEST_CASE(db, state_replaced)
             harness_fail(__FILE__, __LINE__, "case %zu: got %s, want none", i, id);
         free(id);
     }
-    close_room(db, dir);
+    dbtest_close(db, dir);
 }
