@@ -60,8 +60,10 @@ int db_device_ensure(struct db *db, const char *user_id, const char *device_id,
     return db__write(db, device_ensure_fn, &a);
 }
 
-static void read_device(sqlite3_stmt *st, struct db_device *d)
+/* A db__row_fn: fills a struct db_device from a row. */
+static void read_device(sqlite3_stmt *st, void *elem)
 {
+    struct db_device *d = elem;
     d->device_id = db__col_text(st, 0);
     d->display_name = db__col_text(st, 1);
     d->last_seen_ip = db__col_text(st, 2);
@@ -88,6 +90,11 @@ int db_device_get(struct db *db, const char *user_id, const char *device_id, str
     return out_rc;
 }
 
+static void device_fini(void *elem)
+{
+    db_device_fini(elem);
+}
+
 int db_device_list(struct db *db, const char *user_id, struct db_device **out, size_t *n)
 {
     *out = NULL;
@@ -100,17 +107,7 @@ int db_device_list(struct db *db, const char *user_id, struct db_device **out, s
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, user_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            *out = xrealloc(*out, cap * sizeof **out);
-        }
-        read_device(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
+    return db__rows_collect(st, sizeof **out, read_device, device_fini, out, n);
 }
 
 static int device_set_name_fn(struct db_conn *c, void *arg)
