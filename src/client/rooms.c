@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "matrix/ids.h"
 #include "rooms/rooms.h"
+#include "sync/notify.h"
 #include "sync/sync.h"
 
 #include <string.h>
@@ -434,6 +435,79 @@ static bool membership_valid(const char *m)
         if (strcmp(m, ok[i]) == 0)
             return true;
     return false;
+}
+
+/* GET /rooms/{roomId}/initialSync (spec: "Room previews"; deprecated for
+ * anything but peeking): the state (current, or at the user's leave) and the
+ * newest visible messages, oldest first. As Synapse: members, departed
+ * members (up to the leave) and anyone for world_readable rooms, who get no
+ * `membership`; presence and receipts are left empty. */
+void client_room_initial_sync(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    const char *room_id = req->params[0];
+    int64_t limit = 10;
+    if (!client_query_limit(req, rep, 100, &limit))
+        return;
+    struct readable r;
+    if (!readable_room(req, rep, &r))
+        return;
+    struct state_collect c = {srv, req, json_array(), NULL, NULL, NULL};
+    int rc = collect_readable(&r, &c);
+    struct sync_filter all;
+    char reason[64];
+    sync_filter_parse(NULL, &all, reason, sizeof reason);
+    int64_t hi = r.at_leave ? r.leave_pos : notifier_position(srv->notifier, NOTIFY_EVENTS);
+    struct sync_page page = {0};
+    if (!rc)
+        rc = sync_events_page(srv, room_id, 0, hi, false, &all, req->user_id, INT64_MAX,
+                              (size_t)limit, &page);
+    sync_filter_fini(&all);
+    struct db_account_data_changes ad = {0};
+    if (!rc)
+        rc = db_account_data_since(srv->db, req->user_id, 0, &ad);
+    if (rc) {
+        json_decref(c.out);
+        sync_page_fini(&page);
+        readable_fini(&r);
+        client_internal_error(rep, rc);
+        return;
+    }
+    json_t *chunk = json_array();
+    for (size_t i = page.n; i-- > 0;)
+        json_array_append_new(chunk, rooms_event_client_format(srv, &page.events[i],
+                                                               req->user_id, req->device_id));
+    char start[32], end[32];
+    snprintf(start, sizeof start, "t%lld", (long long)page.resume);
+    snprintf(end, sizeof end, "t%lld", (long long)hi);
+    json_t *messages = json_pack("{s:o, s:s}", "chunk", chunk, "end", end);
+    if (page.more) /* "may be omitted" when nothing earlier is available */
+        json_object_set_new(messages, "start", json_string(start));
+    json_t *room_ad = json_array();
+    for (size_t i = 0; i < ad.n; i++) {
+        json_error_t jerr;
+        json_t *content = strcmp(ad.room_ids[i], room_id) == 0
+                              ? json_loads(ad.contents[i], 0, &jerr)
+                              : NULL;
+        if (content)
+            json_array_append_new(room_ad, json_pack("{s:s, s:o}", "type", ad.types[i],
+                                                     "content", content));
+    }
+    char *version = NULL;
+    bool is_public = false;
+    db_room_get(srv->db, room_id, &version, &is_public);
+    free(version);
+    json_t *body = json_pack("{s:s, s:o, s:o, s:s, s:o, s:[], s:[]}", "room_id", room_id,
+                             "messages", messages, "state", c.out, "visibility",
+                             is_public ? "public" : "private", "account_data", room_ad,
+                             "presence", "receipts");
+    const char *m = rooms_membership_of(r.room, req->user_id);
+    if (r.at_leave || strcmp(m, "leave") != 0) /* a member or a departed one, not a peeker */
+        json_object_set_new(body, "membership", json_string(m));
+    db_account_data_changes_fini(&ad);
+    sync_page_fini(&page);
+    readable_fini(&r);
+    http_reply_json(rep, 200, body);
 }
 
 /* GET /rooms/{roomId}/members */

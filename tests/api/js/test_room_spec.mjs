@@ -95,4 +95,43 @@ export const tests = {
         filter: JSON.stringify({ types: ["m.room.topic"] }) });
     check(msgs.chunk.length === 3, `topic events ${msgs.chunk.map((e) => e.content.topic)}`);
   },
+
+  async initial_sync_for_peeking(srv) {
+    // GET /rooms/{roomId}/initialSync: what matrix-js-sdk's peekInRoom (Element's
+    // preview of a world_readable room) starts with; members and departed
+    // members too (spec: "Room previews").
+    const alice = await srv.newUser("alice");
+    const eve = await srv.newUser("eve");
+    const bob = await srv.newUser("bob");
+    const { room_id: roomId } = await alice.client.createRoom({ preset: "public_chat", name: "Open book",
+      initial_state: [{ type: "m.room.history_visibility", state_key: "",
+        content: { history_visibility: "world_readable" } }] });
+    await bob.client.joinRoom(roomId);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await alice.client.sendMessage(roomId, body(`m${i}`))).event_id);
+    await bob.client.leave(roomId);
+    const late = (await alice.client.sendMessage(roomId, body("after bob left"))).event_id;
+    const peek = await eve.client.roomInitialSync(roomId, 3);
+    check(peek.room_id === roomId && peek.membership === undefined, `peeker ${JSON.stringify(peek).slice(0, 200)}`);
+    // oldest first: m4, bob's leave, the late message
+    const c = peek.messages.chunk;
+    check(c.length === 3 && c[0].event_id === ids[4] && c[1].type === "m.room.member" &&
+      c[1].content.membership === "leave" && c[2].event_id === late,
+      `chunk oldest first ${c.map((e) => e.content.body || e.content.membership)}`);
+    check(typeof peek.messages.start === "string" && typeof peek.messages.end === "string", "tokens");
+    check(peek.state.some((e) => e.type === "m.room.name" && e.content.name === "Open book"), "state has the name");
+    check(Array.isArray(peek.account_data) && peek.visibility === "private", `${peek.visibility}`);
+    // start continues backwards with /messages
+    const more = await eve.client.http.authedRequest(sdk.Method.Get,
+      `/rooms/${encodeURIComponent(roomId)}/messages`, { dir: "b", from: peek.messages.start, limit: "1" });
+    check(more.chunk[0].event_id === ids[3], `before the chunk ${more.chunk[0].content.body}`);
+    // the departed member sees up to the leave, with its membership
+    const gone = await bob.client.roomInitialSync(roomId, 10);
+    check(gone.membership === "leave" && !gone.messages.chunk.some((e) => e.event_id === late) &&
+      gone.messages.chunk.some((e) => e.event_id === ids[4]), `departed ${gone.messages.chunk.map((e) => e.content.body)}`);
+    check((await alice.client.roomInitialSync(roomId, 1)).membership === "join", "member");
+    // a room that is not world_readable: no peeking
+    const { room_id: closed } = await alice.client.createRoom({ preset: "public_chat" });
+    await expectMatrixError(eve.client.roomInitialSync(closed, 5), 403, "M_FORBIDDEN");
+  },
 };
