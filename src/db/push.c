@@ -2,6 +2,7 @@
 #define LOG_MODULE "db"
 #include "db/push.h"
 #include "db/internal.h"
+#include "db/receipts.h"
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -210,36 +211,6 @@ char *db_push_event_actions(const struct db_push_event *row, const char *user_id
     return xstrdup(row->actions ? row->actions : "[]");
 }
 
-int db_push_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
-                   int64_t *notifications, int64_t *highlights)
-{
-    *notifications = *highlights = 0;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st = c ? db__stmt(c, "SELECT sender, all_but, users, highlights FROM "
-                                       "event_push WHERE room_id = ? AND event_pos > ?")
-                         : NULL;
-    if (!st)
-        return ERR_DB;
-    db__bind_text(st, 1, room_id);
-    sqlite3_bind_int64(st, 2, after);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct db_push_event r = {
-            .sender = (const char *)sqlite3_column_text(st, 0),
-            .all_but = sqlite3_column_int(st, 1) != 0,
-            .users = (const char *)sqlite3_column_text(st, 2),
-            .highlights = (const char *)sqlite3_column_text(st, 3),
-        };
-        if (!r.sender || !db_push_event_notifies(&r, user_id))
-            continue;
-        (*notifications)++;
-        if (listed(r.highlights, user_id))
-            (*highlights)++;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ERR_DB;
-}
-
 /* Adds the rows of st (thread_id, event_pos, sender, all_but, users,
  * highlights) that notify user and are not read to the per-thread counts. */
 static int count_rows(sqlite3_stmt *st, const char *user_id, const char *const *threads,
@@ -333,6 +304,34 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
         *out = NULL;
         *n = 0;
     }
+    return rc;
+}
+
+int db_push_unread(struct db *db, const char *user_id, const char *room_id, int64_t member_pos,
+                   struct db_push_thread_count **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    struct db_read_position *reads;
+    size_t n_reads;
+    int rc = db_receipt_read_positions(db, room_id, user_id, &reads, &n_reads);
+    if (rc)
+        return rc;
+    int64_t base = 0;
+    const char **ids = xcalloc(n_reads + 1, sizeof *ids);
+    int64_t *afters = xcalloc(n_reads + 1, sizeof *afters);
+    for (size_t i = 0; i < n_reads; i++) {
+        ids[i] = reads[i].thread_id;
+        afters[i] = reads[i].event_pos;
+        if (!reads[i].thread_id[0])
+            base = reads[i].event_pos;
+    }
+    if (!base)
+        base = member_pos;
+    rc = db_push_counts_by_thread(db, user_id, room_id, base, ids, afters, n_reads, out, n);
+    free(ids);
+    free(afters);
+    db_read_positions_free(reads, n_reads);
     return rc;
 }
 

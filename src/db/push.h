@@ -62,10 +62,6 @@ bool db_push_event_notifies(const struct db_push_event *row, const char *user_id
 bool db_push_event_highlights(const struct db_push_event *row, const char *user_id);
 /* The user's actions for the row (owned JSON text). */
 char *db_push_event_actions(const struct db_push_event *row, const char *user_id);
-/* Notification and highlight counts of the user in the room after event
- * position `after`. */
-int db_push_counts(struct db *db, const char *user_id, const char *room_id, int64_t after,
-                   int64_t *notifications, int64_t *highlights);
 /* Notification counts of one thread of a room. */
 struct db_push_thread_count {
     char *thread_id;       /* owned: "main" or the thread root's event ID */
@@ -79,6 +75,13 @@ struct db_push_thread_count {
 int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
                              int64_t after, const char *const *threads, const int64_t *afters,
                              size_t n_threads, struct db_push_thread_count **out, size_t *n);
+/* The user's unread counts in the room per thread, as /sync and the push
+ * gateway show them: in each thread the notifications after the user's
+ * read receipt for it ("main" or the root) or their unthreaded one,
+ * whichever is later; with no unthreaded receipt, after member_pos (their
+ * membership event, as Synapse). Owned array. */
+int db_push_unread(struct db *db, const char *user_id, const char *room_id, int64_t member_pos,
+                   struct db_push_thread_count **out, size_t *n);
 void db_push_thread_counts_free(struct db_push_thread_count *c, size_t n);
 /* Rows of the rooms the user is joined to (after their join) with event_pos
  * < before (0: from the newest), newest first, that notify the user, at most

@@ -10,7 +10,6 @@
 #include "base/mem.h"
 #include "db/db.h"
 #include "db/pushers.h"
-#include "db/receipts.h"
 #include "http/curl_lib.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
@@ -107,11 +106,15 @@ static json_t *notify_body(struct server *srv, const struct db_push_event *row, 
     json_object_del(data, "url");
     json_t *tweaks = tweaks_of(actions);
     bool high = json_object_get(tweaks, "sound") || json_is_true(json_object_get(tweaks, "highlight"));
-    int64_t upto = 0, unread = 0, hl = 0;
-    db_receipt_read_upto(srv->db, row->room_id, user_id, NULL, &upto);
-    if (!upto) /* no receipt: from the membership on, as /sync counts */
-        upto = member_pos(srv, row->room_id, user_id);
-    db_push_counts(srv->db, user_id, row->room_id, upto, &unread, &hl);
+    int64_t unread = 0; /* as /sync's unread_notifications without thread counts */
+    struct db_push_thread_count *counts;
+    size_t n_counts;
+    if (db_push_unread(srv->db, user_id, row->room_id, member_pos(srv, row->room_id, user_id),
+                       &counts, &n_counts) == 0) {
+        for (size_t i = 0; i < n_counts; i++)
+            unread += counts[i].notifications;
+        db_push_thread_counts_free(counts, n_counts);
+    }
     json_t *device = json_pack("{s:O, s:O, s:I, s:o, s:o}", "app_id",
                                json_object_get(pusher, "app_id"), "pushkey",
                                json_object_get(pusher, "pushkey"), "pushkey_ts",

@@ -327,49 +327,26 @@ json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *
 {
     *threads = NULL;
     push_wait_processed(to->pos[NOTIFY_EVENTS], 2000);
-    struct db_read_position *reads = NULL;
-    size_t n_reads = 0;
     int64_t notifications = 0, highlights = 0;
-    int rc = db_receipt_read_positions(srv->db, room_id, user_id, &reads, &n_reads);
-    if (!rc) {
-        /* An unthreaded receipt reads every thread up to it; "main" or a
-         * thread root's receipt only its own thread. With none, what came
-         * before the membership event does not count (as Synapse). */
-        int64_t base = 0;
-        const char **ids = xcalloc(n_reads + 1, sizeof *ids);
-        int64_t *afters = xcalloc(n_reads + 1, sizeof *afters);
-        for (size_t i = 0; i < n_reads; i++) {
-            ids[i] = reads[i].thread_id;
-            afters[i] = reads[i].event_pos;
-            if (!reads[i].thread_id[0])
-                base = reads[i].event_pos;
-        }
-        if (!base)
-            base = member_pos;
-        struct db_push_thread_count *counts = NULL;
-        size_t n = 0;
-        if (db_push_counts_by_thread(srv->db, user_id, room_id, base, ids, afters, n_reads,
-                                     &counts, &n) == 0) {
-            for (size_t i = 0; i < n; i++) {
-                bool main_timeline = strcmp(counts[i].thread_id, "main") == 0;
-                if (by_thread && !main_timeline) {
-                    if (!*threads)
-                        *threads = json_object();
-                    json_object_set_new(*threads, counts[i].thread_id,
-                                        json_pack("{s:I, s:I}", "notification_count",
-                                                  (json_int_t)counts[i].notifications,
-                                                  "highlight_count",
-                                                  (json_int_t)counts[i].highlights));
-                    continue;
-                }
-                notifications += counts[i].notifications;
-                highlights += counts[i].highlights;
+    struct db_push_thread_count *counts = NULL;
+    size_t n = 0;
+    if (db_push_unread(srv->db, user_id, room_id, member_pos, &counts, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            bool main_timeline = strcmp(counts[i].thread_id, "main") == 0;
+            if (by_thread && !main_timeline) {
+                if (!*threads)
+                    *threads = json_object();
+                json_object_set_new(*threads, counts[i].thread_id,
+                                    json_pack("{s:I, s:I}", "notification_count",
+                                              (json_int_t)counts[i].notifications,
+                                              "highlight_count",
+                                              (json_int_t)counts[i].highlights));
+                continue;
             }
-            db_push_thread_counts_free(counts, n);
+            notifications += counts[i].notifications;
+            highlights += counts[i].highlights;
         }
-        free(ids);
-        free(afters);
-        db_read_positions_free(reads, n_reads);
+        db_push_thread_counts_free(counts, n);
     }
     return json_pack("{s:I, s:I}", "notification_count", (json_int_t)notifications,
                      "highlight_count", (json_int_t)highlights);

@@ -87,6 +87,29 @@ async def test_gateway_receives_notification(srv):
         check(gw.got[1][1]["notification"]["counts"]["unread"] == 2, f"{gw.got[1]}")
 
 
+async def test_badge_counts_thread_replies_after_a_main_receipt(srv):
+    """counts.unread is the room's unread count as /sync gives it without the
+    thread option: a "main" receipt (a threaded client) does not hide the
+    thread replies after it."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await room_with(alice, [bob])
+    root = await alice.send(room, "root")
+    await alice.ok("PUT", f"/rooms/{q(room)}/send/m.room.message/badge-reply-1",
+                   {"msgtype": "m.text", "body": "reply 1",
+                    "m.relates_to": {"rel_type": "m.thread", "event_id": root}})
+    main = await alice.send(room, "main after the reply")
+    await bob.ok("POST", f"/rooms/{q(room)}/receipt/m.read/{q(main)}", {"thread_id": "main"})
+    async with Gateway() as gw:
+        await bob.ok("POST", "/pushers/set", pusher(gw.url, pushkey="k-thread"))
+        await alice.ok("PUT", f"/rooms/{q(room)}/send/m.room.message/badge-reply-2",
+                       {"msgtype": "m.text", "body": "reply 2",
+                        "m.relates_to": {"rel_type": "m.thread", "event_id": root}})
+        await gw.wait(1)
+        n = gw.got[0][1]["notification"]
+        check(n["counts"]["unread"] == 2, f"both replies are unread: {n['counts']}")
+
+
 async def test_event_id_only_and_removal(srv):
     alice = await new_user(srv, "alice")
     bob = await new_user(srv, "bob")
