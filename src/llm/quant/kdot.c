@@ -85,34 +85,50 @@ float llm_vec_dot_q3_K_q8_K_ref(int64_t n, const void *w, const void *a)
     return sumf;
 }
 
+/* The dot product of one Q4_K or Q5_K super-block (its scales, d, dmin, low nibbles ql and,
+ * for Q5_K, the fifth bits qh; NULL for Q4_K) with a Q8_K block. */
+static inline float dot_q45_K_block(const uint8_t *scales, uint16_t d16, uint16_t dmin16,
+                                    const uint8_t *ql, const uint8_t *qh,
+                                    const struct llm_block_q8_K *y)
+{
+    const int8_t *q8 = y->qs;
+    int isum = 0, summs = 0;
+    unsigned u1 = 1, u2 = 2;
+    for (int j = 0; j < QK_K / 64; j++) {
+        uint8_t sc0, m0, sc1, m1;
+        llm_k_scale_min(2 * j, scales, &sc0, &m0);
+        llm_k_scale_min(2 * j + 1, scales, &sc1, &m1);
+        int s0 = 0, s1 = 0;
+        for (int l = 0; l < 32; l++) {
+            s0 += (ql[l] & 0xF) * q8[l];
+            s1 += (ql[l] >> 4) * q8[l + 32];
+        }
+        if (qh) { /* (q + 16 h) * a summed as q * a plus 16 h * a: exact in integers */
+            for (int l = 0; l < 32; l++) {
+                s0 += (qh[l] & u1 ? 16 : 0) * q8[l];
+                s1 += (qh[l] & u2 ? 16 : 0) * q8[l + 32];
+            }
+        }
+        isum += sc0 * s0 + sc1 * s1;
+        summs += m0 * (y->bsums[4 * j] + y->bsums[4 * j + 1]) +
+                 m1 * (y->bsums[4 * j + 2] + y->bsums[4 * j + 3]);
+        ql += 32;
+        q8 += 64;
+        u1 <<= 2;
+        u2 <<= 2;
+    }
+    const float d = y->d * h2f(d16);
+    const float dmin = y->d * h2f(dmin16);
+    return d * (float)isum - dmin * (float)summs;
+}
+
 float llm_vec_dot_q4_K_q8_K_ref(int64_t n, const void *w, const void *a)
 {
     const struct llm_block_q4_K *x = w;
     const struct llm_block_q8_K *y = a;
     float sumf = 0;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *q4 = x[i].qs;
-        const int8_t *q8 = y[i].qs;
-        int isum = 0, summs = 0;
-        for (int j = 0; j < QK_K / 64; j++) {
-            uint8_t sc0, m0, sc1, m1;
-            llm_k_scale_min(2 * j, x[i].scales, &sc0, &m0);
-            llm_k_scale_min(2 * j + 1, x[i].scales, &sc1, &m1);
-            int s0 = 0, s1 = 0;
-            for (int l = 0; l < 32; l++) {
-                s0 += (q4[l] & 0xF) * q8[l];
-                s1 += (q4[l] >> 4) * q8[l + 32];
-            }
-            isum += sc0 * s0 + sc1 * s1;
-            summs += m0 * (y[i].bsums[4 * j] + y[i].bsums[4 * j + 1]) +
-                     m1 * (y[i].bsums[4 * j + 2] + y[i].bsums[4 * j + 3]);
-            q4 += 32;
-            q8 += 64;
-        }
-        const float d = y[i].d * h2f(x[i].d);
-        const float dmin = y[i].d * h2f(x[i].dmin);
-        sumf += d * (float)isum - dmin * (float)summs;
-    }
+    for (int64_t i = 0; i < n / QK_K; i++)
+        sumf += dot_q45_K_block(x[i].scales, x[i].d, x[i].dmin, x[i].qs, NULL, &y[i]);
     return sumf;
 }
 
@@ -121,33 +137,8 @@ float llm_vec_dot_q5_K_q8_K_ref(int64_t n, const void *w, const void *a)
     const struct llm_block_q5_K *x = w;
     const struct llm_block_q8_K *y = a;
     float sumf = 0;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *ql = x[i].qs;
-        const uint8_t *qh = x[i].qh;
-        const int8_t *q8 = y[i].qs;
-        int isum = 0, summs = 0;
-        unsigned u1 = 1, u2 = 2;
-        for (int j = 0; j < QK_K / 64; j++) {
-            uint8_t sc0, m0, sc1, m1;
-            llm_k_scale_min(2 * j, x[i].scales, &sc0, &m0);
-            llm_k_scale_min(2 * j + 1, x[i].scales, &sc1, &m1);
-            int s0 = 0, s1 = 0;
-            for (int l = 0; l < 32; l++) {
-                s0 += ((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) * q8[l];
-                s1 += ((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) * q8[l + 32];
-            }
-            isum += sc0 * s0 + sc1 * s1;
-            summs += m0 * (y[i].bsums[4 * j] + y[i].bsums[4 * j + 1]) +
-                     m1 * (y[i].bsums[4 * j + 2] + y[i].bsums[4 * j + 3]);
-            ql += 32;
-            q8 += 64;
-            u1 <<= 2;
-            u2 <<= 2;
-        }
-        const float d = y[i].d * h2f(x[i].d);
-        const float dmin = y[i].d * h2f(x[i].dmin);
-        sumf += d * (float)isum - dmin * (float)summs;
-    }
+    for (int64_t i = 0; i < n / QK_K; i++)
+        sumf += dot_q45_K_block(x[i].scales, x[i].d, x[i].dmin, x[i].qs, x[i].qh, &y[i]);
     return sumf;
 }
 

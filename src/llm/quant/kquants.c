@@ -84,56 +84,55 @@ void llm_dequantize_row_q3_K(const void *src, float *y, int64_t n)
     }
 }
 
+/* Dequantizes one Q4_K or Q5_K super-block (its scales, d, dmin, low nibbles ql and, for
+ * Q5_K, the fifth bits qh; NULL for Q4_K) into y[0..QK_K). */
+static inline void dequantize_q45_K_block(const uint8_t *scales, uint16_t d16, uint16_t dmin16,
+                                          const uint8_t *ql, const uint8_t *qh, float *y)
+{
+    const float d = h2f(d16);
+    const float min = h2f(dmin16);
+    int is = 0;
+    uint8_t sc, m;
+    unsigned u1 = 1, u2 = 2;
+    for (int j = 0; j < QK_K; j += 64) {
+        llm_k_scale_min(is + 0, scales, &sc, &m);
+        const float d1 = d * sc, m1 = min * m;
+        llm_k_scale_min(is + 1, scales, &sc, &m);
+        const float d2 = d * sc, m2 = min * m;
+        int q[64]; /* the group's quants: 32 low nibbles, then 32 high nibbles */
+        for (int l = 0; l < 32; l++) {
+            q[l] = ql[l] & 0xF;
+            q[l + 32] = ql[l] >> 4;
+        }
+        if (qh) {
+            for (int l = 0; l < 32; l++) {
+                q[l] += qh[l] & u1 ? 16 : 0;
+                q[l + 32] += qh[l] & u2 ? 16 : 0;
+            }
+        }
+        for (int l = 0; l < 32; l++)
+            *y++ = d1 * (float)q[l] - m1;
+        for (int l = 0; l < 32; l++)
+            *y++ = d2 * (float)q[l + 32] - m2;
+        ql += 32;
+        is += 2;
+        u1 <<= 2;
+        u2 <<= 2;
+    }
+}
+
 void llm_dequantize_row_q4_K(const void *src, float *y, int64_t n)
 {
     const struct llm_block_q4_K *x = src;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *q = x[i].qs;
-        const float d = h2f(x[i].d);
-        const float min = h2f(x[i].dmin);
-        int is = 0;
-        uint8_t sc, m;
-        for (int j = 0; j < QK_K; j += 64) {
-            llm_k_scale_min(is + 0, x[i].scales, &sc, &m);
-            const float d1 = d * sc, m1 = min * m;
-            llm_k_scale_min(is + 1, x[i].scales, &sc, &m);
-            const float d2 = d * sc, m2 = min * m;
-            for (int l = 0; l < 32; l++)
-                *y++ = d1 * (float)(q[l] & 0xF) - m1;
-            for (int l = 0; l < 32; l++)
-                *y++ = d2 * (float)(q[l] >> 4) - m2;
-            q += 32;
-            is += 2;
-        }
-    }
+    for (int64_t i = 0; i < n / QK_K; i++)
+        dequantize_q45_K_block(x[i].scales, x[i].d, x[i].dmin, x[i].qs, NULL, y + i * QK_K);
 }
 
 void llm_dequantize_row_q5_K(const void *src, float *y, int64_t n)
 {
     const struct llm_block_q5_K *x = src;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const uint8_t *ql = x[i].qs;
-        const uint8_t *qh = x[i].qh;
-        const float d = h2f(x[i].d);
-        const float min = h2f(x[i].dmin);
-        int is = 0;
-        uint8_t sc, m;
-        unsigned u1 = 1, u2 = 2;
-        for (int j = 0; j < QK_K; j += 64) {
-            llm_k_scale_min(is + 0, x[i].scales, &sc, &m);
-            const float d1 = d * sc, m1 = min * m;
-            llm_k_scale_min(is + 1, x[i].scales, &sc, &m);
-            const float d2 = d * sc, m2 = min * m;
-            for (int l = 0; l < 32; l++)
-                *y++ = d1 * (float)((ql[l] & 0xF) + (qh[l] & u1 ? 16 : 0)) - m1;
-            for (int l = 0; l < 32; l++)
-                *y++ = d2 * (float)((ql[l] >> 4) + (qh[l] & u2 ? 16 : 0)) - m2;
-            ql += 32;
-            is += 2;
-            u1 <<= 2;
-            u2 <<= 2;
-        }
-    }
+    for (int64_t i = 0; i < n / QK_K; i++)
+        dequantize_q45_K_block(x[i].scales, x[i].d, x[i].dmin, x[i].qs, x[i].qh, y + i * QK_K);
 }
 
 void llm_dequantize_row_q6_K(const void *src, float *y, int64_t n)
