@@ -28,6 +28,10 @@ const char *cli_positional(int argc, char **argv, int n, const char *const *valu
 /* Loads the config named by --config (default data/relais.conf). Prints the
  * error and returns non-zero on failure. */
 int cli_load_config(int argc, char **argv, struct config *cfg);
+struct db;
+/* Initialises libsodium and opens the configured database into *db (owned: db_close it; NULL
+ * on failure). Prints the error and returns non-zero on failure. */
+int cli_open_db(const struct config *cfg, struct db **db);
 /* A random password of the given length (alphanumeric), into out. */
 void cli_random_password(char *out, size_t len);
 

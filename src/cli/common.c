@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include "crypto/random.h"
+#include "db/db.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,17 @@ const char *cli_positional(int argc, char **argv, int n, const char *const *valu
             return argv[i];
     }
     return NULL;
+}
+
+int cli_open_db(const struct config *cfg, struct db **db)
+{
+    char err[512] = "";
+    *db = NULL;
+    if (crypto_init() || db_open(cfg->database_path, db, err, sizeof err)) {
+        fprintf(stderr, "relais: %s\n", err);
+        return 1;
+    }
+    return 0;
 }
 
 int cli_load_config(int argc, char **argv, struct config *cfg)

@@ -73,12 +73,9 @@ int cli_media(int argc, char **argv)
     }
     struct db *db = NULL;
     struct media *media = NULL;
-    char err[512] = "";
     int status = 1, rc;
-    if (crypto_init() || db_open(cfg.database_path, &db, err, sizeof err)) {
-        fprintf(stderr, "relais: %s\n", err);
+    if (cli_open_db(&cfg, &db))
         goto out;
-    }
     if (list) {
         rc = db_media_list(db, print_row, NULL);
     } else {

@@ -45,9 +45,7 @@ int cli_token(int argc, char **argv)
     if (cli_load_config(argc, argv, &cfg))
         return 1;
     struct db *db;
-    char err[512];
-    if (crypto_init() || db_open(cfg.database_path, &db, err, sizeof err)) {
-        fprintf(stderr, "relais: %s\n", err);
+    if (cli_open_db(&cfg, &db)) {
         config_fini(&cfg);
         return 1;
     }

@@ -60,12 +60,9 @@ int cli_user(int argc, char **argv)
     if (cli_load_config(argc, argv, &cfg))
         return 1;
     struct db *db = NULL;
-    char err[512];
     int status = 1;
-    if (crypto_init() || db_open(cfg.database_path, &db, err, sizeof err)) {
-        fprintf(stderr, "relais: %s\n", err);
+    if (cli_open_db(&cfg, &db))
         goto out;
-    }
     client_account_configure(&cfg);
     char generated[21];
     const char *password = cli_option(argc, argv, "--password");
