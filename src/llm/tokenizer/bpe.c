@@ -34,7 +34,6 @@ static void try_pair(const struct llm_vocab *v, const char *w, const struct llm_
 static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, struct llm_tok__sym *s,
                       struct llm_tok__queue *q, struct llm_tok__ids *out)
 {
-    int32_t n = 0;
     bool all_newlines = v->pre == LLM_TOK__PRE_GEMMA4 && len > 0;
     for (size_t i = 0; all_newlines && i < len; i++)
         all_newlines = w[i] == '\n';
@@ -45,16 +44,7 @@ static void bpe_piece(const struct llm_vocab *v, const char *w, size_t len, stru
             return;
         }
     }
-    for (size_t off = 0; off < len; n++) {
-        size_t cl = llm_tok__utf8_len((uint8_t)w[off]);
-        if (cl > len - off)
-            cl = len - off;
-        s[n].off = (uint32_t)off;
-        s[n].n = (uint32_t)cl;
-        s[n].prev = n - 1;
-        off += cl;
-        s[n].next = off == len ? -1 : n + 1;
-    }
+    int32_t n = llm_tok__syms_split(w, len, s);
     q->n = 0;
     for (int32_t i = 1; i < n; i++)
         try_pair(v, w, s, i - 1, i, q);

@@ -1,7 +1,8 @@
-/* merge_queue.c: the best-first pair queue of merge_queue.h. */
+/* merge_queue.c: the symbol list and the best-first pair queue of merge_queue.h. */
 #include "llm/tokenizer/merge_queue.h"
 
 #include "base/mem.h"
+#include "llm/tokenizer/unicode.h"
 
 #include <stdbool.h>
 
@@ -9,6 +10,22 @@
 static bool before(const struct llm_tok__bigram *a, const struct llm_tok__bigram *b)
 {
     return a->score > b->score || (a->score == b->score && a->left < b->left);
+}
+
+int32_t llm_tok__syms_split(const char *text, size_t len, struct llm_tok__sym *s)
+{
+    int32_t n = 0;
+    for (size_t off = 0; off < len; n++) {
+        size_t cl = llm_tok__utf8_len((uint8_t)text[off]);
+        if (cl > len - off)
+            cl = len - off;
+        s[n].off = (uint32_t)off;
+        s[n].n = (uint32_t)cl;
+        s[n].prev = n - 1;
+        off += cl;
+        s[n].next = off == len ? -1 : n + 1;
+    }
+    return n;
 }
 
 void llm_tok__queue_push(struct llm_tok__queue *q, struct llm_tok__bigram b)

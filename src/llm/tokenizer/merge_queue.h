@@ -14,6 +14,10 @@ struct llm_tok__sym {
     uint32_t n;     /* bytes; 0 once merged into its left neighbour */
 };
 
+/* Splits text[0..len) into one symbol per UTF-8 character (a truncated last character is
+ * one symbol of the bytes left), linked in order, into s (room for len); returns how many. */
+int32_t llm_tok__syms_split(const char *text, size_t len, struct llm_tok__sym *s);
+
 struct llm_tok__bigram {
     float score;    /* higher first (spm: token score; bpe: -merge rank) */
     int32_t left;   /* left symbol */

@@ -35,17 +35,7 @@ void llm_tok__spm(const struct llm_vocab *v, const char *text, size_t len,
         return;
     struct llm_tok__sym *s = xcalloc(len, sizeof *s);
     struct llm_tok__queue q = {NULL, 0, 0};
-    int32_t n = 0;
-    for (size_t off = 0; off < len; n++) {
-        size_t cl = llm_tok__utf8_len((uint8_t)text[off]);
-        if (cl > len - off)
-            cl = len - off;
-        s[n].off = (uint32_t)off;
-        s[n].n = (uint32_t)cl;
-        s[n].prev = n - 1;
-        off += cl;
-        s[n].next = off == len ? -1 : n + 1;
-    }
+    int32_t n = llm_tok__syms_split(text, len, s);
     for (int32_t i = 1; i < n; i++)
         try_pair(v, text, s, i - 1, i, &q);
     while (q.n > 0) {
