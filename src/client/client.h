@@ -35,11 +35,12 @@ bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found)
 bool client_query_limit(struct http_request *req, struct http_reply *rep, int64_t max,
                         int64_t *limit);
 
-/* Creates (or reuses) a device, issues its tokens and builds the body that
- * /login and /register answer with (owned). device_id NULL generates one. */
-int client_login_start_session(struct server *srv, struct http_request *req, const char *user_id,
-                               const char *device_id, const char *display_name, bool with_refresh,
-                               json_t **out);
+/* Creates (or reuses) a device, issues its tokens and answers rep with the body that
+ * /login and /register reply with (or an internal error). device_id NULL generates one. */
+void client_login_start_session(struct server *srv, struct http_request *req,
+                                struct http_reply *rep, const char *user_id,
+                                const char *device_id, const char *display_name,
+                                bool with_refresh);
 
 /* ---- handlers, one group per file ---- */
 /* versions.c */

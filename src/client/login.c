@@ -37,11 +37,12 @@ static json_t *session_json(struct server *srv, const char *user_id, const char 
     return body;
 }
 
-/* Creates (or reuses) the device, issues tokens and builds the response body.
+/* Creates (or reuses) the device, issues tokens and answers with the response body.
  * device_id NULL generates one. Shared with registration. */
-int client_login_start_session(struct server *srv, struct http_request *req, const char *user_id,
-                               const char *device_id, const char *display_name, bool with_refresh,
-                               json_t **out)
+void client_login_start_session(struct server *srv, struct http_request *req,
+                                struct http_reply *rep, const char *user_id,
+                                const char *device_id, const char *display_name,
+                                bool with_refresh)
 {
     char generated[DEVICE_ID_LEN];
     if (!device_id) {
@@ -58,9 +59,9 @@ int client_login_start_session(struct server *srv, struct http_request *req, con
     if (!rc)
         rc = client_auth_issue(srv, user_id, device_id, with_refresh, &s);
     if (rc)
-        return rc;
-    *out = session_json(srv, user_id, device_id, &s);
-    return 0;
+        client_internal_error(rep, rc);
+    else
+        http_reply_json(rep, 200, session_json(srv, user_id, device_id, &s));
 }
 
 /* POST /login with m.login.password. */
@@ -98,13 +99,7 @@ void client_login(struct http_request *req, struct http_reply *rep)
     } else if (!ok) {
         http_reply_error(rep, 403, "M_FORBIDDEN", "Invalid username or password");
     } else {
-        json_t *body;
-        rc = client_login_start_session(srv, req, user_id, device_id, display_name, with_refresh,
-                                        &body);
-        if (rc)
-            client_internal_error(rep, rc);
-        else
-            http_reply_json(rep, 200, body);
+        client_login_start_session(srv, req, rep, user_id, device_id, display_name, with_refresh);
     }
     if (rc == 0)
         db_user_fini(&u);

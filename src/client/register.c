@@ -119,13 +119,7 @@ void client_register(struct http_request *req, struct http_reply *rep)
         http_reply_json(rep, 200, json_pack("{s:s, s:s}", "user_id", user_id, "home_server",
                                             srv->cfg->server_name));
     } else {
-        json_t *body;
-        rc = client_login_start_session(srv, req, user_id, device_id, display_name, with_refresh,
-                                        &body);
-        if (rc)
-            client_internal_error(rep, rc);
-        else
-            http_reply_json(rep, 200, body);
+        client_login_start_session(srv, req, rep, user_id, device_id, display_name, with_refresh);
     }
     free(user_id);
 }
