@@ -74,6 +74,21 @@ static int save_changes(struct server *srv, const char *user_id, json_t *doc)
     return rc;
 }
 
+/* Ends a change made under rules_lock to doc (owned; rc the result so far): saves it when rc
+ * is 0, releases the lock and doc, and answers {} or the internal error. */
+static void finish_change(struct server *srv, struct http_request *req, struct http_reply *rep,
+                          json_t *doc, int rc)
+{
+    if (!rc)
+        rc = save_changes(srv, req->user_id, doc);
+    pthread_mutex_unlock(&rules_lock);
+    json_decref(doc);
+    if (rc)
+        client_internal_error(rep, rc);
+    else
+        http_reply_json(rep, 200, json_object());
+}
+
 /* Checks scope and kind (400 M_UNRECOGNIZED as Synapse). */
 static bool check_path(struct http_request *req, struct http_reply *rep, bool with_kind)
 {
@@ -218,15 +233,7 @@ void client_pushrule_put(struct http_request *req, struct http_reply *rep)
     } else {
         json_array_insert_new(list, 0, rule);
     }
-    if (!rc)
-        rc = save_changes(srv, req->user_id, doc);
-    pthread_mutex_unlock(&rules_lock);
-    json_decref(doc);
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
-    http_reply_json(rep, 200, json_object());
+    finish_change(srv, req, rep, doc, rc);
 }
 
 /* DELETE /pushrules/global/{kind}/{ruleId} */
@@ -246,17 +253,9 @@ void client_pushrule_delete(struct http_request *req, struct http_reply *rep)
         not_found(rep);
         return;
     }
-    if (!rc) {
+    if (!rc)
         json_array_remove(list, (size_t)at);
-        rc = save_changes(srv, req->user_id, doc);
-    }
-    pthread_mutex_unlock(&rules_lock);
-    json_decref(doc);
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
-    http_reply_json(rep, 200, json_object());
+    finish_change(srv, req, rep, doc, rc);
 }
 
 /* PUT /pushrules/global/{kind}/{ruleId}/enabled and .../actions */
