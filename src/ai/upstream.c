@@ -254,6 +254,18 @@ static void relay_free(void *state)
     free(s);
 }
 
+/* Answers rep with the upstream's event stream as it arrives (the relay holds a job reference). */
+static void relay_start(struct http_request *req, struct http_reply *rep, struct ai_job *j)
+{
+    struct relay *s = xcalloc(1, sizeof *s);
+    s->job = ai_job_ref(j);
+    s->req = req;
+    rep->stream_fn = relay_read;
+    rep->stream_state = s;
+    rep->stream_free = relay_free;
+    rep->content_type = "text/event-stream";
+}
+
 void ai_upstream_reply(struct http_request *req, struct http_reply *rep)
 {
     struct ai_job *j = req->handler_state;
@@ -271,13 +283,7 @@ void ai_upstream_reply(struct http_request *req, struct http_reply *rep)
         return;
     }
     if (!done) { /* a 2xx stream has started */
-        struct relay *s = xcalloc(1, sizeof *s);
-        s->job = ai_job_ref(j);
-        s->req = req;
-        rep->stream_fn = relay_read;
-        rep->stream_state = s;
-        rep->stream_free = relay_free;
-        rep->content_type = "text/event-stream";
+        relay_start(req, rep, j);
         rep->extra_header_name = "Cache-Control";
         rep->extra_header_value = "no-cache";
         return;
@@ -285,13 +291,7 @@ void ai_upstream_reply(struct http_request *req, struct http_reply *rep)
     json_t *body = json_loadb(j->text.data ? j->text.data : "", j->text.len, 0, NULL);
     if (!body) {
         if (j->stream && status >= 200 && status < 300) { /* a whole stream came at once */
-            struct relay *s = xcalloc(1, sizeof *s);
-            s->job = ai_job_ref(j);
-            s->req = req;
-            rep->stream_fn = relay_read;
-            rep->stream_state = s;
-            rep->stream_free = relay_free;
-            rep->content_type = "text/event-stream";
+            relay_start(req, rep, j);
             return;
         }
         http_reply_error(rep, 502, "upstream_error", "The upstream server answered HTTP %d with "
