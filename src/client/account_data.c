@@ -1,5 +1,7 @@
-/* account_data.c: global account data, GET/PUT /user/{userId}/account_data/{type}.
- * Spec: client-server API, "Client Config". */
+/* account_data.c: global account data, GET/PUT /user/{userId}/account_data/{type}, and
+ * client_account_data_store for the handlers that write account data of their own (room
+ * account data and tags, m.fully_read, m.push_rules). Spec: client-server API, "Client
+ * Config". */
 #define LOG_MODULE "account_data"
 #include "base/err.h"
 #include "base/log.h"
@@ -9,6 +11,18 @@
 #include "sync/notify.h"
 
 #include <string.h>
+
+int client_account_data_store(struct server *srv, const char *user_id, const char *room_id,
+                              const char *type, const json_t *content)
+{
+    char *text = json_dumps(content, JSON_COMPACT);
+    int rc = db_account_data_put(srv->db, user_id, room_id, type, text);
+    free(text);
+    int64_t pos;
+    if (!rc && db_account_data_max_pos(srv->db, &pos) == 0)
+        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
+    return rc;
+}
 
 static bool own_user(struct http_request *req, struct http_reply *rep)
 {

@@ -136,6 +136,10 @@ void client_filter_get(struct http_request *req, struct http_reply *rep);
 /* account_data.c */
 void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);
+/* Stores content (borrowed) as user_id's account data of type (room_id NULL or "": global)
+ * and wakes the user's syncs; returns 0 or the storage error. */
+int client_account_data_store(struct server *srv, const char *user_id, const char *room_id,
+                              const char *type, const json_t *content);
 
 /* keys.c */
 /* Checks and stores the device_keys, one_time_keys and fallback_keys of body

@@ -125,13 +125,6 @@ static bool own(struct http_request *req, struct http_reply *rep)
     return true;
 }
 
-static void notify_account_data(struct server *srv, const char *user_id)
-{
-    int64_t pos;
-    if (db_account_data_max_pos(srv->db, &pos) == 0)
-        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
-}
-
 void client_room_account_data_get(struct http_request *req, struct http_reply *rep)
 {
     if (!own(req, rep))
@@ -150,15 +143,12 @@ void client_room_account_data_put(struct http_request *req, struct http_reply *r
 {
     if (!own(req, rep))
         return;
-    struct server *srv = client_server(req);
-    char *text = json_dumps(req->json, JSON_COMPACT);
-    int rc = db_account_data_put(srv->db, req->user_id, req->params[1], req->params[2], text);
-    free(text);
+    int rc = client_account_data_store(client_server(req), req->user_id, req->params[1],
+                                       req->params[2], req->json);
     if (rc) {
         client_internal_error(rep, rc);
         return;
     }
-    notify_account_data(srv, req->user_id);
     http_reply_json(rep, 200, json_object());
 }
 
@@ -197,14 +187,11 @@ void client_room_tag_change(struct http_request *req, struct http_reply *rep)
     else
         json_object_del(tags, req->params[2]);
     json_t *content = json_pack("{s:o}", "tags", tags);
-    char *text = json_dumps(content, JSON_COMPACT);
+    int rc = client_account_data_store(srv, req->user_id, req->params[1], "m.tag", content);
     json_decref(content);
-    int rc = db_account_data_put(srv->db, req->user_id, req->params[1], "m.tag", text);
-    free(text);
     if (rc) {
         client_internal_error(rep, rc);
         return;
     }
-    notify_account_data(srv, req->user_id);
     http_reply_json(rep, 200, json_object());
 }

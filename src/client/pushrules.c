@@ -64,13 +64,8 @@ static int save_changes(struct server *srv, const char *user_id, json_t *doc)
     json_t *rs = push_user_ruleset(srv, user_id);
     json_t *ad = json_pack("{s:o}", "global", json_deep_copy(rs));
     json_decref(rs);
-    text = json_dumps(ad, JSON_COMPACT);
+    rc = client_account_data_store(srv, user_id, NULL, "m.push_rules", ad);
     json_decref(ad);
-    rc = db_account_data_put(srv->db, user_id, NULL, "m.push_rules", text);
-    free(text);
-    int64_t pos;
-    if (!rc && db_account_data_max_pos(srv->db, &pos) == 0)
-        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
     return rc;
 }
 

@@ -40,13 +40,8 @@ static int set_fully_read(struct server *srv, const char *user_id, const char *r
                           const char *event_id)
 {
     json_t *c = json_pack("{s:s}", "event_id", event_id);
-    char *text = json_dumps(c, JSON_COMPACT);
+    int rc = client_account_data_store(srv, user_id, room_id, "m.fully_read", c);
     json_decref(c);
-    int rc = db_account_data_put(srv->db, user_id, room_id, "m.fully_read", text);
-    free(text);
-    int64_t pos;
-    if (!rc && db_account_data_max_pos(srv->db, &pos) == 0)
-        notifier_users_changed(srv->notifier, NOTIFY_ACCOUNT_DATA, pos, &user_id, 1);
     return rc;
 }
 
