@@ -959,37 +959,11 @@ TEST_CASE(matrix, auth_malformed_input)
 #define AUTH_FUZZ_NO_MAIN
 #include "fuzz/auth_fuzz.c"
 
-#include <dirent.h>
-#include <sys/stat.h>
-
 /* Replays tests/fuzz/corpus/auth through the harness (no libFuzzer needed):
  * every invariant in tests/fuzz/auth_fuzz.c aborts the test when broken. */
 TEST_CASE(matrix, auth_fuzz_corpus_replays)
 {
-    const char *dir = harness_path("tests/fuzz/corpus/auth");
-    DIR *d = opendir(dir);
-    if (!d)
-        harness_fail(__FILE__, __LINE__, "cannot open %s", dir);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 20))
-            continue;
-        FILE *f = fopen(path, "rb");
-        ASSERT_TRUE(f != NULL);
-        size_t size = (size_t)sb.st_size;
-        uint8_t *data = malloc(size ? size : 1);
-        ASSERT_INT_EQ(fread(data, 1, size, f), size);
-        fclose(f);
-        auth_fuzz_one(data, size);
-        free(data);
-        count++;
-    }
-    closedir(d);
-    ASSERT_TRUE(count >= 5);
+    ASSERT_TRUE(harness_replay_corpus(harness_path("tests/fuzz/corpus/auth"), auth_fuzz_one) >= 5);
 }
 
 /* matrix_auth_check_with_auth_events: rule 2 and the rules in one call, and
