@@ -246,7 +246,8 @@ static const char *const *wake_list(const struct rooms_members *m, const char *e
     if (!extra)
         return m->ids;
     *owned = xcalloc(m->n + 1, sizeof **owned);
-    memcpy(*owned, m->ids, m->n * sizeof **owned);
+    if (m->n) /* the last member left: ids may be NULL */
+        memcpy(*owned, m->ids, m->n * sizeof **owned);
     (*owned)[(*n)++] = extra;
     return *owned;
 }
