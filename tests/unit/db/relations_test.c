@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "unit/db/dbtest.h"
 
+#include "base/err.h"
 #include "base/log.h"
 #include "db/db.h"
 #include "db/prev_state.h"
@@ -199,5 +200,72 @@ TEST_CASE(db, state_replaced)
             harness_fail(__FILE__, __LINE__, "case %zu: got %s, want none", i, id);
         free(id);
     }
+    dbtest_close(db, dir);
+}
+
+/* db_events_range_filtered: the filter runs inside the query, so `limit`
+ * counts matching events only (spec "Filtering": RoomEventFilter.limit).
+ * Patterns are SQLite GLOBs (sync_filter_glob escapes a Matrix filter's '?'
+ * and '['); the expected IDs are read off the room drawn at the top. */
+TEST_CASE(db, events_range_filtered_table)
+{
+    static const struct {
+        const char *types, *not_types, *senders, *not_senders;
+        int contains_url;
+        int64_t from, to;
+        bool forward;
+        size_t limit;
+        const char *want;
+    } cases[] = {
+        {"[\"m.room.topic\"]", NULL, NULL, NULL, -1, 0, 100, false, 10, "$topic2,$topic1"},
+        {"[\"m.room.*\"]", "[\"m.room.message\"]", NULL, NULL, -1, 0, 100, false, 2,
+         "$redact,$topic2"},
+        {NULL, NULL, "[\"@b:x\"]", NULL, -1, 0, 100, true, 2, "$reply,$edit"},
+        {NULL, NULL, NULL, "[\"@a:x\",\"@b:x\"]", -1, 0, 100, false, 10, "$pic,$redact,$gone"},
+        {"[\"m.[?]eaction\"]", NULL, NULL, NULL, -1, 0, 100, false, 10, ""},
+        {"[\"m.reaction\"]", NULL, NULL, NULL, -1, 0, 100, false, 10, "$react"},
+        /* from < pos <= to: positions 4..8 */
+        {"[\"m.room.message\"]", NULL, NULL, NULL, -1, 3, 8, false, 10, "$gone,$edit,$reply"},
+        {NULL, NULL, NULL, NULL, 1, 0, 100, false, 10, "$pic"},
+        {"[\"m.room.message\"]", NULL, NULL, NULL, 0, 0, 100, false, 1, "$gone"},
+        /* no condition at all: the plain range */
+        {NULL, NULL, NULL, NULL, -1, 0, 100, false, 2, "$pic,$redact"},
+    };
+    char dir[64];
+    struct db *db = open_room(dir, sizeof dir);
+    struct db_event_write pic = {.event_id = "$pic", .room_id = "!r:x", .type = "m.room.message",
+                                 .sender = "@d:x", .depth = 10, .origin_server_ts = 1010,
+                                 .json = "{\"content\":{\"msgtype\":\"m.image\","
+                                         "\"url\":\"mxc://x/y\"}}"};
+    ASSERT_INT_EQ(db_events_persist(db, &pic, 1), 0); /* pos 10 */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct db_event_filter f = {cases[i].types, cases[i].not_types, cases[i].senders,
+                                    cases[i].not_senders, cases[i].contains_url};
+        struct db_event *e;
+        size_t n;
+        ASSERT_INT_EQ(db_events_range_filtered(db, "!r:x", cases[i].from, cases[i].to,
+                                               cases[i].forward, &f, cases[i].limit, &e, &n),
+                      0);
+        char got[256];
+        joined(e, n, got, sizeof got);
+        db_events_free(e, n);
+        if (strcmp(got, cases[i].want) != 0)
+            harness_fail(__FILE__, __LINE__, "case %zu: got \"%s\", want \"%s\"", i, got,
+                         cases[i].want);
+    }
+    /* db_event_closest_ts (timestamp_to_event): origin_server_ts 1000 + i */
+    struct db_event ev;
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!r:x", 1002, true, &ev), 0);
+    ASSERT_STR_EQ(ev.event_id, "$root");
+    db_event_fini(&ev);
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!r:x", 1002, false, &ev), 0);
+    ASSERT_STR_EQ(ev.event_id, "$root");
+    db_event_fini(&ev);
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!r:x", 1003, false, &ev), 0);
+    ASSERT_STR_EQ(ev.event_id, "$reply");
+    db_event_fini(&ev);
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!r:x", 999, false, &ev), ERR_NOT_FOUND);
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!r:x", 2000, true, &ev), ERR_NOT_FOUND);
+    ASSERT_INT_EQ(db_event_closest_ts(db, "!other:x", 1000, true, &ev), ERR_NOT_FOUND);
     dbtest_close(db, dir);
 }
