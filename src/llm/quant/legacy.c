@@ -322,17 +322,39 @@ void llm_quantize_row_q8_1_act(const float *x, void *dst, int64_t n)
 
 /* ---- dot products ---------------------------------------------------------------------- */
 
+/* The integer dot product of a block's 4-bit quants, less offset, with the activations a. */
+static inline int block_dot_q4(const uint8_t *qs, int offset, const int8_t *a)
+{
+    int sumi = 0;
+    for (int j = 0; j < QK / 2; j++) {
+        sumi += ((qs[j] & 0x0F) - offset) * a[j];
+        sumi += ((qs[j] >> 4) - offset) * a[j + QK / 2];
+    }
+    return sumi;
+}
+
+/* The same for a block's 5-bit quants (low nibbles qs, fifth bits qh). */
+static inline int block_dot_q5(const uint8_t *qs, const uint8_t qh4[4], int offset,
+                               const int8_t *a)
+{
+    const uint32_t qh = read_qh(qh4);
+    int sumi = 0;
+    for (int j = 0; j < QK / 2; j++) {
+        int x0, x1;
+        q5_unpack(qs, qh, j, &x0, &x1);
+        sumi += (x0 - offset) * a[j];
+        sumi += (x1 - offset) * a[j + QK / 2];
+    }
+    return sumi;
+}
+
 float llm_vec_dot_q4_0_q8_0_ref(int64_t n, const void *w, const void *a)
 {
     const struct llm_block_q4_0 *x = w;
     const struct llm_block_q8_0 *y = a;
     float sumf = 0;
     for (int64_t i = 0; i < n / QK; i++) {
-        int sumi = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            sumi += ((x[i].qs[j] & 0x0F) - 8) * y[i].qs[j];
-            sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + QK / 2];
-        }
+        const int sumi = block_dot_q4(x[i].qs, 8, y[i].qs);
         sumf += (float)sumi * (h2f(x[i].d) * h2f(y[i].d));
     }
     return sumf;
@@ -344,11 +366,7 @@ float llm_vec_dot_q4_1_q8_1_ref(int64_t n, const void *w, const void *a)
     const struct llm_block_q8_1 *y = a;
     float sumf = 0;
     for (int64_t i = 0; i < n / QK; i++) {
-        int sumi = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            sumi += (x[i].qs[j] & 0x0F) * y[i].qs[j];
-            sumi += (x[i].qs[j] >> 4) * y[i].qs[j + QK / 2];
-        }
+        const int sumi = block_dot_q4(x[i].qs, 0, y[i].qs);
         sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi + h2f(x[i].m) * h2f(y[i].s);
     }
     return sumf;
@@ -360,14 +378,7 @@ float llm_vec_dot_q5_0_q8_0_ref(int64_t n, const void *w, const void *a)
     const struct llm_block_q8_0 *y = a;
     float sumf = 0;
     for (int64_t i = 0; i < n / QK; i++) {
-        const uint32_t qh = read_qh(x[i].qh);
-        int sumi = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            int x0, x1;
-            q5_unpack(x[i].qs, qh, j, &x0, &x1);
-            sumi += (x0 - 16) * y[i].qs[j];
-            sumi += (x1 - 16) * y[i].qs[j + QK / 2];
-        }
+        const int sumi = block_dot_q5(x[i].qs, x[i].qh, 16, y[i].qs);
         sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi;
     }
     return sumf;
@@ -379,14 +390,7 @@ float llm_vec_dot_q5_1_q8_1_ref(int64_t n, const void *w, const void *a)
     const struct llm_block_q8_1 *y = a;
     float sumf = 0;
     for (int64_t i = 0; i < n / QK; i++) {
-        const uint32_t qh = read_qh(x[i].qh);
-        int sumi = 0;
-        for (int j = 0; j < QK / 2; j++) {
-            int x0, x1;
-            q5_unpack(x[i].qs, qh, j, &x0, &x1);
-            sumi += x0 * y[i].qs[j];
-            sumi += x1 * y[i].qs[j + QK / 2];
-        }
+        const int sumi = block_dot_q5(x[i].qs, x[i].qh, 0, y[i].qs);
         sumf += (h2f(x[i].d) * h2f(y[i].d)) * (float)sumi + h2f(x[i].m) * h2f(y[i].s);
     }
     return sumf;
