@@ -280,42 +280,42 @@ static inline int8_t round_even_i8(float v)
     return (int8_t)r;
 }
 
-/* One block of the x86 activation quantizer: qs[j] = x[j] * 127/amax rounded half to even
- * and saturated; *sum (when not NULL) gets the sum of the rounded values taken before
- * saturation, as ggml does. Returns d = amax / 127. */
-static inline float quantize_block_q8_act(const float *x, int8_t *qs, int *sum)
-{
-    float amax = 0.0f;
-    for (int j = 0; j < QK; j++) {
-        const float a = fabsf(x[j]);
-        amax = a > amax ? a : amax;
-    }
-    const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-    int s = 0;
-    for (int j = 0; j < QK; j++) {
-        if (sum)
-            s += (int)nearbyintf(x[j] * id);
-        qs[j] = round_even_i8(x[j] * id);
-    }
-    if (sum)
-        *sum = s;
-    return amax / 127.f;
-}
-
 void llm_quantize_row_q8_0_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_0 *y = dst;
-    for (int64_t i = 0; i < n / QK; i++)
-        y[i].d = llm_f32_to_fp16(quantize_block_q8_act(x + i * QK, y[i].qs, NULL));
+    for (int64_t i = 0; i < n / QK; i++) {
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float a = fabsf(x[i * QK + j]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 127.f;
+        y[i].d = llm_f32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        for (int j = 0; j < QK; j++)
+            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
+    }
 }
 
 void llm_quantize_row_q8_1_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        int sum;
-        const float d = quantize_block_q8_act(x + i * QK, y[i].qs, &sum);
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++) {
+            const float a = fabsf(x[i * QK + j]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 127.f;
         y[i].d = llm_f32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < QK; j++) {
+            /* the sum is taken over the int32 values before saturation, as ggml does */
+            const float r = nearbyintf(x[i * QK + j] * id);
+            sum += (int)r;
+            y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
+        }
         y[i].s = llm_f32_to_fp16(d * (float)sum);
     }
 }
