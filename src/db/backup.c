@@ -45,18 +45,30 @@ int db_backup_version_create(struct db *db, const char *user_id, const char *alg
     return db__write(db, version_create_fn, &a);
 }
 
+/* The statement for sql (a string literal) with ?1 bound to user_id and ?2 to version; NULL
+ * on error (logged). */
+static sqlite3_stmt *version_stmt(struct db_conn *c, const char *sql, const char *user_id,
+                                  int64_t version)
+{
+    sqlite3_stmt *st = db__stmt(c, sql);
+    if (st) {
+        db__bind_text(st, 1, user_id);
+        sqlite3_bind_int64(st, 2, version);
+    }
+    return st;
+}
+
 /* Reads a version row and its key count on connection c. */
 static int version_read(struct db_conn *c, const char *user_id, int64_t version,
                         struct db_backup_version *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = db__stmt(
-        c, "SELECT version, algorithm, auth_data, etag FROM backup_versions WHERE user_id = ?1 "
-           "AND deleted = 0 AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1");
+    sqlite3_stmt *st = version_stmt(c, "SELECT version, algorithm, auth_data, etag FROM "
+                                       "backup_versions WHERE user_id = ?1 AND deleted = 0 AND "
+                                       "(?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1",
+                                       user_id, version);
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, user_id);
-    sqlite3_bind_int64(st, 2, version);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         out->version = sqlite3_column_int64(st, 0);
@@ -112,22 +124,19 @@ int db_backup_version_update(struct db *db, const char *user_id, int64_t version
 static int version_delete_fn(struct db_conn *c, void *arg)
 {
     struct version_args *a = arg;
-    sqlite3_stmt *st = db__stmt(c, "UPDATE backup_versions SET deleted = 1 WHERE user_id = ? AND "
-                                   "version = ? AND deleted = 0");
+    sqlite3_stmt *st = version_stmt(c, "UPDATE backup_versions SET deleted = 1 WHERE user_id = ? "
+                                       "AND version = ? AND deleted = 0", a->user_id, a->version);
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->user_id);
-    sqlite3_bind_int64(st, 2, a->version);
     int rc = db__step_done(c, st);
     if (rc)
         return rc;
     if (!sqlite3_changes(c->sql))
         return ERR_NOT_FOUND;
-    st = db__stmt(c, "DELETE FROM backup_keys WHERE user_id = ? AND version = ?");
+    st = version_stmt(c, "DELETE FROM backup_keys WHERE user_id = ? AND version = ?",
+                         a->user_id, a->version);
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->user_id);
-    sqlite3_bind_int64(st, 2, a->version);
     return db__step_done(c, st);
 }
 
@@ -162,12 +171,10 @@ static int finish_keys_change(struct db_conn *c, struct keys_args *a, bool chang
 {
     sqlite3_stmt *st;
     if (changed) {
-        st = db__stmt(c, "UPDATE backup_versions SET etag = etag + 1 WHERE user_id = ? AND "
-                         "version = ?");
+        st = version_stmt(c, "UPDATE backup_versions SET etag = etag + 1 WHERE user_id = ? AND "
+                             "version = ?", a->user_id, a->version);
         if (!st)
             return ERR_DB;
-        db__bind_text(st, 1, a->user_id);
-        sqlite3_bind_int64(st, 2, a->version);
         int rc = db__step_done(c, st);
         if (rc)
             return rc;
@@ -185,12 +192,10 @@ static int finish_keys_change(struct db_conn *c, struct keys_args *a, bool chang
 /* ERR_NOT_FOUND unless the version exists and is not deleted. */
 static int version_exists(struct db_conn *c, const char *user_id, int64_t version)
 {
-    sqlite3_stmt *st = db__stmt(c, "SELECT 1 FROM backup_versions WHERE user_id = ? AND version "
-                                   "= ? AND deleted = 0");
+    sqlite3_stmt *st = version_stmt(c, "SELECT 1 FROM backup_versions WHERE user_id = ? AND "
+                                       "version = ? AND deleted = 0", user_id, version);
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, user_id);
-    sqlite3_bind_int64(st, 2, version);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
@@ -205,13 +210,12 @@ static int keys_put_fn(struct db_conn *c, void *arg)
     bool changed = false;
     for (size_t i = 0; i < a->n; i++) {
         const struct db_backup_key *k = &a->keys[i];
-        sqlite3_stmt *st = db__stmt(c, "SELECT first_message_index, forwarded_count, "
-                                       "is_verified FROM backup_keys WHERE user_id = ? AND "
-                                       "version = ? AND room_id = ? AND session_id = ?");
+        sqlite3_stmt *st = version_stmt(c, "SELECT first_message_index, forwarded_count, "
+                                           "is_verified FROM backup_keys WHERE user_id = ? AND "
+                                           "version = ? AND room_id = ? AND session_id = ?",
+                                           a->user_id, a->version);
         if (!st)
             return ERR_DB;
-        db__bind_text(st, 1, a->user_id);
-        sqlite3_bind_int64(st, 2, a->version);
         db__bind_text(st, 3, k->room_id);
         db__bind_text(st, 4, k->session_id);
         int step = sqlite3_step(st);
@@ -221,17 +225,15 @@ static int keys_put_fn(struct db_conn *c, void *arg)
             return ERR_DB;
         if (!replace)
             continue;
-        st = db__stmt(c, "INSERT INTO backup_keys (user_id, version, room_id, session_id, "
-                         "first_message_index, forwarded_count, is_verified, session_data) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user_id, version, "
-                         "room_id, session_id) DO UPDATE SET first_message_index = "
-                         "excluded.first_message_index, forwarded_count = "
-                         "excluded.forwarded_count, is_verified = excluded.is_verified, "
-                         "session_data = excluded.session_data");
+        st = version_stmt(c, "INSERT INTO backup_keys (user_id, version, room_id, session_id, "
+                             "first_message_index, forwarded_count, is_verified, session_data) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (user_id, "
+                             "version, room_id, session_id) DO UPDATE SET first_message_index = "
+                             "excluded.first_message_index, forwarded_count = "
+                             "excluded.forwarded_count, is_verified = excluded.is_verified, "
+                             "session_data = excluded.session_data", a->user_id, a->version);
         if (!st)
             return ERR_DB;
-        db__bind_text(st, 1, a->user_id);
-        sqlite3_bind_int64(st, 2, a->version);
         db__bind_text(st, 3, k->room_id);
         db__bind_text(st, 4, k->session_id);
         sqlite3_bind_int64(st, 5, k->first_message_index);
@@ -303,13 +305,11 @@ static int keys_delete_fn(struct db_conn *c, void *arg)
     int rc = version_exists(c, a->user_id, a->version);
     if (rc)
         return rc;
-    sqlite3_stmt *st = db__stmt(c, "DELETE FROM backup_keys WHERE user_id = ?1 AND version = ?2 "
-                                   "AND (?3 IS NULL OR room_id = ?3) AND (?4 IS NULL OR "
-                                   "session_id = ?4)");
+    sqlite3_stmt *st = version_stmt(c, "DELETE FROM backup_keys WHERE user_id = ?1 AND version = "
+                                       "?2 AND (?3 IS NULL OR room_id = ?3) AND (?4 IS NULL OR "
+                                       "session_id = ?4)", a->user_id, a->version);
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->user_id);
-    sqlite3_bind_int64(st, 2, a->version);
     db__bind_text(st, 3, a->room_id);
     db__bind_text(st, 4, a->session_id);
     if ((rc = db__step_done(c, st)))
