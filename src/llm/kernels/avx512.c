@@ -197,19 +197,16 @@ static inline __m256i q8_0_isum(const struct llm_block_q8_0 *x, const struct llm
                   _mm256_loadu_si256((const __m256i *)y->qs));
 }
 
-/* Q5_0: the nibbles as Q4_0 (elements 0..15 low, 16..31 high), bit j of qh adding 16 to
- * element j (a byte mask), minus 16. */
+/* Q5_0: the nibbles as Q4_0 (elements 0..15 low, 16..31 high), minus 16 where bit j of qh
+ * is clear (a masked subtraction). */
 static inline __m256i q5_0_isum(const struct llm_block_q5_0 *x, const struct llm_block_q8_0 *y)
 {
     const __m128i t = _mm_loadu_si128((const __m128i *)x->qs);
     uint32_t qh;
     memcpy(&qh, x->qh, 4);
-    const __m256i hb = _mm256_and_si256(_mm256_movm_epi8((__mmask32)qh), _mm256_set1_epi8(0x10));
-    const __m256i q = _mm256_sub_epi8(
-        _mm256_or_si256(_mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t),
-                                         _mm256_set1_epi8(0x0F)),
-                        hb),
-        _mm256_set1_epi8(16));
+    const __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t),
+                                         _mm256_set1_epi8(0x0F));
+    const __m256i q = _mm256_mask_sub_epi8(nib, (__mmask32)~qh, nib, _mm256_set1_epi8(16));
     return dot_s8(q, _mm256_loadu_si256((const __m256i *)y->qs));
 }
 
