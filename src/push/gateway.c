@@ -127,6 +127,10 @@ static json_t *notify_body(struct server *srv, const struct db_push_event *row, 
         json_object_set(n, "type", json_object_get(pdu, "type"));
         json_object_set(n, "sender", json_object_get(pdu, "sender"));
         json_object_set(n, "content", json_object_get(pdu, "content"));
+        const char *type = json_string_value(json_object_get(pdu, "type"));
+        const char *target = json_string_value(json_object_get(pdu, "state_key"));
+        if (type && target && strcmp(type, "m.room.member") == 0) /* spec: invites to the user */
+            json_object_set_new(n, "user_is_target", json_boolean(strcmp(target, user_id) == 0));
         struct room *room;
         if (rooms_get(srv, row->room_id, &room) == 0) {
             json_t *name = rooms_state_get(room, "m.room.name", "");

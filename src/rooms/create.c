@@ -11,6 +11,7 @@
 #include "crypto/random.h"
 #include "db/db.h"
 #include "matrix/ids.h"
+#include "push/queue.h"
 #include "server/server.h"
 
 #include <string.h>
@@ -277,6 +278,9 @@ int rooms_create(struct server *srv, const char *creator, json_t *body, char **r
         }
         rooms__notify(srv, b->room, NULL, writes[b->n - 1].pos);
         pthread_mutex_unlock(&b->room->lock);
+        /* push rules see the room's first events too: an invite in createRoom notifies */
+        for (size_t k = 0; k < b->n; k++)
+            push_event_persisted(srv, b->pending[k].event_id, b->pending[k].pdu, writes[k].pos);
         *room_id_out = room_id;
         log_info("room created room=%s version=%s events=%zu", room_id, ver->id, b->n);
     } else {

@@ -87,6 +87,24 @@ async def test_gateway_receives_notification(srv):
         check(gw.got[1][1]["notification"]["counts"]["unread"] == 2, f"{gw.got[1]}")
 
 
+async def test_invite_in_create_room_reaches_the_gateway(srv):
+    """An invite made by createRoom itself (Element's new DM) buzzes the
+    invitee's phone: .m.rule.invite_for_me runs on the room's first events."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    async with Gateway() as gw:
+        await bob.ok("POST", "/pushers/set", pusher(gw.url, pushkey="k-invite"))
+        made = await alice.ok("POST", "/createRoom",
+                              {"preset": "trusted_private_chat", "is_direct": True,
+                               "invite": [bob.user_id]})
+        await gw.wait(1)
+        n = gw.got[0][1]["notification"]
+        check(n["type"] == "m.room.member" and n["room_id"] == made["room_id"], f"{n}")
+        check(n.get("user_is_target") is True and n["content"]["membership"] == "invite",
+              f"{n}")
+        check(len(gw.got) == 1, f"only the invite notifies bob: {[g[1] for g in gw.got]}")
+
+
 async def test_badge_counts_thread_replies_after_a_main_receipt(srv):
     """counts.unread is the room's unread count as /sync gives it without the
     thread option: a "main" receipt (a threaded client) does not hide the
