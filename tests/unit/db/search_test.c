@@ -4,6 +4,7 @@
  * matches, estimated from its density beyond). Expected results are written
  * out by hand. */
 #include "harness.h"
+#include "unit/db/dbtest.h"
 
 #include "base/log.h"
 #include "db/db.h"
@@ -14,30 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static struct db *open_db(char *dir, size_t dir_len)
-{
-    log_set_level(LOG_LEVEL_WARN);
-    snprintf(dir, dir_len, "/tmp/relais-db-search-XXXXXX");
-    ASSERT_TRUE(mkdtemp(dir) != NULL);
-    char path[256], err[200];
-    snprintf(path, sizeof path, "%s/db.sqlite", dir);
-    struct db *db = NULL;
-    ASSERT_INT_EQ(db_open(path, &db, err, sizeof err), 0);
-    return db;
-}
-
-static void close_db(struct db *db, const char *dir)
-{
-    db_close(db);
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/db.sqlite%s", dir, suffix[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
 
 /* "pos,pos,..." of the hits. */
 static void positions(const struct db_search_hit *h, size_t n, char *out, size_t len)
@@ -83,7 +60,7 @@ TEST_CASE(db, search_order_rooms_and_pages)
         {"\"absent\"", false, 0, 10, "", 0},
     };
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, sizeof docs / sizeof docs[0]), 0);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct db_search_hit *h;
@@ -110,7 +87,7 @@ TEST_CASE(db, search_order_rooms_and_pages)
     positions(h, n, got, sizeof got);
     ASSERT_STR_EQ(got, "5,3,1");
     db_search_hits_free(h, n);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, search_count_beyond_the_walk)
@@ -125,7 +102,7 @@ TEST_CASE(db, search_count_beyond_the_walk)
     char rooms[64];
     snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld}", (long long)DB_SEARCH_UNBOUNDED);
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
     struct db_search_hit *h;
     size_t n;
@@ -142,7 +119,7 @@ TEST_CASE(db, search_count_beyond_the_walk)
     ASSERT_STR_EQ(got, "4,2");
     ASSERT_INT_EQ(total, 300);
     db_search_hits_free(h, n);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, search_prefix_pages)
@@ -158,7 +135,7 @@ TEST_CASE(db, search_prefix_pages)
         docs[i] = (struct db_search_doc){i + 1, "!a:x", text[i]};
     }
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
     int64_t many, few, none, one;
     ASSERT_INT_EQ(db_search_prefix_pages(db, "pre", &many), 0);
@@ -169,7 +146,7 @@ TEST_CASE(db, search_prefix_pages)
     ASSERT_TRUE(few <= 1);
     ASSERT_INT_EQ(none, 0);
     ASSERT_TRUE(one <= 1);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
 
 TEST_CASE(db, search_many_matches_through_room_tokens)
@@ -185,7 +162,7 @@ TEST_CASE(db, search_many_matches_through_room_tokens)
     char rooms[64];
     snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld}", (long long)DB_SEARCH_UNBOUNDED);
     char dir[64];
-    struct db *db = open_db(dir, sizeof dir);
+    struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
     struct db_search_hit *h;
     size_t n;
@@ -200,5 +177,5 @@ TEST_CASE(db, search_many_matches_through_room_tokens)
     for (size_t k = 0; k < n; k++)
         ASSERT_STR_EQ(h[k].room_id, "!a:x");
     db_search_hits_free(h, n);
-    close_db(db, dir);
+    dbtest_close(db, dir);
 }
