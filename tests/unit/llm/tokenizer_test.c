@@ -25,13 +25,6 @@
 #define TOKENIZER_FUZZ_NO_MAIN
 #include "fuzz/tokenizer_fuzz.c"
 
-static const char *models_path(const char *rel)
-{
-    static char p[4096];
-    snprintf(p, sizeof p, "../shared/models/%s", rel);
-    return harness_path(p);
-}
-
 static double now_ms(void)
 {
     struct timespec ts;
@@ -45,7 +38,7 @@ static struct llm_vocab *load_vocab(const char *rel, int *rc_out, double *ms)
     struct llm_gguf *g = NULL;
     struct llm_vocab *v = NULL;
     char err[256];
-    if (llm_gguf_open(models_path(rel), &g, err, sizeof err) != 0)
+    if (llm_gguf_open(harness_model_path(rel), &g, err, sizeof err) != 0)
         harness_skip("model file not readable");
     double t0 = now_ms();
     int rc = llm_vocab_load(g, &v, err, sizeof err);
@@ -96,8 +89,8 @@ static void run_vocab_vectors(const char *name, bool clean_spaces)
 {
     char rel[256], path_inp[4096], path_out[4096];
     snprintf(rel, sizeof rel, "vocab/ggml-vocab-%s.gguf", name);
-    snprintf(path_inp, sizeof path_inp, "%s.inp", models_path(rel));
-    snprintf(path_out, sizeof path_out, "%s.out", models_path(rel));
+    snprintf(path_inp, sizeof path_inp, "%s.inp", harness_model_path(rel));
+    snprintf(path_out, sizeof path_out, "%s.out", harness_model_path(rel));
     double ms = 0;
     struct llm_vocab *v = load_vocab(rel, NULL, &ms);
     size_t inp_len, out_len;
@@ -267,7 +260,7 @@ static void check_ids(json_t *want, const int32_t *got, size_t n_got, const char
 TEST_CASE(llm, tokenizer_reference_vectors)
 {
     json_error_t jerr;
-    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
     if (!ref)
         harness_skip("reference.json not readable");
     json_t *prompts = json_object_get(ref, "prompts");
@@ -306,7 +299,7 @@ TEST_CASE(llm, tokenizer_reference_vectors)
 TEST_CASE(llm, tokenizer_reference_model_prompts)
 {
     json_error_t jerr;
-    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
     if (!ref)
         harness_skip("reference.json not readable");
     json_t *prompts = json_object_get(ref, "prompts");
@@ -346,7 +339,7 @@ static int hexnib(char c)
 TEST_CASE(llm, tokenizer_reference_generated_text)
 {
     json_error_t jerr;
-    json_t *ref = json_load_file(models_path("reference.json"), JSON_ALLOW_NUL, &jerr);
+    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
     if (!ref)
         harness_skip("reference.json not readable");
     static const char *const configs[] = {"kv_f16_fa_auto", "kv_f32_fa_off"};
