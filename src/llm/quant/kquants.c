@@ -146,14 +146,12 @@ void llm_dequantize_row_q6_K(const void *src, float *y, int64_t n)
         for (int k = 0; k < QK_K; k += 128) {
             for (int l = 0; l < 32; l++) {
                 const int is = l / 16;
-                const int q1 = ((ql[l] & 0xF) | ((qh[l] >> 0) & 3) << 4) - 32;
-                const int q2 = ((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32;
-                const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-                const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-                y[l + 0] = d * (float)sc[is + 0] * (float)q1;
-                y[l + 32] = d * (float)sc[is + 2] * (float)q2;
-                y[l + 64] = d * (float)sc[is + 4] * (float)q3;
-                y[l + 96] = d * (float)sc[is + 6] * (float)q4;
+                int q[4];
+                llm_q6_K_unpack(ql, qh, l, q);
+                y[l + 0] = d * (float)sc[is + 0] * (float)q[0];
+                y[l + 32] = d * (float)sc[is + 2] * (float)q[1];
+                y[l + 64] = d * (float)sc[is + 4] * (float)q[2];
+                y[l + 96] = d * (float)sc[is + 6] * (float)q[3];
             }
             y += 128;
             ql += 64;

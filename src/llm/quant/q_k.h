@@ -78,4 +78,14 @@ static inline void llm_k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t
     }
 }
 
+/* The signed 6-bit values (-32..31) of elements l, l + 32, l + 64 and l + 96 (l in 0..31) of
+ * a 128-element half of a Q6_K block, whose low bits are ql (64 bytes) and high bits qh (32). */
+static inline void llm_q6_K_unpack(const uint8_t *ql, const uint8_t *qh, int l, int q[4])
+{
+    q[0] = ((ql[l] & 0xF) | ((qh[l] >> 0) & 3) << 4) - 32;
+    q[1] = ((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32;
+    q[2] = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
+    q[3] = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
+}
+
 #endif
