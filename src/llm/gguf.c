@@ -736,11 +736,8 @@ int llm_gguf_get_i64(const struct llm_gguf *g, const char *key, int64_t def, int
 int llm_gguf_get_u32(const struct llm_gguf *g, const char *key, uint32_t def, uint32_t *out)
 {
     *out = def;
-    int64_t i = llm_gguf_find_key(g, key);
-    if (i < 0)
-        return 0;
     int64_t v;
-    int rc = llm_gguf_kv_i64(g, i, &v);
+    int rc = llm_gguf_get_i64(g, key, def, &v);
     if (rc)
         return rc;
     if (v < 0 || v > (int64_t)UINT32_MAX)
@@ -765,11 +762,8 @@ int llm_gguf_get_f32(const struct llm_gguf *g, const char *key, float def, float
 int llm_gguf_get_bool(const struct llm_gguf *g, const char *key, bool def, bool *out)
 {
     *out = def;
-    int64_t i = llm_gguf_find_key(g, key);
-    if (i < 0)
-        return 0;
     int64_t v;
-    int rc = llm_gguf_kv_i64(g, i, &v);
+    int rc = llm_gguf_get_i64(g, key, def, &v);
     if (rc == ERR_TOO_LARGE) { /* a huge u64 is still non-zero */
         *out = true;
         return 0;
