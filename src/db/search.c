@@ -55,6 +55,96 @@ int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
     return db__write(db, search_add_fn, &a);
 }
 
+/* Keeping the index merged. FTS5 adds a segment per write transaction (the
+ * push worker writes batches of at most 16 events) and its automerge joins
+ * them four at a time per level, so a long-running server's index holds
+ * 7-18 segments, and every query word and room token is looked up in each
+ * (at 1M messages a single segment took 15-50% less CPU per request). A
+ * full merge rewrites the whole index, so it is started only when the
+ * segments beside the largest add up to 1/SEARCH_MERGE_RATIO of it (each
+ * page is then rewritten a bounded number of times however large the index
+ * grows), and it runs in steps of at most SEARCH_MERGE_PAGES leaf pages,
+ * one write transaction each, so a send never waits long behind it.
+ * Between full merges a step only finishes FTS5's own level merges. */
+enum { SEARCH_MERGE_RATIO = 8, SEARCH_MERGE_PAGES = 200 };
+
+/* The segments of the index, from its %_idx shadow table (one row per leaf
+ * page that begins a word: its number in the segment times 2, plus a flag):
+ * how many, the pages of the largest, and of all (a doclist spanning pages
+ * makes these a slight underestimate). */
+static int segments_read(struct db_conn *c, struct db_search_segments *s)
+{
+    *s = (struct db_search_segments){0};
+    sqlite3_stmt *st = db__stmt(c, "SELECT max(pgno) >> 1 FROM event_search_v2_idx GROUP BY segid");
+    if (!st)
+        return ERR_DB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pages = sqlite3_column_int64(st, 0);
+        s->count++;
+        s->pages += pages;
+        s->largest = pages > s->largest ? pages : s->largest;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ERR_DB;
+}
+
+int db_search_segments(struct db *db, struct db_search_segments *s)
+{
+    *s = (struct db_search_segments){0};
+    struct db_conn *c = db__reader(db);
+    return c ? segments_read(c, s) : ERR_DB;
+}
+
+struct merge_args {
+    bool *full; /* in/out: a full merge is under way */
+    bool *more; /* out: another step has work to do */
+};
+
+static int search_merge_fn(struct db_conn *c, void *arg)
+{
+    struct merge_args *a = arg;
+    struct db_search_segments s;
+    *a->more = false;
+    if (segments_read(c, &s))
+        return ERR_DB;
+    if (s.count <= 1) {
+        *a->full = false;
+        return 0;
+    }
+    /* A negative page count starts a merge of every segment into one; a
+     * positive one goes on with a merge under way (FTS5 keeps its state in
+     * the index; a negative one would start over, rewriting what a write in
+     * between left merged) or merges a level holding automerge's number of
+     * segments. */
+    int pages = SEARCH_MERGE_PAGES;
+    if (!*a->full && (s.pages - s.largest) * SEARCH_MERGE_RATIO >= s.largest) {
+        *a->full = true;
+        pages = -SEARCH_MERGE_PAGES;
+    }
+    sqlite3_stmt *st = db__stmt(c, "INSERT INTO event_search_v2 (event_search_v2, rank) "
+                                   "VALUES ('merge', ?1)");
+    if (!st)
+        return ERR_DB;
+    sqlite3_bind_int(st, 1, pages);
+    int64_t before = sqlite3_total_changes64(c->sql);
+    if (db__step_done(c, st))
+        return ERR_DB;
+    /* FTS5: fewer than 2 changes means the merge found nothing to do */
+    bool worked = sqlite3_total_changes64(c->sql) - before >= 2;
+    *a->more = worked;
+    if (!worked)
+        *a->full = false;
+    return 0;
+}
+
+int db_search_merge_step(struct db *db, bool *full, bool *more)
+{
+    struct merge_args a = {full, more};
+    *more = false;
+    return db__write(db, search_merge_fn, &a);
+}
+
 /* A page of search results comes from one walk over the matches, newest
  * first (the index's rowid order is the stream order, so FTS5 stops after
  * the LIMIT instead of sorting every match): at least SEARCH_CANDIDATES

@@ -22,6 +22,23 @@ int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n);
 /* Removes an event from the index (it was redacted). */
 int db_search_delete(struct db *db, int64_t pos);
 
+struct db_search_segments {
+    int count;       /* segments */
+    int64_t largest; /* leaf pages of the largest */
+    int64_t pages;   /* leaf pages of all */
+};
+
+/* The index's segments (read from FTS5's %_idx shadow table). */
+int db_search_segments(struct db *db, struct db_search_segments *s);
+
+/* One bounded step (one write transaction) of keeping the index merged, for
+ * the index's writer to call when it is idle: a full merge into one segment
+ * once the segments beside the largest add up to an eighth of it, run over
+ * as many steps as it takes (*full, kept by the caller between steps, false
+ * at first, says one is under way), otherwise only FTS5's own level merges
+ * finished. *more: call again (there is work left). */
+int db_search_merge_step(struct db *db, bool *full, bool *more);
+
 struct db_search_hit {
     int64_t pos;    /* the event's stream position */
     char *room_id;  /* owned */

@@ -27,6 +27,8 @@ enum {
     PUSH_LIST_MAX = 64 << 20,
     PUSH_PROGRESS_LAG = 1000,
     PUSH_SETTLE_MS = 1000,
+    PUSH_MERGE_CHECK_DOCS = 64,  /* documents indexed between looks at the index's segments */
+    PUSH_MERGE_BUSY_EVERY = 8,   /* batches between merge steps when the queue never empties */
 };
 
 struct push_item {
@@ -57,6 +59,10 @@ static struct {
     struct map rulesets;       /* user ID -> struct push_rules * (merged and compiled) */
     struct push_memo memo;     /* member-independent outcomes of the event being evaluated
                                   (the worker's only) */
+    bool merge_more;           /* the search index has merge work (the worker's) */
+    bool merge_full;           /* a full merge of it is under way (db_search_merge_step) */
+    size_t merge_docs;         /* documents indexed since the last look at its segments */
+    int merge_busy;            /* batches since the last merge step */
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void ruleset_free(void *v)
@@ -332,13 +338,33 @@ static int64_t durable_upto(struct server *srv, const struct push_item *batch)
     return upto < q.settled ? upto : q.settled;
 }
 
+/* One bounded step of keeping the search index merged (db_search_merge_step),
+ * taken when the queue is empty, or every PUSH_MERGE_BUSY_EVERY batches when
+ * it never empties, while there is merge work: one write transaction of at
+ * most a few hundred index pages, so sends wait little behind it. */
+static void merge_step(struct server *srv)
+{
+    bool more = false;
+    if (db_search_merge_step(srv->db, &q.merge_full, &more))
+        log_error("merging the search index failed");
+    q.merge_more = more;
+    q.merge_busy = 0;
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&q.lock);
     for (;;) {
-        while (!q.head && !q.stopping)
-            pthread_cond_wait(&q.work, &q.lock);
+        while (!q.head && !q.stopping) {
+            if (!q.merge_more) {
+                pthread_cond_wait(&q.work, &q.lock);
+                continue;
+            }
+            pthread_mutex_unlock(&q.lock);
+            merge_step(q.srv);
+            pthread_mutex_lock(&q.lock);
+        }
         if (!q.head)
             break;
         /* A bounded batch: one write transaction must not hold the writer
@@ -363,6 +389,11 @@ static void *worker_main(void *arg)
         }
         if (db_search_add(srv->db, rows.docs, rows.n_docs))
             log_error("indexing %zu events for search failed", rows.n_docs);
+        q.merge_docs += rows.n_docs;
+        if (q.merge_docs >= PUSH_MERGE_CHECK_DOCS) {
+            q.merge_docs = 0;
+            q.merge_more = true;
+        }
         for (struct push_item *it = q.batch; it; it = it->next)
             unindex_redacted(srv, it);
         free(rows.docs);
@@ -399,6 +430,8 @@ static void *worker_main(void *arg)
             item_free(b);
             b = next;
         }
+        if (q.merge_more && ++q.merge_busy >= PUSH_MERGE_BUSY_EVERY)
+            merge_step(srv);
         pthread_mutex_lock(&q.lock);
     }
     pthread_mutex_unlock(&q.lock);
@@ -450,6 +483,7 @@ int push_queue_start(struct server *srv)
     pthread_mutex_lock(&q.lock);
     q.srv = srv;
     q.stopping = false;
+    q.merge_more = true; /* a look at the index's segments once idle */
     if (!q.cache_ready) {
         map_init(&q.rulesets, ruleset_free);
         q.cache_ready = true;

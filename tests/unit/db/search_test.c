@@ -179,3 +179,57 @@ TEST_CASE(db, search_many_matches_through_room_tokens)
     db_search_hits_free(h, n);
     dbtest_close(db, dir);
 }
+
+TEST_CASE(db, search_merge_keeps_few_segments)
+{
+    /* 400 write transactions of 4 documents (the push worker writes small
+     * batches: one FTS5 segment each, joined 4 at a time by automerge), with
+     * the writer's idle merge steps taken every 4 transactions: the index
+     * stays at a few segments, ends in one after the last steps, and answers
+     * as before ("mot" in every fourth document, the newest first) */
+    enum { BATCHES = 400, PER = 4, N = BATCHES * PER };
+    static struct db_search_doc docs[N];
+    static char text[N][40];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "w%d %s", i, i % 4 == 0 ? "un mot ici" : "rien");
+        docs[i] = (struct db_search_doc){i + 1, "!a:x", text[i]};
+    }
+    char rooms[64];
+    snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld}", (long long)DB_SEARCH_UNBOUNDED);
+    char dir[64];
+    struct db *db = dbtest_open("search", dir, sizeof dir);
+    bool full = false, more = false;
+    int most = 0, steps = 0;
+    struct db_search_segments s;
+    for (int b = 0; b < BATCHES; b++) {
+        ASSERT_INT_EQ(db_search_add(db, docs + b * PER, PER), 0);
+        if (b % 4 == 3) {
+            do {
+                ASSERT_INT_EQ(db_search_merge_step(db, &full, &more), 0);
+                steps++;
+            } while (more && steps < 10000);
+        }
+        ASSERT_INT_EQ(db_search_segments(db, &s), 0);
+        most = s.count > most ? s.count : most;
+    }
+    do {
+        ASSERT_INT_EQ(db_search_merge_step(db, &full, &more), 0);
+    } while (more && ++steps < 10000);
+    ASSERT_INT_EQ(db_search_segments(db, &s), 0);
+    ASSERT_TRUE(s.count <= 4);
+    ASSERT_TRUE(most <= 5); /* without the steps: up to 16 (FTS5's crisismerge) */
+    ASSERT_TRUE(!full);
+    struct db_search_hit *h;
+    size_t n;
+    int64_t total;
+    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
+    char got[64];
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "1597,1593,1589");
+    db_search_hits_free(h, n);
+    ASSERT_INT_EQ(db_search(db, "\"w1201\"", rooms, false, 0, 3, &h, &n, &total), 0);
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "1202");
+    db_search_hits_free(h, n);
+    dbtest_close(db, dir);
+}
