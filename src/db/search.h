@@ -51,9 +51,10 @@ struct db_search_hit {
 /* Events matching the FTS5 query (the body words) in the rooms of `rooms` (a
  * JSON object room ID -> the highest stream position the searcher may see,
  * DB_SEARCH_UNBOUNDED for all), ordered by rank or by recency, skipping
- * `offset`, at most limit. By rank, the newest 200 matches are ordered by
- * score and older ones follow by recency. *total is exact up to that many
- * matches (and offset + limit), beyond it estimated. */
+ * `offset`, at most limit. By rank, the newest 200 matches (50 for a query
+ * of several words: one quoted phrase per word) are ordered by score and
+ * older ones follow by recency. *total is exact up to that many matches (and
+ * offset + limit), beyond it estimated. */
 int db_search(struct db *db, const char *fts_query, const char *rooms_json, bool by_rank,
               int64_t offset, size_t limit, struct db_search_hit **out, size_t *n, int64_t *total);
 void db_search_hits_free(struct db_search_hit *h, size_t n);

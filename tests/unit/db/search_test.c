@@ -233,3 +233,40 @@ TEST_CASE(db, search_merge_keeps_few_segments)
     db_search_hits_free(h, n);
     dbtest_close(db, dir);
 }
+
+TEST_CASE(db, search_two_words_walk_fewer)
+{
+    /* 600 documents in one room, "un" and "mot" both in every second one
+     * (300 matches), "un" alone in the others: a query of two words walks
+     * the newest 50 matches (positions 502..600), its count extrapolates
+     * their density over positions 1..600 (50 * 600 / 99 = 303.03); a page
+     * beyond them walks as deep as the page (every match: exact) */
+    enum { N = 600 };
+    static struct db_search_doc docs[N];
+    for (int i = 0; i < N; i++)
+        docs[i] = (struct db_search_doc){i + 1, "!a:x", (i + 1) % 2 == 0 ? "un mot ici" : "un"};
+    char rooms[64];
+    snprintf(rooms, sizeof rooms, "{\"!a:x\": %lld}", (long long)DB_SEARCH_UNBOUNDED);
+    char dir[64];
+    struct db *db = dbtest_open("search", dir, sizeof dir);
+    ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
+    struct db_search_hit *h;
+    size_t n;
+    int64_t total;
+    char got[64];
+    ASSERT_INT_EQ(db_search(db, "\"un\" \"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "600,598,596");
+    ASSERT_INT_EQ(total, 303);
+    db_search_hits_free(h, n);
+    ASSERT_INT_EQ(db_search(db, "\"un\" \"mot\"", rooms, true, 298, 5, &h, &n, &total), 0);
+    positions(h, n, got, sizeof got);
+    ASSERT_STR_EQ(got, "4,2");
+    ASSERT_INT_EQ(total, 300);
+    db_search_hits_free(h, n);
+    /* one word walks 200 matches: positions 202..600, 200 * 600 / 399 */
+    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
+    ASSERT_INT_EQ(total, 300);
+    db_search_hits_free(h, n);
+    dbtest_close(db, dir);
+}
