@@ -34,6 +34,14 @@ bool client_reply_failure(struct http_reply *rep, int rc, const char *not_found)
  * M_INVALID_PARAM; returns false then. */
 bool client_query_limit(struct http_request *req, struct http_reply *rep, int64_t max,
                         int64_t *limit);
+struct room;
+/* Finds room_id and checks that user_id may read it (rooms_readable: joined, departed or
+ * world_readable). *room (when room is not NULL) gets the room, which lives until shutdown;
+ * *leave_id (when not NULL) the departed user's leave event ID (owned) or NULL. Otherwise
+ * answers 403 M_FORBIDDEN with the message forbidden and returns false. */
+bool client_room_readable(struct server *srv, struct http_reply *rep, const char *room_id,
+                          const char *user_id, const char *forbidden, struct room **room,
+                          char **leave_id);
 
 /* Creates (or reuses) a device, issues its tokens and answers rep with the body that
  * /login and /register reply with (or an internal error). device_id NULL generates one. */

@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "rooms/rooms.h"
 
 #include <string.h>
 
@@ -64,6 +65,25 @@ bool client_query_limit(struct http_request *req, struct http_reply *rep, int64_
     }
     if (*limit > max)
         *limit = max;
+    return true;
+}
+
+bool client_room_readable(struct server *srv, struct http_reply *rep, const char *room_id,
+                          const char *user_id, const char *forbidden, struct room **room,
+                          char **leave_id)
+{
+    struct room *r;
+    char *leave = NULL;
+    if (rooms_get(srv, room_id, &r) != 0 || rooms_readable(srv, r, user_id, &leave) != 0) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "%s", forbidden);
+        return false;
+    }
+    if (room)
+        *room = r;
+    if (leave_id)
+        *leave_id = leave;
+    else
+        free(leave);
     return true;
 }
 

@@ -177,14 +177,9 @@ void client_room_timestamp_to_event(struct http_request *req, struct http_reply 
         http_reply_error(rep, 400, "M_INVALID_PARAM", "dir must be 'f' or 'b'");
         return;
     }
-    struct room *room;
-    char *leave_id = NULL;
-    if (rooms_get(srv, room_id, &room) != 0 ||
-        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+    if (!client_room_readable(srv, rep, room_id, req->user_id, "You aren't a member of the room",
+                              NULL, NULL))
         return;
-    }
-    free(leave_id);
     struct db_event e;
     int rc = db_event_closest_ts(srv->db, room_id, ts, dir[0] == 'f', &e);
     if (rc == 0 && !rooms_event_visible(srv, room_id, e.pos, req->user_id)) {

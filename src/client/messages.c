@@ -21,13 +21,10 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
     const char *room_id = req->params[0];
-    struct room *room;
-    char *leave_id = NULL;
-    if (rooms_get(srv, room_id, &room) != 0 ||
-        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+    char *leave_id;
+    if (!client_room_readable(srv, rep, room_id, req->user_id, "You aren't a member of the room",
+                              NULL, &leave_id))
         return;
-    }
     /* A departed user pages up to their leave and no further (as Synapse);
      * each event is also checked against history visibility below. */
     int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);

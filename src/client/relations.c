@@ -140,14 +140,9 @@ void client_room_threads(struct http_request *req, struct http_reply *rep)
     /* As Synapse: joined, departed (each root then passes history
      * visibility, so a departed user sees the threads started before the
      * leave) or world_readable. */
-    struct room *room;
-    char *leave_id = NULL;
-    if (rooms_get(srv, room_id, &room) != 0 ||
-        rooms_readable(srv, room, req->user_id, &leave_id) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You are not allowed to view this room");
+    if (!client_room_readable(srv, rep, room_id, req->user_id,
+                              "You are not allowed to view this room", NULL, NULL))
         return;
-    }
-    free(leave_id);
     bool participated = include && strcmp(include, "participated") == 0;
     char **roots;
     int64_t *latest;

@@ -277,12 +277,10 @@ static bool readable_room(struct http_request *req, struct http_reply *rep, stru
     struct server *srv = client_server(req);
     memset(out, 0, sizeof *out);
     out->leave_pos = INT64_MAX;
-    char *leave_id = NULL;
-    if (rooms_get(srv, req->params[0], &out->room) != 0 ||
-        rooms_readable(srv, out->room, req->user_id, &leave_id) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+    char *leave_id;
+    if (!client_room_readable(srv, rep, req->params[0], req->user_id,
+                              "You aren't a member of the room", &out->room, &leave_id))
         return false;
-    }
     if (!leave_id)
         return true;
     struct db_event e;
