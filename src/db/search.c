@@ -66,7 +66,7 @@ int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
  * grows), and it runs in steps of at most SEARCH_MERGE_PAGES leaf pages,
  * one write transaction each, so a send never waits long behind it.
  * Between full merges a step only finishes FTS5's own level merges. */
-enum { SEARCH_MERGE_RATIO = 8, SEARCH_MERGE_PAGES = 200 };
+enum { SEARCH_MERGE_RATIO = 8, SEARCH_MERGE_PAGES = 100 };
 
 /* The segments of the index, from its %_idx shadow table (one row per leaf
  * page that begins a word: its number in the segment times 2, plus a flag):
