@@ -24,7 +24,7 @@ int client_account_data_store(struct server *srv, const char *user_id, const cha
     return rc;
 }
 
-static bool own_user(struct http_request *req, struct http_reply *rep)
+bool client_account_data_own(struct http_request *req, struct http_reply *rep)
 {
     if (strcmp(req->params[0], req->user_id) != 0) {
         http_reply_error(rep, 403, "M_FORBIDDEN", "Cannot access another user's account data");
@@ -36,7 +36,7 @@ static bool own_user(struct http_request *req, struct http_reply *rep)
 /* GET /user/{userId}/account_data/{type} */
 void client_account_data_get(struct http_request *req, struct http_reply *rep)
 {
-    if (!own_user(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     char *content;
     int rc = db_account_data_get(client_server(req)->db, req->user_id, "", req->params[1], &content);
@@ -51,7 +51,7 @@ void client_account_data_get(struct http_request *req, struct http_reply *rep)
 /* PUT /user/{userId}/account_data/{type} */
 void client_account_data_put(struct http_request *req, struct http_reply *rep)
 {
-    if (!own_user(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     const char *type = req->params[1];
     if (strcmp(type, "m.fully_read") == 0 || strcmp(type, "m.push_rules") == 0) {

@@ -144,6 +144,9 @@ void client_filter_get(struct http_request *req, struct http_reply *rep);
 /* account_data.c */
 void client_account_data_get(struct http_request *req, struct http_reply *rep);
 void client_account_data_put(struct http_request *req, struct http_reply *rep);
+/* Whether the {userId} of an account-data path (params[0]) is the requester; answers 403
+ * M_FORBIDDEN and returns false otherwise. */
+bool client_account_data_own(struct http_request *req, struct http_reply *rep);
 /* Stores content (borrowed) as user_id's account data of type (room_id NULL or "": global)
  * and wakes the user's syncs; returns 0 or the storage error. */
 int client_account_data_store(struct server *srv, const char *user_id, const char *room_id,

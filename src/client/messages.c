@@ -113,18 +113,9 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
 
 /* Room account data and tags: GET/PUT /user/{userId}/rooms/{roomId}/account_data/{type},
  * GET /user/{userId}/rooms/{roomId}/tags, PUT/DELETE .../tags/{tag}. */
-static bool own(struct http_request *req, struct http_reply *rep)
-{
-    if (strcmp(req->params[0], req->user_id) != 0) {
-        http_reply_error(rep, 403, "M_FORBIDDEN", "Cannot access another user's account data");
-        return false;
-    }
-    return true;
-}
-
 void client_room_account_data_get(struct http_request *req, struct http_reply *rep)
 {
-    if (!own(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     char *content;
     int rc = db_account_data_get(client_server(req)->db, req->user_id, req->params[1],
@@ -138,7 +129,7 @@ void client_room_account_data_get(struct http_request *req, struct http_reply *r
 
 void client_room_account_data_put(struct http_request *req, struct http_reply *rep)
 {
-    if (!own(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     int rc = client_account_data_store(client_server(req), req->user_id, req->params[1],
                                        req->params[2], req->json);
@@ -165,7 +156,7 @@ static json_t *load_tags(struct server *srv, const char *user_id, const char *ro
 
 void client_room_tags_get(struct http_request *req, struct http_reply *rep)
 {
-    if (!own(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     http_reply_json(rep, 200, json_pack("{s:o}", "tags",
                                         load_tags(client_server(req), req->user_id,
@@ -175,7 +166,7 @@ void client_room_tags_get(struct http_request *req, struct http_reply *rep)
 /* PUT and DELETE .../tags/{tag} */
 void client_room_tag_change(struct http_request *req, struct http_reply *rep)
 {
-    if (!own(req, rep))
+    if (!client_account_data_own(req, rep))
         return;
     struct server *srv = client_server(req);
     json_t *tags = load_tags(srv, req->user_id, req->params[1]);
