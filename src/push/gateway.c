@@ -162,10 +162,15 @@ void push_gateway_event(struct server *srv, const struct db_push_event *row, con
         if (db_pushers_list(srv->db, notified[i], &p, &np) != 0)
             continue;
         char *acts = db_push_event_actions(row, notified[i]);
+        /* A pusher hears of events sent after it was set, as in Synapse (which starts it at
+         * the stream's head): the worker may reach an older event only after the set. */
+        json_int_t sent_ts = json_integer_value(json_object_get(pdu, "origin_server_ts"));
         json_error_t jerr;
         json_t *actions = json_loads(acts, 0, &jerr);
         free(acts);
         for (size_t k = 0; k < np; k++) {
+            if (sent_ts < p[k].ts)
+                continue;
             json_t *pusher = json_loads(p[k].json, 0, &jerr);
             const char *url = json_string_value(json_object_get(json_object_get(pusher, "data"),
                                                                 "url"));
