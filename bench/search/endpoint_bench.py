@@ -17,7 +17,8 @@ real server over N messages (default 1,000,000).
    prefix of 11,111 words), no match; SEARCH_BENCH_KINDS=a,b picks some. Prints
    p50/p99 wall time per request and the server's CPU time (user + system,
    /proc/PID/stat) per request, the figure the shared machine distorts
-   least, with the load average.
+   least, with the load average; and the index's segments after the fill
+   and after the run (the server merges them in its first idle second).
 Loopback only; every loop is bounded; the data folder is removed at the end,
 unless SEARCH_BENCH_DATA names a folder to keep: a filled one found there is
 used again (same binary's schema) instead of filling."""
@@ -128,7 +129,8 @@ def run(data):
     t0 = time.monotonic()
     fill(f"{data}/relais.db", my_rooms, template_id)
     print(f"filled {n} messages in {time.monotonic() - t0:.0f} s "
-          f"({os.path.getsize(data + '/relais.db') >> 20} MB)", flush=True)
+          f"({os.path.getsize(data + '/relais.db') >> 20} MB), index segments {segments(data)}",
+          flush=True)
     measure(data)
 
 
@@ -166,6 +168,16 @@ def measure(data):
                   f"{cpu_ms:5.1f} ms/query  count ~{int(statistics.median(counts))}  "
                   f"(load {la})", flush=True)
     srv.stop()
+    print(f"index segments after the run: {segments(data)} (the server merges them when idle)")
+
+
+def segments(data):
+    """Segments of the search index and their leaf pages (FTS5's %_idx: one
+    row per leaf page beginning a word, its number times 2 plus a flag)."""
+    db = sqlite3.connect(f"file:{data}/relais.db?mode=ro", uri=True)
+    rows = db.execute("SELECT max(pgno) >> 1 FROM event_search_v2_idx GROUP BY segid").fetchall()
+    db.close()
+    return f"{len(rows)} ({sum(r[0] for r in rows)} leaf pages)"
 
 
 def fill(path, my_rooms, template_id):
