@@ -77,7 +77,7 @@ TEST_CASE(llm, mkgguf_writes_loadable_models)
 
     /* identical options, identical bytes; another seed, other weights */
     ASSERT_INT_EQ(run_mkgguf(b, NULL, 0), 0);
-    size_t la, lb;
+    size_t la = 0, lb = 0;
     char *pa = harness_read_file(a, &la), *pb = harness_read_file(b, &lb);
     ASSERT_TRUE(la == lb && memcmp(pa, pb, la) == 0);
     free(pb);
