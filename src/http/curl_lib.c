@@ -4,6 +4,7 @@
 #define LOG_MODULE "http"
 #include "http/curl_lib.h"
 
+#include "base/dl.h"
 #include "base/log.h"
 
 #include <dlfcn.h>
@@ -15,16 +16,6 @@ static struct http_curl curl_table;      /* filled once by curl_setup */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static _Atomic bool curl_ready;          /* the table is complete and curl is initialised */
 static char curl_error[200];             /* why loading failed, written once by curl_setup */
-
-/* Resolves name in handle into *slot; false when missing. */
-static bool resolve(void *handle, const char *name, void *slot)
-{
-    void *sym = dlsym(handle, name);
-    if (!sym)
-        return false;
-    memcpy(slot, &sym, sizeof sym);
-    return true;
-}
 
 static void curl_setup(void)
 {
@@ -40,20 +31,20 @@ static void curl_setup(void)
     }
     struct http_curl *t = &curl_table;
     CURLcode (*global_init)(long flags);
-    bool ok = resolve(h, "curl_global_init", &global_init) &&
-              resolve(h, "curl_easy_init", &t->easy_init) &&
-              resolve(h, "curl_easy_setopt", &t->easy_setopt) &&
-              resolve(h, "curl_easy_perform", &t->easy_perform) &&
-              resolve(h, "curl_easy_getinfo", &t->easy_getinfo) &&
-              resolve(h, "curl_easy_reset", &t->easy_reset) &&
-              resolve(h, "curl_easy_cleanup", &t->easy_cleanup) &&
-              resolve(h, "curl_easy_strerror", &t->easy_strerror) &&
-              resolve(h, "curl_slist_append", &t->slist_append) &&
-              resolve(h, "curl_slist_free_all", &t->slist_free_all) &&
-              resolve(h, "curl_url", &t->url) && resolve(h, "curl_url_set", &t->url_set) &&
-              resolve(h, "curl_url_get", &t->url_get) &&
-              resolve(h, "curl_url_cleanup", &t->url_cleanup) &&
-              resolve(h, "curl_free", &t->free);
+    bool ok = dl_symbol(h, "curl_global_init", &global_init) &&
+              dl_symbol(h, "curl_easy_init", &t->easy_init) &&
+              dl_symbol(h, "curl_easy_setopt", &t->easy_setopt) &&
+              dl_symbol(h, "curl_easy_perform", &t->easy_perform) &&
+              dl_symbol(h, "curl_easy_getinfo", &t->easy_getinfo) &&
+              dl_symbol(h, "curl_easy_reset", &t->easy_reset) &&
+              dl_symbol(h, "curl_easy_cleanup", &t->easy_cleanup) &&
+              dl_symbol(h, "curl_easy_strerror", &t->easy_strerror) &&
+              dl_symbol(h, "curl_slist_append", &t->slist_append) &&
+              dl_symbol(h, "curl_slist_free_all", &t->slist_free_all) &&
+              dl_symbol(h, "curl_url", &t->url) && dl_symbol(h, "curl_url_set", &t->url_set) &&
+              dl_symbol(h, "curl_url_get", &t->url_get) &&
+              dl_symbol(h, "curl_url_cleanup", &t->url_cleanup) &&
+              dl_symbol(h, "curl_free", &t->free);
     if (!ok) {
         snprintf(curl_error, sizeof curl_error,
                  "libcurl is too old (%s): install libcurl4 7.62 or later", dlerror());

@@ -8,6 +8,7 @@
 #define LOG_MODULE "media"
 #include "media/internal.h"
 
+#include "base/dl.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -45,16 +46,6 @@ static struct {
 static pthread_once_t vips_once = PTHREAD_ONCE_INIT;
 static bool vips_ready;
 
-/* Resolves name in handle into *slot; false when missing. */
-static bool resolve(void *handle, const char *name, void *slot)
-{
-    void *sym = dlsym(handle, name);
-    if (!sym)
-        return false;
-    memcpy(slot, &sym, sizeof sym);
-    return true;
-}
-
 static void vips_setup(void)
 {
     void *h = dlopen("libvips.so.42", RTLD_NOW | RTLD_LOCAL);
@@ -62,20 +53,21 @@ static void vips_setup(void)
         log_error("libvips not found (%s): thumbnails disabled", dlerror());
         return;
     }
-    bool ok = resolve(h, "vips_init", &vips.init) &&
-              resolve(h, "vips_block_untrusted_set", &vips.block_untrusted_set) &&
-              resolve(h, "vips_concurrency_set", &vips.concurrency_set) &&
-              resolve(h, "vips_cache_set_max", &vips.cache_set_max) &&
-              resolve(h, "vips_foreign_find_load", &vips.foreign_find_load) &&
-              resolve(h, "vips_error_clear", &vips.error_clear) &&
-              resolve(h, "vips_error_buffer", &vips.error_buffer) &&
-              resolve(h, "vips_image_new_from_file", &vips.image_new_from_file) &&
-              resolve(h, "vips_image_get_width", &vips.image_get_width) &&
-              resolve(h, "vips_image_get_height", &vips.image_get_height) &&
-              resolve(h, "vips_thumbnail", &vips.thumbnail) &&
-              resolve(h, "vips_image_write_to_buffer", &vips.image_write_to_buffer) &&
-              resolve(h, "g_free", &vips.free) && resolve(h, "g_object_unref", &vips.object_unref) &&
-              resolve(h, "vips_shutdown", &vips.shutdown);
+    bool ok = dl_symbol(h, "vips_init", &vips.init) &&
+              dl_symbol(h, "vips_block_untrusted_set", &vips.block_untrusted_set) &&
+              dl_symbol(h, "vips_concurrency_set", &vips.concurrency_set) &&
+              dl_symbol(h, "vips_cache_set_max", &vips.cache_set_max) &&
+              dl_symbol(h, "vips_foreign_find_load", &vips.foreign_find_load) &&
+              dl_symbol(h, "vips_error_clear", &vips.error_clear) &&
+              dl_symbol(h, "vips_error_buffer", &vips.error_buffer) &&
+              dl_symbol(h, "vips_image_new_from_file", &vips.image_new_from_file) &&
+              dl_symbol(h, "vips_image_get_width", &vips.image_get_width) &&
+              dl_symbol(h, "vips_image_get_height", &vips.image_get_height) &&
+              dl_symbol(h, "vips_thumbnail", &vips.thumbnail) &&
+              dl_symbol(h, "vips_image_write_to_buffer", &vips.image_write_to_buffer) &&
+              dl_symbol(h, "g_free", &vips.free) &&
+              dl_symbol(h, "g_object_unref", &vips.object_unref) &&
+              dl_symbol(h, "vips_shutdown", &vips.shutdown);
     if (!ok || vips.init("relais")) {
         log_error("libvips failed to initialise: thumbnails disabled");
         return;
