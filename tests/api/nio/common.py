@@ -119,6 +119,10 @@ class Server:
                         k, v = line.rstrip("\n").split(": ", 1)
                         self.creds[k] = v
         self.log = open(self.log_path, "wb")
+        await self._serve()
+
+    async def _serve(self):
+        """Starts `relais serve` on the data folder and waits for its listening line."""
         self.proc = await asyncio.create_subprocess_exec(
             self.binary, "serve", "--config", self.conf,
             stdout=asyncio.subprocess.PIPE, stderr=self.log)
@@ -130,6 +134,13 @@ class Server:
         self.base = text[len(prefix):]
         self.port = int(self.base.rsplit(":", 1)[1])
         self.http = aiohttp.ClientSession()
+
+    async def kill_and_restart(self):
+        """SIGKILL (no clean shutdown), then serve the same data folder again."""
+        self.proc.kill()
+        await self.proc.wait()
+        await self.http.close()
+        await self._serve()
 
     def alive(self):
         return self.proc is not None and self.proc.returncode is None

@@ -8,8 +8,6 @@ search finds the last one."""
 
 import asyncio
 
-import aiohttp
-
 from common import check
 from rooms_util import new_user, q, room_with
 
@@ -18,19 +16,6 @@ SERVER = {"registration": "open", "admin": False}
 N_MESSAGES = 240
 
 
-async def kill_and_restart(srv):
-    srv.proc.kill()
-    await srv.proc.wait()
-    await srv.http.close()
-    srv.proc = await asyncio.create_subprocess_exec(
-        srv.binary, "serve", "--config", srv.conf,
-        stdout=asyncio.subprocess.PIPE, stderr=srv.log)
-    line = (await asyncio.wait_for(srv.proc.stdout.readline(), 30)).decode().strip()
-    prefix = "relais listening on "
-    check(line.startswith(prefix), f"restart printed {line!r}")
-    srv.base = line[len(prefix):]
-    srv.port = int(srv.base.rsplit(":", 1)[1])
-    srv.http = aiohttp.ClientSession()
 
 
 async def test_kill_9_after_sends_keeps_unread_counts(srv):
@@ -48,7 +33,7 @@ async def test_kill_9_after_sends_keeps_unread_counts(srv):
             acked.append(r.json["event_id"])
 
     await asyncio.gather(*[sender() for _ in range(8)])
-    await kill_and_restart(srv)  # at once: the push worker is usually behind
+    await srv.kill_and_restart()  # at once: the push worker is usually behind
     check(len(acked) == N_MESSAGES, f"{len(acked)} acknowledged")
     body = await bob.sync()
     un = body["rooms"]["join"][room]["unread_notifications"]

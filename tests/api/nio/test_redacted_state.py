@@ -10,7 +10,6 @@ from urllib.parse import quote
 from nio import responses as R
 
 from common import check, expect_error, expect_nio
-from test_rooms_crash import kill_and_restart
 
 SERVER = {"registration": "open", "admin": False}
 CS = "/_matrix/client/v3"
@@ -64,7 +63,7 @@ async def test_redacted_power_levels_lose_invite_level_v10(srv):
                       token=bob.access_token)
     expect_error(r, 403, "M_FORBIDDEN")
     # after a restart the room head is rebuilt from the database: still redacted
-    await kill_and_restart(srv)
+    await srv.kill_and_restart()
     r = await srv.req("POST", f"{CS}/rooms/{quote(room)}/invite", {"user_id": dave.user},
                       token=bob.access_token)
     check(r.status == 200, f"after restart: {r!r}")

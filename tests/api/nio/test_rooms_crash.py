@@ -14,19 +14,6 @@ from rooms_util import new_user, q
 SERVER = {"registration": "open", "admin": False}
 
 
-async def kill_and_restart(srv):
-    srv.proc.kill()
-    await srv.proc.wait()
-    await srv.http.close()
-    srv.proc = await asyncio.create_subprocess_exec(
-        srv.binary, "serve", "--config", srv.conf,
-        stdout=asyncio.subprocess.PIPE, stderr=srv.log)
-    line = (await asyncio.wait_for(srv.proc.stdout.readline(), 30)).decode().strip()
-    prefix = "relais listening on "
-    check(line.startswith(prefix), f"restart printed {line!r}")
-    srv.base = line[len(prefix):]
-    srv.port = int(srv.base.rsplit(":", 1)[1])
-    srv.http = aiohttp.ClientSession()
 
 
 async def test_kill_9_while_sending_keeps_acknowledged_events(srv):
@@ -52,7 +39,7 @@ async def test_kill_9_while_sending_keeps_acknowledged_events(srv):
 
     senders = [asyncio.create_task(sender()) for _ in range(6)]
     await asyncio.wait_for(enough.wait(), 20)
-    await kill_and_restart(srv)
+    await srv.kill_and_restart()
     await asyncio.gather(*senders, return_exceptions=True)
     n_acked = len(acked)
     check(kill_after <= n_acked < 300, f"{n_acked} sends acknowledged before the kill")
