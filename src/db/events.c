@@ -197,6 +197,16 @@ static void read_event(sqlite3_stmt *st, struct db_event *e)
     e->txn_id = db__col_text(st, 12);
 }
 
+/* Steps st once into *out: 0, ERR_NOT_FOUND when there is no row, or ERR_DB. */
+static int read_one_event(sqlite3_stmt *st, struct db_event *out)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_event(st, out);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+}
+
 static int read_events(sqlite3_stmt *st, struct db_event **out, size_t *n)
 {
     size_t cap = 0;
@@ -229,11 +239,7 @@ int db_event_get(struct db *db, const char *event_id, struct db_event *out)
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, event_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_event(st, out);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+    return read_one_event(st, out);
 }
 
 int db_event_by_txn(struct db *db, const char *sender, const char *device_id, const char *txn_id,
@@ -324,11 +330,7 @@ int db_event_closest_ts(struct db *db, const char *room_id, int64_t ts_ms, bool 
         return ERR_DB;
     db__bind_text(st, 1, room_id);
     sqlite3_bind_int64(st, 2, ts_ms);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_event(st, out);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+    return read_one_event(st, out);
 }
 
 int db_events_relations(struct db *db, const char *event_id, const char *rel_type,
@@ -510,11 +512,7 @@ int db_state_event_before(struct db *db, const char *room_id, const char *type,
     db__bind_text(st, 2, type);
     db__bind_text(st, 3, state_key);
     sqlite3_bind_int64(st, 4, before);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_event(st, out);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ERR_NOT_FOUND : ERR_DB;
+    return read_one_event(st, out);
 }
 
 int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, int64_t *group)
