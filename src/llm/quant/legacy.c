@@ -280,18 +280,26 @@ static inline int8_t round_even_i8(float v)
     return (int8_t)r;
 }
 
+/* One block's scale as ggml's x86 quantize_row_q8_0/q8_1 take it: returns d = amax / 127 and
+ * sets *id = 127 / amax (0 for an all-zero block). */
+static inline float block_scale_q8_act(const float *x, float *id)
+{
+    float amax = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        const float a = fabsf(x[j]);
+        amax = a > amax ? a : amax;
+    }
+    *id = amax != 0.0f ? 127.f / amax : 0.0f;
+    return amax / 127.f;
+}
+
 void llm_quantize_row_q8_0_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_0 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float a = fabsf(x[i * QK + j]);
-            amax = a > amax ? a : amax;
-        }
-        const float d = amax / 127.f;
+        float id;
+        const float d = block_scale_q8_act(x + i * QK, &id);
         y[i].d = llm_f32_to_fp16(d);
-        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
         for (int j = 0; j < QK; j++)
             y[i].qs[j] = round_even_i8(x[i * QK + j] * id);
     }
@@ -301,14 +309,9 @@ void llm_quantize_row_q8_1_act(const float *x, void *dst, int64_t n)
 {
     struct llm_block_q8_1 *y = dst;
     for (int64_t i = 0; i < n / QK; i++) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            const float a = fabsf(x[i * QK + j]);
-            amax = a > amax ? a : amax;
-        }
-        const float d = amax / 127.f;
+        float id;
+        const float d = block_scale_q8_act(x + i * QK, &id);
         y[i].d = llm_f32_to_fp16(d);
-        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
         int sum = 0;
         for (int j = 0; j < QK; j++) {
             /* the sum is taken over the int32 values before saturation, as ggml does */
