@@ -86,15 +86,7 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_INVALID_PARAM", "filter is not valid JSON");
         return;
     }
-    if (fj && !json_is_object(fj)) {
-        json_decref(fj);
-        http_reply_error(rep, 400, "M_INVALID_PARAM", "filter must be a JSON object");
-        return;
-    }
-    /* A RoomEventFilter, read by the sync filter parser as the timeline and state filter. */
-    json_t *wrapped = fj ? json_pack("{s:{s:O, s:O}}", "room", "timeline", fj, "state", fj) : NULL;
-    int rc = sync_filter_parse(wrapped, &filter, reason, sizeof reason);
-    json_decref(wrapped);
+    int rc = sync_filter_parse_room_event(fj, &filter, reason, sizeof reason);
     json_decref(fj);
     if (rc) {
         http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", reason);
@@ -148,12 +140,16 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
         client_internal_error(rep, rc);
         goto out;
     }
+    json_t *event = json_pack("[o]", rooms_event_client_format(srv, &ev, req->user_id,
+                                                                req->device_id));
+    json_t *arrays[] = {event, events_before, events_after, state};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        sync_filter_format_events(srv, &filter, arrays[i]); /* event_fields / event_format */
     http_reply_json(rep, 200,
-                    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "start", start, "end", end,
-                              "event", rooms_event_client_format(srv, &ev, req->user_id,
-                                                                 req->device_id),
-                              "events_before", events_before, "events_after", events_after,
-                              "state", state));
+                    json_pack("{s:s, s:s, s:O, s:o, s:o, s:o}", "start", start, "end", end,
+                              "event", json_array_get(event, 0), "events_before", events_before,
+                              "events_after", events_after, "state", state));
+    json_decref(event);
 out:
     json_decref(senders);
     sync_page_fini(&before);

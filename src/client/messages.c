@@ -60,10 +60,7 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_INVALID_PARAM", "filter is not valid JSON");
         return;
     }
-    /* A RoomEventFilter: wrap it so the sync filter parser reads it as a timeline filter. */
-    json_t *wrapped = fj ? json_pack("{s:{s:O, s:O}}", "room", "timeline", fj, "state", fj) : NULL;
-    int rc = sync_filter_parse(wrapped, &filter, reason, sizeof reason);
-    json_decref(wrapped);
+    int rc = sync_filter_parse_room_event(fj, &filter, reason, sizeof reason);
     json_decref(fj);
     if (rc) {
         http_reply_error(rep, 400, "M_INVALID_PARAM", "%s", reason);
@@ -105,6 +102,8 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
         sync_lazy_members(srv, room_id, group, senders, state, req->user_id, req->device_id);
         json_object_set_new(body, "state", state);
     }
+    sync_filter_format_events(srv, &filter, chunk);
+    sync_filter_format_events(srv, &filter, json_object_get(body, "state"));
     json_decref(senders);
     sync_page_fini(&page);
     sync_filter_fini(&filter);

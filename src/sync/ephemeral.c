@@ -302,6 +302,8 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
 {
     bool fresh = initial || !req->has_since;
     json_t *events = json_array();
+    if (sync_filter_section_blocks(&req->filter->ephemeral, room_id))
+        return events; /* room.ephemeral lets nothing of this room through */
     int64_t since_typing = req->has_since ? req->since.pos[NOTIFY_TYPING] : 0;
     /* A token from before a restart may be ahead of the new stream. */
     if (since_typing > to->pos[NOTIFY_TYPING])
@@ -313,6 +315,7 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
     json_t *r = receipt_event(srv, req->user_id, room_id, since_r, to->pos[NOTIFY_RECEIPTS]);
     if (r)
         json_array_append_new(events, r);
+    sync_filter_section(&req->filter->ephemeral, room_id, events);
     return events;
 }
 

@@ -1,5 +1,9 @@
-/* filter.c: the subset of event filters that sync and /messages apply.
- * Spec: client-server "Filtering" (RoomFilter, RoomEventFilter, StateFilter). */
+/* filter.c: parsing filters and deciding which events they keep: the
+ * timeline and state filters of /sync, /messages and /context, and the
+ * EventFilters of /sync's other sections (presence, global and room account
+ * data, room ephemeral events). How the kept events are shaped (event_fields,
+ * event_format) is event_fields.c's. Spec: client-server "Filtering" (Filter,
+ * RoomFilter, RoomEventFilter, StateFilter, EventFilter). */
 #include "sync/sync.h"
 
 #include "base/err.h"
@@ -209,11 +213,56 @@ static int check_keys(const json_t *obj, const struct filter_key *keys, const ch
     return 0;
 }
 
+/* Reads an EventFilter (obj may be NULL) into ef; rooms/not_rooms only for
+ * the room sections. */
+static int parse_event_filter(const json_t *obj, bool room_section, struct sync_event_filter *ef,
+                              char *reason, size_t reason_len)
+{
+    ef->limit = -1;
+    if (!obj)
+        return 0;
+    json_t *limit = json_object_get(obj, "limit");
+    if (limit) {
+        if (!json_is_integer(limit) || json_integer_value(limit) < 0) {
+            snprintf(reason, reason_len, "filter limit must be a non-negative integer");
+            return ERR_INVALID;
+        }
+        ef->limit = json_integer_value(limit);
+    }
+    int rc = take_array(obj, "types", &ef->types, reason, reason_len);
+    if (!rc)
+        rc = take_array(obj, "not_types", &ef->not_types, reason, reason_len);
+    if (!rc)
+        rc = take_array(obj, "senders", &ef->senders, reason, reason_len);
+    if (!rc)
+        rc = take_array(obj, "not_senders", &ef->not_senders, reason, reason_len);
+    if (!rc && room_section)
+        rc = take_array(obj, "rooms", &ef->rooms, reason, reason_len);
+    if (!rc && room_section)
+        rc = take_array(obj, "not_rooms", &ef->not_rooms, reason, reason_len);
+    ef->active = ef->limit >= 0 || ef->types || ef->not_types || ef->senders ||
+                 ef->not_senders || ef->rooms || ef->not_rooms;
+    return rc;
+}
+
+static void event_filter_fini(struct sync_event_filter *ef)
+{
+    json_t **arrays[] = {&ef->types,       &ef->not_types, &ef->senders,
+                         &ef->not_senders, &ef->rooms,     &ef->not_rooms};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        json_decref(*arrays[i]);
+        *arrays[i] = NULL;
+    }
+    ef->active = false;
+}
+
 int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason, size_t reason_len)
 {
     memset(f, 0, sizeof *f);
     f->timeline_limit = 10;
     f->contains_url = -1;
+    f->presence.limit = f->account_data.limit = f->ephemeral.limit = -1;
+    f->room_account_data.limit = -1;
     if (!filter)
         return 0;
     if (!json_is_object(filter)) {
@@ -272,6 +321,23 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         rc = take_array(state, "senders", &f->st_senders, reason, reason_len);
     if (!rc)
         rc = take_array(state, "not_senders", &f->st_not_senders, reason, reason_len);
+    if (!rc)
+        rc = parse_event_filter(json_object_get(filter, "presence"), false, &f->presence, reason,
+                                reason_len);
+    if (!rc)
+        rc = parse_event_filter(json_object_get(filter, "account_data"), false, &f->account_data,
+                                reason, reason_len);
+    if (!rc)
+        rc = parse_event_filter(json_object_get(room, "ephemeral"), true, &f->ephemeral, reason,
+                                reason_len);
+    if (!rc)
+        rc = parse_event_filter(json_object_get(room, "account_data"), true,
+                                &f->room_account_data, reason, reason_len);
+    if (!rc)
+        rc = take_array(filter, "event_fields", &f->event_fields, reason, reason_len);
+    f->federation = json_is_string(json_object_get(filter, "event_format")) &&
+                    strcmp(json_string_value(json_object_get(filter, "event_format")),
+                           "federation") == 0;
     if (rc) {
         sync_filter_fini(f);
         return rc;
@@ -297,6 +363,35 @@ void sync_filter_fini(struct sync_filter *f)
         free(*texts[i]);
         *texts[i] = NULL;
     }
+    event_filter_fini(&f->presence);
+    event_filter_fini(&f->account_data);
+    event_filter_fini(&f->ephemeral);
+    event_filter_fini(&f->room_account_data);
+    json_decref(f->event_fields);
+    f->event_fields = NULL;
+}
+
+int sync_filter_parse_room_event(const json_t *filter, struct sync_filter *f, char *reason,
+                                 size_t reason_len)
+{
+    if (filter && !json_is_object(filter)) {
+        memset(f, 0, sizeof *f);
+        snprintf(reason, reason_len, "filter must be an object");
+        return ERR_INVALID;
+    }
+    json_t *wrapped = NULL;
+    if (filter) {
+        wrapped = json_pack("{s:{s:O, s:O}}", "room", "timeline", filter, "state", filter);
+        const char *top[] = {"event_fields", "event_format"};
+        for (size_t i = 0; i < sizeof top / sizeof top[0]; i++) {
+            json_t *v = json_object_get(filter, top[i]);
+            if (v)
+                json_object_set(wrapped, top[i], v);
+        }
+    }
+    int rc = sync_filter_parse(wrapped, f, reason, reason_len);
+    json_decref(wrapped);
+    return rc;
 }
 
 /* Matches a filter pattern where '*' stands for any run of characters. */
@@ -358,4 +453,51 @@ bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id)
 bool sync_filter_event(const struct sync_filter *f, const char *type, const char *sender)
 {
     return event_passes(f->types, f->not_types, f->senders, f->not_senders, type, sender);
+}
+
+bool sync_filter_section_event(const struct sync_event_filter *ef, const char *room_id,
+                               const json_t *event)
+{
+    if (!ef->active)
+        return true;
+    if (room_id && ef->not_rooms && listed(ef->not_rooms, room_id, false))
+        return false;
+    if (room_id && ef->rooms && !listed(ef->rooms, room_id, false))
+        return false;
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const char *sender = json_string_value(json_object_get(event, "sender"));
+    if (!type)
+        type = "";
+    if (ef->not_types && listed(ef->not_types, type, true))
+        return false;
+    if (ef->types && !listed(ef->types, type, true))
+        return false;
+    /* No sender: no not_senders entry matches, and no senders entry either. */
+    if (sender && ef->not_senders && listed(ef->not_senders, sender, false))
+        return false;
+    return !ef->senders || (sender && listed(ef->senders, sender, false));
+}
+
+void sync_filter_section(const struct sync_event_filter *ef, const char *room_id, json_t *events)
+{
+    if (!ef->active)
+        return;
+    for (size_t i = json_array_size(events); i-- > 0;)
+        if (!sync_filter_section_event(ef, room_id, json_array_get(events, i)))
+            json_array_remove(events, i);
+    while (ef->limit >= 0 && json_array_size(events) > (size_t)ef->limit)
+        json_array_remove(events, json_array_size(events) - 1);
+}
+
+bool sync_filter_section_blocks(const struct sync_event_filter *ef, const char *room_id)
+{
+    if (!ef->active)
+        return false;
+    if (ef->limit == 0 || (ef->types && json_array_size(ef->types) == 0) ||
+        (ef->senders && json_array_size(ef->senders) == 0))
+        return true;
+    if (ef->not_types && listed(ef->not_types, "*", false)) /* "*" matches every type */
+        return true;
+    return room_id && ((ef->not_rooms && listed(ef->not_rooms, room_id, false)) ||
+                       (ef->rooms && !listed(ef->rooms, room_id, false)));
 }

@@ -281,7 +281,7 @@ static json_t *presence_events(struct server *srv, const struct sync_request *re
                                const struct sync_token *to, struct sync_token *next)
 {
     json_t *events = json_array();
-    if (!enabled(srv))
+    if (!enabled(srv) || sync_filter_section_blocks(&req->filter->presence, NULL))
         return events;
     int64_t since = req->has_since ? req->since.pos[NOTIFY_PRESENCE] : 0;
     if (since > to->pos[NOTIFY_PRESENCE]) /* a token from before a restart */
@@ -311,6 +311,7 @@ static json_t *presence_events(struct server *srv, const struct sync_request *re
     free(c.contents);
     if (ms)
         db_memberships_free(ms, n_ms);
+    sync_filter_section(&req->filter->presence, NULL, events);
     return events;
 }
 

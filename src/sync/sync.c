@@ -450,6 +450,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             continue;
         bool changed = !req->has_since || m->pos > since_ev;
         json_t *room_ad = account_data_events(&ad, m->room_id);
+        sync_filter_section(&req->filter->room_account_data, m->room_id, room_ad);
         if (strcmp(m->membership, "join") == 0) {
             /* New to the client only when the user was not joined at since: a
              * joined member's updated member event (display name) is not a join. */
@@ -501,6 +502,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                                    "unread_notifications", unread);
             if (threads) /* only with the filter's option and unread threads (as Synapse) */
                 json_object_set_new(jr, "unread_thread_notifications", threads);
+            sync_filter_format_room(srv, req->filter, timeline, state); /* event_fields/format */
             json_object_set_new(join, m->room_id, jr);
         } else if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
             json_decref(room_ad);
@@ -522,6 +524,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 json_decref(room_ad);
                 break;
             }
+            sync_filter_format_room(srv, req->filter, timeline, state);
             json_object_set_new(leave, m->room_id,
                                 json_pack("{s:o, s:o, s:{s:o}}", "timeline", timeline, state_key,
                                           state, "account_data", "events", room_ad));
@@ -539,6 +542,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
         return rc;
     }
     json_t *global_ad = account_data_events(&ad, "");
+    sync_filter_section(&req->filter->account_data, NULL, global_ad);
     *has_changes = json_object_size(join) || json_object_size(invite) || json_object_size(leave) ||
                    json_object_size(knock) || json_array_size(global_ad);
     struct sync_token next = *to;

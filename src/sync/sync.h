@@ -26,6 +26,18 @@ void sync_token_format(const struct sync_token *t, char *out, size_t len);
 /* Parses a pagination token: "t<pos>" or a sync token (its event position). */
 int sync_pagination_parse(const char *text, int64_t *pos);
 
+/* An EventFilter of a /sync section other than the timeline and state:
+ * presence, the global account_data, room.ephemeral and room.account_data
+ * (spec: "Filtering"). Events without a sender (account data, m.typing,
+ * m.receipt) never match a `senders` list, as in Synapse. */
+struct sync_event_filter {
+    json_t *types, *not_types;     /* owned or NULL; '*' matches any run of characters */
+    json_t *senders, *not_senders; /* owned or NULL */
+    json_t *rooms, *not_rooms;     /* owned or NULL; room sections only */
+    int64_t limit;                 /* at most this many events; -1: none given */
+    bool active;                   /* any condition given (false: every event passes) */
+};
+
 /* The parts of a filter that sync and /messages apply (spec: "Filtering"). */
 struct sync_filter {
     int64_t timeline_limit;          /* room.timeline.limit, default 10 */
@@ -42,12 +54,49 @@ struct sync_filter {
     int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
     char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
     char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
+    struct sync_event_filter presence;          /* presence */
+    struct sync_event_filter account_data;      /* account_data (global) */
+    struct sync_event_filter ephemeral;         /* room.ephemeral */
+    struct sync_event_filter room_account_data; /* room.account_data */
+    json_t *event_fields; /* event_fields: owned array of paths, or NULL (every field) */
+    bool federation;      /* event_format is "federation" */
 };
 
 /* Fills f from a filter JSON object (NULL: defaults). Returns 0 or
  * ERR_INVALID with a reason for a malformed filter. */
 int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason, size_t reason_len);
 void sync_filter_fini(struct sync_filter *f);
+/* Fills f from a RoomEventFilter (/messages, /context: its conditions
+ * become the timeline and state filters; `event_fields` and `event_format`
+ * are read too when given, beyond the spec's RoomEventFilter). NULL:
+ * defaults. Returns 0 or ERR_INVALID with a reason. */
+int sync_filter_parse_room_event(const json_t *filter, struct sync_filter *f, char *reason,
+                                 size_t reason_len);
+
+/* True when event (a JSON object with type and maybe sender) of the room
+ * (NULL for the global sections) passes ef, its limit aside. */
+bool sync_filter_section_event(const struct sync_event_filter *ef, const char *room_id,
+                               const json_t *event);
+/* Removes from events (a JSON array, changed in place) those ef leaves out
+ * and keeps at most its limit. Does nothing when ef is not active. */
+void sync_filter_section(const struct sync_event_filter *ef, const char *room_id,
+                         json_t *events);
+/* True when ef lets no event of the room through (limit 0, types [],
+ * not_types "*", senders [], the room excluded), so the section need not
+ * be computed. */
+bool sync_filter_section_blocks(const struct sync_event_filter *ef, const char *room_id);
+
+/* event_fields (event_fields.c): a new object (owned) with only the fields
+ * of event named by the dot-separated paths in fields (spec appendix
+ * "Dot-separated property paths": backslash-dot is a literal dot, two backslashes one);
+ * fields NULL or empty: event itself (a new reference). */
+json_t *sync_event_fields_apply(const json_t *fields, const json_t *event);
+/* Reshapes the client events in the array (in place) as f's event_format
+ * and event_fields ask; nothing when f has neither (the usual case). */
+void sync_filter_format_events(struct server *srv, const struct sync_filter *f, json_t *events);
+/* The same for a room's {"events": [...]} timeline and state objects. */
+void sync_filter_format_room(struct server *srv, const struct sync_filter *f, json_t *timeline,
+                             json_t *state);
 /* True when the room passes rooms/not_rooms. */
 bool sync_filter_room(const struct sync_filter *f, const char *room_id);
 /* True when a state event (type, sender) passes room.state (the StateFilter

@@ -285,3 +285,171 @@ TEST_CASE(sync, filter_state_events)
     ASSERT_TRUE(sync_filter_state_event(&f, "anything", "@a:x"));
     sync_filter_fini(&f);
 }
+
+/* The EventFilters of /sync's other sections: presence and the global
+ * account_data (EventFilter), room.ephemeral and room.account_data
+ * (RoomEventFilter with rooms / not_rooms). Events without a sender
+ * (account data, m.typing, m.receipt) match no `senders` entry, as in
+ * Synapse's filter; not_* wins over the inclusive list (spec). */
+TEST_CASE(sync, filter_sections_table)
+{
+    enum { PRESENCE, ACCOUNT_DATA, EPHEMERAL, ROOM_ACCOUNT_DATA };
+    static const struct {
+        const char *json;
+        int section;
+        const char *room, *event;
+        bool ok;
+    } rows[] = {
+        {"{}", PRESENCE, NULL, "{\"type\":\"m.presence\",\"sender\":\"@a:x\"}", true},
+        {"{\"presence\":{\"not_senders\":[\"@a:x\"]}}", PRESENCE, NULL,
+         "{\"type\":\"m.presence\",\"sender\":\"@a:x\"}", false},
+        {"{\"presence\":{\"not_senders\":[\"@a:x\"]}}", PRESENCE, NULL,
+         "{\"type\":\"m.presence\",\"sender\":\"@b:x\"}", true},
+        {"{\"presence\":{\"senders\":[\"@b:x\"]}}", PRESENCE, NULL,
+         "{\"type\":\"m.presence\",\"sender\":\"@a:x\"}", false},
+        {"{\"presence\":{\"not_types\":[\"*\"]}}", PRESENCE, NULL,
+         "{\"type\":\"m.presence\",\"sender\":\"@a:x\"}", false},
+        {"{\"account_data\":{\"types\":[\"m.push_rules\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"m.push_rules\",\"content\":{}}", true},
+        {"{\"account_data\":{\"types\":[\"m.push_rules\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"m.direct\",\"content\":{}}", false},
+        {"{\"account_data\":{\"not_types\":[\"im.vector.*\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"im.vector.setting\",\"content\":{}}", false},
+        {"{\"account_data\":{\"not_types\":[\"im.vector.*\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"m.direct\",\"content\":{}}", true},
+        /* no sender: a senders list keeps nothing, not_senders drops nothing */
+        {"{\"account_data\":{\"senders\":[\"@a:x\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"m.direct\",\"content\":{}}", false},
+        {"{\"account_data\":{\"not_senders\":[\"@a:x\"]}}", ACCOUNT_DATA, NULL,
+         "{\"type\":\"m.direct\",\"content\":{}}", true},
+        /* the spec's example: ephemeral of every room but one, receipts and typing */
+        {SPEC_EXAMPLE, EPHEMERAL, "!726s6s6q:example.com", "{\"type\":\"m.typing\"}", false},
+        {SPEC_EXAMPLE, EPHEMERAL, "!other:example.com", "{\"type\":\"m.typing\"}", true},
+        {SPEC_EXAMPLE, EPHEMERAL, "!other:example.com", "{\"type\":\"m.receipt\"}", true},
+        {SPEC_EXAMPLE, EPHEMERAL, "!other:example.com", "{\"type\":\"org.custom\"}", false},
+        {SPEC_EXAMPLE, PRESENCE, NULL, "{\"type\":\"m.presence\",\"sender\":\"@alice:example.com\"}",
+         false},
+        {SPEC_EXAMPLE, PRESENCE, NULL, "{\"type\":\"m.presence\",\"sender\":\"@bob:example.com\"}",
+         true},
+        {"{\"room\":{\"account_data\":{\"rooms\":[\"!a:x\"]}}}", ROOM_ACCOUNT_DATA, "!a:x",
+         "{\"type\":\"m.tag\",\"content\":{}}", true},
+        {"{\"room\":{\"account_data\":{\"rooms\":[\"!a:x\"]}}}", ROOM_ACCOUNT_DATA, "!b:x",
+         "{\"type\":\"m.tag\",\"content\":{}}", false},
+        {"{\"room\":{\"account_data\":{\"rooms\":[\"!a:x\"],\"not_rooms\":[\"!a:x\"]}}}",
+         ROOM_ACCOUNT_DATA, "!a:x", "{\"type\":\"m.tag\",\"content\":{}}", false},
+        {"{\"room\":{\"account_data\":{\"not_types\":[\"m.tag\"]}}}", ROOM_ACCOUNT_DATA, "!a:x",
+         "{\"type\":\"m.tag\",\"content\":{}}", false},
+        /* the room.timeline filter does not touch the other sections */
+        {"{\"room\":{\"timeline\":{\"types\":[\"m.room.message\"]}}}", EPHEMERAL, "!a:x",
+         "{\"type\":\"m.typing\"}", true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sync_filter f;
+        ASSERT_INT_EQ(parse(rows[i].json, &f), 0);
+        const struct sync_event_filter *sections[] = {&f.presence, &f.account_data, &f.ephemeral,
+                                                      &f.room_account_data};
+        json_error_t jerr;
+        json_t *ev = json_loads(rows[i].event, 0, &jerr);
+        ASSERT_TRUE(ev != NULL);
+        if (sync_filter_section_event(sections[rows[i].section], rows[i].room, ev) != rows[i].ok)
+            harness_fail(__FILE__, __LINE__, "row %zu %s: %s", i, rows[i].json, rows[i].event);
+        json_decref(ev);
+        sync_filter_fini(&f);
+    }
+}
+
+/* A section's limit keeps the first events that pass; a filter that lets
+ * nothing through is known before the section is computed. */
+TEST_CASE(sync, filter_sections_limit_and_blocks)
+{
+    struct sync_filter f;
+    ASSERT_INT_EQ(parse("{\"account_data\":{\"limit\":2,\"not_types\":[\"x.*\"]}}", &f), 0);
+    json_error_t jerr;
+    json_t *events = json_loads("[{\"type\":\"a\"},{\"type\":\"x.1\"},{\"type\":\"b\"},"
+                                "{\"type\":\"c\"}]",
+                                0, &jerr);
+    sync_filter_section(&f.account_data, NULL, events);
+    char *text = json_dumps(events, JSON_COMPACT);
+    ASSERT_STR_EQ(text, "[{\"type\":\"a\"},{\"type\":\"b\"}]");
+    free(text);
+    json_decref(events);
+    ASSERT_TRUE(!sync_filter_section_blocks(&f.account_data, NULL));
+    sync_filter_fini(&f);
+    /* no filter: everything passes, nothing blocks, nothing is cut */
+    ASSERT_INT_EQ(parse("{}", &f), 0);
+    ASSERT_TRUE(!f.presence.active && !f.account_data.active && !f.ephemeral.active &&
+                !f.room_account_data.active);
+    ASSERT_TRUE(!sync_filter_section_blocks(&f.ephemeral, "!a:x"));
+    sync_filter_fini(&f);
+    static const struct {
+        const char *json;
+        const char *room;
+        bool blocks;
+    } rows[] = {
+        {"{\"room\":{\"ephemeral\":{\"limit\":0}}}", "!a:x", true},
+        {"{\"room\":{\"ephemeral\":{\"types\":[]}}}", "!a:x", true},
+        {"{\"room\":{\"ephemeral\":{\"senders\":[]}}}", "!a:x", true},
+        {"{\"room\":{\"ephemeral\":{\"not_types\":[\"*\"]}}}", "!a:x", true},
+        {"{\"room\":{\"ephemeral\":{\"not_types\":[\"m.*\"]}}}", "!a:x", false},
+        {"{\"room\":{\"ephemeral\":{\"not_rooms\":[\"!a:x\"]}}}", "!a:x", true},
+        {"{\"room\":{\"ephemeral\":{\"not_rooms\":[\"!a:x\"]}}}", "!b:x", false},
+        {"{\"room\":{\"ephemeral\":{\"rooms\":[\"!a:x\"]}}}", "!b:x", true},
+        {"{\"room\":{\"ephemeral\":{\"types\":[\"m.typing\"],\"limit\":1}}}", "!a:x", false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ASSERT_INT_EQ(parse(rows[i].json, &f), 0);
+        if (sync_filter_section_blocks(&f.ephemeral, rows[i].room) != rows[i].blocks)
+            harness_fail(__FILE__, __LINE__, "row %zu %s", i, rows[i].json);
+        sync_filter_fini(&f);
+    }
+    ASSERT_INT_EQ(parse("{\"presence\":{\"limit\":-1}}", &f), ERR_INVALID);
+    ASSERT_INT_EQ(parse("{\"room\":{\"account_data\":{\"limit\":1.5}}}", &f), ERR_INVALID);
+}
+
+/* /messages and /context take a RoomEventFilter: its conditions filter the
+ * timeline and the state; event_fields / event_format are read there too. */
+TEST_CASE(sync, filter_room_event_filter)
+{
+    static const struct {
+        const char *json;
+        int rc;
+        bool federation;
+        size_t n_fields;
+    } rows[] = {
+        {"{\"types\":[\"m.room.message\"],\"lazy_load_members\":true}", 0, false, 0},
+        {"{\"event_fields\":[\"content.body\",\"sender\"]}", 0, false, 2},
+        {"{\"event_format\":\"federation\"}", 0, true, 0},
+        {"{\"event_format\":\"pdu\"}", ERR_INVALID, false, 0},
+        {"{\"event_fields\":\"content\"}", ERR_INVALID, false, 0},
+        {"[]", ERR_INVALID, false, 0},
+        {"{\"limit\":\"3\"}", ERR_INVALID, false, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        json_error_t jerr;
+        json_t *j = json_loads(rows[i].json, 0, &jerr);
+        struct sync_filter f;
+        char reason[200] = "";
+        int rc = sync_filter_parse_room_event(j, &f, reason, sizeof reason);
+        json_decref(j);
+        if (rc != rows[i].rc)
+            harness_fail(__FILE__, __LINE__, "row %zu %s: got %d", i, rows[i].json, rc);
+        if (rc) {
+            ASSERT_TRUE(reason[0] != '\0');
+            continue;
+        }
+        ASSERT_TRUE(f.federation == rows[i].federation);
+        ASSERT_INT_EQ(json_array_size(f.event_fields), rows[i].n_fields);
+        if (i == 0) {
+            ASSERT_TRUE(f.lazy_load_members);
+            ASSERT_TRUE(sync_filter_event(&f, "m.room.message", "@a:x"));
+            ASSERT_TRUE(!sync_filter_event(&f, "m.room.member", "@a:x"));
+            ASSERT_TRUE(!sync_filter_state_event(&f, "m.room.member", "@a:x"));
+        }
+        sync_filter_fini(&f);
+    }
+    struct sync_filter f;
+    char reason[200];
+    ASSERT_INT_EQ(sync_filter_parse_room_event(NULL, &f, reason, sizeof reason), 0);
+    ASSERT_TRUE(!f.federation && !f.event_fields && f.timeline_limit == 10);
+    sync_filter_fini(&f);
+}
