@@ -38,13 +38,9 @@ int cli_apikey(int argc, char **argv)
     if ((create || revoke) && (!name || !name[0]))
         return usage();
     struct config cfg;
-    if (cli_load_config(argc, argv, &cfg))
-        return 1;
     struct db *db;
-    if (cli_open_db(&cfg, &db)) {
-        config_fini(&cfg);
+    if (cli_open(argc, argv, &cfg, &db))
         return 1;
-    }
     int rc;
     if (create) {
         char key[51];

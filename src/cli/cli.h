@@ -32,6 +32,9 @@ struct db;
 /* Initialises libsodium and opens the configured database into *db (owned: db_close it; NULL
  * on failure). Prints the error and returns non-zero on failure. */
 int cli_open_db(const struct config *cfg, struct db **db);
+/* cli_load_config then cli_open_db: on success the caller owns *cfg (config_fini) and *db
+ * (db_close); on failure it prints the error, leaves nothing to free and returns non-zero. */
+int cli_open(int argc, char **argv, struct config *cfg, struct db **db);
 /* A random password of the given length (alphanumeric), into out. */
 void cli_random_password(char *out, size_t len);
 

@@ -63,6 +63,18 @@ int cli_open_db(const struct config *cfg, struct db **db)
     return 0;
 }
 
+int cli_open(int argc, char **argv, struct config *cfg, struct db **db)
+{
+    *db = NULL;
+    if (cli_load_config(argc, argv, cfg))
+        return 1;
+    if (cli_open_db(cfg, db)) {
+        config_fini(cfg);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_load_config(int argc, char **argv, struct config *cfg)
 {
     const char *path = cli_option(argc, argv, "--config");

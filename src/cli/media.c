@@ -66,16 +66,14 @@ int cli_media(int argc, char **argv)
     if (!list && (!uri || parse_uri(uri, &server, &media_id)))
         return usage();
     struct config cfg;
-    if (cli_load_config(argc, argv, &cfg)) {
+    struct db *db;
+    if (cli_open(argc, argv, &cfg, &db)) {
         free(server);
         free(media_id);
         return 1;
     }
-    struct db *db = NULL;
     struct media *media = NULL;
     int status = 1, rc;
-    if (cli_open_db(&cfg, &db))
-        goto out;
     if (list) {
         rc = db_media_list(db, print_row, NULL);
     } else {

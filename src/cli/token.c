@@ -42,13 +42,9 @@ int cli_token(int argc, char **argv)
         (days_s && parse_count(days_s, "--expires", &days)))
         return 2;
     struct config cfg;
-    if (cli_load_config(argc, argv, &cfg))
-        return 1;
     struct db *db;
-    if (cli_open_db(&cfg, &db)) {
-        config_fini(&cfg);
+    if (cli_open(argc, argv, &cfg, &db))
         return 1;
-    }
     int rc;
     if (strcmp(action, "create") == 0) {
         char token[25];

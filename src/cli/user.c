@@ -57,12 +57,9 @@ int cli_user(int argc, char **argv)
     if (!action || (strcmp(action, "list") != 0 && !name))
         return usage();
     struct config cfg;
-    if (cli_load_config(argc, argv, &cfg))
+    struct db *db;
+    if (cli_open(argc, argv, &cfg, &db))
         return 1;
-    struct db *db = NULL;
-    int status = 1;
-    if (cli_open_db(&cfg, &db))
-        goto out;
     client_account_configure(&cfg);
     char generated[21];
     const char *password = cli_option(argc, argv, "--password");
@@ -128,9 +125,7 @@ int cli_user(int argc, char **argv)
     else if (rc && rc != ERR_INVALID && rc != ERR_EXISTS)
         fprintf(stderr, "relais: failed: %s\n", err_str(rc));
     free(user_id);
-    status = rc ? 1 : 0;
-out:
     db_close(db);
     config_fini(&cfg);
-    return status;
+    return rc ? 1 : 0;
 }
