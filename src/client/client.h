@@ -139,6 +139,8 @@ void client_room_context(struct http_request *req, struct http_reply *rep);
 void client_room_timestamp_to_event(struct http_request *req, struct http_reply *rep);
 /* sync.c */
 void client_sync(struct http_request *req, struct http_reply *rep);
+/* events.c */
+void client_events_peek(struct http_request *req, struct http_reply *rep);
 void client_filter_create(struct http_request *req, struct http_reply *rep);
 void client_filter_get(struct http_request *req, struct http_reply *rep);
 /* account_data.c */

@@ -100,6 +100,7 @@ static const struct http_route client_routes[] = {
      client_room_timestamp_to_event, A},
     /* sync and filters (sync.c) */
     {HTTP_GET, CS "/sync", client_sync, A},
+    {HTTP_GET, CS "/events", client_events_peek, A},
     {HTTP_POST, CS "/user/{userId}/filter", client_filter_create, A | J},
     {HTTP_GET, CS "/user/{userId}/filter/{filterId}", client_filter_get, A},
     /* room account data and tags (messages.c) */
