@@ -87,23 +87,33 @@ void client_alias_put(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, 200, json_object());
 }
 
+/* The room (and, when creator is not NULL, the creator) of the alias in req->params[0], both
+ * owned by the caller. Replies 400, 404 or 500 and returns false when there is none. */
+static bool lookup_alias(struct server *srv, struct http_request *req, struct http_reply *rep,
+                         char **room_id, char **creator)
+{
+    bool local;
+    if (!parse_alias(srv, rep, req->params[0], &local))
+        return false;
+    int rc = db_alias_get(srv->db, req->params[0], room_id, creator);
+    if (rc == ERR_NOT_FOUND) {
+        http_reply_error(rep, 404, "M_NOT_FOUND", "Room alias %s not found", req->params[0]);
+        return false;
+    }
+    if (rc) {
+        client_internal_error(rep, rc);
+        return false;
+    }
+    return true;
+}
+
 /* GET /directory/room/{roomAlias} (no authentication needed) */
 void client_alias_get(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
-    bool local;
-    if (!parse_alias(srv, rep, req->params[0], &local))
-        return;
     char *room_id = NULL;
-    int rc = db_alias_get(srv->db, req->params[0], &room_id, NULL);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Room alias %s not found", req->params[0]);
+    if (!lookup_alias(srv, req, rep, &room_id, NULL))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     http_reply_json(rep, 200, json_pack("{s:s, s:[s]}", "room_id", room_id, "servers",
                                         srv->cfg->server_name));
     free(room_id);
@@ -151,19 +161,9 @@ out:
 void client_alias_delete(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
-    bool local;
-    if (!parse_alias(srv, rep, req->params[0], &local))
-        return;
     char *room_id = NULL, *creator = NULL;
-    int rc = db_alias_get(srv->db, req->params[0], &room_id, &creator);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_error(rep, 404, "M_NOT_FOUND", "Room alias %s not found", req->params[0]);
+    if (!lookup_alias(srv, req, rep, &room_id, &creator))
         return;
-    }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return;
-    }
     bool allowed = req->is_admin || strcmp(creator, req->user_id) == 0;
     struct room *room = NULL;
     if (rooms_get(srv, room_id, &room) != 0)
@@ -175,7 +175,7 @@ void client_alias_delete(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 403, "M_FORBIDDEN", "You don't have permission to delete the alias");
         goto out;
     }
-    rc = db_alias_delete(srv->db, req->params[0]);
+    int rc = db_alias_delete(srv->db, req->params[0]);
     if (rc == ERR_NOT_FOUND)
         http_reply_error(rep, 404, "M_NOT_FOUND", "Room alias %s not found", req->params[0]);
     else if (rc)
