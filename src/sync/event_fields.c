@@ -4,6 +4,9 @@
  * stored, redaction applied). /sync, /messages and /context call
  * sync_filter_format_events on their finished arrays of client events; a
  * filter with neither key leaves them untouched at the cost of one test.
+ * /sync's hook (sync_filter_format_room) also drops the state events of the
+ * rooms room.state's rooms / not_rooms leave out, the last filter step that
+ * needs the events' room_id before event_fields may remove it.
  *
  * As Synapse: an empty event_fields list keeps every field; a path through a
  * missing key or a non-object copies nothing; the federation form carries the
@@ -136,6 +139,15 @@ void sync_filter_format_events(struct server *srv, const struct sync_filter *f, 
 void sync_filter_format_room(struct server *srv, const struct sync_filter *f, json_t *timeline,
                              json_t *state)
 {
+    json_t *events = json_object_get(state, "events");
+    if (f->st_rooms || f->st_not_rooms) {
+        for (size_t i = json_array_size(events); i-- > 0;) {
+            const char *room_id = json_string_value(
+                json_object_get(json_array_get(events, i), "room_id"));
+            if (!room_id || !sync_filter_state_room(f, room_id))
+                json_array_remove(events, i);
+        }
+    }
     sync_filter_format_events(srv, f, json_object_get(timeline, "events"));
-    sync_filter_format_events(srv, f, json_object_get(state, "events"));
+    sync_filter_format_events(srv, f, events);
 }

@@ -322,6 +322,10 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
     if (!rc)
         rc = take_array(state, "not_senders", &f->st_not_senders, reason, reason_len);
     if (!rc)
+        rc = take_array(state, "rooms", &f->st_rooms, reason, reason_len);
+    if (!rc)
+        rc = take_array(state, "not_rooms", &f->st_not_rooms, reason, reason_len);
+    if (!rc)
         rc = parse_event_filter(json_object_get(filter, "presence"), false, &f->presence, reason,
                                 reason_len);
     if (!rc)
@@ -353,7 +357,8 @@ void sync_filter_fini(struct sync_filter *f)
 {
     json_t **arrays[] = {&f->rooms,        &f->not_rooms,      &f->types,      &f->not_types,
                          &f->senders,      &f->not_senders,    &f->tl_rooms,   &f->tl_not_rooms,
-                         &f->st_types,     &f->st_not_types,   &f->st_senders, &f->st_not_senders};
+                         &f->st_types,     &f->st_not_types,   &f->st_senders, &f->st_not_senders,
+                         &f->st_rooms,     &f->st_not_rooms};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         json_decref(*arrays[i]);
         *arrays[i] = NULL;
@@ -441,6 +446,13 @@ bool sync_filter_state_event(const struct sync_filter *f, const char *type, cons
 {
     return event_passes(f->st_types, f->st_not_types, f->st_senders, f->st_not_senders, type,
                         sender);
+}
+
+bool sync_filter_state_room(const struct sync_filter *f, const char *room_id)
+{
+    if (f->st_not_rooms && listed(f->st_not_rooms, room_id, false))
+        return false;
+    return !f->st_rooms || listed(f->st_rooms, room_id, false);
 }
 
 bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id)

@@ -51,6 +51,7 @@ struct sync_filter {
     json_t *tl_rooms, *tl_not_rooms; /* room.timeline.rooms / not_rooms, owned or NULL */
     json_t *st_types, *st_not_types; /* room.state.types / not_types (StateFilter), owned or NULL */
     json_t *st_senders, *st_not_senders; /* room.state.senders / not_senders, owned or NULL */
+    json_t *st_rooms, *st_not_rooms; /* room.state.rooms / not_rooms, owned or NULL */
     int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
     char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
     char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
@@ -94,7 +95,9 @@ json_t *sync_event_fields_apply(const json_t *fields, const json_t *event);
 /* Reshapes the client events in the array (in place) as f's event_format
  * and event_fields ask; nothing when f has neither (the usual case). */
 void sync_filter_format_events(struct server *srv, const struct sync_filter *f, json_t *events);
-/* The same for a room's {"events": [...]} timeline and state objects. */
+/* The same for a room's {"events": [...]} timeline and state objects of
+ * /sync, after dropping the state events of rooms that room.state's rooms /
+ * not_rooms leave out (each event's room_id). */
 void sync_filter_format_room(struct server *srv, const struct sync_filter *f, json_t *timeline,
                              json_t *state);
 /* True when the room passes rooms/not_rooms. */
@@ -102,6 +105,8 @@ bool sync_filter_room(const struct sync_filter *f, const char *room_id);
 /* True when a state event (type, sender) passes room.state (the StateFilter
  * of /sync's state sections). */
 bool sync_filter_state_event(const struct sync_filter *f, const char *type, const char *sender);
+/* True when the room's state events pass room.state.rooms / not_rooms. */
+bool sync_filter_state_room(const struct sync_filter *f, const char *room_id);
 /* True when the room's events pass room.timeline.rooms / not_rooms. */
 bool sync_filter_timeline_room(const struct sync_filter *f, const char *room_id);
 /* True when an event (type, sender) passes the timeline filter. */

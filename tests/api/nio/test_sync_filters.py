@@ -279,3 +279,15 @@ async def test_presence_filter(srv):
     check(senders(resp) == [], f"no presence {senders(resp)}")
     resp = await initial_sync(alice, {"presence": {"limit": 1}})
     check(len(senders(resp)) == 1, f"limit {senders(resp)}")
+
+
+async def test_state_not_rooms(srv):
+    alice = await srv.nio_user("alice")
+    keep = expect_nio(await alice.room_create(name="kept"), R.RoomCreateResponse).room_id
+    drop = expect_nio(await alice.room_create(name="dropped"), R.RoomCreateResponse).room_id
+    flt = {"room": {"state": {"not_rooms": [drop]}, "timeline": {"limit": 1}}}
+    resp = await initial_sync(alice, flt)
+    # nio names the kept room from its state; the other one has no state to name it by
+    check(resp.rooms.join[keep].state and resp.rooms.join[drop].state == [],
+          f"state {len(resp.rooms.join[keep].state)} / {resp.rooms.join[drop].state}")
+    check(alice.rooms[keep].name == "kept", f"{alice.rooms[keep].name}")

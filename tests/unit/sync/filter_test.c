@@ -453,3 +453,26 @@ TEST_CASE(sync, filter_room_event_filter)
     ASSERT_TRUE(!f.federation && !f.event_fields && f.timeline_limit == 10);
     sync_filter_fini(&f);
 }
+
+/* room.state rooms / not_rooms (a RoomEventFilter's, spec "Filtering"): not_rooms wins. */
+TEST_CASE(sync, filter_state_rooms)
+{
+    static const struct {
+        const char *json, *room;
+        bool ok;
+    } rows[] = {
+        {"{}", "!a:x", true},
+        {SPEC_EXAMPLE, "!726s6s6q:example.com", false},
+        {SPEC_EXAMPLE, "!other:example.com", true},
+        {"{\"room\":{\"state\":{\"rooms\":[\"!a:x\"]}}}", "!b:x", false},
+        {"{\"room\":{\"state\":{\"rooms\":[\"!a:x\"],\"not_rooms\":[\"!a:x\"]}}}", "!a:x", false},
+        {"{\"room\":{\"timeline\":{\"not_rooms\":[\"!a:x\"]}}}", "!a:x", true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct sync_filter f;
+        ASSERT_INT_EQ(parse(rows[i].json, &f), 0);
+        if (sync_filter_state_room(&f, rows[i].room) != rows[i].ok)
+            harness_fail(__FILE__, __LINE__, "row %zu %s", i, rows[i].json);
+        sync_filter_fini(&f);
+    }
+}
