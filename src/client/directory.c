@@ -255,7 +255,8 @@ void client_public_rooms_get(struct http_request *req, struct http_reply *rep)
     public_rooms(req, rep, limit, http_query(req, "since"), NULL, NULL);
 }
 
-/* POST /publicRooms {limit, since, filter: {generic_search_term, room_types}} */
+/* POST /publicRooms {limit, since, filter: {generic_search_term, room_types},
+ * include_all_networks, third_party_instance_id} */
 void client_public_rooms_post(struct http_request *req, struct http_reply *rep)
 {
     json_t *b = req->json;
@@ -282,7 +283,27 @@ void client_public_rooms_post(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_BAD_JSON", "'room_types' must be an array");
         return;
     }
+    /* Networks of third-party bridges (application services): relais has
+     * none, so only the Matrix rooms exist; a named network lists nothing.
+     * As Synapse: include_all_networks with a network is 400, and a network
+     * ID is "<protocol>|<instance>". */
+    bool all_networks;
+    const char *network;
+    if (!client_opt_bool(rep, b, "include_all_networks", false, &all_networks) ||
+        !client_opt_string(rep, b, "third_party_instance_id", &network))
+        return;
+    if (network && (all_networks || !strchr(network, '|'))) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM",
+                         all_networks ? "Can't use include_all_networks with an explicit network"
+                                      : "Invalid third_party_instance_id");
+        return;
+    }
     if (!own_server(req, rep, http_query(req, "server")))
         return;
+    if (network) {
+        http_reply_json(rep, 200, json_pack("{s:[], s:i}", "chunk", "total_room_count_estimate",
+                                            0));
+        return;
+    }
     public_rooms(req, rep, limit, since, term, types);
 }

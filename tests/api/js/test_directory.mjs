@@ -27,6 +27,28 @@ export const tests = {
     check(!r.chunk.some((x) => x.room_id === roomId), "listed without a filter");
   },
 
+  async third_party_networks(srv) {
+    // POST /publicRooms's network choice (spec: "Listing rooms"): the Matrix
+    // rooms by default and with include_all_networks; a bridge's network (none
+    // here) lists nothing; both at once, or a malformed network ID, are 400.
+    const alice = await srv.newUser("alice");
+    const word = unique("Heron");
+    const { room_id: roomId } = await alice.client.createRoom({ visibility: "public", name: word });
+    const filter = { generic_search_term: word };
+    let r = await alice.client.publicRooms({ filter, include_all_networks: true });
+    check(r.chunk.length === 1 && r.chunk[0].room_id === roomId, `all networks ${JSON.stringify(r)}`);
+    r = await alice.client.publicRooms({ filter, include_all_networks: false });
+    check(r.chunk.length === 1, `matrix network ${JSON.stringify(r)}`);
+    r = await alice.client.publicRooms({ filter, third_party_instance_id: "irc|libera" });
+    check(r.chunk.length === 0 && r.total_room_count_estimate === 0, `bridge network ${JSON.stringify(r)}`);
+    await expectMatrixError(alice.client.publicRooms({ include_all_networks: true,
+      third_party_instance_id: "irc|libera" }), 400, "M_INVALID_PARAM");
+    await expectMatrixError(alice.client.publicRooms({ third_party_instance_id: "irc" }), 400,
+      "M_INVALID_PARAM");
+    await expectMatrixError(alice.client.publicRooms({ include_all_networks: "yes" }), 400,
+      "M_BAD_JSON");
+  },
+
   async search_and_pages(srv) {
     const alice = await srv.newUser("alice");
     const word = unique("Heron");
