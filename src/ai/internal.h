@@ -105,6 +105,10 @@ struct ai_job *ai_job_ref(struct ai_job *j);
 void ai_job_unref(struct ai_job *j);
 /* req->handler_state_free for a request holding a job: cancels it and drops the reference. */
 void ai_job_detach(void *job);
+/* With j->lock held: tells j's request (if it still has one) that there is output. A request
+ * that sleeps until http_request_resume is resumed when may_resume is true; otherwise a
+ * sleeping stream reader is woken. */
+void ai_job_wake_locked(struct ai_job *j, bool may_resume);
 /* Worker side: appends text (waking a sleeping stream reader). */
 void ai_job_emit(struct ai_job *j, const char *text, size_t len);
 /* Worker side: marks the job done (finish_reason, or error_status with a message) and wakes

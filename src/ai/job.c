@@ -58,6 +58,19 @@ void ai_job_detach(void *job)
     ai_job_unref(j);
 }
 
+void ai_job_wake_locked(struct ai_job *j, bool may_resume)
+{
+    if (!j->req)
+        return;
+    if (may_resume && j->http_suspended) {
+        j->http_suspended = false;
+        http_request_resume(j->req);
+    } else if (j->waiting) {
+        j->waiting = false;
+        http_stream_wake(j->req);
+    }
+}
+
 void ai_job_emit(struct ai_job *j, const char *text, size_t len)
 {
     if (len == 0)
@@ -66,10 +79,7 @@ void ai_job_emit(struct ai_job *j, const char *text, size_t len)
     if (j->t_first_ns == 0)
         j->t_first_ns = clock_mono_ns();
     buf_append(&j->text, text, len);
-    if (j->waiting && j->req) {
-        j->waiting = false;
-        http_stream_wake(j->req);
-    }
+    ai_job_wake_locked(j, false);
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -87,14 +97,6 @@ void ai_job_finish(struct ai_job *j, const char *finish_reason, int error_status
     if (error)
         snprintf(j->error, sizeof j->error, "%s", error);
     j->t_done_ns = clock_mono_ns();
-    if (j->req) {
-        if (j->http_suspended) {
-            j->http_suspended = false;
-            http_request_resume(j->req);
-        } else if (j->waiting) {
-            j->waiting = false;
-            http_stream_wake(j->req);
-        }
-    }
+    ai_job_wake_locked(j, true);
     pthread_mutex_unlock(&j->lock);
 }

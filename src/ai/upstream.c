@@ -43,16 +43,8 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *user)
         pthread_mutex_unlock(&j->lock);
         return 0; /* too large: abort */
     }
-    if (j->req) {
-        bool ok = j->up_status >= 200 && j->up_status < 300;
-        if (j->stream && ok && j->http_suspended) {
-            j->http_suspended = false;
-            http_request_resume(j->req);
-        } else if (j->waiting) {
-            j->waiting = false;
-            http_stream_wake(j->req);
-        }
-    }
+    bool ok = j->up_status >= 200 && j->up_status < 300;
+    ai_job_wake_locked(j, j->stream && ok);
     pthread_mutex_unlock(&j->lock);
     return len;
 }
