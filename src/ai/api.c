@@ -122,6 +122,38 @@ static struct ai_model *request_model(struct http_request *req, struct http_repl
     return m;
 }
 
+/* The start of a generation or embeddings request: authenticates it, parses its body and finds
+ * its model (*m, borrowed). Returns the body (owned: json_decref it), or NULL once it has
+ * answered the error. */
+static json_t *request_begin(struct http_request *req, struct http_reply *rep,
+                             struct ai_model **m)
+{
+    if (!authenticate(req, rep))
+        return NULL;
+    json_t *body = parse_body(req, rep);
+    if (!body)
+        return NULL;
+    *m = request_model(req, rep, body);
+    if (!*m) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+/* Answers a job that ai_worker_submit refused with rc: 429 when the model's queue is full,
+ * 503 when its worker is stopping. */
+static void reply_not_queued(struct http_reply *rep, int rc, const struct ai_model *m)
+{
+    if (rc == ERR_TOO_LARGE) {
+        http_reply_error(rep, 429, "rate_limit_exceeded",
+                         "The model `%s` has too many requests queued; retry later", m->id);
+        rep->retry_after_ms = 1000;
+    } else {
+        http_reply_error(rep, 503, "unavailable", "The server is shutting down");
+    }
+}
+
 /* ---- models ---- */
 
 static json_t *model_json(const struct ai_model *m)
@@ -450,14 +482,7 @@ static void submit(struct http_request *req, struct http_reply *rep, struct ai_j
     if (rc != 0) {
         if (s)
             stream_free(s);
-        if (rc == ERR_TOO_LARGE) {
-            http_reply_error(rep, 429, "rate_limit_exceeded",
-                             "The model `%s` has too many requests queued; retry later",
-                             j->model->id);
-            rep->retry_after_ms = 1000;
-        } else {
-            http_reply_error(rep, 503, "unavailable", "The server is shutting down");
-        }
+        reply_not_queued(rep, rc, j->model);
         return;
     }
     if (stream) {
@@ -508,17 +533,13 @@ static void completion(struct http_request *req, struct http_reply *rep, bool ch
             reply_done(req, rep, chat);
         return;
     }
-    if (!authenticate(req, rep))
-        return;
-    json_t *body = parse_body(req, rep);
+    struct ai_model *m;
+    json_t *body = request_begin(req, rep, &m);
     if (!body)
         return;
     struct ai_job *j = NULL;
     struct buf prompt;
     buf_init(&prompt, 64 << 20);
-    struct ai_model *m = request_model(req, rep, body);
-    if (!m)
-        goto out;
     if (m->upstream_url) {
         ai_upstream_submit(ai_of(req), req, rep, m, body,
                            chat ? "/chat/completions" : "/completions");
@@ -672,15 +693,11 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
             embeddings_reply(req, rep);
         return;
     }
-    if (!authenticate(req, rep))
-        return;
-    json_t *body = parse_body(req, rep);
+    struct ai_model *m;
+    json_t *body = request_begin(req, rep, &m);
     if (!body)
         return;
     struct ai_job *j = NULL;
-    struct ai_model *m = request_model(req, rep, body);
-    if (!m)
-        goto out;
     if (m->upstream_url) {
         ai_upstream_submit(ai_of(req), req, rep, m, body, "/embeddings");
         goto out;
@@ -736,15 +753,10 @@ void ai_api_embeddings(struct http_request *req, struct http_reply *rep)
     req->handler_state_free = ai_job_detach;
     int rc = ai_worker_submit(m->worker, j);
     j = NULL;
-    if (rc == ERR_TOO_LARGE) {
-        http_reply_error(rep, 429, "rate_limit_exceeded",
-                         "The model `%s` has too many requests queued; retry later", m->id);
-        rep->retry_after_ms = 1000;
-    } else if (rc) {
-        http_reply_error(rep, 503, "unavailable", "The server is shutting down");
-    } else {
+    if (rc)
+        reply_not_queued(rep, rc, m);
+    else
         http_request_suspend(req);
-    }
 out:
     if (j)
         ai_job_unref(j);
