@@ -141,6 +141,21 @@ TEST_CASE(push, notification_power_from_power_levels)
     json_decref(ev);
 }
 
+/* Evaluates ev against rules for ctx and fails, naming the table row, unless the rule that
+ * matched (NULL: none) and the notify and highlight outcomes are the expected ones. */
+static void expect_evaluation(const json_t *rules, const json_t *ev,
+                              const struct push_context *ctx, size_t row, const char *rule,
+                              bool notify, bool highlight)
+{
+    struct push_result r;
+    push_evaluate(rules, ev, ctx, &r);
+    bool same_rule = rule ? r.rule_id && strcmp(r.rule_id, rule) == 0 : r.rule_id == NULL;
+    if (!same_rule || r.notify != notify || r.highlight != highlight)
+        harness_fail(__FILE__, __LINE__, "row %zu: rule %s notify %d highlight %d", row,
+                     r.rule_id ? r.rule_id : "(none)", r.notify, r.highlight);
+    json_decref(r.actions);
+}
+
 /* What the default rules do for the owner @alice:x (display name "Alice"). */
 TEST_CASE(push, default_rules_outcomes)
 {
@@ -205,14 +220,7 @@ TEST_CASE(push, default_rules_outcomes)
         json_object_set_new(ev, "room_id", json_string("!r:x"));
         struct push_context ctx = {"@alice:x", "Alice", rows[i].members, rows[i].sender_power,
                                    NULL};
-        struct push_result r;
-        push_evaluate(rules, ev, &ctx, &r);
-        bool same_rule = rows[i].rule ? r.rule_id && strcmp(r.rule_id, rows[i].rule) == 0
-                                      : r.rule_id == NULL;
-        if (!same_rule || r.notify != rows[i].notify || r.highlight != rows[i].highlight)
-            harness_fail(__FILE__, __LINE__, "row %zu: rule %s notify %d highlight %d", i,
-                         r.rule_id ? r.rule_id : "(none)", r.notify, r.highlight);
-        json_decref(r.actions);
+        expect_evaluation(rules, ev, &ctx, i, rows[i].rule, rows[i].notify, rows[i].highlight);
         json_decref(ev);
     }
     json_decref(rules);
@@ -255,14 +263,7 @@ TEST_CASE(push, user_changes_merged)
                                "room_id", rows[i].room, "sender", rows[i].sender, "content",
                                "msgtype", "m.text", "body", rows[i].body);
         struct push_context ctx = {"@alice:x", NULL, 5, 0, NULL};
-        struct push_result r;
-        push_evaluate(rules, ev, &ctx, &r);
-        bool same_rule = rows[i].rule ? r.rule_id && strcmp(r.rule_id, rows[i].rule) == 0
-                                      : r.rule_id == NULL;
-        if (!same_rule || r.notify != rows[i].notify || r.highlight != rows[i].highlight)
-            harness_fail(__FILE__, __LINE__, "row %zu: rule %s notify %d highlight %d", i,
-                         r.rule_id ? r.rule_id : "(none)", r.notify, r.highlight);
-        json_decref(r.actions);
+        expect_evaluation(rules, ev, &ctx, i, rows[i].rule, rows[i].notify, rows[i].highlight);
         json_decref(ev);
     }
     json_decref(rules);
