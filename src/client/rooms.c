@@ -161,19 +161,29 @@ void client_room_forget(struct http_request *req, struct http_reply *rep)
         http_reply_json(rep, 200, json_object());
 }
 
+/* The end of send_event's rooms_send_async: answers the deferred request. */
+static void event_sent(void *ctx, int rc, const char *event_id, const char *reason)
+{
+    struct http_request *req = ctx;
+    struct http_reply rep = {0};
+    if (rc)
+        client_rooms_error(&rep, rc, reason);
+    else
+        http_reply_json(&rep, 200, json_pack("{s:s}", "event_id", event_id));
+    http_request_finish(req, &rep);
+}
+
+/* Sends the event and answers once it is durable, from the database writer
+ * (http_request_defer): no request thread waits for the fsync. */
 static void send_event(struct http_request *req, struct http_reply *rep, const char *type,
                        const char *state_key, const char *txn_id, const char *redacts)
 {
+    (void)rep; /* event_sent answers */
     struct server *srv = client_server(req);
     struct room_send s = {req->params[0], req->user_id, type, state_key, req->json,
                           txn_id ? req->device_id : NULL, txn_id, redacts};
-    char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
-    int rc = rooms_send(srv, &s, event_id, reason, sizeof reason);
-    if (rc) {
-        client_rooms_error(rep, rc, reason);
-        return;
-    }
-    http_reply_json(rep, 200, json_pack("{s:s}", "event_id", event_id));
+    http_request_defer(req);
+    rooms_send_async(srv, &s, event_sent, req);
 }
 
 /* PUT /rooms/{roomId}/send/{eventType}/{txnId} */

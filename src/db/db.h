@@ -189,6 +189,14 @@ int db_events_persist_begin(struct db *db, struct db_event_write *events, size_t
                             void (*on_written)(void *ctx, int rc), void *ctx,
                             struct db_pending_write **out);
 int db_events_persist_end(struct db *db, struct db_pending_write *pending);
+/* The same without a waiting caller: on_written as above, then on_done(ctx, rc)
+ * on the writer's thread once the transaction is durable (0) or failed (rc, or
+ * ERR_DB for the commit); events and ctx must live until then. Returns 0, or
+ * ERR_DB when the database is closing (nothing queued, no callback called).
+ * Neither callback may wait for the writer. */
+int db_events_persist_async(struct db *db, struct db_event_write *events, size_t n,
+                            void (*on_written)(void *ctx, int rc),
+                            void (*on_done)(void *ctx, int rc), void *ctx);
 
 struct db_event {
     int64_t pos;            /* stream position */

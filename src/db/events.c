@@ -176,6 +176,41 @@ int db_events_persist_end(struct db *db, struct db_pending_write *pending)
     return rc;
 }
 
+/* A db_events_persist_async write: its job's argument, freed when it is done. */
+struct async_persist {
+    struct persist_args a;                /* the events (the caller's) */
+    void (*on_written)(void *ctx, int rc); /* the caller's callbacks and their argument */
+    void (*on_done)(void *ctx, int rc);
+    void *ctx;
+};
+
+static void async_written(void *arg, int rc)
+{
+    struct async_persist *p = arg;
+    p->on_written(p->ctx, rc);
+}
+
+static void async_done(void *arg, int rc)
+{
+    struct async_persist *p = arg;
+    void (*on_done)(void *ctx, int rc) = p->on_done;
+    void *ctx = p->ctx;
+    free(p);
+    on_done(ctx, rc);
+}
+
+int db_events_persist_async(struct db *db, struct db_event_write *events, size_t n,
+                            void (*on_written)(void *ctx, int rc),
+                            void (*on_done)(void *ctx, int rc), void *ctx)
+{
+    struct async_persist *p = xmalloc(sizeof *p);
+    *p = (struct async_persist){{events, n}, on_written, on_done, ctx};
+    int rc = db__write_async(db, persist_fn, &p->a, async_written, async_done, p);
+    if (rc)
+        free(p);
+    return rc;
+}
+
 #define EVENT_COLUMNS                                                                          \
     "stream_pos, event_id, room_id, type, state_key, sender, origin_server_ts, depth, "       \
     "state_group, json, redacted_by, txn_device, txn_id"

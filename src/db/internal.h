@@ -63,6 +63,13 @@ int db__write(struct db *db, db__write_fn fn, void *arg);
 int db__write_begin(struct db *db, db__write_fn fn, void *arg, void (*on_run)(void *ctx, int rc),
                     void *ctx, struct db__job **job);
 int db__write_end(struct db *db, struct db__job *job);
+/* db__write_begin without a waiter: on_run (may be NULL) as there, then
+ * on_done(ctx, rc) on the writer's thread once the transaction is durable (rc:
+ * fn's result) or failed (ERR_DB). Returns 0, or ERR_DB when the database is
+ * closing (nothing queued, neither callback called). on_done may queue writes
+ * but must not wait for them. */
+int db__write_async(struct db *db, db__write_fn fn, void *arg, void (*on_run)(void *ctx, int rc),
+                    void (*on_done)(void *ctx, int rc), void *ctx);
 /* Queues fn for the writer and returns at once, for best-effort writes whose loss in a
  * crash is harmless (a device's last-seen time): a request thread never waits for their
  * fsync. arg is handed over: free_arg(arg) runs on the writer once fn's transaction ended

@@ -21,7 +21,10 @@
  *    rows that were rolled back: the writer then refuses every later write (ERR_DB,
  *    logged) until the server restarts and reloads its rooms from disk.
  * 5. Each waiter has its own condition variable: the writer wakes exactly the
- *    callers whose job committed.
+ *    callers whose job committed. A db__write_async job has no waiter: the
+ *    writer calls its on_done callback after the commit (a client's message
+ *    send is answered from there, so no request thread sits waiting for the
+ *    fsync and the next requests can be built meanwhile).
  * 6. Checkpoints (copying the WAL back into the database file, with its own
  *    fsync) run on a checkpointer thread with its own connection, started by
  *    the writer's WAL hook once the WAL holds DB_CKPT_PAGES pages: SQLite's
@@ -61,6 +64,8 @@ struct db__job {
     struct db__job *next; /* in the queue, then in the writer's batch */
     void (*free_arg)(void *arg); /* a detached job (db__write_detached): frees arg, and the
                                     writer frees the job; NULL for a waited-for job */
+    void (*on_done)(void *ctx, int rc); /* db__write_async: called by the writer once the
+                                           transaction is durable or failed; it frees the job */
 };
 
 static int conn_open(const char *path, struct db_conn **out)
@@ -383,6 +388,17 @@ static void *writer_main(void *arg)
         db->queue_head = db->queue_tail = NULL;
         pthread_mutex_unlock(&db->lock);
         run_batch(db, jobs);
+        /* Asynchronous jobs are completed here after the waiting callers are
+         * woken, outside db->lock (their callbacks may queue writes). */
+        struct db__job *async = NULL, **async_tail = &async, *rest = NULL, **rest_tail = &rest;
+        for (struct db__job *j = jobs; j; j = j->next) {
+            struct db__job ***tail = j->on_done ? &async_tail : &rest_tail;
+            **tail = j;
+            *tail = &j->next;
+        }
+        *async_tail = NULL;
+        *rest_tail = NULL;
+        jobs = rest;
         pthread_mutex_lock(&db->lock);
         for (struct db__job *j = jobs; j;) {
             struct db__job *next = j->next; /* j is its caller's, freed once done */
@@ -396,6 +412,16 @@ static void *writer_main(void *arg)
             j->done = 1;
             pthread_cond_signal(&j->cond);
             j = next;
+        }
+        if (async) {
+            pthread_mutex_unlock(&db->lock);
+            while (async) {
+                struct db__job *next = async->next;
+                async->on_done(async->on_run_ctx, async->rc);
+                free(async);
+                async = next;
+            }
+            pthread_mutex_lock(&db->lock);
         }
     }
     pthread_mutex_unlock(&db->lock);
@@ -468,6 +494,32 @@ int db__write_begin(struct db *db, db__write_fn fn, void *arg, void (*on_run)(vo
     }
     *out = job;
     return 0;
+}
+
+int db__write_async(struct db *db, db__write_fn fn, void *arg, void (*on_run)(void *ctx, int rc),
+                    void (*on_done)(void *ctx, int rc), void *ctx)
+{
+    struct db__job *job = xcalloc(1, sizeof *job);
+    job->fn = fn;
+    job->arg = arg;
+    job->early = on_run != NULL;
+    job->on_run = on_run;
+    job->on_done = on_done;
+    job->on_run_ctx = ctx;
+    pthread_mutex_lock(&db->lock);
+    int rc = db->stopping ? ERR_DB : 0;
+    if (!rc) { /* no condition variable: nobody waits on it */
+        if (db->queue_tail)
+            db->queue_tail->next = job;
+        else
+            db->queue_head = job;
+        db->queue_tail = job;
+        pthread_cond_signal(&db->work);
+    }
+    pthread_mutex_unlock(&db->lock);
+    if (rc)
+        free(job);
+    return rc;
 }
 
 int db__write_end(struct db *db, struct db__job *job)

@@ -180,6 +180,14 @@ void http_request_suspend(struct http_request *req);
 /* Wakes a suspended request: its handler runs again with req->resumed = true.
  * Thread-safe; call at most once per suspend. */
 void http_request_resume(struct http_request *req);
+/* Asynchronous completion: the handler calls http_request_defer(req), hands req to
+ * whoever finishes the work, and returns without touching rep again; that thread later
+ * calls http_request_finish(req, rep) exactly once (rep's contents are moved into the
+ * request) and the polling thread sends the reply, without calling the handler again.
+ * The request (params, json, body) stays valid until then, even while the server stops;
+ * it may be finished before the handler has returned. Thread-safe. */
+void http_request_defer(struct http_request *req);
+void http_request_finish(struct http_request *req, struct http_reply *rep);
 
 /* Streamed replies (stream_fn): when the producer has nothing ready, the stream_fn calls
  * http_stream_wait(req) and returns 0; the connection sleeps (no polling, no blocked thread)

@@ -91,6 +91,7 @@ struct request_private {
     int64_t answered_ns;           /* monotonic time of that answer */
     bool offloaded;                /* handed to a worker (its connection suspended) */
     bool reply_ready;              /* the worker's reply waits in rep for on_request */
+    bool deferred;                 /* http_request_defer: ends with http_request_finish */
     struct http_reply rep;         /* a worker's reply, sent by the polling thread */
     struct request_private *next_work; /* on the server's work queue */
 };
@@ -202,6 +203,39 @@ void http_request_resume(struct http_request *req)
     pthread_mutex_lock(&srv->suspend_lock);
     req->resumed = true;
     wake_locked(srv, (struct request_private *)req);
+    pthread_mutex_unlock(&srv->suspend_lock);
+}
+
+void http_request_defer(struct http_request *req)
+{
+    req->suspended = true;
+    ((struct request_private *)req)->deferred = true;
+}
+
+/* After a deferring handler returned, on the thread that ran it, with the connection
+ * suspended: it stays so (off the sleeping list, which shutdown wakes) until
+ * http_request_finish, or resumes at once when the reply is already there. Caller holds
+ * suspend_lock. */
+static void deferred_locked(struct request_private *rp)
+{
+    if (rp->reply_ready)
+        MHD_resume_connection(rp->pub.conn);
+    else
+        rp->mhd_suspended = true;
+}
+
+void http_request_finish(struct http_request *req, struct http_reply *rep)
+{
+    struct http_server *srv = req->server;
+    struct request_private *rp = (struct request_private *)req;
+    pthread_mutex_lock(&srv->suspend_lock);
+    rp->rep = *rep;
+    memset(rep, 0, sizeof *rep);
+    rp->reply_ready = true;
+    if (rp->mhd_suspended) {
+        rp->mhd_suspended = false;
+        MHD_resume_connection(rp->pub.conn);
+    }
     pthread_mutex_unlock(&srv->suspend_lock);
 }
 
@@ -582,7 +616,9 @@ static void run_offloaded(struct http_server *srv, struct request_private *rp)
     rp->pub.suspended = false;
     dispatch(srv, rp, &rp->rep);
     pthread_mutex_lock(&srv->suspend_lock);
-    if (rp->pub.suspended && !rp->resume_pending && !srv->stopping) {
+    if (rp->deferred) {
+        deferred_locked(rp);
+    } else if (rp->pub.suspended && !rp->resume_pending && !srv->stopping) {
         rp->mhd_suspended = true;
         rp->prev_sleeping = NULL;
         rp->next_sleeping = srv->sleeping;
@@ -777,7 +813,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     dispatch(srv, rp, &rep);
     if (rp->pub.suspended) {
         pthread_mutex_lock(&srv->suspend_lock);
-        sleep_locked(srv, rp);
+        if (rp->deferred) {
+            MHD_suspend_connection(rp->pub.conn);
+            deferred_locked(rp);
+        } else {
+            sleep_locked(srv, rp);
+        }
         pthread_mutex_unlock(&srv->suspend_lock);
         return MHD_YES;
     }

@@ -84,6 +84,15 @@ struct room_send {
  * (over 64 KiB), ERR_INVALID (content not encodable), ERR_DB. */
 int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
                char *reason, size_t reason_len);
+/* rooms_send without waiting for the fsync: done(ctx, rc, event_id, reason) is
+ * called exactly once with rooms_send's result (event_id set when rc is 0,
+ * reason possibly filled otherwise; both borrowed for the call), on this thread
+ * when the send ends early (a refusal) or on the database writer's thread once
+ * the event is durable (a retried transaction is found there). req and its strings must
+ * live until then; done must not wait for the database writer. */
+typedef void (*rooms_sent_fn)(void *ctx, int rc, const char *event_id, const char *reason);
+void rooms_send_async(struct server *srv, const struct room_send *req, rooms_sent_fn done,
+                      void *ctx);
 
 /* Creates a room from a createRoom request body (spec: POST /createRoom).
  * Returns 0 with room_id (owned), ERR_INVALID with reason for a bad body,

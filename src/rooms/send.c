@@ -18,6 +18,7 @@
 #include "server/server.h"
 #include "sync/notify.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 enum {
@@ -263,13 +264,21 @@ void rooms__notify(struct server *srv, struct room *room, const char *extra_user
     rooms_members_unref(m);
 }
 
-/* One event of rooms_send on its way through the writer. */
+/* One event of rooms_send or rooms_send_async on its way through the writer. */
 struct sending {
+    struct server *srv;             /* the server */
     struct room *room;              /* its room (sending set) */
-    const struct rooms__pending *p; /* the built event */
-    const struct db_event_write *w; /* its write (state_group set once written) */
+    struct room_send req;           /* the request (strings borrowed from the caller) */
+    struct rooms__pending p;        /* the built event */
+    struct db_event_write w;        /* its write (pos and state_group set once written) */
     struct rooms_members *members;  /* out: the joined members as of the event (owned), or NULL */
+    rooms_sent_fn done;             /* rooms_send_async: the caller's callback and its argument */
+    void *done_ctx;
 };
+
+/* The newest stream position a send was given: the push back-pressure of an
+ * asynchronous send is checked before it is built. */
+static _Atomic int64_t last_sent_pos;
 
 /* Runs on the writer thread once the event is written in its transaction
  * (rc 0) or refused: moves the room head past it and lets the room's next
@@ -279,7 +288,7 @@ static void sent_applied(void *arg, int rc)
     struct sending *s = arg;
     pthread_mutex_lock(&s->room->lock);
     if (rc == 0) {
-        rooms__apply(s->room, s->p, s->w->state_group);
+        rooms__apply(s->room, &s->p, s->w.state_group);
         s->members = rooms__joined_snapshot_locked(s->room);
     }
     s->room->sending = false;
@@ -287,72 +296,147 @@ static void sent_applied(void *arg, int rc)
     pthread_mutex_unlock(&s->room->lock);
 }
 
-int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
-               char *reason, size_t reason_len)
+/* A retried client transaction: 0 with its first event's ID, or ERR_NOT_FOUND. */
+static int txn_event(struct server *srv, const struct room_send *req,
+                     char event_id[MATRIX_EVENT_ID_HASH_LEN])
 {
-    reason[0] = '\0';
-    if (req->txn_id) {
-        char *existing;
-        if (db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) == 0) {
-            snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
-            free(existing);
-            return 0;
-        }
-    }
-    struct room *room;
-    int rc = rooms_get(srv, req->room_id, &room);
+    char *existing;
+    if (!req->txn_id ||
+        db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) != 0)
+        return ERR_NOT_FOUND;
+    snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
+    free(existing);
+    return 0;
+}
+
+/* Builds s->req's event on its room's head and marks the room busy until the
+ * writer has written it (sent_applied). One event at a time per room, from
+ * building it to its write inside the writer's transaction (which fixes its
+ * position), not across the fsync: the room's next event can join the same or
+ * the next commit. Returns 0 or an error of rooms_send (reason filled). */
+static int send_build(struct sending *s, char *reason, size_t reason_len)
+{
+    int rc = rooms_get(s->srv, s->req.room_id, &s->room);
     if (rc)
         return rc;
-    /* One event at a time per room, from building it to its write inside the
-     * writer's transaction (which fixes its position; the writer then moves
-     * the head in sent_applied), not across the fsync: the room's next event
-     * can join the same or the next commit. */
+    struct room *room = s->room;
     pthread_mutex_lock(&room->lock);
     while (room->sending)
         pthread_cond_wait(&room->sent, &room->lock);
-    struct rooms__pending p;
-    rc = rooms__build(srv, room, req, &p, reason, reason_len);
+    rc = rooms__build(s->srv, room, &s->req, &s->p, reason, reason_len);
     if (rc) {
         pthread_mutex_unlock(&room->lock);
         return rc;
     }
-    struct db_event_write w;
-    rooms__pending_write(req, &p, &w);
-    w.prev_state_group = room->state_group;
+    rooms__pending_write(&s->req, &s->p, &s->w);
+    s->w.prev_state_group = room->state_group;
     room->sending = true;
     pthread_mutex_unlock(&room->lock);
-    struct sending s = {room, &p, &w, NULL};
+    return 0;
+}
+
+/* After the commit: hands the event to the push worker and wakes the members'
+ * long-polls (and the target of a member event). */
+static void send_announce(struct sending *s)
+{
+    struct server *srv = s->srv;
+    push_event_persisted(srv, s->p.event_id, s->p.pdu, s->w.pos); /* rules run off-thread */
+    bool member_event = strcmp(s->req.type, "m.room.member") == 0 && s->req.state_key;
+    size_t n;
+    const char **owned;
+    const char *const *users = wake_list(s->members, member_event ? s->req.state_key : NULL, &n,
+                                         &owned);
+    notifier_users_changed(srv->notifier, NOTIFY_EVENTS, s->w.pos, users, n);
+    free(owned);
+    int64_t last = last_sent_pos;
+    while (s->w.pos > last && !atomic_compare_exchange_weak(&last_sent_pos, &last, s->w.pos)) {
+    }
+}
+
+/* The end of a send whose write failed: a transaction that raced in under the
+ * same ID answers that event's ID. */
+static int send_failed(struct sending *s, int rc, char event_id[MATRIX_EVENT_ID_HASH_LEN])
+{
+    if (rc == ERR_EXISTS && txn_event(s->srv, &s->req, event_id) == 0)
+        return 0;
+    return rc;
+}
+
+int rooms_send(struct server *srv, const struct room_send *req, char event_id[MATRIX_EVENT_ID_HASH_LEN],
+               char *reason, size_t reason_len)
+{
+    reason[0] = '\0';
+    if (txn_event(srv, req, event_id) == 0)
+        return 0;
+    struct sending s = {.srv = srv, .req = *req};
+    int rc = send_build(&s, reason, reason_len);
+    if (rc)
+        return rc;
     struct db_pending_write *pending;
-    rc = db_events_persist_begin(srv->db, &w, 1, sent_applied, &s, &pending);
+    rc = db_events_persist_begin(srv->db, &s.w, 1, sent_applied, &s, &pending);
     if (rc) /* not queued: sent_applied will not run */
         sent_applied(&s, rc);
     else
         rc = db_events_persist_end(srv->db, pending); /* durable before anyone hears of it */
-    struct rooms_members *members = s.members;
     if (rc == 0) {
-        snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", p.event_id);
-        push_event_persisted(srv, p.event_id, p.pdu, w.pos); /* queued: rules run off-thread */
-        bool member_event = strcmp(req->type, "m.room.member") == 0 && req->state_key;
-        size_t n;
-        const char **owned;
-        const char *const *users = wake_list(members, member_event ? req->state_key : NULL, &n,
-                                             &owned);
-        notifier_users_changed(srv->notifier, NOTIFY_EVENTS, w.pos, users, n);
-        free(owned);
+        snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", s.p.event_id);
+        send_announce(&s);
         /* Back-pressure: the push worker must not fall ever further behind
          * (its queue holds a copy of each event, and /sync waits for it). */
-        if (w.pos > ROOMS_PUSH_BACKLOG)
-            push_wait_processed(w.pos - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
+        if (s.w.pos > ROOMS_PUSH_BACKLOG)
+            push_wait_processed(s.w.pos - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
+    } else {
+        rc = send_failed(&s, rc, event_id);
     }
-    rooms_members_unref(members);
-    rooms__pending_fini(&p);
-    if (rc == ERR_EXISTS && req->txn_id) { /* the same transaction raced in: answer its ID */
-        char *existing;
-        if (db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) == 0) {
-            snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
-            free(existing);
-            return 0;
-        }
-    }
+    rooms_members_unref(s.members);
+    rooms__pending_fini(&s.p);
     return rc;
+}
+
+/* rooms_send_async's completion, on the writer's thread after the commit. */
+static void sent_durable(void *arg, int rc)
+{
+    struct sending *s = arg;
+    char event_id[MATRIX_EVENT_ID_HASH_LEN];
+    if (rc == 0) {
+        snprintf(event_id, sizeof event_id, "%s", s->p.event_id);
+        send_announce(s);
+    } else {
+        rc = send_failed(s, rc, event_id);
+    }
+    s->done(s->done_ctx, rc, rc == 0 ? event_id : NULL, "");
+    rooms_members_unref(s->members);
+    rooms__pending_fini(&s->p);
+    free(s);
+}
+
+/* A client's transaction ID is not looked up before the send (a read on the
+ * request thread's connection, whose page cache every commit invalidates):
+ * the writer's insert finds a retried one in the events_txn index it updates
+ * anyway and refuses it (ERR_EXISTS), and the retry is answered with the
+ * first event's ID (send_failed). A retry the auth rules now refuse (the
+ * sender left) is looked up too, so it gets that ID as before. */
+void rooms_send_async(struct server *srv, const struct room_send *req, rooms_sent_fn done,
+                      void *ctx)
+{
+    char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256] = "";
+    /* Back-pressure before building, since nobody waits after the commit. */
+    int64_t last = last_sent_pos;
+    if (last > ROOMS_PUSH_BACKLOG)
+        push_wait_processed(last - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
+    struct sending *s = xcalloc(1, sizeof *s);
+    *s = (struct sending){.srv = srv, .req = *req, .done = done, .done_ctx = ctx};
+    int rc = send_build(s, reason, sizeof reason);
+    if (rc == 0) {
+        rc = db_events_persist_async(srv->db, &s->w, 1, sent_applied, sent_durable, s);
+        if (rc == 0)
+            return; /* sent_durable answers */
+        sent_applied(s, rc); /* not queued: lets the room's next send go */
+        rooms__pending_fini(&s->p);
+    }
+    free(s);
+    if (rc != ERR_DB && txn_event(srv, req, event_id) == 0) /* a refused retry */
+        done(ctx, 0, event_id, "");
+    else
+        done(ctx, rc, NULL, reason);
 }
