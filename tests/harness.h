@@ -43,6 +43,12 @@ void harness_require_models(void);
  * Fails the test when the file cannot be read. */
 char *harness_read_file(const char *path, size_t *len);
 
+/* Deterministic test data: one xorshift64 step of *state (seed it non-zero); returns bits
+ * 16..47 of the new state. Each file keeps its own state, so its sequence is fixed. */
+uint32_t harness_rng_u32(uint64_t *state);
+/* harness_rng_u32 mapped onto [-1, 1] in steps of 1e-4. */
+float harness_rng_f(uint64_t *state);
+
 #define ASSERT_TRUE(e)                                                         \
     do {                                                                       \
         if (!(e))                                                              \

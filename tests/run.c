@@ -90,6 +90,19 @@ void harness_require_models(void)
         harness_skip("shared/models not available");
 }
 
+uint32_t harness_rng_u32(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state >> 16);
+}
+
+float harness_rng_f(uint64_t *state)
+{
+    return (float)(harness_rng_u32(state) % 20001) / 10000.0f - 1.0f;
+}
+
 char *harness_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

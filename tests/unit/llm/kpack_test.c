@@ -20,15 +20,12 @@ static uint64_t kp_rng = 5;
 
 static uint32_t kp_u32(void)
 {
-    kp_rng ^= kp_rng << 13;
-    kp_rng ^= kp_rng >> 7;
-    kp_rng ^= kp_rng << 17;
-    return (uint32_t)(kp_rng >> 16);
+    return harness_rng_u32(&kp_rng);
 }
 
 static float kp_f(void)
 {
-    return (float)(kp_u32() % 20001) / 10000.0f - 1.0f;
+    return harness_rng_f(&kp_rng);
 }
 
 /* A row of random bytes (every quant value reachable) with sane fp16 scales. */

@@ -18,15 +18,12 @@ static uint64_t kt_rng = 1;
 
 static uint32_t kt_u32(void)
 {
-    kt_rng ^= kt_rng << 13;
-    kt_rng ^= kt_rng >> 7;
-    kt_rng ^= kt_rng << 17;
-    return (uint32_t)(kt_rng >> 16);
+    return harness_rng_u32(&kt_rng);
 }
 
 static float kt_f(void)
 {
-    return (float)(kt_u32() % 20001) / 10000.0f - 1.0f;
+    return harness_rng_f(&kt_rng);
 }
 
 /* A row of n elements of type t: random bytes with sane fp16 scales (raw = true), or random

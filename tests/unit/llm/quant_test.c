@@ -172,10 +172,7 @@ static uint64_t rng_state;
 
 static uint32_t rng_u32(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
+    return harness_rng_u32(&rng_state);
 }
 
 /* uniform in [-1, 1) with occasional outliers, as real activations have */
