@@ -9,7 +9,9 @@
 #include "db/db.h"
 #include "db/push.h"
 #include "db/receipts.h"
+#include "push/queue.h"
 #include "rooms/rooms.h"
+#include "sync/notify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +35,8 @@ void client_notifications(struct http_request *req, struct http_reply *rep)
     if (limit > NOTIFICATIONS_MAX_LIMIT)
         limit = NOTIFICATIONS_MAX_LIMIT;
     bool only_highlight = only && strcmp(only, "highlight") == 0;
+    /* the list is the push worker's rows: those of every event sent so far */
+    push_wait_processed(notifier_position(srv->notifier, NOTIFY_EVENTS), 2000);
     struct db_push_event *rows;
     size_t n;
     int rc = db_push_notifications(srv->db, req->user_id, before, (size_t)limit, only_highlight,

@@ -250,8 +250,9 @@ static int count_rows(sqlite3_stmt *st, const char *user_id, const char *const *
 }
 
 int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
-                             int64_t after, const char *const *threads, const int64_t *afters,
-                             size_t n_threads, struct db_push_thread_count **out, size_t *n)
+                             int64_t after, int64_t upto, const char *const *threads,
+                             const int64_t *afters, size_t n_threads,
+                             struct db_push_thread_count **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -266,11 +267,12 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
     if (main_after == after) { /* the unthreaded receipt is the latest: one range */
         sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
                                        "highlights FROM event_push WHERE room_id = ? AND "
-                                       "event_pos > ?");
+                                       "event_pos > ? AND event_pos <= ?");
         if (!st)
             return ERR_DB;
         db__bind_text(st, 1, room_id);
         sqlite3_bind_int64(st, 2, after);
+        sqlite3_bind_int64(st, 3, upto);
         rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
     } else {
         /* a "main" receipt ahead (a threaded client): the main timeline from
@@ -280,22 +282,24 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
         sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
                                        "highlights FROM event_push INDEXED BY event_push_thread "
                                        "WHERE room_id = ? AND thread_id = 'main' AND "
-                                       "event_pos > ?");
+                                       "event_pos > ? AND event_pos <= ?");
         if (!st)
             return ERR_DB;
         db__bind_text(st, 1, room_id);
         sqlite3_bind_int64(st, 2, main_after);
+        sqlite3_bind_int64(st, 3, upto);
         rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
         if (!rc) {
             st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, highlights "
                              "FROM event_push INDEXED BY event_push_thread WHERE room_id = ? "
-                             "AND thread_id < 'main' AND event_pos > ?");
+                             "AND thread_id < 'main' AND event_pos > ? AND event_pos <= ?");
             if (!st)
                 rc = ERR_DB;
         }
         if (!rc) {
             db__bind_text(st, 1, room_id);
             sqlite3_bind_int64(st, 2, after);
+            sqlite3_bind_int64(st, 3, upto);
             rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
         }
     }
@@ -328,7 +332,8 @@ int db_push_unread(struct db *db, const char *user_id, const char *room_id, int6
     }
     if (!base)
         base = member_pos;
-    rc = db_push_counts_by_thread(db, user_id, room_id, base, ids, afters, n_reads, out, n);
+    rc = db_push_counts_by_thread(db, user_id, room_id, base, INT64_MAX, ids, afters, n_reads, out,
+                                  n);
     free(ids);
     free(afters);
     db_read_positions_free(reads, n_reads);

@@ -69,12 +69,14 @@ struct db_push_thread_count {
     int64_t highlights;    /* of which highlighted */
 };
 /* The user's counts in the room per thread, after event position `after`
- * and, in a thread listed in threads[] (thread IDs, n_threads of them),
- * only after its position in afters[] when that is higher (a threaded read
- * receipt). Threads without a notification are left out (owned array). */
+ * and up to `upto` (INT64_MAX: all) and, in a thread listed in threads[]
+ * (thread IDs, n_threads of them), only after its position in afters[] when
+ * that is higher (a threaded read receipt). Threads without a notification
+ * are left out (owned array). */
 int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
-                             int64_t after, const char *const *threads, const int64_t *afters,
-                             size_t n_threads, struct db_push_thread_count **out, size_t *n);
+                             int64_t after, int64_t upto, const char *const *threads,
+                             const int64_t *afters, size_t n_threads,
+                             struct db_push_thread_count **out, size_t *n);
 /* The user's unread counts in the room per thread, as /sync and the push
  * gateway show them: in each thread the notifications after the user's
  * read receipt for it ("main" or the root) or their unthreaded one,

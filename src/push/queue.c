@@ -571,6 +571,62 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
     pthread_mutex_unlock(&q.lock);
 }
 
+void push_counted_positions(int64_t upto, int64_t *processed, int64_t *settled)
+{
+    pthread_mutex_lock(&q.lock);
+    int64_t p = upto;
+    if (q.running) {
+        /* both lists are in position order: their heads are the oldest pending */
+        if (q.head && q.head->pos - 1 < p)
+            p = q.head->pos - 1;
+        if (q.batch && q.batch->pos - 1 < p)
+            p = q.batch->pos - 1;
+    }
+    *processed = p;
+    *settled = q.settled < p ? q.settled : p;
+    pthread_mutex_unlock(&q.lock);
+}
+
+bool push_evaluate_for(struct server *srv, const json_t *pdu, const char *user_id,
+                       bool *highlight, char **thread_id)
+{
+    *highlight = false;
+    *thread_id = NULL;
+    const char *room_id = json_string_value(json_object_get(pdu, "room_id"));
+    const char *sender = json_string_value(json_object_get(pdu, "sender"));
+    struct room *room;
+    if (!room_id || !sender || strcmp(sender, user_id) == 0 || rooms_get(srv, room_id, &room) != 0)
+        return false;
+    struct rooms_members *members = rooms_joined(room);
+    const char *display_name = NULL;
+    for (size_t i = 0; i < members->n && !display_name; i++)
+        if (strcmp(members->ids[i], user_id) == 0)
+            display_name = members->names[i];
+    json_t *pl = rooms_state_get(room, "m.room.power_levels", "");
+    struct push_context ctx = {
+        .user_id = user_id,
+        .display_name = display_name,
+        .member_count = (int64_t)members->n,
+        .sender_power = rooms_user_power(room, sender),
+        .power_levels = json_object_get(pl, "content"),
+    };
+    struct push_memo memo;
+    push_memo_init(&memo);
+    push_memo_next_event(&memo, pdu);
+    struct push_rules *rules = user_rules(srv, user_id);
+    struct push_match r;
+    push_rules_evaluate(rules, pdu, &ctx, &memo, &r);
+    bool notify = r.notify;
+    *highlight = r.notify && r.highlight;
+    push_rules_unref(rules);
+    push_memo_fini(&memo);
+    rooms_members_unref(members);
+    json_decref(pl);
+    if (notify)
+        *thread_id = thread_of(srv, pdu);
+    return notify;
+}
+
 /* Both lists are in position order: their heads are the oldest pending. */
 static bool pending_upto(int64_t pos)
 {

@@ -4,13 +4,15 @@
  * rooms_send calls push_event_persisted (cheap: the event is queued); one
  * worker thread drains the queue in batches, evaluates each member's rules
  * (cached per user) against the room's current state, and stores the
- * notifications in one write per batch. /sync calls push_wait_processed
- * before reading counts, so the counts include every event it sends.
+ * notifications in one write per batch. /sync does not wait for it: it
+ * counts the stored rows up to the worker's position and evaluates the few
+ * events above it itself (push_counted_positions, push_evaluate_for).
  * Thread-safe; one queue per process. */
 #ifndef RELAIS_PUSH_QUEUE_H
 #define RELAIS_PUSH_QUEUE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct server;
@@ -28,6 +30,24 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
 /* Waits (at most max_ms) until every queued event at or below pos has been
  * processed. */
 void push_wait_processed(int64_t pos, int64_t max_ms);
+
+/* For counting notifications without waiting for the worker (/sync): every
+ * event at or below *processed (at most upto) has been evaluated and its row
+ * stored; *settled (at most *processed) is a position the worker's queue has
+ * had every lower event in for a while (rows at or below it no longer
+ * change, so counts of them can be kept). Read both before the read snapshot
+ * the counts are taken in. Events persisted but not queued yet are not seen:
+ * a send queues its event just after its commit. */
+void push_counted_positions(int64_t upto, int64_t *processed, int64_t *settled);
+
+/* Evaluates user_id's push rules for one event (pdu, borrowed) against its
+ * room's current state, as the worker does for each member: true when it
+ * notifies the user (never for the user's own events); then *highlight says
+ * whether it highlights and *thread_id is its thread ("main" or the root's
+ * event ID, owned). For the events /sync sees that the worker has not
+ * reached yet. */
+bool push_evaluate_for(struct server *srv, const json_t *pdu, const char *user_id,
+                       bool *highlight, char **thread_id);
 
 /* The user's merged ruleset (new reference; cached). */
 json_t *push_user_ruleset(struct server *srv, const char *user_id);

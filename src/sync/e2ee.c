@@ -47,13 +47,16 @@ int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct
     int64_t since_ev = from->pos[NOTIFY_EVENTS], upto_ev = to->pos[NOTIFY_EVENTS];
     if (from->pos[NOTIFY_DEVICE_LISTS] >= to->pos[NOTIFY_DEVICE_LISTS] && since_ev >= upto_ev)
         return 0; /* no key change and no membership change in the interval */
-    int rc = db_users_sharing_rooms(srv->db, user_id, &sharing, &n_sharing);
-    if (!rc)
+    int rc = 0;
+    if (from->pos[NOTIFY_DEVICE_LISTS] < to->pos[NOTIFY_DEVICE_LISTS])
         rc = db_device_list_changes(srv->db, from->pos[NOTIFY_DEVICE_LISTS],
                                     to->pos[NOTIFY_DEVICE_LISTS], &users, &n_users);
     /* Membership changes come with events: none in the interval, nothing to add. */
     if (!rc && since_ev < upto_ev)
         rc = db_shared_membership_changes(srv->db, user_id, since_ev, upto_ev, &ms, &n_ms);
+    /* who shares a room with the user, only when there is something to check */
+    if (!rc && (n_users || n_ms))
+        rc = db_users_sharing_rooms(srv->db, user_id, &sharing, &n_sharing);
     if (rc)
         goto out;
     for (size_t i = 0; i < n_users; i++)
@@ -91,7 +94,15 @@ void sync_e2ee_device_list_changed(struct server *srv, const char *user_id, int6
     db_strings_free(users, n);
 }
 
-/* to_device.events, acknowledging what the since token confirms. */
+void sync_e2ee_ack(struct server *srv, const struct sync_request *req)
+{
+    int64_t since = req->has_since ? req->since.pos[NOTIFY_TO_DEVICE] : 0;
+    if (req->device_id && since > 0 &&
+        db_to_device_ack(srv->db, req->user_id, req->device_id, since))
+        log_warn("to-device ack failed user=%s", req->user_id);
+}
+
+/* to_device.events after the since token (sync_e2ee_ack deleted the ones it confirms). */
 static json_t *to_device_events(struct server *srv, const struct sync_request *req,
                                 const struct sync_token *to, struct sync_token *next)
 {
@@ -99,8 +110,6 @@ static json_t *to_device_events(struct server *srv, const struct sync_request *r
     if (!req->device_id)
         return events;
     int64_t since = req->has_since ? req->since.pos[NOTIFY_TO_DEVICE] : 0;
-    if (since > 0 && db_to_device_ack(srv->db, req->user_id, req->device_id, since))
-        log_warn("to-device ack failed user=%s", req->user_id);
     struct db_to_device_msg *msgs;
     size_t n;
     if (db_to_device_fetch(srv->db, req->user_id, req->device_id, since, to->pos[NOTIFY_TO_DEVICE],

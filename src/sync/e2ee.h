@@ -3,7 +3,7 @@
  * and the device-list change computation shared with /keys/changes.
  * Spec: client-server "Extensions to /sync" in "End-to-End Encryption" and
  * "Send-to-Device messaging". Thread-safe (reads the database only, except
- * acknowledging delivered to-device messages). */
+ * sync_e2ee_ack, which acknowledges delivered to-device messages). */
 #ifndef RELAIS_SYNC_E2EE_H
 #define RELAIS_SYNC_E2EE_H
 
@@ -16,12 +16,16 @@ struct server;
 
 enum { SYNC_TO_DEVICE_LIMIT = 100 };
 
+/* Acknowledges (deletes) the to-device messages req's since token confirms:
+ * a write, so call it before a read transaction, not inside. */
+void sync_e2ee_ack(struct server *srv, const struct sync_request *req);
+
 /* Builds {to_device, device_lists, device_one_time_keys_count,
  * device_unused_fallback_key_types} for req up to `to` (owned result, never
  * NULL: failures are logged and give empty sections). Moves
  * next->pos[NOTIFY_TO_DEVICE] back when more messages wait than one response
- * carries. Acknowledges (deletes) the messages the since token confirms.
- * Sets *changed when something new is in it for the client. */
+ * carries. Reads only (sync_e2ee_ack acknowledges first). Sets *changed when
+ * something new is in it for the client. */
 json_t *sync_e2ee_sections(struct server *srv, const struct sync_request *req,
                            const struct sync_token *to, struct sync_token *next, bool *changed);
 

@@ -2,14 +2,13 @@
  * and the rooms' ephemeral /sync section (see ephemeral.h). */
 #define LOG_MODULE "sync"
 #include "sync/ephemeral.h"
+#include "sync/unread.h"
 
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "db/push.h"
 #include "db/receipts.h"
-#include "push/queue.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
 
@@ -135,6 +134,7 @@ static void *timer_main(void *arg)
 
 int sync_ephemeral_start(struct server *srv)
 {
+    sync_unread_reset(); /* counts kept for another database (tests start several servers) */
     int64_t pos;
     int rc = db_receipts_max_pos(srv->db, &pos);
     if (rc)
@@ -162,6 +162,7 @@ int sync_ephemeral_start(struct server *srv)
 
 void sync_ephemeral_stop(void)
 {
+    sync_unread_reset();
     pthread_mutex_lock(&typing.lock);
     bool running = typing.running;
     typing.stopping = true;
@@ -317,40 +318,4 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
         json_array_append_new(events, r);
     sync_filter_section(&req->filter->ephemeral, room_id, events);
     return events;
-}
-
-void sync_ephemeral_prepare(const struct sync_token *to)
-{
-    push_wait_processed(to->pos[NOTIFY_EVENTS], 2000);
-}
-
-json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
-                           int64_t member_pos, const struct sync_token *to, bool by_thread,
-                           json_t **threads)
-{
-    *threads = NULL;
-    push_wait_processed(to->pos[NOTIFY_EVENTS], 2000);
-    int64_t notifications = 0, highlights = 0;
-    struct db_push_thread_count *counts = NULL;
-    size_t n = 0;
-    if (db_push_unread(srv->db, user_id, room_id, member_pos, &counts, &n) == 0) {
-        for (size_t i = 0; i < n; i++) {
-            bool main_timeline = strcmp(counts[i].thread_id, "main") == 0;
-            if (by_thread && !main_timeline) {
-                if (!*threads)
-                    *threads = json_object();
-                json_object_set_new(*threads, counts[i].thread_id,
-                                    json_pack("{s:I, s:I}", "notification_count",
-                                              (json_int_t)counts[i].notifications,
-                                              "highlight_count",
-                                              (json_int_t)counts[i].highlights));
-                continue;
-            }
-            notifications += counts[i].notifications;
-            highlights += counts[i].highlights;
-        }
-        db_push_thread_counts_free(counts, n);
-    }
-    return json_pack("{s:I, s:I}", "notification_count", (json_int_t)notifications,
-                     "highlight_count", (json_int_t)highlights);
 }

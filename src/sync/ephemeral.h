@@ -40,23 +40,4 @@ void sync_receipt_notify(struct server *srv, const char *room_id, const char *us
 json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
                             const char *room_id, const struct sync_token *to, bool initial);
 
-/* Waits (bounded) until every event up to `to` has been through the push
- * rules, so the counts read next include them. Call before opening a read
- * transaction whose snapshot the counts are read in. */
-void sync_ephemeral_prepare(const struct sync_token *to);
-
-/* The room's unread_notifications for the user ({"notification_count",
- * "highlight_count"}, owned), once every event up to `to` has been through
- * the push rules: in each thread ("main" and every thread root) the
- * notifications after the user's read receipt for that thread or their
- * unthreaded one, whichever is later (with no unthreaded receipt, after
- * their membership event at member_pos, as Synapse). by_thread (the sync
- * filter's unread_thread_notifications, MSC3773): the counts are the main
- * timeline's only and *threads gets {thread root: counts} for the threads
- * with notifications (owned; NULL when none); otherwise the counts add up
- * every thread and *threads is NULL. */
-json_t *sync_unread_counts(struct server *srv, const char *user_id, const char *room_id,
-                           int64_t member_pos, const struct sync_token *to, bool by_thread,
-                           json_t **threads);
-
 #endif

@@ -7,6 +7,7 @@
 #include "sync/e2ee.h"
 #include "sync/ephemeral.h"
 #include "sync/presence.h"
+#include "sync/unread.h"
 
 #include "base/err.h"
 #include "base/log.h"
@@ -407,16 +408,22 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
     *has_changes = false;
     int64_t since_ev = req->has_since ? req->since.pos[NOTIFY_EVENTS] : 0;
     int64_t upto = to->pos[NOTIFY_EVENTS];
+    /* Every read below shares one read transaction: one snapshot (everything
+     * up to `to` was committed before `to` was read) and one lock instead of
+     * one per statement. Nothing below writes until db_read_end: the to-device
+     * acknowledgement (a write) comes first, and the push worker's positions
+     * are sampled before the snapshot. */
+    sync_e2ee_ack(srv, req);
+    struct sync_unread_at unread_at;
+    sync_unread_prepare(upto, &unread_at);
+    db_read_begin(srv->db);
     struct db_account_data_changes ad;
     int rc = db_account_data_since(srv->db, req->user_id,
                                    req->has_since ? req->since.pos[NOTIFY_ACCOUNT_DATA] : 0, &ad);
-    if (rc)
+    if (rc) {
+        db_read_end(srv->db);
         return rc;
-    /* The rooms' reads share one read transaction: one snapshot (everything up
-     * to `to` was committed before `to` was read) and one lock instead of one
-     * per statement. Nothing below writes until db_read_end. */
-    sync_ephemeral_prepare(to); /* notification counts of events up to `to` are stored */
-    db_read_begin(srv->db);
+    }
     struct db_membership *ms;
     size_t n_ms;
     rc = db_user_memberships(srv->db, req->user_id, &ms, &n_ms);
@@ -493,7 +500,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                 state_filter(req->filter, json_object_get(state, "events"));
             }
             json_t *threads;
-            json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, to,
+            json_t *unread = sync_unread_counts(srv, req->user_id, m->room_id, m->pos, &unread_at,
                                                 req->filter->unread_thread_notifications,
                                                 &threads);
             json_t *jr = json_pack("{s:o, s:o, s:{s:o}, s:{s:o}, s:o, s:o}", "timeline",
@@ -532,6 +539,9 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
     }
     db_memberships_free(ms, n_ms);
     json_decref(active);
+    struct sync_token next = *to;
+    bool e2ee_changes = false;
+    json_t *e2ee = rc ? NULL : sync_e2ee_sections(srv, req, to, &next, &e2ee_changes);
     db_read_end(srv->db);
     if (rc) {
         json_decref(join);
@@ -545,12 +555,9 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
     sync_filter_section(&req->filter->account_data, NULL, global_ad);
     *has_changes = json_object_size(join) || json_object_size(invite) || json_object_size(leave) ||
                    json_object_size(knock) || json_array_size(global_ad);
-    struct sync_token next = *to;
     if (ad.max_pos > next.pos[NOTIFY_ACCOUNT_DATA])
         next.pos[NOTIFY_ACCOUNT_DATA] = ad.max_pos;
     db_account_data_changes_fini(&ad);
-    bool e2ee_changes;
-    json_t *e2ee = sync_e2ee_sections(srv, req, to, &next, &e2ee_changes);
     *has_changes = *has_changes || e2ee_changes;
     char next_batch[200];
     sync_token_format(&next, next_batch, sizeof next_batch);
