@@ -214,6 +214,45 @@ static void random_row(enum llm_type t, int64_t n, void *dst)
     free(x);
 }
 
+/* cols activation rows of type at, n elements each quantized from rng_f floats, at
+ * a + c * stride. */
+static void random_acts(const struct llm_type_traits *at, int64_t n, int cols, char *a,
+                        size_t stride)
+{
+    float *x = malloc((size_t)n * sizeof(float));
+    for (int c = 0; c < cols; c++) {
+        for (int64_t i = 0; i < n; i++)
+            x[i] = rng_f();
+        at->from_float(x, a + (size_t)c * stride, n);
+    }
+    free(x);
+}
+
+/* The operands of a matmul test: rows random weight rows of type wt (*w, *wrow bytes apart)
+ * and cols random activation columns of its vec_dot type (*a, *arow bytes apart), n elements
+ * each; *w and *a are malloc'd (free them). */
+static void random_matmul_inputs(const struct llm_type_traits *wt, int64_t n, int rows, int cols,
+                                 char **w, size_t *wrow, char **a, size_t *arow)
+{
+    const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+    ASSERT_INT_EQ(llm_type_row_size(wt->type, n, wrow), 0);
+    ASSERT_INT_EQ(llm_type_row_size(at->type, n, arow), 0);
+    *w = malloc(*wrow * (size_t)rows);
+    *a = malloc(*arow * (size_t)cols);
+    for (int r = 0; r < rows; r++)
+        random_row(wt->type, n, *w + (size_t)r * *wrow);
+    random_acts(at, n, cols, *a, *arow);
+}
+
+/* n floats set to -1, the mark of an output element a kernel must leave alone (malloc'd). */
+static float *untouched_floats(size_t n)
+{
+    float *y = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        y[i] = -1.0f;
+    return y;
+}
+
 struct dot_case {
     enum llm_type type; /* weight type */
     double rel_tol;     /* |got - want| <= rel_tol * sum |w_i a_i| */
@@ -408,13 +447,8 @@ static void check_nc(enum llm_type type, llm_vec_dot_fn dot,
     size_t stride = abytes + 64; /* rows need not be adjacent */
     void *w = malloc(wbytes);
     char *a = malloc(stride * 7);
-    float *x = malloc((size_t)n * sizeof(float));
     random_row(type, n, w);
-    for (int c = 0; c < 7; c++) {
-        for (int64_t i = 0; i < n; i++)
-            x[i] = rng_f();
-        at->from_float(x, a + (size_t)c * stride, n);
-    }
+    random_acts(at, n, 7, a, stride);
     for (int nc = 1; nc <= 7; nc++) {
         float out[7];
         nc_fn(wt, direct, n, nc, out, w, a, stride);
@@ -427,7 +461,6 @@ static void check_nc(enum llm_type type, llm_vec_dot_fn dot,
     }
     free(w);
     free(a);
-    free(x);
 }
 
 static void via_traits(const struct llm_type_traits *t, llm_vec_dot_nc_fn unused, int64_t n,
@@ -489,23 +522,11 @@ TEST_CASE(llm, quant_matmul_rows_matches_vec_dot)
     rng_state = 2024;
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         const struct llm_type_traits *wt = llm_type_traits(types[k]);
-        const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+        char *w, *a;
         size_t wrow, arow;
-        ASSERT_INT_EQ(llm_type_row_size(wt->type, N, &wrow), 0);
-        ASSERT_INT_EQ(llm_type_row_size(at->type, N, &arow), 0);
-        char *w = malloc(wrow * ROWS), *a = malloc(arow * COLS);
-        float *x = malloc(N * sizeof(float));
-        for (int r = 0; r < ROWS; r++)
-            random_row(wt->type, N, w + (size_t)r * wrow);
-        for (int c = 0; c < COLS; c++) {
-            for (int i = 0; i < N; i++)
-                x[i] = rng_f();
-            at->from_float(x, a + (size_t)c * arow, N);
-        }
+        random_matmul_inputs(wt, N, ROWS, COLS, &w, &wrow, &a, &arow);
         const size_t ldy = ROWS + 3;
-        float *y = malloc(sizeof(float) * ldy * COLS);
-        for (size_t i = 0; i < ldy * COLS; i++)
-            y[i] = -1.0f;
+        float *y = untouched_floats(ldy * COLS);
         llm_matmul_rows(wt, N, w, wrow, 2, ROWS, a, arow, COLS, y, ldy);
         for (int c = 0; c < COLS; c++) {
             for (int r = 0; r < (int)ldy; r++) {
@@ -522,7 +543,6 @@ TEST_CASE(llm, quant_matmul_rows_matches_vec_dot)
         }
         free(w);
         free(a);
-        free(x);
         free(y);
     }
 }
@@ -547,23 +567,11 @@ TEST_CASE(llm, quant_gemm_tiles_match_vec_dot)
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
         const struct llm_type_traits *wt = llm_type_traits(types[k]);
         const struct llm_type_traits *ref = llm_type_traits_ref(types[k]);
-        const struct llm_type_traits *at = llm_type_traits(wt->vec_dot_type);
+        char *w, *a;
         size_t wrow, arow;
-        ASSERT_INT_EQ(llm_type_row_size(wt->type, N, &wrow), 0);
-        ASSERT_INT_EQ(llm_type_row_size(at->type, N, &arow), 0);
-        char *w = malloc(wrow * ROWS), *a = malloc(arow * COLS);
-        float *x = malloc(N * sizeof(float));
-        for (int r = 0; r < ROWS; r++)
-            random_row(wt->type, N, w + (size_t)r * wrow);
-        for (int c = 0; c < COLS; c++) {
-            for (int i = 0; i < N; i++)
-                x[i] = rng_f();
-            at->from_float(x, a + (size_t)c * arow, N);
-        }
+        random_matmul_inputs(wt, N, ROWS, COLS, &w, &wrow, &a, &arow);
         const size_t ldy = ROWS + 1;
-        float *y = malloc(sizeof(float) * ldy * COLS);
-        for (size_t i = 0; i < ldy * COLS; i++)
-            y[i] = -1.0f;
+        float *y = untouched_floats(ldy * COLS);
         gemms[k](N, w, wrow, R0, ROWS, a, arow, COLS, y, ldy);
         for (int c = 0; c < COLS; c++) {
             for (int r = 0; r < (int)ldy; r++) {
@@ -583,7 +591,6 @@ TEST_CASE(llm, quant_gemm_tiles_match_vec_dot)
         }
         free(w);
         free(a);
-        free(x);
         free(y);
     }
 #else
