@@ -36,7 +36,7 @@ static const struct option options[] = {
      "Address to listen on (IPv4 or IPv6 literal). Use 0.0.0.0 behind a reverse proxy."},
     {"http", "port", OPT_INT, OFF(port), "8008", 0, 65535, "TCP port to listen on."},
     {"http", "threads", OPT_INT, OFF(http_threads), "0", 0, 256,
-     "Request threads. 0: one per CPU core."},
+     "Request (polling) threads. 0: four per CPU core, at most 64."},
     {"http", "max_body_bytes", OPT_INT, OFF(max_body_bytes), "1048576", 1024, 1073741824,
      "Largest request body accepted; larger ones are answered 413 M_TOO_LARGE."},
     {"http", "max_json_depth", OPT_INT, OFF(max_json_depth), "64", 2, 1000,

@@ -139,7 +139,7 @@ typedef int (*http_ratelimit_fn)(void *app, struct http_request *req, struct htt
 struct http_server_options {
     const char *bind_address;  /* IPv4 or IPv6 literal */
     int port;                  /* 0 = any free port (see http_server_port) */
-    int threads;               /* request threads */
+    int threads;               /* polling threads; 0: four per core (at most 64) */
     size_t max_body_bytes;     /* request body ceiling */
     size_t max_raw_body_bytes; /* body ceiling for ROUTE_RAW_BODY routes (0: max_body_bytes) */
     const char *raw_body_dir;  /* ROUTE_RAW_BODY bodies are written to unlinked files here

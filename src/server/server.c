@@ -163,11 +163,10 @@ int server_run(const struct config *cfg)
         log_error("push rules will not be evaluated");
     if (push_gateway_start(&srv))
         log_error("push gateways will not be called");
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct http_server_options opt = {
         .bind_address = cfg->bind_address,
         .port = (int)cfg->port,
-        .threads = cfg->http_threads ? (int)cfg->http_threads : (int)(cores > 0 ? cores : 2),
+        .threads = (int)cfg->http_threads, /* 0: the HTTP layer's default */
         .max_body_bytes = (size_t)cfg->max_body_bytes,
         .max_raw_body_bytes = (size_t)cfg->media_max_upload_bytes,
         .raw_body_dir = media_spool_dir(srv.media),
