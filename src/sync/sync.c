@@ -513,7 +513,7 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
             json_object_set_new(join, m->room_id, jr);
         } else if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
             json_decref(room_ad);
-            if (!changed)
+            if (!changed && !req->full_state) /* full_state: every room, as initially */
                 continue;
             bool is_invite = m->membership[0] == 'i';
             json_object_set_new(is_invite ? invite : knock, m->room_id,

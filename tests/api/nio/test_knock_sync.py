@@ -108,3 +108,23 @@ async def test_refused_and_retracted_knocks_leave(srv):
     check(r.status == 200, f"{r!r}")
     body = await raw_sync(srv, carol, since=carol_since, timeout=5000)
     check(room in body["rooms"]["leave"], f"retracted {list(body['rooms']['leave'])}")
+
+
+async def test_full_state_lists_current_invites_and_knocks(srv):
+    # full_state=true gives every room as an initial sync would, even with a
+    # since token (spec: GET /sync full_state); nio's sync_forever(full_state=True)
+    # resumes from a saved token that way.
+    alice = await srv.nio_user("alice")
+    bob = await srv.nio_user("bob")
+    invited = expect_nio(await alice.room_create(invite=[bob.user_id]), R.RoomCreateResponse).room_id
+    knocked = await knock_room(alice, "door")
+    await knock(srv, bob, knocked, "hi")
+    since = (await raw_sync(srv, bob))["next_batch"]
+    body = await raw_sync(srv, bob, since=since)
+    check(invited not in body["rooms"]["invite"], "nothing new without full_state")
+    r = await srv.req("GET", f"{CS}/sync", token=bob.access_token,
+                      query={"since": since, "full_state": "true", "timeout": "0"})
+    check(invited in r.json["rooms"]["invite"] and knocked in r.json["rooms"]["knock"],
+          f"full_state {list(r.json['rooms']['invite'])} {list(r.json['rooms']['knock'])}")
+    resp = expect_nio(await bob.sync(0, since=since, full_state=True), R.SyncResponse)
+    check(invited in resp.rooms.invite, f"nio {list(resp.rooms.invite)}")
