@@ -26,6 +26,24 @@ static void positions(const struct db_search_hit *h, size_t n, char *out, size_t
                                  (long long)h[i].pos);
 }
 
+/* Searches (rooms as db_search takes them) and checks the hits' positions ("pos,pos,..."; NULL:
+ * not checked) and the count (want_total < 0: not checked). */
+static void expect_search(struct db *db, const char *query, const char *rooms, bool by_rank,
+                          int64_t offset, size_t limit, const char *want, int64_t want_total)
+{
+    struct db_search_hit *h;
+    size_t n;
+    int64_t total;
+    ASSERT_INT_EQ(db_search(db, query, rooms, by_rank, offset, limit, &h, &n, &total), 0);
+    char got[128];
+    positions(h, n, got, sizeof got);
+    if (want)
+        ASSERT_STR_EQ(got, want);
+    if (want_total >= 0)
+        ASSERT_INT_EQ(total, want_total);
+    db_search_hits_free(h, n);
+}
+
 TEST_CASE(db, search_order_rooms_and_pages)
 {
     static const struct db_search_doc docs[] = {
@@ -79,14 +97,7 @@ TEST_CASE(db, search_order_rooms_and_pages)
     }
     /* a redacted event leaves the index */
     ASSERT_INT_EQ(db_search_delete(db, 4), 0);
-    struct db_search_hit *h;
-    size_t n;
-    int64_t total;
-    ASSERT_INT_EQ(db_search(db, "\"reunion\"", rooms, false, 0, 10, &h, &n, &total), 0);
-    char got[128];
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "5,3,1");
-    db_search_hits_free(h, n);
+    expect_search(db, "\"reunion\"", rooms, false, 0, 10, "5,3,1", -1);
     dbtest_close(db, dir);
 }
 
@@ -104,21 +115,9 @@ TEST_CASE(db, search_count_beyond_the_walk)
     char dir[64];
     struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
-    struct db_search_hit *h;
-    size_t n;
-    int64_t total;
-    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
-    char got[64];
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "600,598,596");
-    ASSERT_INT_EQ(total, 300);
-    db_search_hits_free(h, n);
+    expect_search(db, "\"mot\"", rooms, false, 0, 3, "600,598,596", 300);
     /* a page beyond the first 200 matches: the walk goes as deep as the page */
-    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, true, 298, 5, &h, &n, &total), 0);
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "4,2");
-    ASSERT_INT_EQ(total, 300);
-    db_search_hits_free(h, n);
+    expect_search(db, "\"mot\"", rooms, true, 298, 5, "4,2", 300);
     dbtest_close(db, dir);
 }
 
@@ -219,18 +218,8 @@ TEST_CASE(db, search_merge_keeps_few_segments)
     ASSERT_TRUE(s.count <= 4);
     ASSERT_TRUE(most <= 5); /* without the steps: up to 16 (FTS5's crisismerge) */
     ASSERT_TRUE(!full);
-    struct db_search_hit *h;
-    size_t n;
-    int64_t total;
-    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
-    char got[64];
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "1597,1593,1589");
-    db_search_hits_free(h, n);
-    ASSERT_INT_EQ(db_search(db, "\"w1201\"", rooms, false, 0, 3, &h, &n, &total), 0);
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "1202");
-    db_search_hits_free(h, n);
+    expect_search(db, "\"mot\"", rooms, false, 0, 3, "1597,1593,1589", -1);
+    expect_search(db, "\"w1201\"", rooms, false, 0, 3, "1202", -1);
     dbtest_close(db, dir);
 }
 
@@ -250,23 +239,9 @@ TEST_CASE(db, search_two_words_walk_fewer)
     char dir[64];
     struct db *db = dbtest_open("search", dir, sizeof dir);
     ASSERT_INT_EQ(db_search_add(db, docs, N), 0);
-    struct db_search_hit *h;
-    size_t n;
-    int64_t total;
-    char got[64];
-    ASSERT_INT_EQ(db_search(db, "\"un\" \"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "600,598,596");
-    ASSERT_INT_EQ(total, 303);
-    db_search_hits_free(h, n);
-    ASSERT_INT_EQ(db_search(db, "\"un\" \"mot\"", rooms, true, 298, 5, &h, &n, &total), 0);
-    positions(h, n, got, sizeof got);
-    ASSERT_STR_EQ(got, "4,2");
-    ASSERT_INT_EQ(total, 300);
-    db_search_hits_free(h, n);
+    expect_search(db, "\"un\" \"mot\"", rooms, false, 0, 3, "600,598,596", 303);
+    expect_search(db, "\"un\" \"mot\"", rooms, true, 298, 5, "4,2", 300);
     /* one word walks 200 matches: positions 202..600, 200 * 600 / 399 */
-    ASSERT_INT_EQ(db_search(db, "\"mot\"", rooms, false, 0, 3, &h, &n, &total), 0);
-    ASSERT_INT_EQ(total, 300);
-    db_search_hits_free(h, n);
+    expect_search(db, "\"mot\"", rooms, false, 0, 3, NULL, 300);
     dbtest_close(db, dir);
 }
