@@ -513,3 +513,10 @@ bool sync_filter_section_blocks(const struct sync_event_filter *ef, const char *
     return room_id && ((ef->not_rooms && listed(ef->not_rooms, room_id, false)) ||
                        (ef->rooms && !listed(ef->rooms, room_id, false)));
 }
+
+bool sync_filter_section_type(const struct sync_event_filter *ef, const char *type)
+{
+    if (ef->not_types && listed(ef->not_types, type, true))
+        return false;
+    return !ef->types || listed(ef->types, type, true);
+}

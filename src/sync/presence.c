@@ -281,8 +281,9 @@ static json_t *presence_events(struct server *srv, const struct sync_request *re
                                const struct sync_token *to, struct sync_token *next)
 {
     json_t *events = json_array();
-    if (!enabled(srv) || sync_filter_section_blocks(&req->filter->presence, NULL))
-        return events;
+    if (!enabled(srv) || sync_filter_section_blocks(&req->filter->presence, NULL) ||
+        !sync_filter_section_type(&req->filter->presence, "m.presence"))
+        return events; /* the filter lets no presence through: nothing to collect */
     int64_t since = req->has_since ? req->since.pos[NOTIFY_PRESENCE] : 0;
     if (since > to->pos[NOTIFY_PRESENCE]) /* a token from before a restart */
         since = 0;

@@ -86,6 +86,9 @@ void sync_filter_section(const struct sync_event_filter *ef, const char *room_id
  * not_types "*", senders [], the room excluded), so the section need not
  * be computed. */
 bool sync_filter_section_blocks(const struct sync_event_filter *ef, const char *room_id);
+/* True when events of this type pass ef's types / not_types (a section of a
+ * single type, presence, is not computed when its type cannot pass). */
+bool sync_filter_section_type(const struct sync_event_filter *ef, const char *type);
 
 /* event_fields (event_fields.c): a new object (owned) with only the fields
  * of event named by the dot-separated paths in fields (spec appendix

@@ -402,6 +402,14 @@ TEST_CASE(sync, filter_sections_limit_and_blocks)
             harness_fail(__FILE__, __LINE__, "row %zu %s", i, rows[i].json);
         sync_filter_fini(&f);
     }
+    /* a section of one type (presence) is skipped when that type cannot pass */
+    ASSERT_INT_EQ(parse("{\"presence\":{\"not_types\":[\"m.presence\"]}}", &f), 0);
+    ASSERT_TRUE(!sync_filter_section_type(&f.presence, "m.presence"));
+    sync_filter_fini(&f);
+    ASSERT_INT_EQ(parse("{\"presence\":{\"types\":[\"m.*\"]}}", &f), 0);
+    ASSERT_TRUE(sync_filter_section_type(&f.presence, "m.presence"));
+    ASSERT_TRUE(!sync_filter_section_type(&f.presence, "org.x"));
+    sync_filter_fini(&f);
     ASSERT_INT_EQ(parse("{\"presence\":{\"limit\":-1}}", &f), ERR_INVALID);
     ASSERT_INT_EQ(parse("{\"room\":{\"account_data\":{\"limit\":1.5}}}", &f), ERR_INVALID);
 }
