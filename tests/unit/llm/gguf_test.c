@@ -268,6 +268,15 @@ static void pad_to(struct buf *b, size_t align)
         buf_append_char(b, 0);
 }
 
+/* The data section: zeros up to the default 32-byte alignment, then n zero bytes of tensor
+ * data. */
+static void put_data(struct buf *b, int n)
+{
+    pad_to(b, 32);
+    for (int i = 0; i < n; i++)
+        buf_append_char(b, 0);
+}
+
 enum hostile_case {
     H_BAD_MAGIC, H_V1, H_V4, H_HUGE_NKV, H_HUGE_NT, H_HUGE_KEYLEN, H_HUGE_ARRAY,
     H_HUGE_STR_ARRAY, H_BAD_VTYPE, H_NESTED_ARRAY, H_FIVE_DIMS, H_BAD_TTYPE, H_NE_OVERFLOW,
@@ -336,9 +345,7 @@ static void build_hostile(struct buf *b, int c)
         uint64_t ne[5] = {32, 1, 1, 1, 1};
         put_header(b, 3, 1, 0);
         put_tensor(b, "t", 5, ne, 0, 0);
-        pad_to(b, 32);
-        for (int i = 0; i < 128; i++)
-            buf_append_char(b, 0);
+        put_data(b, 128);
         return;
     }
     case H_BAD_TTYPE:
@@ -354,9 +361,7 @@ static void build_hostile(struct buf *b, int c)
     case H_MISALIGNED:
         put_header(b, 3, 1, 0);
         put_tensor(b, "t", 2, ne2, 0, 4);
-        pad_to(b, 32);
-        for (int i = 0; i < 512; i++)
-            buf_append_char(b, 0);
+        put_data(b, 512);
         return;
     case H_DUP_KEY:
         put_header(b, 3, 0, 2);
@@ -371,24 +376,18 @@ static void build_hostile(struct buf *b, int c)
         put_header(b, 3, 2, 0);
         put_tensor(b, "t", 2, ne2, 0, 0);
         put_tensor(b, "t", 2, ne2, 0, 256);
-        pad_to(b, 32);
-        for (int i = 0; i < 512; i++)
-            buf_append_char(b, 0);
+        put_data(b, 512);
         return;
     case H_DATA_OUTSIDE:
         put_header(b, 3, 1, 0);
         put_tensor(b, "t", 2, ne2, 0, 0);
-        pad_to(b, 32);
-        for (int i = 0; i < 255; i++) /* one byte short of 32*2*4 */
-            buf_append_char(b, 0);
+        put_data(b, 255); /* one byte short of 32*2*4 */
         return;
     case H_ROW_NOT_BLOCKS: {
         uint64_t ne[2] = {33, 1};
         put_header(b, 3, 1, 0);
         put_tensor(b, "t", 2, ne, 8 /* q8_0 */, 0);
-        pad_to(b, 32);
-        for (int i = 0; i < 64; i++)
-            buf_append_char(b, 0);
+        put_data(b, 64);
         return;
     }
     case H_BAD_ALIGN:
