@@ -10,6 +10,7 @@
 
 #include "base/mem.h"
 #include "llm/kernels/kernels.h"
+#include "llm/kernels/packed_k.h"
 #include "llm/quant/q_legacy.h"
 #include "llm/quant/quant.h"
 
@@ -28,9 +29,10 @@ static size_t act_sums_offset(int64_t n)
 bool llm_pack_supported(enum llm_type t, int64_t n_in, int64_t n_out)
 {
 #if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
-    if (t != LLM_TYPE_Q4_0 && t != LLM_TYPE_Q8_0)
+    if (t != LLM_TYPE_Q4_0 && t != LLM_TYPE_Q8_0 && !llm_pack_k_type(t))
         return false;
-    if (n_in <= 0 || n_in % 32 != 0 || n_out <= 0 || n_out % LLM_PACK_ROWS != 0)
+    if (n_in <= 0 || n_in % (llm_pack_k_type(t) ? 256 : 32) != 0 || n_out <= 0 ||
+        n_out % LLM_PACK_ROWS != 0)
         return false;
     const char *env = getenv("RELAIS_LLM_REPACK");
     if (env &&
@@ -38,6 +40,9 @@ bool llm_pack_supported(enum llm_type t, int64_t n_in, int64_t n_out)
         return false;
     /* the AVX-512 set is active exactly when dispatch chose its tile kernels */
     const struct llm_type_traits *tr = llm_type_traits(t);
+    if (llm_pack_k_type(t)) /* packed_k.h */
+        return tr->gemm ==
+               (t == LLM_TYPE_Q4_K ? llm_avx512_gemm_q4_K_q8_K : llm_avx512_gemm_q6_K_q8_K);
     return tr->gemm == (t == LLM_TYPE_Q4_0 ? llm_avx512_gemm_q4_0_q8_0 : llm_avx512_gemm_q8_0_q8_0);
 #else
     (void)t;
@@ -49,12 +54,18 @@ bool llm_pack_supported(enum llm_type t, int64_t n_in, int64_t n_out)
 
 size_t llm_pack_group_bytes(enum llm_type t, int64_t n_in)
 {
+    if (llm_pack_k_type(t))
+        return llm_pack_k_group_bytes(t, n_in);
     return (size_t)(n_in / 32) * LLM_PACK_ROWS * llm_type_type_size(t);
 }
 
 void llm_pack_rows(enum llm_type t, const void *src, size_t row_bytes, int64_t n_in, int64_t g0,
                    int64_t g1, void *dst)
 {
+    if (llm_pack_k_type(t)) {
+        llm_pack_k_rows(t, src, row_bytes, n_in, g0, g1, dst);
+        return;
+    }
     const size_t nb = (size_t)(n_in / 32);
     const size_t qb = quant_bytes(t);
     const size_t ts = llm_type_type_size(t);
@@ -79,6 +90,10 @@ void llm_pack_rows(enum llm_type t, const void *src, size_t row_bytes, int64_t n
 
 void llm_pack_row_to_float(enum llm_type t, const void *w, int64_t n_in, int64_t row, float *dst)
 {
+    if (llm_pack_k_type(t)) {
+        llm_pack_k_row_to_float(t, w, n_in, row, dst);
+        return;
+    }
     const size_t nb = (size_t)(n_in / 32);
     const size_t qb = quant_bytes(t);
     const size_t i = (size_t)(row % LLM_PACK_ROWS);
@@ -110,6 +125,8 @@ size_t llm_pack_act_row_size(int64_t n)
 
 void llm_pack_act_sums(enum llm_type t, void *row, int64_t n)
 {
+    if (llm_pack_k_type(t))
+        return; /* K-quant kernels take the plain Q8_K row */
     const struct llm_block_q8_0 *y = row;
     const int64_t nb = n / 32;
     int32_t *corr = (int32_t *)((char *)row + act_sums_offset(n));
@@ -128,7 +145,10 @@ void llm_pack_matmul(enum llm_type t, int64_t n, const void *w, int64_t r0, int6
                      const void *a, size_t a_stride, int nc, float *y, size_t ldy)
 {
 #if defined(__x86_64__) && defined(LLM_HAVE_X86_KERNELS)
-    if (t == LLM_TYPE_Q4_0)
+    if (llm_pack_k_type(t))
+        (t == LLM_TYPE_Q4_K ? llm_avx512_pack_matmul_q4_K : llm_avx512_pack_matmul_q6_K)(
+            n, w, r0 / LLM_PACK_ROWS, r1 / LLM_PACK_ROWS, a, a_stride, nc, y, ldy);
+    else if (t == LLM_TYPE_Q4_0)
         llm_avx512_pack_matmul_q4_0(n, w, r0 / LLM_PACK_ROWS, r1 / LLM_PACK_ROWS, a, a_stride, nc,
                                     y, ldy);
     else

@@ -37,7 +37,9 @@
 enum { LLM_PACK_ROWS = 16 };
 
 /* True when a matrix of type t and shape n_out x n_in can be packed and
- * multiplied packed on this machine: t is Q4_0 or Q8_0, the AVX-512 kernels
+ * multiplied packed on this machine: t is Q4_0 or Q8_0 (or Q4_K / Q6_K, whose
+ * layout and kernels are packed_k.h's; their activation rows are plain Q8_K
+ * rows at llm_pack_act_row_size's stride), the AVX-512 kernels
  * were dispatched (not forced off with RELAIS_LLM_KERNELS), n_out is a multiple
  * of 16 and RELAIS_LLM_REPACK is not "0". */
 bool llm_pack_supported(enum llm_type t, int64_t n_in, int64_t n_out);
