@@ -7,7 +7,8 @@ of one incremental /sync when one or a few rooms changed. The syncing user is u4
 "sends + sync" (the same, then one incremental /sync?timeout=0 of the user); the server's
 CPU (user + system, /proc/PID/stat) per round of each kind gives the CPU of one /sync as the
 difference. Prints the per-sync CPU, the wall p50/p99 of the syncs and the events they
-carried. Loopback only; bounded by ROUNDS."""
+carried. With env OTHER=1 the messages go to rooms the user is not in (the cost of a sync
+with nothing new). Loopback only; bounded by ROUNDS."""
 import http.client, json, os, random, sys, time, urllib.parse
 
 url, setup, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -18,6 +19,7 @@ cfg = json.load(open(setup))
 tokens, rooms, members = cfg["tokens"], cfg["rooms"], cfg["members_per_room"]
 me = 4
 my_rooms = [r for r in range(len(rooms)) if r <= me < r + members][:5]
+send_rooms = list(range(50, 55)) if os.environ.get("OTHER") == "1" else my_rooms
 hz = os.sysconf("SC_CLK_TCK")
 send_conn = http.client.HTTPConnection(u.hostname, u.port)
 sync_conn = http.client.HTTPConnection(u.hostname, u.port)
@@ -69,7 +71,7 @@ while done < rounds:
     for with_sync in (False, True):
         c0 = cpu()
         for _ in range(50):
-            for r in rng.sample(my_rooms, 2):
+            for r in rng.sample(send_rooms, 2):
                 send(r)
             if with_sync:
                 t0 = time.perf_counter()

@@ -313,7 +313,10 @@ json_t *sync_ephemeral_room(struct server *srv, const struct sync_request *req,
     if (t)
         json_array_append_new(events, t);
     int64_t since_r = fresh ? 0 : req->since.pos[NOTIFY_RECEIPTS];
-    json_t *r = receipt_event(srv, req->user_id, room_id, since_r, to->pos[NOTIFY_RECEIPTS]);
+    /* no query when the receipt stream has not moved since the token */
+    json_t *r = since_r < to->pos[NOTIFY_RECEIPTS]
+                    ? receipt_event(srv, req->user_id, room_id, since_r, to->pos[NOTIFY_RECEIPTS])
+                    : NULL;
     if (r)
         json_array_append_new(events, r);
     sync_filter_section(&req->filter->ephemeral, room_id, events);
