@@ -4,8 +4,9 @@
  * not joined. Spec: client-server "Room previews" (peekEvents).
  *
  * Who may read: as /messages — members, departed members up to their leave
- * (answered at once: nothing will come), and anyone for world_readable rooms;
- * history visibility is checked per event. `from` is a /messages ("t<pos>")
+ * (after which nothing comes: they wait out the timeout like anyone, so a
+ * client polling again at once does not spin), and anyone for world_readable
+ * rooms; history visibility is checked per event. `from` is a /messages ("t<pos>")
  * or sync token; absent, the stream starts at the request (as Synapse; the
  * SDK's first poll sends none). `timeout` defaults to 30 s like Synapse's.
  * The answer holds at most EVENTS_MAX_CHUNK events, oldest first; `end`
@@ -104,9 +105,9 @@ static char *wake_key(struct room *room, const char *user_id)
 }
 
 /* The room's readable events after s->from into *chunk (owned), and the
- * token that follows them. *final: no later events can be given (departed). */
+ * position that follows them. */
 static int compute(struct http_request *req, struct http_reply *rep, struct peek_state *s,
-                   json_t **chunk, int64_t *end, bool *final)
+                   json_t **chunk, int64_t *end)
 {
     struct server *srv = s->srv;
     char *leave_id = NULL;
@@ -116,7 +117,6 @@ static int compute(struct http_request *req, struct http_reply *rep, struct peek
                               NULL, &leave_id))
         return 1;
     int64_t hi = notifier_position(srv->notifier, NOTIFY_EVENTS);
-    *final = false;
     if (leave_id) {
         struct db_event le;
         if (db_event_get(srv->db, leave_id, &le) == 0) {
@@ -124,7 +124,6 @@ static int compute(struct http_request *req, struct http_reply *rep, struct peek
             db_event_fini(&le);
         }
         free(leave_id);
-        *final = true;
     }
     *chunk = json_array();
     *end = s->from > hi ? s->from : hi;
@@ -168,12 +167,11 @@ void client_events_peek(struct http_request *req, struct http_reply *rep)
         }
         json_t *chunk;
         int64_t end;
-        bool final;
-        if (compute(req, rep, s, &chunk, &end, &final)) {
+        if (compute(req, rep, s, &chunk, &end)) {
             free(key);
             return;
         }
-        bool wait = !final && json_array_size(chunk) == 0 && key &&
+        bool wait = json_array_size(chunk) == 0 && key &&
                     s->deadline_ms > clock_mono_ms() && attempt < EVENTS_MAX_RECOMPUTE;
         if (!wait) {
             free(key);

@@ -108,4 +108,26 @@ export const tests = {
       { history_visibility: "shared" }, "");
     await expectMatrixError(http(eve, { room_id: roomId, timeout: "0" }), 403, "M_FORBIDDEN");
   },
+
+  async departed_member_reads_up_to_the_leave(srv) {
+    // A departed member of a room that is not world_readable reads up to the
+    // leave (as /messages), and with nothing more waits out the timeout
+    // instead of answering at once (the SDK polls again immediately).
+    const alice = await srv.newUser("alice");
+    const bob = await srv.newUser("bob");
+    const { room_id: roomId } = await alice.client.createRoom({ preset: "public_chat" });
+    await bob.client.joinRoom(roomId);
+    const page = await alice.client.createMessagesRequest(roomId, null, 1, sdk.Direction.Backward);
+    const { event_id: seen } = await alice.client.sendMessage(roomId, body("while bob is here"));
+    await bob.client.leave(roomId);
+    await alice.client.sendMessage(roomId, body("after bob left"));
+    const http = (q) => bob.client.http.authedRequest(sdk.Method.Get, "/events", q);
+    const r = await http({ room_id: roomId, from: page.start, timeout: "0" });
+    const got = r.chunk.map((e) => e.content.body || e.content.membership);
+    check(r.chunk[0].event_id === seen && got.length === 2 && got[1] === "leave",
+      `up to the leave: ${got}`);
+    const t0 = Date.now();
+    const idle = await http({ room_id: roomId, from: r.end, timeout: "300" });
+    check(idle.chunk.length === 0 && Date.now() - t0 >= 250, `idle ${JSON.stringify(idle)} after ${Date.now() - t0} ms`);
+  },
 };
