@@ -126,6 +126,9 @@ void client_public_rooms_get(struct http_request *req, struct http_reply *rep);
 void client_public_rooms_post(struct http_request *req, struct http_reply *rep);
 /* The directory's description of a room (spec: PublishedRoomsChunk). Owned. */
 json_t *client_directory_chunk(struct room *room);
+/* thirdparty.c */
+void client_thirdparty_protocols(struct http_request *req, struct http_reply *rep);
+void client_thirdparty_lookup(struct http_request *req, struct http_reply *rep);
 /* relations.c */
 void client_room_relations(struct http_request *req, struct http_reply *rep);
 void client_room_threads(struct http_request *req, struct http_reply *rep);

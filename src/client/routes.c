@@ -80,6 +80,13 @@ static const struct http_route client_routes[] = {
     {HTTP_PUT, CS "/directory/list/room/{roomId}", client_directory_visibility_put, A | J},
     {HTTP_GET, CS "/publicRooms", client_public_rooms_get, ROUTE_AUTH_OPTIONAL},
     {HTTP_POST, CS "/publicRooms", client_public_rooms_post, A | J},
+    /* third-party networks (thirdparty.c): none */
+    {HTTP_GET, CS "/thirdparty/protocols", client_thirdparty_protocols, A},
+    {HTTP_GET, CS "/thirdparty/protocol/{protocol}", client_thirdparty_lookup, A},
+    {HTTP_GET, CS "/thirdparty/location/{protocol}", client_thirdparty_lookup, A},
+    {HTTP_GET, CS "/thirdparty/user/{protocol}", client_thirdparty_lookup, A},
+    {HTTP_GET, CS "/thirdparty/location", client_thirdparty_lookup, A},
+    {HTTP_GET, CS "/thirdparty/user", client_thirdparty_lookup, A},
     /* relations and threads (relations.c) */
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}", client_room_relations, A},
     {HTTP_GET, "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}",

@@ -1,7 +1,7 @@
 // The published room directory through matrix-js-sdk: a public room appears
 // in /publicRooms with its name and topic, leaves it when unlisted, is found by
 // a search term; pagination; errors (spec: client-server "Listing rooms").
-import { check, expectError, expectMatrixError, unique } from "./common.mjs";
+import { sdk, check, expectError, expectMatrixError, unique } from "./common.mjs";
 
 export const server = { registration: "open" };
 const CS = "/_matrix/client/v3";
@@ -47,6 +47,16 @@ export const tests = {
       "M_INVALID_PARAM");
     await expectMatrixError(alice.client.publicRooms({ include_all_networks: "yes" }), 400,
       "M_BAD_JSON");
+    // what Element's directory asks first: the bridged protocols (none), and
+    // lookups in a protocol find nothing (spec: "Third-party Networks")
+    const protocols = await alice.client.getThirdpartyProtocols();
+    check(JSON.stringify(protocols) === "{}", `protocols ${JSON.stringify(protocols)}`);
+    await expectMatrixError(alice.client.getThirdpartyLocation("irc", { channel: "#x" }), 404, "M_NOT_FOUND");
+    await expectMatrixError(alice.client.getThirdpartyUser("irc", { nick: "x" }), 404, "M_NOT_FOUND");
+    for (const path of ["/thirdparty/protocol/irc", "/thirdparty/location", "/thirdparty/user"]) {
+      await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, path,
+        { alias: "#a:localhost", userid: alice.userId }), 404, "M_NOT_FOUND");
+    }
   },
 
   async search_and_pages(srv) {
