@@ -5,6 +5,8 @@
 
 #include "media/media.h"
 
+#include "http/ipset.h"
+
 #include <pthread.h>
 #include <stdint.h>
 
@@ -58,19 +60,16 @@ struct media {
     struct media_job *preview_active;  /* preview jobs running (any order) */
 };
 
-/* iprange.c: sets of IP ranges, every address in IPv6 form (IPv4 as ::ffff:a.b.c.d). */
-struct media_iprange {
-    uint8_t addr[16]; /* network address, host bits zero */
-    uint8_t prefix;   /* bits of addr that must match (0..128) */
-};
+/* iprange.c: the URL previewer's sets of IP ranges, read by http/ipset.h's parser (every
+ * address in IPv6 form, IPv4 as ::ffff:a.b.c.d). */
 struct media_ipset {
-    struct media_iprange *ranges; /* owned array */
-    size_t n;                     /* ranges used */
+    struct http_ipset set; /* the ranges */
 };
 /* Adds the comma- or space-separated ADDRESS[/PREFIX] entries of list (IPv4 or
- * IPv6; the word "default" stands for the built-in list of non-public ranges) to set. With v4_in_v6 an IPv4 range also covers its IPv4-compatible
- * and 6to4 IPv6 forms. ERR_INVALID (message in err) on a bad entry; the set
- * keeps what was added before it. Release with media__ipset_fini. */
+ * IPv6; the word "default" stands for the built-in list of non-public ranges) to set. With
+ * v4_in_v6 an IPv4 range also covers its IPv4-compatible and 6to4 IPv6 forms (the same for
+ * every call on one set). ERR_INVALID (message in err) on a bad entry; the set keeps what
+ * was added before it. Release with media__ipset_fini. */
 int media__ipset_parse(struct media_ipset *set, const char *list, bool v4_in_v6, char *err,
                        size_t err_len);
 void media__ipset_fini(struct media_ipset *set);
@@ -81,7 +80,6 @@ bool media__ip_blocked(const struct media_ipset *block, const struct media_ipset
 /* The address of a struct sockaddr_in or sockaddr_in6 (sa[0..len)) in IPv6 form;
  * false for other families. */
 bool media__ip_from_sockaddr(const void *sa, size_t len, uint8_t out[16]);
-void media__ip_from_v4(const uint8_t v4[4], uint8_t out[16]);
 
 /* opengraph.c: OpenGraph data from an HTML page (pure: bytes in, JSON out).
  * html[0..len) is the raw body, content_type the response's Content-Type (may

@@ -20,7 +20,7 @@ static bool blocked(const struct media_ipset *block, const struct media_ipset *a
 {
     uint8_t a[16], v4[4];
     if (inet_pton(AF_INET, text, v4) == 1) {
-        media__ip_from_v4(v4, a);
+        http_ip_from_v4(v4, a);
     } else if (inet_pton(AF_INET6, text, a) != 1) {
         harness_fail(__FILE__, __LINE__, "bad test address %s", text);
     }
@@ -87,11 +87,11 @@ TEST_CASE(media, preview_ip_ranges_parse_and_sockaddr)
     }
     struct media_ipset set = {0};
     ASSERT_INT_EQ(media__ipset_parse(&set, "", true, err, sizeof err), 0);
-    ASSERT_INT_EQ(set.n, 0);
+    ASSERT_INT_EQ(set.set.n, 0);
     /* Host bits beyond the prefix are ignored; separators may be commas or spaces. */
     ASSERT_INT_EQ(media__ipset_parse(&set, " 10.1.2.3/8,,2001:db8::5/32\t", false, err, sizeof err),
                   0);
-    ASSERT_INT_EQ(set.n, 2);
+    ASSERT_INT_EQ(set.set.n, 2);
     struct sockaddr_in in = {.sin_family = AF_INET};
     inet_pton(AF_INET, "10.200.0.1", &in.sin_addr);
     uint8_t a[16];
