@@ -67,6 +67,44 @@ export function expectStatus(r, status) {
   check(r.status === status, `expected HTTP ${status}, got ${r.status} ${r.text.slice(0, 300)}`);
 }
 
+/** Resolves once the client's sync loop (startClient) is PREPARED or SYNCING; rejects when it
+ * reports ERROR. Call it before startClient. */
+export function syncReady(client) {
+  return new Promise((resolve, reject) => {
+    const onSync = (state, _prev, data) => {
+      if (state === "PREPARED" || state === "SYNCING") {
+        client.off(sdk.ClientEvent.Sync, onSync);
+        resolve();
+      } else if (state === "ERROR") {
+        reject(new Error(`the sync loop reported ERROR: ${data?.error?.stack || data?.error}`));
+      }
+    };
+    client.on(sdk.ClientEvent.Sync, onSync);
+  });
+}
+
+/** Resolves once pred() holds, re-checking whenever the client emits one of events; rejects
+ * when pred throws or after ms milliseconds. */
+export function waitOnEvents(client, events, pred, what, ms) {
+  return new Promise((resolve, reject) => {
+    const done = (err) => {
+      clearTimeout(timer);
+      for (const e of events) client.off(e, poll);
+      err ? reject(err) : resolve();
+    };
+    const poll = () => {
+      try {
+        if (pred()) done();
+      } catch (e) {
+        done(e);
+      }
+    };
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${what}`)), ms);
+    for (const e of events) client.on(e, poll);
+    poll();
+  });
+}
+
 export class Server {
   constructor(bin, spec) {
     this.bin = bin;

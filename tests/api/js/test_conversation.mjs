@@ -3,48 +3,21 @@
 // counts rise with messages and a read receipt clears them, a mention by
 // display name is a highlight (spec: client-server "Typing Notifications",
 // "Receipts", "Push Notifications").
-import { check, sdk } from "./common.mjs";
+import { check, sdk, syncReady, waitOnEvents } from "./common.mjs";
 
 export const server = { registration: "open", admin: false };
 const { ClientEvent, RoomEvent, RoomMemberEvent, NotificationCountType } = sdk;
 
 async function startSyncing(user, opts = {}) {
-  const ready = new Promise((resolve, reject) => {
-    const onSync = (state) => {
-      if (state === "PREPARED" || state === "SYNCING") {
-        user.client.off(ClientEvent.Sync, onSync);
-        resolve();
-      } else if (state === "ERROR") {
-        reject(new Error("the sync loop reported ERROR"));
-      }
-    };
-    user.client.on(ClientEvent.Sync, onSync);
-  });
+  const ready = syncReady(user.client);
   await user.client.startClient({ initialSyncLimit: 10, ...opts });
   await ready;
 }
 
 /** Resolves once pred() holds, re-checking after every sync and typing or receipt change. */
 function waitFor(client, pred, what, ms = 15000) {
-  return new Promise((resolve, reject) => {
-    const events = [ClientEvent.Sync, RoomEvent.Timeline, RoomEvent.Receipt,
-      RoomMemberEvent.Typing, RoomEvent.UnreadNotifications];
-    const done = (err) => {
-      clearTimeout(timer);
-      for (const e of events) client.off(e, poll);
-      err ? reject(err) : resolve();
-    };
-    const poll = () => {
-      try {
-        if (pred()) done();
-      } catch (e) {
-        done(e);
-      }
-    };
-    const timer = setTimeout(() => done(new Error(`timed out waiting for ${what}`)), ms);
-    for (const e of events) client.on(e, poll);
-    poll();
-  });
+  return waitOnEvents(client, [ClientEvent.Sync, RoomEvent.Timeline, RoomEvent.Receipt,
+    RoomMemberEvent.Typing, RoomEvent.UnreadNotifications], pred, what, ms);
 }
 
 async function trio(srv) {

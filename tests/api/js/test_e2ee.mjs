@@ -4,7 +4,7 @@
 // user gets the room keys after it appears in /keys/query; cross-signing
 // bootstrap and signature uploads are accepted and seen by the other user;
 // key backup create / upload / restore round-trips to a new device.
-import { check, sdk, PASSWORD } from "./common.mjs";
+import { check, PASSWORD, syncReady } from "./common.mjs";
 
 // The SDK turns the Rust crypto's tracing on at debug level, and the wasm
 // glue prints it with console.debug / console.info on stdout, among our
@@ -14,7 +14,6 @@ console.info = () => {};
 
 export const server = { registration: "open", admin: false };
 const CS = "/_matrix/client/v3";
-const { ClientEvent } = sdk;
 
 const ENCRYPTION = { type: "m.room.encryption", state_key: "",
   content: { algorithm: "m.megolm.v1.aes-sha2" } };
@@ -23,17 +22,7 @@ const ENCRYPTION = { type: "m.room.encryption", state_key: "",
 async function start(srv, user) {
   user.srv = srv;
   await user.client.initRustCrypto({ useIndexedDB: false });
-  const ready = new Promise((resolve, reject) => {
-    const onSync = (state, _prev, data) => {
-      if (state === "PREPARED" || state === "SYNCING") {
-        user.client.off(ClientEvent.Sync, onSync);
-        resolve();
-      } else if (state === "ERROR") {
-        reject(new Error(`the sync loop reported ERROR: ${data?.error?.stack || data?.error}`));
-      }
-    };
-    user.client.on(ClientEvent.Sync, onSync);
-  });
+  const ready = syncReady(user.client);
   // Until relais serves /pushrules (not part of this work) the SDK's sync
   // loop would retry it forever: answer empty rule sets, as test_rooms does.
   const pr = await user.srv.req("GET", `${CS}/pushrules/`, { token: user.accessToken });

@@ -4,7 +4,7 @@
 // transaction_id); back-pagination with scrollback over 1,000 events from a
 // 5-event initial sync; redactions and leaves as the model shows them; how
 // fast a long-poll delivers another user's message.
-import { check, expectMatrixError, sdk } from "./common.mjs";
+import { check, expectMatrixError, sdk, syncReady, waitOnEvents } from "./common.mjs";
 
 export const server = { registration: "open", admin: false };
 const CS = "/_matrix/client/v3";
@@ -12,17 +12,7 @@ const { ClientEvent, RoomEvent, EventType } = sdk;
 
 /** Starts the SDK's sync loop and waits until it is PREPARED. */
 async function startSyncing(user, opts = {}) {
-  const ready = new Promise((resolve, reject) => {
-    const onSync = (state) => {
-      if (state === "PREPARED" || state === "SYNCING") {
-        user.client.off(ClientEvent.Sync, onSync);
-        resolve();
-      } else if (state === "ERROR") {
-        reject(new Error("the sync loop reported ERROR"));
-      }
-    };
-    user.client.on(ClientEvent.Sync, onSync);
-  });
+  const ready = syncReady(user.client);
   // Without /pushrules (404: not there yet when this was written) the SDK's
   // sync loop retries GET /pushrules/ forever before its first /sync; then
   // stand in with empty rule sets, which is what a server with no rules says.
@@ -39,25 +29,9 @@ async function startSyncing(user, opts = {}) {
 
 /** Resolves once pred() holds, re-checking on every timeline change of the client. */
 function waitFor(client, pred, what, ms = 20000) {
-  return new Promise((resolve, reject) => {
-    const events = [RoomEvent.Timeline, RoomEvent.LocalEchoUpdated, RoomEvent.Redaction,
-      RoomEvent.MyMembership, ClientEvent.Room, RoomEvent.TimelineReset, ClientEvent.Sync];
-    const done = (err) => {
-      clearTimeout(timer);
-      for (const e of events) client.off(e, poll);
-      err ? reject(err) : resolve();
-    };
-    const poll = () => {
-      try {
-        if (pred()) done();
-      } catch (e) {
-        done(e);
-      }
-    };
-    const timer = setTimeout(() => done(new Error(`timed out waiting for ${what}`)), ms);
-    for (const e of events) client.on(e, poll);
-    poll();
-  });
+  return waitOnEvents(client, [RoomEvent.Timeline, RoomEvent.LocalEchoUpdated,
+    RoomEvent.Redaction, RoomEvent.MyMembership, ClientEvent.Room, RoomEvent.TimelineReset,
+    ClientEvent.Sync], pred, what, ms);
 }
 
 const messages = (room) => room.getLiveTimeline().getEvents()
