@@ -14,8 +14,10 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import tempfile
 import threading
+import zlib
 
 import aiohttp
 import nio
@@ -41,6 +43,20 @@ def unique(prefix="user"):
 def check(cond, msg):
     if not cond:
         raise AssertionError(msg)
+
+
+def make_png(width, height, blue):
+    """An RGB gradient PNG (red across, green down, this blue) written by hand with zlib, so
+    the tests need no image library."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, blue))
+                                      for x in range(width))
+                    for y in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
 
 
 class Resp:

@@ -5,26 +5,13 @@ redirects, a page larger than the preview limit (announced or not), an error pag
 file and a page that answers too late. Every request is counted by path."""
 
 import http.server
-import struct
 import threading
 import time
-import zlib
+
+from common import make_png
 
 
-def make_png(width, height):
-    """An RGB gradient PNG written by hand (zlib)."""
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 64))
-                                      for x in range(width))
-                    for y in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
-
-
-PNG = make_png(40, 30)
+PNG = make_png(40, 30, 64)
 TITLE = "Relais test page \u00e9t\u00e9"
 DESCRIPTION = "A page served by the test & previewed by relais."
 PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'>"

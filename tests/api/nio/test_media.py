@@ -11,12 +11,12 @@ import shutil
 import struct
 import subprocess
 import tempfile
-import zlib
 
 import aiohttp
 from nio import responses as R
 from nio.api import ResizingMethod
 
+import common
 from common import check, expect_error, expect_nio, expect_status
 
 LIMIT = 1048576
@@ -24,16 +24,8 @@ SERVER = {"set": {"media.max_upload_bytes": LIMIT, "media.legacy_unauthenticated
 
 
 def make_png(width, height):
-    """An RGB gradient PNG written by hand (zlib), so the test needs no image library."""
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-    rows = b"".join(b"\0" + b"".join(bytes((x * 255 // width, y * 255 // height, 128))
-                                      for x in range(width))
-                    for y in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    """The suite's test image (common.make_png with blue 128)."""
+    return common.make_png(width, height, 128)
 
 
 def make_jpeg(width, height):
