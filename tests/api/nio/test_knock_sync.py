@@ -128,3 +128,10 @@ async def test_full_state_lists_current_invites_and_knocks(srv):
           f"full_state {list(r.json['rooms']['invite'])} {list(r.json['rooms']['knock'])}")
     resp = expect_nio(await bob.sync(0, since=since, full_state=True), R.SyncResponse)
     check(invited in resp.rooms.invite, f"nio {list(resp.rooms.invite)}")
+    # the RoomFilter's rooms / not_rooms apply to invites as to every room section
+    body = await raw_sync(srv, bob, flt={"room": {"not_rooms": [invited]}})
+    check(invited not in body["rooms"]["invite"] and knocked in body["rooms"]["knock"],
+          f"not_rooms {list(body['rooms']['invite'])}")
+    body = await raw_sync(srv, bob, flt={"room": {"rooms": [invited]}})
+    check(invited in body["rooms"]["invite"] and knocked not in body["rooms"]["knock"],
+          f"rooms {list(body['rooms']['knock'])}")
