@@ -100,6 +100,16 @@ def nio_status(resp):
     return resp.transport_response.status if resp.transport_response else None
 
 
+async def joined_room(owner, members, **create):
+    """The ID of a room the nio client owner creates (create: more room_create arguments)
+    inviting the nio clients members, once each of them has joined it."""
+    room = expect_nio(await owner.room_create(invite=[m.user for m in members], **create),
+                      nio.responses.RoomCreateResponse).room_id
+    for m in members:
+        expect_nio(await m.join(room), nio.responses.JoinResponse)
+    return room
+
+
 class Server:
     def __init__(self, binary, spec):
         self.binary = binary

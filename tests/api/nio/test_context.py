@@ -8,7 +8,7 @@ from urllib.parse import quote
 from nio import MessageDirection
 from nio import responses as R
 
-from common import check, expect_error, expect_nio
+from common import check, expect_error, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -28,9 +28,7 @@ async def context(srv, c, room, event_id, **query):
 async def test_three_before_and_three_after(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(name="Context", invite=[bob.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob], name="Context")
     ids = [await send(alice if i % 2 else bob, room, f"m{i}") for i in range(9)]
     ctx = expect_nio(await alice.room_context(room, ids[4], limit=6), R.RoomContextResponse)
     check(ctx.event.event_id == ids[4], f"event {ctx.event}")
@@ -55,10 +53,7 @@ async def test_lazy_loading_and_filter(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     carol = await srv.nio_user("carol")
-    room = expect_nio(await alice.room_create(invite=[bob.user, carol.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
-    expect_nio(await carol.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob, carol])
     a = await send(alice, room, "from alice")
     b = await send(bob, room, "from bob")
     c = await send(alice, room, "alice again")

@@ -7,7 +7,7 @@ import time
 
 from nio import responses as R
 
-from common import check, expect_error, expect_nio
+from common import check, expect_error, expect_nio, joined_room
 from rooms_util import new_user, q, room_with
 
 SERVER = {"registration": "open"}
@@ -21,8 +21,7 @@ def ephemeral(body, room, kind):
 async def test_other_user_sees_typing_start_and_stop(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     expect_nio(await bob.sync(timeout=0), R.SyncResponse)
     check(bob.rooms[room].typing_users == set() or not bob.rooms[room].typing_users,
           f"nobody types yet: {bob.rooms[room].typing_users}")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from nio import MessageDirection
 from nio import responses as R
 
-from common import check, expect_nio
+from common import check, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -68,8 +68,7 @@ async def test_sync_types_limit_counts_matching_events(srv):
 async def test_sync_senders_and_incremental(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     bobs = [await say(bob, room, f"b{i}") for i in range(3)]
     await noise(alice, room, 25)
     flt = {"room": {"timeline": {"senders": [bob.user], "limit": 2}}}
@@ -198,8 +197,7 @@ async def test_messages_lazy_members_as_they_were(srv):
     name they were sent under."""
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     expect_nio(await bob.set_displayname("Bob One"), R.ProfileSetDisplayNameResponse)
     old = [await say(bob, room, f"old {i}") for i in range(3)]
     mid = (await alice.sync(0)).next_batch
@@ -244,9 +242,7 @@ async def test_state_filter(srv):
     """room.state (a StateFilter) chooses the events of the state section."""
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(name="Named", topic="t", invite=[bob.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob], name="Named", topic="t")
     await say(alice, room, "newest")
     raw = await srv.req("GET", f"{CS}/sync", token=alice.access_token, query={
         "timeout": "0", "filter": json.dumps({"room": {"timeline": {"limit": 1},

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from nio import responses as R
 
-from common import check, expect_error, expect_nio
+from common import check, expect_error, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -24,8 +24,7 @@ async def test_joined_members_only_for_joined_users(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     dave = await srv.nio_user("dave")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     joined = expect_nio(await bob.joined_members(room), R.JoinedMembersResponse)
     check(sorted(m.user_id for m in joined.members) == sorted([alice.user, bob.user]),
           f"joined {joined.members}")

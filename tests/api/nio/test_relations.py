@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from nio import responses as R
 
-from common import check, expect_error, expect_nio
+from common import check, expect_error, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 V1 = "/_matrix/client/v1"
@@ -39,8 +39,7 @@ def in_thread(root, body):
 async def shared_room(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     return alice, bob, room
 
 

@@ -8,7 +8,7 @@ import json
 
 from nio import responses as R
 
-from common import check, expect_nio
+from common import check, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -29,9 +29,7 @@ def state_of(events, type_, key=""):
 async def test_state_after_initial_and_incremental(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(name="One", invite=[bob.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob], name="One")
     expect_nio(await alice.room_put_state(room, "m.room.name", {"name": "Two"}),
                R.RoomPutStateResponse)
     # the rename is inside a 3-event timeline: state_after still has it
@@ -71,10 +69,7 @@ async def test_state_after_lazy_members(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     carol = await srv.nio_user("carol")
-    room = expect_nio(await alice.room_create(name="Lazy", invite=[bob.user, carol.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
-    expect_nio(await carol.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob, carol], name="Lazy")
     for i in range(3):
         expect_nio(await bob.room_send(room, "m.room.message",
                                        {"msgtype": "m.text", "body": f"b{i}"}), R.RoomSendResponse)

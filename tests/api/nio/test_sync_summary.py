@@ -6,7 +6,7 @@ other member's display name even when they have not spoken lately."""
 
 from nio import responses as R
 
-from common import check, expect_nio
+from common import check, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 LAZY = {"room": {"state": {"lazy_load_members": True}, "timeline": {"limit": 5}}}
@@ -21,8 +21,7 @@ async def test_heroes_in_join_order_with_their_members(srv):
     alice = await srv.nio_user("alice")
     zed = await srv.nio_user("zed")  # sorts after amy by user ID but joins first
     amy = await srv.nio_user("amy")
-    room = expect_nio(await alice.room_create(invite=[zed.user]), R.RoomCreateResponse).room_id
-    expect_nio(await zed.join(room), R.JoinResponse)
+    room = await joined_room(alice, [zed])
     expect_nio(await zed.set_displayname("Zed Z"), R.ProfileSetDisplayNameResponse)
     expect_nio(await alice.room_invite(room, amy.user), R.RoomInviteResponse)
     for i in range(12):
@@ -46,8 +45,7 @@ async def test_heroes_in_join_order_with_their_members(srv):
 async def test_heroes_of_an_empty_room_are_the_departed(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     expect_nio(await bob.room_leave(room), R.RoomLeaveResponse)
     s = await initial(alice)
     check(s.rooms.join[room].summary.heroes == [bob.user],
@@ -58,9 +56,7 @@ async def test_named_rooms_have_no_heroes(srv):
     """As Synapse: the spec requires heroes only for rooms without a name or alias."""
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
-    room = expect_nio(await alice.room_create(name="Named", invite=[bob.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob], name="Named")
     s = await initial(alice, LAZY)
     r = await srv.req("GET", "/_matrix/client/v3/sync", token=alice.access_token)
     summary = r.json["rooms"]["join"][room]["summary"]

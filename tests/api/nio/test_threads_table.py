@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from nio import responses as R
 
-from common import check, expect_nio
+from common import check, expect_nio, joined_room
 
 SERVER = {"registration": "open"}
 V1 = "/_matrix/client/v1"
@@ -42,10 +42,7 @@ async def test_threads_among_many_events(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     carol = await srv.nio_user("carol")
-    room = expect_nio(await alice.room_create(invite=[bob.user, carol.user]),
-                      R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
-    expect_nio(await carol.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob, carol])
     roots = []
     for i in range(7):
         roots.append(await send(alice if i % 2 else bob, room, f"root {i}"))
@@ -85,8 +82,7 @@ async def test_departed_user_lists_threads_up_to_the_leave(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     eve = await srv.nio_user("eve")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     before = await send(alice, room, "before")
     await send(bob, room, "reply", before)
     expect_nio(await bob.room_leave(room), R.RoomLeaveResponse)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from nio import RoomVisibility
 from nio import responses as R
 
-from common import check, expect_error, expect_nio, unique
+from common import check, expect_error, expect_nio, joined_room, unique
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -101,8 +101,7 @@ async def test_upgrade_errors(srv):
     alice = await srv.nio_user("alice")
     bob = await srv.nio_user("bob")
     eve = await srv.nio_user("eve")
-    room = expect_nio(await alice.room_create(invite=[bob.user]), R.RoomCreateResponse).room_id
-    expect_nio(await bob.join(room), R.JoinResponse)
+    room = await joined_room(alice, [bob])
     expect_error(await upgrade(srv, bob, room), 403, "M_FORBIDDEN")  # power 0 < 100
     expect_error(await upgrade(srv, eve, room), 403, "M_FORBIDDEN")  # not in the room
     expect_error(await upgrade(srv, alice, f"!nope:{alice.user.split(':', 1)[1]}"), 403,
