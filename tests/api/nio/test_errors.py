@@ -273,22 +273,37 @@ async def test_still_serving_after_all_that(srv):
     check(r.status == 200, f"{r!r}")
 
 
-def _one_connection(port, payload, expect_answers, timeout=5):
-    """Sends payload on one connection; returns the status codes answered."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    got = b""
+def _statuses(got):
+    """The status codes of the HTTP/1.1 answers in got, in order."""
+    return [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+
+
+def _recv_answers(s, got, n):
+    """Reads from s until got holds n answers' status lines, the server closes or the socket
+    fails (a timeout); returns got with what came."""
     try:
-        s.sendall(payload)
-        while len(re.findall(rb"HTTP/1\.1 \d{3}", got)) < expect_answers:
+        while len(_statuses(got)) < n:
             chunk = s.recv(65536)
             if not chunk:
                 break
             got += chunk
     except OSError:
         pass
+    return got
+
+
+def _one_connection(port, payload, expect_answers, timeout=5):
+    """Sends payload on one connection; returns the status codes answered."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    try:
+        s.sendall(payload)
+        got = _recv_answers(s, got, expect_answers)
+    except OSError:
+        pass
     finally:
         s.close()
-    return [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+    return _statuses(got)
 
 
 async def test_keep_alive_and_pipelining_after_errors(srv):
@@ -318,11 +333,7 @@ def _expect_continue(port, body, timeout=5):
             got += chunk
         if got.startswith(b"HTTP/1.1 100"):
             s.sendall(body)
-            while len(re.findall(rb"HTTP/1\.1 \d{3}", got)) < 2:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
+            got = _recv_answers(s, got, 2)
     except OSError:
         pass
     finally:
@@ -334,9 +345,9 @@ async def test_expect_100_continue(srv):
     body = json.dumps({"type": "m.login.password", "user": "nobody",
                        "password": "x" * 2000}).encode()
     got = await asyncio.to_thread(_expect_continue, srv.port, body)
-    codes = [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+    codes = _statuses(got)
     check(codes == [100, 403], f"answers {codes}: {got[:300]!r}")
     # Too big: refused at once, without asking for the body.
     got = await asyncio.to_thread(_expect_continue, srv.port, b"x" * (LIMIT * 2))
-    codes = [int(x[9:]) for x in re.findall(rb"HTTP/1\.1 \d{3}", got)]
+    codes = _statuses(got)
     check(codes == [413], f"answers {codes}: {got[:300]!r}")
