@@ -214,7 +214,10 @@ static int check_keys(const json_t *obj, const struct filter_key *keys, const ch
 }
 
 /* Reads an EventFilter (obj may be NULL) into ef; rooms/not_rooms only for
- * the room sections. */
+ * the room sections. A limit that is not a non-negative integer is ignored
+ * rather than refused: POST /filter accepts any number there (as Synapse,
+ * which applies none of these limits), and a /sync refused over its presence
+ * limit would leave the client with nothing. */
 static int parse_event_filter(const json_t *obj, bool room_section, struct sync_event_filter *ef,
                               char *reason, size_t reason_len)
 {
@@ -222,13 +225,8 @@ static int parse_event_filter(const json_t *obj, bool room_section, struct sync_
     if (!obj)
         return 0;
     json_t *limit = json_object_get(obj, "limit");
-    if (limit) {
-        if (!json_is_integer(limit) || json_integer_value(limit) < 0) {
-            snprintf(reason, reason_len, "filter limit must be a non-negative integer");
-            return ERR_INVALID;
-        }
+    if (json_is_integer(limit) && json_integer_value(limit) >= 0)
         ef->limit = json_integer_value(limit);
-    }
     int rc = take_array(obj, "types", &ef->types, reason, reason_len);
     if (!rc)
         rc = take_array(obj, "not_types", &ef->not_types, reason, reason_len);
