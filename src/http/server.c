@@ -925,6 +925,7 @@ void http_server_add_routes(struct http_server *srv, const struct http_route *ro
 static void *accept_main(void *arg)
 {
     struct http_server *srv = arg;
+    bool warned = false; /* about the current run of failures */
     while (!srv->accept_stop) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -935,12 +936,16 @@ static void *accept_main(void *arg)
                 break;
             if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN || errno == EPROTO)
                 continue;
-            /* Out of descriptors or memory: let connections close before trying again. */
-            log_warn("cannot accept a connection: %s", strerror(errno));
+            /* Out of descriptors or memory: let connections close before trying again
+             * (the client waits in the listen backlog meanwhile). */
+            if (!warned)
+                log_warn("cannot accept connections: %s (retrying)", strerror(errno));
+            warned = true;
             struct timespec pause = {0, 50 * 1000 * 1000};
             nanosleep(&pause, NULL);
             continue;
         }
+        warned = false;
         /* On failure (connection limit, no memory) libmicrohttpd closes the socket. */
         if (MHD_add_connection(srv->daemon, fd, (struct sockaddr *)&ss, len) != MHD_YES)
             log_debug("connection refused by libmicrohttpd");
