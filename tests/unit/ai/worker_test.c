@@ -44,9 +44,8 @@ static struct llm_model *load_model(void)
     return m;
 }
 
-/* The engine's greedy text for prompt, alone in its own context. */
-static void reference(struct llm_model *model, const char *prompt, const char *stop,
-                      struct buf *out, enum llm_stop_reason *reason)
+/* A context of its own (N_CTX tokens, one thread) for the reference runs; llm_context_free it. */
+static struct llm_context *own_context(struct llm_model *model)
 {
     struct llm_context_params p;
     llm_context_params_default(&p);
@@ -55,6 +54,14 @@ static void reference(struct llm_model *model, const char *prompt, const char *s
     struct llm_context *c = NULL;
     char err[256];
     ASSERT_INT_EQ(llm_context_new(model, &p, &c, err, sizeof err), 0);
+    return c;
+}
+
+/* The engine's greedy text for prompt, alone in its own context. */
+static void reference(struct llm_model *model, const char *prompt, const char *stop,
+                      struct buf *out, enum llm_stop_reason *reason)
+{
+    struct llm_context *c = own_context(model);
     int32_t *toks = NULL;
     size_t n = 0;
     ASSERT_INT_EQ(llm_model_tokenize(model, prompt, strlen(prompt), true, false, &toks, &n), 0);
@@ -106,7 +113,9 @@ static void wait_done(struct ai_job *j)
     harness_fail(__FILE__, __LINE__, "job not done within 20 s");
 }
 
-static void setup_model(struct ai_model *m, struct config *cfg, struct llm_model *model, int slots)
+/* Describes model in m (config in cfg, slots sequences at once) and starts m's worker. */
+static void start_worker(struct ai_model *m, struct config *cfg, struct llm_model *model,
+                         int slots)
 {
     log_set_level(LOG_LEVEL_WARN);
     config_init_defaults(cfg);
@@ -120,6 +129,16 @@ static void setup_model(struct ai_model *m, struct config *cfg, struct llm_model
     m->n_ctx = N_CTX;
     m->n_vocab = info.n_vocab;
     m->n_embd = info.n_embd;
+    char err[256];
+    ASSERT_INT_EQ(ai_worker_new(m, cfg, &m->worker, err, sizeof err), 0);
+}
+
+/* Stops what start_worker started and drops the model. */
+static void stop_worker(struct ai_model *m, struct config *cfg)
+{
+    ai_worker_free(m->worker);
+    config_fini(cfg);
+    llm_model_unref(m->model);
 }
 
 TEST_CASE(ai, batched_jobs_match_single_sequence_greedy)
@@ -138,9 +157,7 @@ TEST_CASE(ai, batched_jobs_match_single_sequence_greedy)
     struct llm_model *model = load_model();
     struct ai_model m;
     struct config cfg;
-    setup_model(&m, &cfg, model, 3); /* fewer slots than jobs: some wait in the queue */
-    char err[256];
-    ASSERT_INT_EQ(ai_worker_new(&m, &cfg, &m.worker, err, sizeof err), 0);
+    start_worker(&m, &cfg, model, 3); /* fewer slots than jobs: some wait in the queue */
     /* round 0 from empty slots; round 1 again, one at a time, after the slots were used: the
      * prompt cache (a slot holding the prompt's prefix) must not change any text */
     int cached = 0;
@@ -173,9 +190,7 @@ TEST_CASE(ai, batched_jobs_match_single_sequence_greedy)
         }
     }
     ASSERT_TRUE(cached >= 3); /* the three slots still hold three of the five prompts */
-    ai_worker_free(m.worker);
-    config_fini(&cfg);
-    llm_model_unref(model);
+    stop_worker(&m, &cfg);
 }
 
 TEST_CASE(ai, long_prompt_prefilled_in_chunks)
@@ -190,9 +205,7 @@ TEST_CASE(ai, long_prompt_prefilled_in_chunks)
     struct llm_model *model = load_model();
     struct ai_model m;
     struct config cfg;
-    setup_model(&m, &cfg, model, 3);
-    char err[256];
-    ASSERT_INT_EQ(ai_worker_new(&m, &cfg, &m.worker, err, sizeof err), 0);
+    start_worker(&m, &cfg, model, 3);
     struct ai_job *jobs[3];
     for (int i = 0; i < 3; i++) {
         jobs[i] = make_job(&m, prompts[i], NULL);
@@ -209,9 +222,7 @@ TEST_CASE(ai, long_prompt_prefilled_in_chunks)
         buf_fini(&want);
         ai_job_unref(jobs[i]);
     }
-    ai_worker_free(m.worker);
-    config_fini(&cfg);
-    llm_model_unref(model);
+    stop_worker(&m, &cfg);
     buf_fini(&longp);
 }
 
@@ -220,9 +231,7 @@ TEST_CASE(ai, embedding_job_and_cancelled_job)
     struct llm_model *model = load_model();
     struct ai_model m;
     struct config cfg;
-    setup_model(&m, &cfg, model, 1);
-    char err[256];
-    ASSERT_INT_EQ(ai_worker_new(&m, &cfg, &m.worker, err, sizeof err), 0);
+    start_worker(&m, &cfg, model, 1);
     /* a cancelled job ahead of the others must not hold the only slot */
     struct ai_job *gone = make_job(&m, "Once upon a time", NULL);
     gone->max_tokens = 200;
@@ -240,12 +249,7 @@ TEST_CASE(ai, embedding_job_and_cancelled_job)
     wait_done(e);
     ASSERT_INT_EQ(e->error_status, 0);
     /* the same through llm_embed in a context of its own */
-    struct llm_context_params p;
-    llm_context_params_default(&p);
-    p.n_ctx = N_CTX;
-    p.n_threads = 1;
-    struct llm_context *c = NULL;
-    ASSERT_INT_EQ(llm_context_new(model, &p, &c, err, sizeof err), 0);
+    struct llm_context *c = own_context(model);
     float want[64];
     ASSERT_TRUE(m.n_embd <= 64);
     ASSERT_INT_EQ(llm_embed(c, 0, e->inputs[0], e->n_inputs[0], want), 0);
@@ -257,7 +261,5 @@ TEST_CASE(ai, embedding_job_and_cancelled_job)
     pthread_mutex_unlock(&gone->lock);
     ai_job_unref(gone);
     ai_job_unref(e);
-    ai_worker_free(m.worker);
-    config_fini(&cfg);
-    llm_model_unref(model);
+    stop_worker(&m, &cfg);
 }
