@@ -76,6 +76,25 @@ void client_device_put(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, 200, json_object());
 }
 
+/* Signs the device out (its tokens forgotten) and deletes it; a device already gone is no
+ * error. */
+static int delete_device(struct server *srv, const char *user_id, const char *device_id)
+{
+    client_auth_forget_device(srv->auth, user_id, device_id);
+    int rc = db_device_delete(srv->db, user_id, device_id);
+    return rc == ERR_NOT_FOUND ? 0 : rc;
+}
+
+/* Answers a deletion the user confirmed through UIA: the session is spent and the user's
+ * device list has changed. */
+static void reply_deleted(struct server *srv, struct http_request *req, struct http_reply *rep,
+                          const struct uia_result *uia)
+{
+    uia_finish(srv->uia, uia->session);
+    sync_e2ee_device_list_changed(srv, req->user_id, 0);
+    http_reply_json(rep, 200, json_object());
+}
+
 /* DELETE /devices/{deviceId} (UIA) */
 void client_device_delete(struct http_request *req, struct http_reply *rep)
 {
@@ -88,15 +107,12 @@ void client_device_delete(struct http_request *req, struct http_reply *rep)
     struct uia_result uia;
     if (uia_check(srv, req, rep, password_flows, 1, req->user_id, &uia))
         return;
-    client_auth_forget_device(srv->auth, req->user_id, req->params[0]);
-    rc = db_device_delete(srv->db, req->user_id, req->params[0]);
-    if (rc && rc != ERR_NOT_FOUND) {
+    rc = delete_device(srv, req->user_id, req->params[0]);
+    if (rc) {
         client_internal_error(rep, rc);
         return;
     }
-    uia_finish(srv->uia, uia.session);
-    sync_e2ee_device_list_changed(srv, req->user_id, 0);
-    http_reply_json(rep, 200, json_object());
+    reply_deleted(srv, req, rep, &uia);
 }
 
 /* POST /delete_devices {devices: [...]} (UIA). Unknown IDs are ignored. */
@@ -122,15 +138,11 @@ void client_devices_delete(struct http_request *req, struct http_reply *rep)
         return;
     json_array_foreach(ids, i, v)
     {
-        const char *id = json_string_value(v);
-        client_auth_forget_device(srv->auth, req->user_id, id);
-        int rc = db_device_delete(srv->db, req->user_id, id);
-        if (rc && rc != ERR_NOT_FOUND) {
+        int rc = delete_device(srv, req->user_id, json_string_value(v));
+        if (rc) {
             client_internal_error(rep, rc);
             return;
         }
     }
-    uia_finish(srv->uia, uia.session);
-    sync_e2ee_device_list_changed(srv, req->user_id, 0);
-    http_reply_json(rep, 200, json_object());
+    reply_deleted(srv, req, rep, &uia);
 }
