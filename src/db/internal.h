@@ -42,7 +42,6 @@ struct db {
     bool ckpt_wanted;             /* the WAL is long enough: checkpoint it */
     bool ckpt_stopping;           /* set by db_close */
     int ckpt_asked_at;            /* WAL frames when a checkpoint was last asked for (writer only) */
-    _Atomic int ckpt_backfilled;  /* WAL frames the last checkpoint had copied (see wal_hook) */
     pthread_key_t reader_key;     /* thread -> struct db_conn * */
     pthread_mutex_t readers_lock; /* guards readers */
     struct db_conn *readers;      /* every reader connection, owned */

@@ -358,6 +358,17 @@ static const char *const migrations[] = {
      * "main" receipt are read through this index, not every row of the room
      * since the reader joined */
     "CREATE INDEX event_push_thread ON event_push (room_id, thread_id, event_pos);",
+    /* forward extremities (db/events.c) without a rowid: every send deletes
+     * its room's extremity and inserts its own, in one b-tree instead of the
+     * table and its primary-key index */
+    "CREATE TABLE forward_extremities_v2 ("
+    "  room_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  PRIMARY KEY (room_id, event_id)) WITHOUT ROWID;"
+    "INSERT INTO forward_extremities_v2 (room_id, event_id)"
+    "  SELECT room_id, event_id FROM forward_extremities;"
+    "DROP TABLE forward_extremities;"
+    "ALTER TABLE forward_extremities_v2 RENAME TO forward_extremities;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
