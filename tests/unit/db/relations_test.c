@@ -75,6 +75,17 @@ static void joined(struct db_event *e, size_t n, char *out, size_t len)
         used += (size_t)snprintf(out + used, len - used, "%s%s", i ? "," : "", e[i].event_id);
 }
 
+/* Frees a table row's result (e, n: owned) and fails, naming the row, unless its IDs are
+ * want ("id,id,..."). */
+static void expect_row_events(size_t row, struct db_event *e, size_t n, const char *want)
+{
+    char got[256];
+    joined(e, n, got, sizeof got);
+    db_events_free(e, n);
+    if (strcmp(got, want) != 0)
+        harness_fail(__FILE__, __LINE__, "case %zu: got \"%s\", want \"%s\"", row, got, want);
+}
+
 TEST_CASE(db, relations_page_forms)
 {
     static const struct {
@@ -106,12 +117,7 @@ TEST_CASE(db, relations_page_forms)
                                         cases[i].event_type, cases[i].depth, 0, INT64_MAX,
                                         cases[i].forward, cases[i].limit, &e, &n),
                       0);
-        char got[256];
-        joined(e, n, got, sizeof got);
-        db_events_free(e, n);
-        if (strcmp(got, cases[i].want) != 0)
-            harness_fail(__FILE__, __LINE__, "case %zu: got \"%s\", want \"%s\"", i, got,
-                         cases[i].want);
+        expect_row_events(i, e, n, cases[i].want);
     }
     /* position bounds: only events after $reply (pos 4) */
     struct db_event *e;
@@ -246,12 +252,7 @@ TEST_CASE(db, events_range_filtered_table)
         ASSERT_INT_EQ(db_events_range_filtered(db, "!r:x", cases[i].from, cases[i].to,
                                                cases[i].forward, &f, cases[i].limit, &e, &n),
                       0);
-        char got[256];
-        joined(e, n, got, sizeof got);
-        db_events_free(e, n);
-        if (strcmp(got, cases[i].want) != 0)
-            harness_fail(__FILE__, __LINE__, "case %zu: got \"%s\", want \"%s\"", i, got,
-                         cases[i].want);
+        expect_row_events(i, e, n, cases[i].want);
     }
     /* db_event_closest_ts (timestamp_to_event): origin_server_ts 1000 + i */
     struct db_event ev;
