@@ -6,9 +6,10 @@ of one incremental /sync when one or a few rooms changed. The syncing user is u4
 "sends only" (each round: 2 messages into 2 of the user's rooms, by other members) and
 "sends + sync" (the same, then one incremental /sync?timeout=0 of the user); the server's
 CPU (user + system, /proc/PID/stat) per round of each kind gives the CPU of one /sync as the
-difference. Prints the per-sync CPU, the wall p50/p99 of the syncs and the events they
+difference (thread run times from schedstat, in ns). Prints the per-sync CPU, the wall p50/p99 of the syncs and the events they
 carried. With env OTHER=1 the messages go to rooms the user is not in (the cost of a sync
-with nothing new). Loopback only; bounded by ROUNDS."""
+with nothing new), with OTHER=2 no messages at all (per_round_with_sync is then the CPU of
+one /sync with nothing new, from the CPU of many). Loopback only; bounded by ROUNDS."""
 import http.client, json, os, random, sys, time, urllib.parse
 
 url, setup, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -19,7 +20,9 @@ cfg = json.load(open(setup))
 tokens, rooms, members = cfg["tokens"], cfg["rooms"], cfg["members_per_room"]
 me = 4
 my_rooms = [r for r in range(len(rooms)) if r <= me < r + members][:5]
-send_rooms = list(range(50, 55)) if os.environ.get("OTHER") == "1" else my_rooms
+other = os.environ.get("OTHER", "0")
+send_rooms = list(range(50, 55)) if other == "1" else my_rooms
+per_round = 0 if other == "2" else 2
 hz = os.sysconf("SC_CLK_TCK")
 send_conn = http.client.HTTPConnection(u.hostname, u.port)
 sync_conn = http.client.HTTPConnection(u.hostname, u.port)
@@ -28,9 +31,21 @@ rng = random.Random(1)
 
 
 def cpu():
+    """The server's CPU seconds: the run time of its threads (schedstat, ns) plus that of
+    threads already gone (stat's clock ticks minus the live threads' ticks)."""
+    live_ns = live_ticks = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                live_ns += int(f.read().split()[0])
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                v = f.read().rsplit(")", 1)[1].split()
+            live_ticks += int(v[11]) + int(v[12])
+        except (OSError, ValueError, IndexError):
+            pass
     with open(f"/proc/{pid}/stat") as f:
         v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / hz
+    return live_ns / 1e9 + max(0, int(v[11]) + int(v[12]) - live_ticks) / hz
 
 
 def send(r):
@@ -71,7 +86,7 @@ while done < rounds:
     for with_sync in (False, True):
         c0 = cpu()
         for _ in range(50):
-            for r in rng.sample(send_rooms, 2):
+            for r in rng.sample(send_rooms, per_round):
                 send(r)
             if with_sync:
                 t0 = time.perf_counter()

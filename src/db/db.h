@@ -266,7 +266,8 @@ int db_room_state_group_before(struct db *db, const char *room_id, int64_t pos, 
 /* Loads the events named by ids (missing ones are skipped). Owned array. */
 int db_events_get_many(struct db *db, char *const *ids, size_t n_ids, struct db_event **out,
                        size_t *n);
-/* The rooms with events at since < pos <= upto (owned array of owned IDs). */
+/* The rooms with events at since < pos <= upto (owned array of owned IDs;
+ * a room may be listed more than once). */
 int db_rooms_with_events(struct db *db, int64_t since, int64_t upto, char ***rooms, size_t *n);
 /* The highest stream position written so far (0 for none). */
 int db_events_max_pos(struct db *db, int64_t *pos);

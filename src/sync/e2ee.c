@@ -38,13 +38,18 @@ static void add_unique(json_t *array, const char *s)
     json_array_append_new(array, json_string(s));
 }
 
-int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct sync_token *from,
-                           const struct sync_token *to, json_t *changed, json_t *left)
+/* sync_e2ee_device_lists; rooms_moved false: none of the user's rooms had
+ * events in the interval, so no membership in them changed. */
+static int device_lists(struct server *srv, const char *user_id, const struct sync_token *from,
+                        const struct sync_token *to, bool rooms_moved, json_t *changed,
+                        json_t *left)
 {
     char **sharing = NULL, **users = NULL;
     size_t n_sharing = 0, n_users = 0, n_ms = 0;
     struct db_shared_membership *ms = NULL;
     int64_t since_ev = from->pos[NOTIFY_EVENTS], upto_ev = to->pos[NOTIFY_EVENTS];
+    if (!rooms_moved)
+        upto_ev = since_ev;
     if (from->pos[NOTIFY_DEVICE_LISTS] >= to->pos[NOTIFY_DEVICE_LISTS] && since_ev >= upto_ev)
         return 0; /* no key change and no membership change in the interval */
     int rc = 0;
@@ -78,6 +83,12 @@ out:
     db_strings_free(users, n_users);
     db_shared_memberships_free(ms, n_ms);
     return rc;
+}
+
+int sync_e2ee_device_lists(struct server *srv, const char *user_id, const struct sync_token *from,
+                           const struct sync_token *to, json_t *changed, json_t *left)
+{
+    return device_lists(srv, user_id, from, to, true, changed, left);
 }
 
 void sync_e2ee_device_list_changed(struct server *srv, const char *user_id, int64_t pos)
@@ -130,12 +141,13 @@ static json_t *to_device_events(struct server *srv, const struct sync_request *r
 }
 
 json_t *sync_e2ee_sections(struct server *srv, const struct sync_request *req,
-                           const struct sync_token *to, struct sync_token *next, bool *changed)
+                           const struct sync_token *to, bool rooms_moved, struct sync_token *next,
+                           bool *changed)
 {
     json_t *events = to_device_events(srv, req, to, next);
     json_t *dl_changed = json_array(), *dl_left = json_array();
     if (req->has_since &&
-        sync_e2ee_device_lists(srv, req->user_id, &req->since, to, dl_changed, dl_left))
+        device_lists(srv, req->user_id, &req->since, to, rooms_moved, dl_changed, dl_left))
         log_warn("device list changes failed user=%s", req->user_id);
     *changed = json_array_size(events) || json_array_size(dl_changed) || json_array_size(dl_left);
     json_t *counts = json_object();

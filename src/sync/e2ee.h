@@ -24,10 +24,13 @@ void sync_e2ee_ack(struct server *srv, const struct sync_request *req);
  * device_unused_fallback_key_types} for req up to `to` (owned result, never
  * NULL: failures are logged and give empty sections). Moves
  * next->pos[NOTIFY_TO_DEVICE] back when more messages wait than one response
- * carries. Reads only (sync_e2ee_ack acknowledges first). Sets *changed when
- * something new is in it for the client. */
+ * carries. Reads only (sync_e2ee_ack acknowledges first). rooms_moved: some
+ * room of the user had events since the token (false spares looking for
+ * membership changes). Sets *changed when something new is in it for the
+ * client. */
 json_t *sync_e2ee_sections(struct server *srv, const struct sync_request *req,
-                           const struct sync_token *to, struct sync_token *next, bool *changed);
+                           const struct sync_token *to, bool rooms_moved, struct sync_token *next,
+                           bool *changed);
 
 /* The users whose devices or cross-signing keys changed between the tokens
  * and who share a room with user_id (the user included), plus members of

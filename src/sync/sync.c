@@ -537,11 +537,14 @@ int sync_compute(struct server *srv, const struct sync_request *req, const struc
                                           state, "account_data", "events", room_ad));
         }
     }
+    bool rooms_moved = !active; /* some room of the user had events since the token */
+    for (size_t i = 0; i < n_ms && !rooms_moved; i++)
+        rooms_moved = json_object_get(active, ms[i].room_id) != NULL;
     db_memberships_free(ms, n_ms);
     json_decref(active);
     struct sync_token next = *to;
     bool e2ee_changes = false;
-    json_t *e2ee = rc ? NULL : sync_e2ee_sections(srv, req, to, &next, &e2ee_changes);
+    json_t *e2ee = rc ? NULL : sync_e2ee_sections(srv, req, to, rooms_moved, &next, &e2ee_changes);
     db_read_end(srv->db);
     if (rc) {
         json_decref(join);
