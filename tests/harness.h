@@ -38,6 +38,9 @@ int harness_replay_corpus(const char *dir, int (*fn)(const uint8_t *data, size_t
 const char *harness_model_path(const char *relative_to_models);
 /* Skips the test when the shared model files are not there (a checkout without them). */
 void harness_require_models(void);
+/* A JSON file under the shared model directory (reference.json: llama.cpp's outputs), parsed
+ * (owned: json_decref it); skips the test when it cannot be read. */
+struct json_t *harness_model_json(const char *relative_to_models);
 
 /* Reads a whole file into a malloc'd buffer (free() it) with a NUL after its *len bytes.
  * Fails the test when the file cannot be read. */

@@ -7,6 +7,8 @@
  * prefixes: `tests/run llm/` runs the llm tests only. Exit status 1 if any failed. */
 #include "harness.h"
 
+#include <jansson.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -88,6 +90,18 @@ void harness_require_models(void)
 {
     if (access(harness_model_path("SOURCES.md"), R_OK) != 0)
         harness_skip("shared/models not available");
+}
+
+json_t *harness_model_json(const char *rel)
+{
+    json_error_t e;
+    json_t *root = json_load_file(harness_model_path(rel), JSON_ALLOW_NUL, &e);
+    if (!root) {
+        char why[512];
+        snprintf(why, sizeof why, "shared/models/%s not readable", rel);
+        harness_skip(why);
+    }
+    return root;
 }
 
 uint32_t harness_rng_u32(uint64_t *state)

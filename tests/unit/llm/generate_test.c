@@ -18,11 +18,7 @@ static const int32_t prompt0[] = {1,   403, 407, 261, 378, 432, 383, 286, 261, 3
 
 static json_t *load_ref_result(void)
 {
-    json_error_t e;
-    json_t *root = json_load_file(harness_path("../shared/models/reference.json"),
-                                  JSON_ALLOW_NUL, &e);
-    if (!root)
-        harness_skip("reference.json not available");
+    json_t *root = harness_model_json("reference.json");
     json_t *models = json_object_get(root, "models");
     for (size_t i = 0; i < json_array_size(models); i++) {
         json_t *m = json_array_get(models, i);
@@ -194,11 +190,7 @@ TEST_CASE(llm, generate_end_to_end_bpe_models)
 {
     static const char *const files[] = {"random/random-qwen2-tiny-Q8_0.gguf",
                                         "random/random-llama3-tiny-Q8_0.gguf"};
-    json_error_t e;
-    json_t *root = json_load_file(harness_path("../shared/models/reference.json"),
-                                  JSON_ALLOW_NUL, &e);
-    if (!root)
-        harness_skip("reference.json not available");
+    json_t *root = harness_model_json("reference.json");
     json_t *prompts = json_object_get(root, "prompts");
     json_t *models = json_object_get(root, "models");
     for (size_t f = 0; f < 2; f++) {

@@ -20,10 +20,7 @@
 TEST_CASE(llm, gguf_reference_tensor_types)
 {
     harness_require_models();
-    json_error_t jerr;
-    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
-    if (!ref)
-        harness_skip("shared/models/reference.json not readable");
+    json_t *ref = harness_model_json("reference.json");
     json_t *models = json_object_get(ref, "models");
     ASSERT_TRUE(json_array_size(models) >= 20);
     size_t mi;

@@ -34,12 +34,8 @@ static json_t *ref_root;
 
 static json_t *ref_model(const char *file)
 {
-    if (!ref_root) {
-        json_error_t e;
-        ref_root = json_load_file(harness_path("../shared/models/reference.json"), JSON_ALLOW_NUL, &e);
-        if (!ref_root)
-            harness_skip("shared/models/reference.json not available");
-    }
+    if (!ref_root)
+        ref_root = harness_model_json("reference.json");
     json_t *models = json_object_get(ref_root, "models");
     size_t i;
     json_t *m;

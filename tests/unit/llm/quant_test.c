@@ -56,10 +56,7 @@ static void dequant_sha256(const struct llm_gguf_tensor *t, char out[65])
  * "tiny" (the two BPE models are mostly one large embedding: kept in their own test). */
 static void check_dequant_files(bool tiny)
 {
-    json_error_t jerr;
-    json_t *ref = json_load_file(harness_model_path("dequant-reference.json"), 0, &jerr);
-    if (!ref)
-        harness_skip("shared/models/dequant-reference.json not readable");
+    json_t *ref = harness_model_json("dequant-reference.json");
     json_t *files = json_object_get(ref, "files");
     const char *file;
     json_t *tensors;

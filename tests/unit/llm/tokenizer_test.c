@@ -259,10 +259,7 @@ static void check_ids(json_t *want, const int32_t *got, size_t n_got, const char
 /* reference.json tokenizer_vectors: the five prompts with and without special tokens. */
 TEST_CASE(llm, tokenizer_reference_vectors)
 {
-    json_error_t jerr;
-    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
-    if (!ref)
-        harness_skip("reference.json not readable");
+    json_t *ref = harness_model_json("reference.json");
     json_t *prompts = json_object_get(ref, "prompts");
     json_t *tv = json_object_get(ref, "tokenizer_vectors");
     ASSERT_INT_EQ(json_array_size(prompts), 5);
@@ -298,10 +295,7 @@ TEST_CASE(llm, tokenizer_reference_vectors)
 /* reference.json models[].results[].prompt_tokens: each model file's own vocab. */
 TEST_CASE(llm, tokenizer_reference_model_prompts)
 {
-    json_error_t jerr;
-    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
-    if (!ref)
-        harness_skip("reference.json not readable");
+    json_t *ref = harness_model_json("reference.json");
     json_t *prompts = json_object_get(ref, "prompts");
     size_t mi;
     json_t *m;
@@ -338,10 +332,7 @@ static int hexnib(char c)
  * `text` (where invalid UTF-8 shows as U+FFFD). */
 TEST_CASE(llm, tokenizer_reference_generated_text)
 {
-    json_error_t jerr;
-    json_t *ref = json_load_file(harness_model_path("reference.json"), JSON_ALLOW_NUL, &jerr);
-    if (!ref)
-        harness_skip("reference.json not readable");
+    json_t *ref = harness_model_json("reference.json");
     static const char *const configs[] = {"kv_f16_fa_auto", "kv_f32_fa_off"};
     size_t mi;
     json_t *m;
