@@ -45,15 +45,7 @@ static void add_prev_state(struct server *srv, const struct db_event *e, json_t 
         free(prev_id);
         return;
     }
-    json_error_t jerr;
-    json_t *pdu = json_loads(prev.json, 0, &jerr);
-    struct room *room;
-    json_t *redacted = NULL;
-    if (pdu && prev.redacted_by && rooms_get(srv, prev.room_id, &room) == 0 &&
-        matrix_event_redact(pdu, room->version, &redacted) == 0) {
-        json_decref(pdu);
-        pdu = redacted;
-    }
+    json_t *pdu = rooms_event_pdu(srv, &prev);
     json_t *content = json_object_get(pdu, "content");
     json_object_set_new(uns, "prev_content", content ? json_deep_copy(content) : json_object());
     json_object_set_new(uns, "prev_sender", json_string(prev.sender));
@@ -63,22 +55,26 @@ static void add_prev_state(struct server *srv, const struct db_event *e, json_t 
     free(prev_id);
 }
 
-json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
-                                  const char *viewer_user_id, const char *viewer_device_id)
+json_t *rooms_event_pdu(struct server *srv, const struct db_event *e)
 {
     json_error_t jerr;
     json_t *pdu = json_loads(e->json, 0, &jerr);
+    struct room *room;
+    json_t *redacted = NULL;
+    if (pdu && e->redacted_by && rooms_get(srv, e->room_id, &room) == 0 &&
+        matrix_event_redact(pdu, room->version, &redacted) == 0) {
+        json_decref(pdu);
+        pdu = redacted;
+    }
+    return pdu;
+}
+
+json_t *rooms_event_client_format(struct server *srv, const struct db_event *e,
+                                  const char *viewer_user_id, const char *viewer_device_id)
+{
+    json_t *pdu = rooms_event_pdu(srv, e);
     if (!pdu)
         return json_pack("{s:s, s:s}", "event_id", e->event_id, "type", e->type);
-    if (e->redacted_by) {
-        struct room *room;
-        json_t *redacted = NULL;
-        if (rooms_get(srv, e->room_id, &room) == 0 &&
-            matrix_event_redact(pdu, room->version, &redacted) == 0) {
-            json_decref(pdu);
-            pdu = redacted;
-        }
-    }
     json_t *out = json_object();
     copy_key(out, pdu, "type");
     copy_key(out, pdu, "content");

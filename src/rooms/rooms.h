@@ -139,6 +139,10 @@ int rooms_readable(struct server *srv, struct room *room, const char *user_id,
 /* The current power level of user (rules of the room version). */
 int64_t rooms_user_power(struct room *room, const char *user_id);
 
+/* The stored PDU of an event (owned), in its redacted form when it was
+ * redacted (the room version's algorithm); NULL when the stored JSON does
+ * not parse. */
+json_t *rooms_event_pdu(struct server *srv, const struct db_event *e);
 /* The client format of a stored event (spec: "Client Event Format"): the PDU
  * reduced to the client keys, event_id added, redacted if redacted,
  * unsigned.age, and transaction_id for the sender's own device. Owned. */

@@ -17,7 +17,6 @@
 
 #include "base/mem.h"
 #include "db/db.h"
-#include "matrix/event.h"
 #include "rooms/rooms.h"
 #include "server/server.h"
 
@@ -104,15 +103,7 @@ static json_t *federation_form(struct server *srv, const json_t *client_event)
     struct db_event e;
     if (!id || db_event_get(srv->db, id, &e) != 0)
         return NULL;
-    json_error_t jerr;
-    json_t *pdu = json_loads(e.json, 0, &jerr);
-    struct room *room;
-    json_t *redacted = NULL;
-    if (pdu && e.redacted_by && rooms_get(srv, e.room_id, &room) == 0 &&
-        matrix_event_redact(pdu, room->version, &redacted) == 0) {
-        json_decref(pdu);
-        pdu = redacted;
-    }
+    json_t *pdu = rooms_event_pdu(srv, &e);
     if (pdu) {
         json_object_set_new(pdu, "event_id", json_string(e.event_id));
         json_t *uns = json_object_get(client_event, "unsigned");
