@@ -42,6 +42,10 @@ struct room;
 bool client_room_readable(struct server *srv, struct http_reply *rep, const char *room_id,
                           const char *user_id, const char *forbidden, struct room **room,
                           char **leave_id);
+/* As client_room_readable, with *upto set to how far the user may read: the
+ * stream position of a departed user's leave event, else INT64_MAX. */
+bool client_room_readable_upto(struct server *srv, struct http_reply *rep, const char *room_id,
+                               const char *user_id, const char *forbidden, int64_t *upto);
 
 /* Creates (or reuses) a device, issues its tokens and answers rep with the body that
  * /login and /register reply with (or an internal error). device_id NULL generates one. */

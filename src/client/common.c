@@ -6,7 +6,9 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "db/db.h"
 #include "rooms/rooms.h"
+#include "server/server.h"
 
 #include <string.h>
 
@@ -84,6 +86,22 @@ bool client_room_readable(struct server *srv, struct http_reply *rep, const char
         *leave_id = leave;
     else
         free(leave);
+    return true;
+}
+
+bool client_room_readable_upto(struct server *srv, struct http_reply *rep, const char *room_id,
+                               const char *user_id, const char *forbidden, int64_t *upto)
+{
+    char *leave_id;
+    *upto = INT64_MAX;
+    if (!client_room_readable(srv, rep, room_id, user_id, forbidden, NULL, &leave_id))
+        return false;
+    struct db_event le;
+    if (leave_id && db_event_get(srv->db, leave_id, &le) == 0) {
+        *upto = le.pos;
+        db_event_fini(&le);
+    }
+    free(leave_id);
     return true;
 }
 

@@ -110,21 +110,15 @@ static int compute(struct http_request *req, struct http_reply *rep, struct peek
                    json_t **chunk, int64_t *end)
 {
     struct server *srv = s->srv;
-    char *leave_id = NULL;
     *chunk = NULL;
-    if (!client_room_readable(srv, rep, s->room_id, req->user_id,
-                              "You aren't a member of the room and it is not world readable",
-                              NULL, &leave_id))
+    int64_t hi;
+    if (!client_room_readable_upto(srv, rep, s->room_id, req->user_id,
+                                   "You aren't a member of the room and it is not world readable",
+                                   &hi))
         return 1;
-    int64_t hi = notifier_position(srv->notifier, NOTIFY_EVENTS);
-    if (leave_id) {
-        struct db_event le;
-        if (db_event_get(srv->db, leave_id, &le) == 0) {
-            hi = le.pos;
-            db_event_fini(&le);
-        }
-        free(leave_id);
-    }
+    int64_t now = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    if (hi > now)
+        hi = now;
     *chunk = json_array();
     *end = s->from > hi ? s->from : hi;
     if (s->from >= hi)

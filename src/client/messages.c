@@ -21,21 +21,15 @@ void client_room_messages(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
     const char *room_id = req->params[0];
-    char *leave_id;
-    if (!client_room_readable(srv, rep, room_id, req->user_id, "You aren't a member of the room",
-                              NULL, &leave_id))
-        return;
     /* A departed user pages up to their leave and no further (as Synapse);
      * each event is also checked against history visibility below. */
-    int64_t max_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
-    if (leave_id) {
-        struct db_event le;
-        if (db_event_get(srv->db, leave_id, &le) == 0) {
-            max_pos = le.pos;
-            db_event_fini(&le);
-        }
-        free(leave_id);
-    }
+    int64_t max_pos;
+    if (!client_room_readable_upto(srv, rep, room_id, req->user_id,
+                                   "You aren't a member of the room", &max_pos))
+        return;
+    int64_t now = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    if (max_pos > now)
+        max_pos = now;
     const char *dir = http_query(req, "dir");
     bool forward = dir && strcmp(dir, "f") == 0;
     if (dir && !forward && strcmp(dir, "b") != 0) {
