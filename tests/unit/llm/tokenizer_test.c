@@ -52,6 +52,18 @@ static struct llm_vocab *load_vocab(const char *rel, int *rc_out, double *ms)
     return v;
 }
 
+/* Tokenizes text and checks the ids are exactly want[0..n_want). */
+static void expect_ids(const struct llm_vocab *v, const char *text, bool add_special,
+                       bool parse_special, const int32_t *want, size_t n_want)
+{
+    int32_t ids[64];
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), add_special, parse_special, ids, 64, &n), 0);
+    ASSERT_INT_EQ(n, n_want);
+    for (size_t k = 0; k < n_want; k++)
+        ASSERT_INT_EQ(ids[k], want[k]);
+}
+
 static void escape(const char *s, size_t n, char *out, size_t cap)
 {
     size_t k = 0;
@@ -418,15 +430,9 @@ TEST_CASE(llm, tokenizer_spm_scores_and_byte_fallback)
         {"", true, 1, {1}},
         {"", false, 0, {0}},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int32_t ids[8];
-        size_t n;
-        ASSERT_INT_EQ(llm_tokenize(v, cases[i].text, strlen(cases[i].text), cases[i].add_special,
-                                   false, ids, 8, &n), 0);
-        ASSERT_INT_EQ(n, cases[i].n);
-        for (int k = 0; k < cases[i].n; k++)
-            ASSERT_INT_EQ(ids[k], cases[i].ids[k]);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_ids(v, cases[i].text, cases[i].add_special, false, cases[i].ids,
+                   (size_t)cases[i].n);
     /* detokenize removes the prefix space; the byte tokens rebuild é */
     int32_t ids[] = {3, 8, 9};
     struct buf b;
@@ -471,23 +477,12 @@ TEST_CASE(llm, tokenizer_bpe_merge_ranks)
     ASSERT_INT_EQ(llm_vocab_build(&d, &v, err, sizeof err), 0);
     ASSERT_TRUE(!llm_vocab_add_bos(v)); /* gpt-2: no BOS unless the file says so */
     ASSERT_TRUE(llm_vocab_is_eog(v, 7));
-    int32_t ids[8];
-    size_t n;
     /* "abc abc" -> "abc" | " abc"; in " abc" rank 0 (a b) wins over rank 2 (Ġ a) */
-    ASSERT_INT_EQ(llm_tokenize(v, "abc abc", 7, false, false, ids, 8, &n), 0);
-    ASSERT_INT_EQ(n, 3);
-    ASSERT_INT_EQ(ids[0], 4);
-    ASSERT_INT_EQ(ids[1], 5);
-    ASSERT_INT_EQ(ids[2], 4);
+    expect_ids(v, "abc abc", false, false, (const int32_t[]){4, 5, 4}, 3);
     /* " a" alone merges through rank 2 */
-    ASSERT_INT_EQ(llm_tokenize(v, " a", 2, false, false, ids, 8, &n), 0);
-    ASSERT_INT_EQ(n, 1);
-    ASSERT_INT_EQ(ids[0], 6);
+    expect_ids(v, " a", false, false, (const int32_t[]){6}, 1);
     /* control tokens only with parse_special */
-    ASSERT_INT_EQ(llm_tokenize(v, "<|x|>ab", 7, false, true, ids, 8, &n), 0);
-    ASSERT_INT_EQ(n, 2);
-    ASSERT_INT_EQ(ids[0], 7);
-    ASSERT_INT_EQ(ids[1], 3);
+    expect_ids(v, "<|x|>ab", false, true, (const int32_t[]){7, 3}, 2);
     llm_vocab_free(v);
 
     /* unknown pre-tokenizer and duplicate tokens are refused with a reason */
@@ -506,18 +501,15 @@ TEST_CASE(llm, tokenizer_special_tokens_qwen2)
 {
     struct llm_vocab *v = load_vocab("vocab/ggml-vocab-qwen2.gguf", NULL, NULL);
     static const char text[] = "<|im_start|>user\nHello<|im_end|>\n";
-    int32_t ids[64];
-    size_t n;
-    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, true, ids, 64, &n), 0);
     static const int32_t want[] = {151644, 872, 198, 9707, 151645, 198};
-    ASSERT_INT_EQ(n, 6);
-    for (int i = 0; i < 6; i++)
-        ASSERT_INT_EQ(ids[i], want[i]);
+    expect_ids(v, text, false, true, want, 6);
     ASSERT_TRUE(llm_vocab_is_eog(v, 151645));
     ASSERT_TRUE(llm_vocab_is_eog(v, 151643));
     ASSERT_TRUE(!llm_vocab_is_eog(v, 151644));
     ASSERT_INT_EQ(llm_vocab_eot(v), 151645);
     ASSERT_INT_EQ(llm_vocab_nl(v), 198);
+    int32_t ids[64];
+    size_t n;
     ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, false, ids, 64, &n), 0);
     ASSERT_TRUE(n > 6);
     for (size_t i = 0; i < n; i++)
@@ -541,18 +533,15 @@ TEST_CASE(llm, tokenizer_special_tokens_llama3)
     struct llm_vocab *v = load_vocab("vocab/ggml-vocab-llama-bpe.gguf", NULL, NULL);
     static const char text[] = "<|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|>";
     static const int32_t want[] = {128000, 128006, 882, 128007, 271, 9906, 128009};
-    int32_t ids[32];
-    size_t n;
-    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), true, true, ids, 32, &n), 0);
-    ASSERT_INT_EQ(n, 7);
-    for (int i = 0; i < 7; i++)
-        ASSERT_INT_EQ(ids[i], want[i]);
+    expect_ids(v, text, true, true, want, 7);
     ASSERT_INT_EQ(llm_vocab_bos(v), 128000);
     ASSERT_INT_EQ(llm_vocab_eot(v), 128009);
     ASSERT_TRUE(llm_vocab_is_eog(v, 128009));
     ASSERT_TRUE(llm_vocab_is_eog(v, 128001));
     ASSERT_TRUE(!llm_vocab_is_eog(v, 128006));
     /* the same text with parse_special off is plain text: no control ids */
+    int32_t ids[32];
+    size_t n;
     ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), false, false, ids, 32, &n), 0);
     for (size_t i = 0; i < n; i++)
         ASSERT_TRUE(ids[i] < 128000);
@@ -569,16 +558,13 @@ TEST_CASE(llm, tokenizer_special_tokens_phi3)
     struct llm_vocab *v = load_vocab("vocab/ggml-vocab-phi-3.gguf", NULL, NULL);
     static const char text[] = "<|user|>\nHello<|end|>\n<|assistant|>";
     static const int32_t want[] = {1, 32010, 15043, 32007, 32001};
-    int32_t ids[32];
-    size_t n;
-    ASSERT_INT_EQ(llm_tokenize(v, text, strlen(text), true, true, ids, 32, &n), 0);
-    ASSERT_INT_EQ(n, 5);
-    for (int i = 0; i < 5; i++)
-        ASSERT_INT_EQ(ids[i], want[i]);
+    expect_ids(v, text, true, true, want, 5);
     ASSERT_TRUE(llm_vocab_attr(v, 32007) & LLM_TOKEN_ATTR_RSTRIP);
     ASSERT_TRUE(!(llm_vocab_attr(v, 32000) & LLM_TOKEN_ATTR_RSTRIP)); /* <|endoftext|> */
     ASSERT_TRUE(llm_vocab_attr(v, 2) & LLM_TOKEN_ATTR_CONTROL);       /* </s> */
     ASSERT_TRUE(llm_vocab_is_eog(v, 2) && llm_vocab_is_eog(v, 32007) && llm_vocab_is_eog(v, 32000));
+    int32_t ids[32];
+    size_t n;
     ASSERT_INT_EQ(llm_tokenize(v, "Hi</s>", 6, false, false, ids, 32, &n), 0);
     for (size_t i = 0; i < n; i++)
         ASSERT_TRUE(ids[i] != 2);
