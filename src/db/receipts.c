@@ -15,6 +15,15 @@ struct receipt_args {
     int64_t pos;                                                   /* out */
 };
 
+/* Binds the receipt's key (room, user, type, thread) to parameters 1 to 4 of st. */
+static void bind_key(sqlite3_stmt *st, const struct receipt_args *a)
+{
+    db__bind_text(st, 1, a->room_id);
+    db__bind_text(st, 2, a->user_id);
+    db__bind_text(st, 3, a->type);
+    db__bind_text(st, 4, a->thread_id);
+}
+
 static int receipt_put_fn(struct db_conn *c, void *arg)
 {
     struct receipt_args *a = arg;
@@ -23,10 +32,7 @@ static int receipt_put_fn(struct db_conn *c, void *arg)
                                    "user_id = ? AND type = ? AND thread_id = ?");
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->room_id);
-    db__bind_text(st, 2, a->user_id);
-    db__bind_text(st, 3, a->type);
-    db__bind_text(st, 4, a->thread_id);
+    bind_key(st, a);
     int rc = sqlite3_step(st);
     int64_t old = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
@@ -38,20 +44,14 @@ static int receipt_put_fn(struct db_conn *c, void *arg)
                      "thread_id = ?");
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->room_id);
-    db__bind_text(st, 2, a->user_id);
-    db__bind_text(st, 3, a->type);
-    db__bind_text(st, 4, a->thread_id);
+    bind_key(st, a);
     if (db__step_done(c, st))
         return ERR_DB;
     st = db__stmt(c, "INSERT INTO receipts (room_id, user_id, type, thread_id, event_id, "
                      "event_pos, ts) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!st)
         return ERR_DB;
-    db__bind_text(st, 1, a->room_id);
-    db__bind_text(st, 2, a->user_id);
-    db__bind_text(st, 3, a->type);
-    db__bind_text(st, 4, a->thread_id);
+    bind_key(st, a);
     db__bind_text(st, 5, a->event_id);
     sqlite3_bind_int64(st, 6, a->event_pos);
     sqlite3_bind_int64(st, 7, a->ts);
