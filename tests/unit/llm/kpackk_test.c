@@ -22,15 +22,12 @@ static uint64_t kk_rng = 11;
 
 static uint32_t kk_u32(void)
 {
-    kk_rng ^= kk_rng << 13;
-    kk_rng ^= kk_rng >> 7;
-    kk_rng ^= kk_rng << 17;
-    return (uint32_t)(kk_rng >> 16);
+    return harness_rng_u32(&kk_rng);
 }
 
 static float kk_f(void)
 {
-    return (float)(kk_u32() % 20001) / 10000.0f - 1.0f;
+    return harness_rng_f(&kk_rng);
 }
 
 /* A row of type t: random bytes with sane fp16 scales (raw), or random floats through the
