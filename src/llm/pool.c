@@ -13,7 +13,13 @@
  *    holds a chunk.
  * 4. Waiting is a bounded spin (yielding now and then) followed by a sleep on a condition variable. `sleepers` and
  *    `caller_sleeping` say whether anyone must be woken, so the common path makes no system
- *    call. The conditions are re-checked under the mutex, so no wake-up is lost. */
+ *    call. The conditions are re-checked under the mutex, so no wake-up is lost.
+ * 5. A split job (llm_pool_run_split) publishes its chunks as one range per thread instead:
+ *    range[t] is a 64-bit word (generation:20 | lo:22 | hi:22) on its own cache line, chunks
+ *    [lo, hi) still to run. The owner takes lo (in order), the others take hi - 1 once their
+ *    own range is empty; both with a compare-and-swap that checks the generation as in note 1,
+ *    so the job word itself is published with no chunk left to take (next = n_chunks) and only
+ *    wakes the workers. */
 #include "llm/pool.h"
 
 #include <pthread.h>
@@ -29,6 +35,11 @@ enum { POOL_SPIN = 4000, POOL_MAX_THREADS = 256 };
 #define JOB_BITS 22
 #define JOB_MASK ((UINT64_C(1) << JOB_BITS) - 1)
 #define JOB_MAX_CHUNKS ((int)JOB_MASK)
+
+/* One thread's chunk range of a split job (note 5), alone on its cache line. */
+struct pool_range {
+    _Alignas(64) _Atomic uint64_t w; /* generation:20 | lo:22 | hi:22 */
+};
 
 struct pool_worker {
     struct llm_pool *pool; /* borrowed back-pointer */
@@ -50,6 +61,9 @@ struct llm_pool {
     llm_pool_fn fn;              /* current job */
     void *arg;                   /* current job's argument */
     unsigned gen;                /* generation of the current job (caller side) */
+    atomic_bool split;           /* the current job is split (note 5) */
+    struct pool_range *range;    /* n_threads ranges, in range_mem (note 5) */
+    void *range_mem;             /* owned allocation holding range */
 };
 
 /* One step of a spin wait. Every 64th step yields the CPU: on a machine with more runnable
@@ -70,25 +84,63 @@ static inline unsigned job_gen(uint64_t v)
     return (unsigned)(v >> (2 * JOB_BITS));
 }
 
-/* Takes and runs chunks of job generation g until none are left (note 1, 2). */
+/* Runs chunk i of a job of n chunks (taken, so fn/arg are that job's: note 2) and counts it. */
+static void pool_run_chunk(struct llm_pool *p, int i, int n, int thread)
+{
+    p->fn(p->arg, i, thread);
+    if (atomic_fetch_add(&p->done, 1) + 1 == n && atomic_load(&p->caller_sleeping)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv_done);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Takes chunk lo (own) or hi - 1 (another thread's) of range r of generation g; returns it, or
+ * -1 when the range is empty or belongs to another job (note 5). */
+static int pool_take_range(struct llm_pool *p, int r, unsigned g, bool own)
+{
+    _Atomic uint64_t *w = &p->range[r].w;
+    uint64_t v = atomic_load(w);
+    for (;;) {
+        if (job_gen(v) != g)
+            return -1;
+        uint64_t lo = (v >> JOB_BITS) & JOB_MASK, hi = v & JOB_MASK;
+        if (lo >= hi)
+            return -1;
+        uint64_t next = own ? v + (UINT64_C(1) << JOB_BITS) : v - 1;
+        if (atomic_compare_exchange_weak(w, &v, next))
+            return (int)(own ? lo : hi - 1);
+    }
+}
+
+/* Takes and runs chunks of job generation g until none are left (note 1, 2, 5). */
 static void pool_do_chunks(struct llm_pool *p, unsigned g, int thread)
 {
     uint64_t v = atomic_load(&p->job);
+    if (job_gen(v) != g)
+        return;
+    const int n = (int)((v >> JOB_BITS) & JOB_MASK);
+    /* the flag may already be a later job's: every take checks the generation */
+    if (atomic_load_explicit(&p->split, memory_order_relaxed)) {
+        int i;
+        while ((i = pool_take_range(p, thread, g, true)) >= 0)
+            pool_run_chunk(p, i, n, thread);
+        for (int k = 1; k < p->n_threads; k++) {
+            int r = (thread + k) % p->n_threads;
+            while ((i = pool_take_range(p, r, g, false)) >= 0)
+                pool_run_chunk(p, i, n, thread);
+        }
+        return;
+    }
     for (;;) {
         if (job_gen(v) != g)
             return;
-        uint64_t n = (v >> JOB_BITS) & JOB_MASK;
         uint64_t i = v & JOB_MASK;
-        if (i >= n)
+        if (i >= (uint64_t)n)
             return;
         if (!atomic_compare_exchange_weak(&p->job, &v, v + 1))
             continue; /* v now holds the fresh value */
-        p->fn(p->arg, (int)i, thread);
-        if (atomic_fetch_add(&p->done, 1) + 1 == (int)n && atomic_load(&p->caller_sleeping)) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_broadcast(&p->cv_done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        pool_run_chunk(p, (int)i, n, thread);
         v = atomic_load(&p->job);
     }
 }
@@ -135,6 +187,12 @@ struct llm_pool *llm_pool_new(int n_threads)
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->caller_sleeping, false);
     atomic_init(&p->quit, false);
+    atomic_init(&p->split, false);
+    p->range_mem = xcalloc((size_t)n_threads + 1, sizeof(struct pool_range));
+    p->range = (struct pool_range *)(((uintptr_t)p->range_mem + sizeof(struct pool_range) - 1) &
+                                     ~(uintptr_t)(sizeof(struct pool_range) - 1));
+    for (int i = 0; i < n_threads; i++)
+        atomic_init(&p->range[i].w, 0);
     p->workers = xcalloc((size_t)n_threads, sizeof *p->workers);
     for (int i = 0; i < n_threads - 1; i++) {
         p->workers[i].pool = p;
@@ -162,6 +220,7 @@ void llm_pool_free(struct llm_pool *p)
     pthread_cond_destroy(&p->cv_done);
     pthread_mutex_destroy(&p->mu);
     free(p->workers);
+    free(p->range_mem);
     free(p);
 }
 
@@ -170,7 +229,7 @@ int llm_pool_threads(const struct llm_pool *p)
     return p->n_threads;
 }
 
-void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
+static void pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks, bool split)
 {
     if (n_chunks <= 0)
         return;
@@ -182,11 +241,22 @@ void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
     ASSERT(n_chunks <= JOB_MAX_CHUNKS);
     p->fn = fn;
     p->arg = arg;
+    atomic_store_explicit(&p->split, split, memory_order_relaxed);
     atomic_store(&p->done, 0);
     p->gen = (p->gen + 1) & (unsigned)((1u << (64 - 2 * JOB_BITS)) - 1);
     if (p->gen == 0)
         p->gen = 1; /* workers start having seen generation 0 */
-    atomic_store(&p->job, ((uint64_t)p->gen << (2 * JOB_BITS)) | ((uint64_t)n_chunks << JOB_BITS));
+    const uint64_t gen = (uint64_t)p->gen << (2 * JOB_BITS);
+    uint64_t next = 0;
+    if (split) {
+        for (int t = 0; t < p->n_threads; t++) {
+            uint64_t lo = (uint64_t)n_chunks * (uint64_t)t / (uint64_t)p->n_threads;
+            uint64_t hi = (uint64_t)n_chunks * (uint64_t)(t + 1) / (uint64_t)p->n_threads;
+            atomic_store(&p->range[t].w, gen | (lo << JOB_BITS) | hi);
+        }
+        next = (uint64_t)n_chunks; /* nothing to take from the job word */
+    }
+    atomic_store(&p->job, gen | ((uint64_t)n_chunks << JOB_BITS) | next);
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->cv_work);
@@ -204,4 +274,14 @@ void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
         pthread_cond_wait(&p->cv_done, &p->mu);
     atomic_store(&p->caller_sleeping, false);
     pthread_mutex_unlock(&p->mu);
+}
+
+void llm_pool_run(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
+{
+    pool_run(p, fn, arg, n_chunks, false);
+}
+
+void llm_pool_run_split(struct llm_pool *p, llm_pool_fn fn, void *arg, int n_chunks)
+{
+    pool_run(p, fn, arg, n_chunks, true);
 }

@@ -27,5 +27,11 @@ int llm_pool_threads(const struct llm_pool *pool);
 /* Runs fn over n_chunks chunks and waits for all of them (see above). n_chunks <= 0 returns at
  * once; a job with one chunk runs on the caller only. */
 void llm_pool_run(struct llm_pool *pool, llm_pool_fn fn, void *arg, int n_chunks);
+/* Like llm_pool_run, but thread t first runs the chunks [t * n / T, (t + 1) * n / T) of the
+ * T threads' equal shares in order, then takes chunks from the end of the others' shares:
+ * each thread walks one stretch of consecutive chunks (a matrix product's rows in memory
+ * order, so its prefetches run on into its own next chunk) while a late or descheduled thread
+ * still holds nobody up. */
+void llm_pool_run_split(struct llm_pool *pool, llm_pool_fn fn, void *arg, int n_chunks);
 
 #endif

@@ -1,7 +1,9 @@
-/* pool_test.c: the fixed thread pool runs every chunk exactly once per job, on all threads. */
+/* pool_test.c: the fixed thread pool runs every chunk exactly once per job, on all threads,
+ * for plain and split jobs (llm_pool_run_split) alike, also when the two kinds alternate. */
 #include "harness.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "llm/pool.h"
 
@@ -30,11 +32,23 @@ TEST_CASE(llm, pool_runs_each_chunk_once)
         for (int i = 0; i < N_CHUNKS; i++)
             atomic_store(&job.hits[i], 0);
         atomic_store(&job.threads_seen, 0);
-        for (int r = 0; r < N_JOBS; r++)
-            llm_pool_run(pool, pool_job_fn, &job, N_CHUNKS);
+        for (int r = 0; r < N_JOBS; r++) {
+            /* plain, split, then runs of either kind */
+            bool split = r < N_JOBS / 3 ? false : r < 2 * N_JOBS / 3 ? true : (r / 3) % 2 == 0;
+            (split ? llm_pool_run_split : llm_pool_run)(pool, pool_job_fn, &job, N_CHUNKS);
+        }
         llm_pool_run(pool, pool_job_fn, &job, 0); /* no chunks: no calls */
+        llm_pool_run_split(pool, pool_job_fn, &job, 0);
         for (int i = 0; i < N_CHUNKS; i++)
             ASSERT_INT_EQ(atomic_load(&job.hits[i]), N_JOBS);
+        /* fewer chunks than threads: some shares are empty */
+        for (int i = 0; i < 3; i++)
+            atomic_store(&job.hits[i], 0);
+        for (int r = 0; r < N_JOBS; r++)
+            llm_pool_run_split(pool, pool_job_fn, &job, 1 + r % 3);
+        ASSERT_INT_EQ(atomic_load(&job.hits[0]), N_JOBS);
+        ASSERT_INT_EQ(atomic_load(&job.hits[1]), 2 * N_JOBS / 3);
+        ASSERT_INT_EQ(atomic_load(&job.hits[2]), N_JOBS / 3);
         int seen = atomic_load(&job.threads_seen);
         ASSERT_TRUE(seen & 1); /* the caller takes part */
         ASSERT_TRUE(seen < (1 << thread_counts[t]));
