@@ -268,6 +268,17 @@ static void check_ids(json_t *want, const int32_t *got, size_t n_got, const char
     }
 }
 
+/* Tokenizes prompt pi (text) of the reference and checks the ids against want (a JSON array). */
+static void check_prompt(const struct llm_vocab *v, const char *text, bool add_special,
+                         json_t *want, const char *file, size_t pi)
+{
+    int32_t *ids;
+    size_t n;
+    ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), add_special, false, &ids, &n), 0);
+    check_ids(want, ids, n, file, pi);
+    free(ids);
+}
+
 /* reference.json tokenizer_vectors: the five prompts with and without special tokens. */
 TEST_CASE(llm, tokenizer_reference_vectors)
 {
@@ -288,13 +299,8 @@ TEST_CASE(llm, tokenizer_reference_vectors)
             size_t pi = (size_t)json_integer_value(json_object_get(pt, "prompt_index"));
             const char *text = json_string_value(json_array_get(prompts, pi));
             for (int special = 0; special < 2; special++) {
-                int32_t *ids;
-                size_t n;
-                ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), special, false, &ids, &n),
-                              0);
-                check_ids(json_object_get(pt, special ? "add_special" : "no_special"), ids, n, file,
-                          pi);
-                free(ids);
+                check_prompt(v, text, special,
+                             json_object_get(pt, special ? "add_special" : "no_special"), file, pi);
                 checked++;
             }
         }
@@ -321,11 +327,7 @@ TEST_CASE(llm, tokenizer_reference_model_prompts)
         json_array_foreach(json_object_get(m, "results"), ri, r) {
             size_t pi = (size_t)json_integer_value(json_object_get(r, "prompt_index"));
             const char *text = json_string_value(json_array_get(prompts, pi));
-            int32_t *ids;
-            size_t n;
-            ASSERT_INT_EQ(llm_tokenize_alloc(v, text, strlen(text), true, false, &ids, &n), 0);
-            check_ids(json_object_get(r, "prompt_tokens"), ids, n, file, pi);
-            free(ids);
+            check_prompt(v, text, true, json_object_get(r, "prompt_tokens"), file, pi);
             checked++;
         }
         llm_vocab_free(v);
