@@ -165,6 +165,8 @@ void http_server_add_routes(struct http_server *srv, const struct http_route *ro
 int http_server_start(struct http_server *srv);
 /* The bound port (useful with port 0). */
 int http_server_port(const struct http_server *srv);
+/* Polling threads in use (the options' threads, or the default when those were 0). */
+int http_server_threads(const struct http_server *srv);
 /* Stops accepting, finishes in-flight requests, frees everything. */
 void http_server_free(struct http_server *srv);
 void *http_server_app(const struct http_server *srv);

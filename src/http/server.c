@@ -1031,6 +1031,11 @@ int http_server_port(const struct http_server *srv)
     return srv->port;
 }
 
+int http_server_threads(const struct http_server *srv)
+{
+    return srv->opt.threads;
+}
+
 void http_server_free(struct http_server *srv)
 {
     if (!srv)
