@@ -194,7 +194,8 @@ int server_run(const struct config *cfg)
     struct timespec cpu; /* the process's CPU time so far: start-up cost the load distorts least */
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
     log_info("listening addr=%s port=%d server_name=%s threads=%d start_ms=%.1f cpu_ms=%.1f",
-             cfg->bind_address, http_server_port(srv.http), cfg->server_name, http_server_threads(srv.http),
+             cfg->bind_address, http_server_port(srv.http), cfg->server_name,
+             http_server_threads(srv.http),
              (double)(clock_mono_ns() - t0) / 1e6,
              (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec / 1e6);
     printf("relais listening on http://%s:%d\n", cfg->bind_address, http_server_port(srv.http));
