@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "llm/kernels/packed.h"
+#include "llm/kernels/packed_k.h"
 #include "llm/model/internal.h"
 
 /* ---- matrix products -------------------------------------------------------------------- */
@@ -91,8 +92,11 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
     ASSERT(count >= 1 && count <= LLM_MATMUL_MAX_PARTS);
     for (int i = 1; i < count; i++) {
         if (ws[i]->at->type != ws[0]->at->type || ws[i]->n_in != ws[0]->n_in ||
-            ws[i]->packed != ws[0]->packed || (ws[0]->packed && ws[i]->type != ws[0]->type)) {
-            /* different activation types: one product at a time */
+            ws[i]->packed != ws[0]->packed ||
+            (ws[0]->packed && ws[i]->type != ws[0]->type &&
+             !(llm_pack_k_type(ws[i]->type) && llm_pack_k_type(ws[0]->type)))) {
+            /* different activation rows (packed Q4_K and Q6_K share plain Q8_K rows): one
+             * product at a time */
             for (int k = 0; k < count; k++)
                 llm__matmul_n(c, 1, &ws[k], &ys[k], &ldys[k], x, ldx, n);
             return;
@@ -126,7 +130,7 @@ void llm__matmul_n(struct llm_context *c, int count, const struct llm_mat *const
         job.part[i] = (struct mm_part){ws[i], ys[i], ldys[i], n_chunks};
         n_chunks += (int)((ws[i]->n_out + job.chunk_rows - 1) / job.chunk_rows);
     }
-    llm_pool_run(c->pool, mm_chunk, &job, n_chunks);
+    llm_pool_run_split(c->pool, mm_chunk, &job, n_chunks); /* each thread reads one stretch */
 }
 
 void llm__matmul(struct llm_context *c, const struct llm_mat *w, const float *x, int ldx, int n,
