@@ -32,16 +32,8 @@ cpu() { awk '{print $14 + $15}' /proc/$pid/stat; }
 hz=$(getconf CLK_TCK)
 per_msg() { awk -v a="$1" -v b="$2" -v n="$3" -v hz="$hz" \
   'BEGIN { if (n > 0) printf "server_cpu %.2f s, %.0f us per message (%d messages)\n", (b - a) / hz, (b - a) / hz * 1e6 / n, n }'; }
-"$bin" init --data "$dir" --port 0 --registration open --no-admin --set log.level=warn \
-  --set registration.argon2_ops=1 --set registration.argon2_mem_kib=64 \
-  --set ratelimit.register_per_minute=1000000 --set ratelimit.register_burst=1000000 >/dev/null 2>&1
-"$bin" serve --config "$dir/relais.conf" >"$dir/out" 2>"$dir/err" &
-pid=$!
-n=0
-while ! grep -q listening "$dir/out" 2>/dev/null; do
-  n=$((n + 1)); [ $n -gt 1000 ] && { echo "server did not start"; exit 1; }; sleep 0.01
-done
-url=$(sed -n 's/.*\(http:[^ ]*\).*/\1/p' "$dir/out")
+. "$here/serve.sh"
+chat_serve "$bin" "$dir"
 /usr/bin/python3 "$here/setup.py" "$url" "$users" "$rooms" "$dir/setup.json"
 echo "setup: $users users, $rooms rooms, rss_kb $(rss)"
 
