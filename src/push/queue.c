@@ -23,7 +23,9 @@
 #include <time.h>
 
 enum {
-    PUSH_BATCH_MAX = 16,
+    PUSH_BATCH_MAX = 16,          /* events per batch while the worker keeps up */
+    PUSH_BATCH_BACKLOG_MAX = 128, /* per batch when more than that many wait: fewer, fuller
+                                     transactions (rows of one room share pages) */
     PUSH_LIST_MAX = 64 << 20,
     PUSH_PROGRESS_LAG = 1000,
     PUSH_SETTLE_MS = 1000,
@@ -368,10 +370,19 @@ static void *worker_main(void *arg)
         if (!q.head)
             break;
         /* A bounded batch: one write transaction must not hold the writer
-         * (and every send behind it) for long. */
+         * (and every send behind it) for long. Behind a backlog, larger
+         * batches write each room's rows in fewer transactions. */
         q.batch = q.head;
         struct push_item *last = q.head;
-        for (int k = 1; k < PUSH_BATCH_MAX && last->next; k++)
+        int queued = 1;
+        while (queued < PUSH_BATCH_BACKLOG_MAX && last->next) {
+            last = last->next;
+            queued++;
+        }
+        int max = queued == PUSH_BATCH_BACKLOG_MAX && last->next ? PUSH_BATCH_BACKLOG_MAX
+                                                                 : PUSH_BATCH_MAX;
+        last = q.head;
+        for (int k = 1; k < max && last->next; k++)
             last = last->next;
         q.head = last->next;
         last->next = NULL;
