@@ -15,16 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
-"$bin" init --data "$dir" --port 0 --registration open --no-admin --set log.level=warn \
-  --set registration.argon2_ops=1 --set registration.argon2_mem_kib=64 \
-  --set ratelimit.register_per_minute=1000000 --set ratelimit.register_burst=1000000 >/dev/null 2>&1
-"$bin" serve --config "$dir/relais.conf" >"$dir/out" 2>"$dir/err" &
-pid=$!
-n=0
-while ! grep -q listening "$dir/out" 2>/dev/null; do
-  n=$((n + 1)); [ $n -gt 1000 ] && { echo "server did not start"; exit 1; }; sleep 0.01
-done
-url=$(sed -n 's/.*\(http:[^ ]*\).*/\1/p' "$dir/out")
+. "$here/serve.sh"
+chat_serve "$bin" "$dir"
 /usr/bin/python3 "$here/setup.py" "$url" 200 100 "$dir/setup.json" >/dev/null
 load=$(cut -d' ' -f1 /proc/loadavg)
 c0=$(awk '{print $14 + $15}' /proc/$pid/stat)

@@ -76,6 +76,9 @@ int db__write_async(struct db *db, db__write_fn fn, void *arg, void (*on_run)(vo
  * fsync. arg is handed over: free_arg(arg) runs on the writer once fn's transaction ended
  * (committed or not), or here at once when the database is closing. */
 void db__write_detached(struct db *db, db__write_fn fn, void *arg, void (*free_arg)(void *arg));
+/* The name of the VFS connections open with (wal_vfs.c: a WAL file's writes
+ * gathered into one call per commit), or NULL for SQLite's default. */
+const char *db__wal_vfs(void);
 /* The calling thread's read connection (opened on first use); NULL on failure. */
 struct db_conn *db__reader(struct db *db);
 /* A prepared statement for sql (a string literal), reset and unbound; NULL on

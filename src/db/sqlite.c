@@ -73,7 +73,7 @@ static int conn_open(const char *path, struct db_conn **out)
     struct db_conn *c = xcalloc(1, sizeof *c);
     int rc = sqlite3_open_v2(path, &c->sql,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+                             db__wal_vfs());
     if (rc != SQLITE_OK) {
         log_error("open failed path=%s err=%s", path, c->sql ? sqlite3_errmsg(c->sql) : "?");
         sqlite3_close(c->sql);
