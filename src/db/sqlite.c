@@ -574,18 +574,20 @@ int db_open(const char *path, struct db **out, char *err, size_t err_len)
         snprintf(err, err_len, "cannot open database %s", path);
         goto fail;
     }
+    rc = db__migrate(db->writer, err, err_len);
+    if (rc)
+        goto fail;
     /* The writer's per-job savepoints keep the pages a job changes in a
      * sub-journal, which spills to a temporary file past 64 KiB (a push
      * worker batch): open, write, close, on every such job. In memory it is
-     * bounded by one job's pages. */
+     * bounded by one job's pages (set after the migrations, whose
+     * sorts over a large old database may be big). */
     if (db__exec(db->writer, "PRAGMA temp_store=MEMORY")) {
         snprintf(err, err_len, "cannot configure database %s", path);
         rc = ERR_DB;
         goto fail;
     }
-    rc = db__migrate(db->writer, err, err_len);
-    if (rc)
-        goto fail;
+
     /* The migrations filled the page cache with schema pages no request needs. */
     sqlite3_db_release_memory(db->writer->sql);
     pthread_mutex_init(&db->ckpt_lock, NULL);
