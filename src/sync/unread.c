@@ -91,6 +91,7 @@ struct reads {
     int64_t *afters;      /* their receipts' positions */
     size_t n;             /* entries */
     struct buf sig;       /* every receipt as text: what kept counts were counted with */
+    bool sig_whole;       /* sig holds every receipt (else nothing is kept or reused) */
     struct db_read_position *raw; /* owned */
 };
 
@@ -102,6 +103,7 @@ static int reads_load(struct server *srv, const char *user_id, const char *room_
     int rc = db_receipt_read_positions(srv->db, room_id, user_id, &r->raw, &r->n);
     if (rc)
         return rc;
+    r->sig_whole = true;
     r->threads = xcalloc(r->n + 1, sizeof *r->threads);
     r->afters = xcalloc(r->n + 1, sizeof *r->afters);
     for (size_t i = 0; i < r->n; i++) {
@@ -109,7 +111,8 @@ static int reads_load(struct server *srv, const char *user_id, const char *room_
         r->afters[i] = r->raw[i].event_pos;
         if (!r->raw[i].thread_id[0])
             r->base = r->raw[i].event_pos;
-        buf_printf(&r->sig, "%s=%lld\n", r->raw[i].thread_id, (long long)r->raw[i].event_pos);
+        if (buf_printf(&r->sig, "%s=%lld\n", r->raw[i].thread_id, (long long)r->raw[i].event_pos))
+            r->sig_whole = false;
     }
     if (!r->base)
         r->base = member_pos;
@@ -197,7 +200,7 @@ static int count(struct server *srv, const char *user_id, const char *room_id, i
     buf_printf(&key, "%s\n%s", user_id, room_id);
     int64_t from = 0; /* rows above it are still to count */
     pthread_mutex_lock(&cache.lock);
-    struct kept *k = cache.ready ? map_get(&cache.kept, key.data, key.len) : NULL;
+    struct kept *k = cache.ready && r.sig_whole ? map_get(&cache.kept, key.data, key.len) : NULL;
     /* kept counts ahead of this response's snapshot would count twice */
     if (k && k->member_pos == member_pos && k->upto <= at->processed &&
         strcmp(k->reads, buf_cstr(&r.sig)) == 0) {
@@ -208,7 +211,7 @@ static int count(struct server *srv, const char *user_id, const char *room_id, i
     int64_t keep = at->settled;
     if (from < keep) {
         rc = add_rows(srv, user_id, room_id, &r, from, keep, c, n);
-        if (!rc) {
+        if (!rc && r.sig_whole) {
             struct kept *nk = xcalloc(1, sizeof *nk);
             nk->member_pos = member_pos;
             nk->reads = xstrdup(buf_cstr(&r.sig));
