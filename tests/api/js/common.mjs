@@ -4,7 +4,9 @@
 // `relais serve` on a kernel-chosen port and reads the port from its one
 // stdout line. spec: registration ("open"), set ({"section.name": value},
 // added to fast-hashing / high-rate-limit defaults), admin (default true),
-// prepare (async (srv) => ..., run after init and before serve: srv.data is the data folder).
+// prepare (async (srv) => ..., run after init and before serve: srv.data is the data folder),
+// release (async () => ..., run by the runner after the server stopped, even when a filter
+// skipped the tests that would have undone what prepare started).
 import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, openSync, closeSync, existsSync } from "node:fs";
 import net from "node:net";

@@ -96,6 +96,8 @@ async function runFile(file, bin, filter) {
     stopped = { code: -1, tail: `stopping failed: ${describe(e)}` };
   } finally {
     await srv.cleanup(); // never leaves a server running
+    // what prepare started (a second server...) goes too, whichever tests ran
+    if (mod.server && mod.server.release) await mod.server.release().catch(() => {});
   }
   report(`${label}/server_exits_cleanly`,
     stopped.code === 0 ? null : `exit status ${stopped.code}; stderr ends: ${stopped.tail}`);

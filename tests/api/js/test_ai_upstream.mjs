@@ -31,7 +31,25 @@ export const server = {
     // one entry per line (the option may be repeated; INI lines are short)
     appendFileSync(join(srv.data, "relais.conf"), `\n[llm]\n${list.map((e) => `upstream_models = ${e}\n`).join("")}`);
   },
+  release: () => stopUpstream(),
 };
+
+// Stops the second server and the silent listener; returns the upstream's exit status (0 when
+// it was not running). The test checks it; the runner's release calls it when a filter skipped
+// that test.
+async function stopUpstream() {
+  let code = 0;
+  if (silent) {
+    silent.closeAllConnections?.();
+    await new Promise((resolve) => silent.close(resolve));
+    silent = null;
+  }
+  if (upstream) {
+    ({ code } = await upstream.stop().finally(() => upstream.cleanup()));
+    upstream = null;
+  }
+  return code;
+}
 
 const CHAT = [{ role: "user", content: "Tell me a story" }];
 
@@ -72,14 +90,8 @@ const all = {
   },
 
   async stop_upstream() {
-    if (silent) silent.closeAllConnections?.();
-    if (silent) await new Promise((resolve) => silent.close(resolve));
-    if (upstream) {
-      const { code } = await upstream.stop();
-      await upstream.cleanup();
-      upstream = null;
-      check(code === 0, `upstream exit ${code}`);
-    }
+    const code = await stopUpstream();
+    check(code === 0, `upstream exit ${code}`);
   },
 };
 
