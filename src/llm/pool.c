@@ -10,7 +10,7 @@
  *    caller cannot have moved on to g+1 and overwritten them.
  * 3. The caller waits for `done` (chunks finished) to reach n_chunks, not for every worker to
  *    check in: a worker that is descheduled (the machine is shared) costs nothing unless it
- *    holds a chunk.
+ *    holds a chunk. A thread adds its chunks to `done` once, when it finds none left to take.
  * 4. Waiting is a bounded spin (yielding now and then) followed by a sleep on a condition variable. `sleepers` and
  *    `caller_sleeping` say whether anyone must be woken, so the common path makes no system
  *    call. The conditions are re-checked under the mutex, so no wake-up is lost.
@@ -84,11 +84,14 @@ static inline unsigned job_gen(uint64_t v)
     return (unsigned)(v >> (2 * JOB_BITS));
 }
 
-/* Runs chunk i of a job of n chunks (taken, so fn/arg are that job's: note 2) and counts it. */
-static void pool_run_chunk(struct llm_pool *p, int i, int n, int thread)
+/* Adds a thread's count of finished chunks of a job of n chunks to `done`, once it has no more
+ * to take (one atomic on the shared line per thread and job, not one per chunk), and wakes a
+ * sleeping caller when that completes the job. */
+static void pool_count_done(struct llm_pool *p, int count, int n)
 {
-    p->fn(p->arg, i, thread);
-    if (atomic_fetch_add(&p->done, 1) + 1 == n && atomic_load(&p->caller_sleeping)) {
+    if (count == 0)
+        return;
+    if (atomic_fetch_add(&p->done, count) + count == n && atomic_load(&p->caller_sleeping)) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->cv_done);
         pthread_mutex_unlock(&p->mu);
@@ -121,28 +124,34 @@ static void pool_do_chunks(struct llm_pool *p, unsigned g, int thread)
         return;
     const int n = (int)((v >> JOB_BITS) & JOB_MASK);
     /* the flag may already be a later job's: every take checks the generation */
+    int ran = 0; /* chunks this thread ran (fn/arg are the job's after a take: note 2) */
     if (atomic_load_explicit(&p->split, memory_order_relaxed)) {
         int i;
-        while ((i = pool_take_range(p, thread, g, true)) >= 0)
-            pool_run_chunk(p, i, n, thread);
+        while ((i = pool_take_range(p, thread, g, true)) >= 0) {
+            p->fn(p->arg, i, thread);
+            ran++;
+        }
         for (int k = 1; k < p->n_threads; k++) {
             int r = (thread + k) % p->n_threads;
-            while ((i = pool_take_range(p, r, g, false)) >= 0)
-                pool_run_chunk(p, i, n, thread);
+            while ((i = pool_take_range(p, r, g, false)) >= 0) {
+                p->fn(p->arg, i, thread);
+                ran++;
+            }
         }
+        pool_count_done(p, ran, n);
         return;
     }
     for (;;) {
-        if (job_gen(v) != g)
-            return;
         uint64_t i = v & JOB_MASK;
-        if (i >= (uint64_t)n)
-            return;
+        if (job_gen(v) != g || i >= (uint64_t)n)
+            break;
         if (!atomic_compare_exchange_weak(&p->job, &v, v + 1))
             continue; /* v now holds the fresh value */
-        pool_run_chunk(p, (int)i, n, thread);
+        p->fn(p->arg, (int)i, thread);
+        ran++;
         v = atomic_load(&p->job);
     }
+    pool_count_done(p, ran, n);
 }
 
 static void *pool_worker_main(void *argp)
