@@ -59,6 +59,8 @@ struct http_server {
     pthread_mutex_t suspend_lock;   /* guards sleeping, stopping and every request's flags */
     struct request_private *sleeping; /* requests whose connection is suspended */
     bool stopping;                  /* shutting down: nothing may go to sleep any more */
+    _Atomic bool draining;          /* stopping for good: new requests are answered 503 */
+    _Atomic int n_deferred;         /* http_request_defer'd requests not finished yet */
     pthread_mutex_t work_lock;      /* guards the work queue and workers_stop */
     pthread_cond_t work_cond;       /* signalled when work is queued or workers stop */
     struct request_private *work_head, *work_tail; /* requests waiting for a worker */
@@ -222,6 +224,7 @@ void http_request_resume(struct http_request *req)
 void http_request_defer(struct http_request *req)
 {
     req->suspended = true;
+    req->server->n_deferred++;
     ((struct request_private *)req)->deferred = true;
 }
 
@@ -249,6 +252,7 @@ void http_request_finish(struct http_request *req, struct http_reply *rep)
         rp->mhd_suspended = false;
         MHD_resume_connection(rp->pub.conn);
     }
+    srv->n_deferred--;
     pthread_mutex_unlock(&srv->suspend_lock);
 }
 
@@ -552,6 +556,10 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
         return;
     }
     rp->style = style_for_path(req->path);
+    if (srv->draining) { /* nothing new may suspend its connection under MHD_stop_daemon */
+        http_reply_error(rep, 503, "M_UNKNOWN", "The server is shutting down");
+        return;
+    }
     if (req->method == HTTP_OPTIONS) { /* CORS preflight: any path */
         http_reply_json(rep, 200, json_object());
         return;
@@ -1062,6 +1070,10 @@ void http_server_free(struct http_server *srv)
             struct timespec ten_ms = {0, 10 * 1000 * 1000};
             nanosleep(&ten_ms, NULL);
         }
+        /* From here new requests are refused: keep-alive clients that go on sending would
+         * otherwise start requests that suspend (deferred sends) after the wait above,
+         * and libmicrohttpd aborts the process when it stops with a suspended connection. */
+        srv->draining = true;
         /* Workers finish what is queued (each resumes its connection), then exit. */
         pthread_mutex_lock(&srv->work_lock);
         srv->workers_stop = true;
@@ -1071,6 +1083,18 @@ void http_server_free(struct http_server *srv)
         for (size_t i = 0; i < n_workers; i++)
             pthread_join(srv->workers[i], NULL);
         srv->n_workers = 0;
+        /* Deferred requests end once their work is done (a send: once the database writer,
+         * still running, has committed it); until then their connections stay suspended
+         * and they are still to be answered. */
+        for (int i = 0; srv->n_deferred > 0; i++) {
+            if (i == 3000) { /* 30 s */
+                log_error("%d deferred requests never finished; not stopping the HTTP server",
+                          (int)srv->n_deferred);
+                return;
+            }
+            struct timespec ten_ms = {0, 10 * 1000 * 1000};
+            nanosleep(&ten_ms, NULL);
+        }
         pthread_mutex_lock(&srv->suspend_lock);
         srv->stopping = true;
         while (srv->sleeping)

@@ -105,3 +105,70 @@ async def test_sigterm_with_sends_in_flight(srv):
     check(not missing, f"{len(missing)} of {len(acked)} acknowledged events lost: {missing[:3]}")
     for room in rooms:
         await alice.send(room, "after the restart")
+
+
+async def test_raced_redaction_retries_answer_one_event(srv):
+    alice = await new_user(srv, "alice")
+    room = await alice.create_room(preset="private_chat")
+    target = await alice.send(room, "to be redacted")
+    path = f"/rooms/{q(room)}/redact/{q(target)}/red-1"
+    rs = await asyncio.gather(*(alice.req("PUT", path, {"reason": "oops"}) for _ in range(6)))
+    ids = {r.json.get("event_id") for r in rs if r.status == 200}
+    check(all(r.status == 200 for r in rs) and len(ids) == 1, f"raced redaction retries: {rs}")
+    r = await alice.req("PUT", path, {"reason": "oops"})
+    check(r.status == 200 and r.json["event_id"] in ids, f"later retry: {r!r}")
+    r = await alice.messages(room, "b", limit=50)
+    reds = [e for e in r.json["chunk"] if e["type"] == "m.room.redaction"]
+    check(len(reds) == 1 and reds[0]["event_id"] in ids, f"redactions stored: {reds}")
+    # State sends have no transaction ID: each PUT is answered with its own event.
+    rs = await asyncio.gather(*(alice.state(room, "m.room.topic", {"topic": f"t{i}"})
+                                for i in range(6)))
+    check(all(r.status == 200 for r in rs), f"state sends: {rs}")
+    check(len({r.json["event_id"] for r in rs}) == 6, "two state sends answered one event")
+
+
+async def test_sigterm_under_64_senders(srv):
+    """64 clients keep sending on keep-alive connections while SIGTERM stops
+    the server: requests that begin while it stops must not leave a
+    connection suspended under libmicrohttpd's stop (it aborts the process:
+    'MHD_stop_daemon() called while we have suspended connections')."""
+    alice = await new_user(srv, "alice")
+    room = await alice.create_room(preset="private_chat")
+    acked = {}
+    for run in range(1):
+        conns = aiohttp.TCPConnector(limit=0, force_close=False)
+        async with aiohttp.ClientSession(connector=conns) as http:
+            url = f"{srv.base}/_matrix/client/v3/rooms/{q(room)}/send/m.room.message/"
+            hdr = {"Authorization": f"Bearer {alice.token}"}
+
+            async def send(i):
+                txn = f"r{run}-{i}"
+                try:
+                    async with http.put(url + txn, json={"msgtype": "m.text", "body": txn},
+                                        headers=hdr) as r:
+                        if r.status == 200:
+                            acked[txn] = (await r.json())["event_id"]
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    pass
+
+            async def sender(k):
+                i = 0
+                end = asyncio.get_running_loop().time() + 8
+                while srv.proc.returncode is None and asyncio.get_running_loop().time() < end:
+                    i += 1
+                    await send(f"{k}-{i}")
+
+            senders = [asyncio.create_task(sender(k)) for k in range(64)]
+            await asyncio.sleep(0.5)
+            srv.proc.send_signal(signal.SIGTERM)
+            await asyncio.gather(*senders)
+            rc = await asyncio.wait_for(srv.proc.wait(), 30)
+        check(rc == 0, f"run {run}: exit status {rc} after SIGTERM: {srv.log_tail(3)}")
+        await srv.http.close()
+        await srv._serve()
+    missing = []
+    for txn, eid in list(acked.items())[-300:]:  # the last answered, sent as the server stopped
+        r = await alice.req("GET", f"/rooms/{q(room)}/event/{q(eid)}")
+        if r.status != 200:
+            missing.append((txn, eid, r.status))
+    check(not missing, f"{len(missing)} of {len(acked)} acknowledged events lost: {missing[:3]}")
