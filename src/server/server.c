@@ -213,9 +213,9 @@ out:
     ai_free(srv.ai);
     sync_ephemeral_stop(); /* the typing timer wakes through the notifier */
     sync_presence_stop();  /* so does the presence timeout checker */
-    notifier_free(srv.notifier);
     push_queue_stop(); /* stores the notifications still queued */
     push_gateway_stop(); /* undelivered notifications stay queued in the database */
+    notifier_free(srv.notifier); /* after the push worker, which reads its positions */
     rooms_free(srv.rooms);
     uia_free(srv.uia);
     ratelimit_free(srv.ratelimit);
