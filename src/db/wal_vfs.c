@@ -13,7 +13,9 @@
  * error of that deferred write is returned by the call that flushed, which
  * for a commit is its sync: the commit fails as a failed write would fail it.
  * Other connections read only frames a commit has published in the
- * wal-index, which happens after that sync. A file is used by one connection
+ * wal-index, which happens after that sync; this is why it needs
+ * synchronous=FULL (sqlite.c): with NORMAL a commit publishes its frames
+ * without a sync, before they are written. A file is used by one connection
  * (one thread) at a time, so the buffer needs no lock. Other files are the
  * default VFS's own. */
 #define LOG_MODULE "db"
