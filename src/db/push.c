@@ -140,9 +140,8 @@ int db_push_backlog(struct db *db, int64_t after, size_t limit, struct db_push_b
     struct db_conn *c = db__reader(db);
     sqlite3_stmt *st = c ? db__stmt(c, "SELECT e.stream_pos, e.event_id, e.json FROM events e "
                                        "WHERE e.stream_pos > ? AND NOT EXISTS (SELECT 1 FROM "
-                                       "event_push p WHERE p.room_id = e.room_id AND "
-                                       "p.event_pos = e.stream_pos) ORDER BY e.stream_pos "
-                                       "LIMIT ?")
+                                       "event_push p WHERE p.event_pos = e.stream_pos) "
+                                       "ORDER BY e.stream_pos LIMIT ?")
                          : NULL;
     if (!st)
         return ERR_DB;
@@ -249,6 +248,15 @@ static int count_rows(sqlite3_stmt *st, const char *user_id, const char *const *
     return rc == SQLITE_DONE ? 0 : ERR_DB;
 }
 
+/* The rows (thread_id, event_pos, sender, all_but, users, highlights) of room
+ * ?1 at ?2 < pos <= ?3 (and extra): the room's events through events_room,
+ * each row looked up by its position (event_push holds no per-room index
+ * but the thread replies'). */
+#define ROOM_ROWS_SQL(extra)                                                                     \
+    "SELECT p.thread_id, p.event_pos, p.sender, p.all_but, p.users, p.highlights FROM events e " \
+    "INDEXED BY events_room CROSS JOIN event_push p ON p.event_pos = e.stream_pos WHERE "        \
+    "e.room_id = ?1 AND e.stream_pos > ?2 AND e.stream_pos <= ?3" extra
+
 int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
                              int64_t after, int64_t upto, const char *const *threads,
                              const int64_t *afters, size_t n_threads,
@@ -265,9 +273,7 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
             main_after = afters[i];
     int rc;
     if (main_after == after) { /* the unthreaded receipt is the latest: one range */
-        sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
-                                       "highlights FROM event_push WHERE room_id = ? AND "
-                                       "event_pos > ? AND event_pos <= ?");
+        sqlite3_stmt *st = db__stmt(c, ROOM_ROWS_SQL(""));
         if (!st)
             return ERR_DB;
         db__bind_text(st, 1, room_id);
@@ -276,13 +282,9 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
         rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
     } else {
         /* a "main" receipt ahead (a threaded client): the main timeline from
-         * it on, and the thread replies ('$' sorts before "main") from
-         * `after` on, each through the (room, thread, position) index instead
-         * of every row of the room since `after` */
-        sqlite3_stmt *st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, "
-                                       "highlights FROM event_push INDEXED BY event_push_thread "
-                                       "WHERE room_id = ? AND thread_id = 'main' AND "
-                                       "event_pos > ? AND event_pos <= ?");
+         * it on, and the thread replies from `after` on through their own
+         * index, instead of every row of the room since `after` */
+        sqlite3_stmt *st = db__stmt(c, ROOM_ROWS_SQL(" AND p.thread_id = 'main'"));
         if (!st)
             return ERR_DB;
         db__bind_text(st, 1, room_id);
@@ -291,8 +293,8 @@ int db_push_counts_by_thread(struct db *db, const char *user_id, const char *roo
         rc = count_rows(st, user_id, threads, afters, n_threads, out, n);
         if (!rc) {
             st = db__stmt(c, "SELECT thread_id, event_pos, sender, all_but, users, highlights "
-                             "FROM event_push INDEXED BY event_push_thread WHERE room_id = ? "
-                             "AND thread_id < 'main' AND event_pos > ? AND event_pos <= ?");
+                             "FROM event_push INDEXED BY event_push_threads WHERE room_id = ? "
+                             "AND thread_id <> 'main' AND event_pos > ? AND event_pos <= ?");
             if (!st)
                 rc = ERR_DB;
         }

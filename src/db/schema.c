@@ -369,6 +369,32 @@ static const char *const migrations[] = {
     "  SELECT room_id, event_id FROM forward_extremities;"
     "DROP TABLE forward_extremities;"
     "ALTER TABLE forward_extremities_v2 RENAME TO forward_extremities;",
+    /* push rows keyed by their event's stream position (db/push.c): a batch's
+     * rows append to the same few pages of one b-tree instead of landing on a
+     * page of each room in (room_id, event_pos), in event_push_thread and in
+     * event_push_pos (together ~37% of the WAL frames written during sends);
+     * a room's rows are found through events_room, and only thread replies
+     * (rare) are in a per-room index */
+    "CREATE TABLE event_push_v2 ("
+    "  event_pos INTEGER PRIMARY KEY,"
+    "  room_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  thread_id TEXT NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  all_but INTEGER NOT NULL,"
+    "  users TEXT NOT NULL,"
+    "  highlights TEXT NOT NULL,"
+    "  actions TEXT NOT NULL,"
+    "  overrides TEXT);"
+    "INSERT INTO event_push_v2 (event_pos, room_id, event_id, thread_id, sender, ts, all_but,"
+    "  users, highlights, actions, overrides)"
+    "  SELECT event_pos, room_id, event_id, thread_id, sender, ts, all_but, users, highlights,"
+    "  actions, overrides FROM event_push ORDER BY event_pos;"
+    "DROP TABLE event_push;"
+    "ALTER TABLE event_push_v2 RENAME TO event_push;"
+    "CREATE INDEX event_push_threads ON event_push (room_id, event_pos) "
+    "  WHERE thread_id <> 'main';",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
