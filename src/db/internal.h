@@ -134,6 +134,12 @@ int db__state_group_add(struct db_conn *c, const char *room_id, int64_t prev, co
 int db__e2ee_devices_gone(struct db_conn *c, const char *user_id, const char *device_id,
                           const char *keep_device_id);
 
+/* The search index (search.c), for the push worker's batch (push.c): indexes
+ * docs, then takes the events at removed[] out. */
+struct db_search_doc;
+int db__search_write(struct db_conn *c, const struct db_search_doc *docs, size_t n,
+                     const int64_t *removed, size_t n_removed);
+
 /* Schema migrations (schema.c). */
 int db__migrate(struct db_conn *c, char *err, size_t err_len);
 

@@ -3,6 +3,7 @@
 #include "db/push.h"
 #include "db/internal.h"
 #include "db/receipts.h"
+#include "db/search.h"
 
 #include "base/err.h"
 #include "base/mem.h"
@@ -46,16 +47,12 @@ int db_push_rules_put(struct db *db, const char *user_id, const char *json)
     return db__write(db, rules_put_fn, &a);
 }
 
-struct events_args {
-    const struct db_push_event *rows; /* borrowed */
-    size_t n;                         /* rows */
-    int64_t processed_upto;           /* the worker's new position, or 0 */
-};
-
-static int events_add_fn(struct db_conn *c, void *arg)
+static int batch_store_fn(struct db_conn *c, void *arg)
 {
-    struct events_args *a = arg;
-    for (size_t i = 0; i < a->n; i++) {
+    const struct db_push_batch *a = arg;
+    if (db__search_write(c, a->docs, a->n_docs, a->unindexed, a->n_unindexed))
+        return ERR_DB;
+    for (size_t i = 0; i < a->n_rows; i++) {
         const struct db_push_event *r = &a->rows[i];
         sqlite3_stmt *st = db__stmt(c, "INSERT OR IGNORE INTO event_push (room_id, event_pos, "
                                        "event_id, thread_id, sender, ts, all_but, users, "
@@ -89,13 +86,11 @@ static int events_add_fn(struct db_conn *c, void *arg)
     return 0;
 }
 
-int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n,
-                       int64_t processed_upto)
+int db_push_batch_store(struct db *db, const struct db_push_batch *batch)
 {
-    if (!n && processed_upto <= 0)
+    if (!batch->n_rows && !batch->n_docs && !batch->n_unindexed && batch->processed_upto <= 0)
         return 0;
-    struct events_args a = {rows, n, processed_upto};
-    return db__write(db, events_add_fn, &a);
+    return db__write(db, batch_store_fn, (void *)batch);
 }
 
 int db_push_thread_root(struct db *db, const char *event_id, char **root)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct db;
+struct db_search_doc;
 
 /* The user's rule changes (owned JSON text); ERR_NOT_FOUND when none. */
 int db_push_rules_get(struct db *db, const char *user_id, char **json);
@@ -37,11 +38,20 @@ struct db_push_event {
 /* The thread root of event_id when it is a thread reply (its m.thread
  * relation; *root owned), else ERR_NOT_FOUND. */
 int db_push_thread_root(struct db *db, const char *event_id, char **root);
-/* Stores rows and, when processed_upto > 0, raises the push worker's
- * durable position to it, in one transaction (nothing is written when
- * both are empty). */
-int db_push_events_add(struct db *db, const struct db_push_event *rows, size_t n,
-                       int64_t processed_upto);
+/* What one batch of the push worker writes, in one transaction. */
+struct db_push_batch {
+    const struct db_push_event *rows;  /* notifications to store (borrowed) */
+    size_t n_rows;                     /* entries */
+    const struct db_search_doc *docs;  /* texts to index for search (borrowed) */
+    size_t n_docs;                     /* entries */
+    const int64_t *unindexed;          /* redacted events to take out of the index (borrowed) */
+    size_t n_unindexed;                /* entries */
+    int64_t processed_upto;            /* the worker's new durable position, or 0 */
+};
+/* Stores the batch (documents indexed before the redacted ones are taken out)
+ * and, when processed_upto > 0, raises the push worker's durable position to
+ * it, in one transaction (nothing is written when all are empty). */
+int db_push_batch_store(struct db *db, const struct db_push_batch *batch);
 /* The push worker's durable position: every event at or below it has been
  * evaluated. */
 int db_push_processed_get(struct db *db, int64_t *pos);

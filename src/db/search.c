@@ -10,49 +10,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct search_args {
-    const struct db_search_doc *docs; /* borrowed */
-    size_t n;                         /* docs */
-};
-
-static int search_add_fn(struct db_conn *c, void *arg)
+int db__search_write(struct db_conn *c, const struct db_search_doc *docs, size_t n,
+                     const int64_t *removed, size_t n_removed)
 {
-    struct search_args *a = arg;
-    for (size_t i = 0; i < a->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = db__stmt(c, "INSERT OR REPLACE INTO event_search_v2 (rowid, body, room, "
                                        "room_id) VALUES (?1, ?2, 'r' || hex(?3), ?3)");
         if (!st)
             return ERR_DB;
-        sqlite3_bind_int64(st, 1, a->docs[i].pos);
-        db__bind_text(st, 2, a->docs[i].text);
-        db__bind_text(st, 3, a->docs[i].room_id);
+        sqlite3_bind_int64(st, 1, docs[i].pos);
+        db__bind_text(st, 2, docs[i].text);
+        db__bind_text(st, 3, docs[i].room_id);
+        if (db__step_done(c, st))
+            return ERR_DB;
+    }
+    for (size_t i = 0; i < n_removed; i++) {
+        sqlite3_stmt *st = db__stmt(c, "DELETE FROM event_search_v2 WHERE rowid = ?");
+        if (!st)
+            return ERR_DB;
+        sqlite3_bind_int64(st, 1, removed[i]);
         if (db__step_done(c, st))
             return ERR_DB;
     }
     return 0;
 }
 
-static int search_delete_fn(struct db_conn *c, void *arg)
+struct search_args {
+    const struct db_search_doc *docs; /* borrowed */
+    size_t n;                         /* docs */
+    const int64_t *removed;           /* positions to take out (borrowed) */
+    size_t n_removed;                 /* entries */
+};
+
+static int search_write_fn(struct db_conn *c, void *arg)
 {
-    const int64_t *pos = arg;
-    sqlite3_stmt *st = db__stmt(c, "DELETE FROM event_search_v2 WHERE rowid = ?");
-    if (!st)
-        return ERR_DB;
-    sqlite3_bind_int64(st, 1, *pos);
-    return db__step_done(c, st);
+    struct search_args *a = arg;
+    return db__search_write(c, a->docs, a->n, a->removed, a->n_removed);
 }
 
 int db_search_delete(struct db *db, int64_t pos)
 {
-    return db__write(db, search_delete_fn, &pos);
+    struct search_args a = {NULL, 0, &pos, 1};
+    return db__write(db, search_write_fn, &a);
 }
 
 int db_search_add(struct db *db, const struct db_search_doc *docs, size_t n)
 {
     if (!n)
         return 0;
-    struct search_args a = {docs, n};
-    return db__write(db, search_add_fn, &a);
+    struct search_args a = {docs, n, NULL, 0};
+    return db__write(db, search_write_fn, &a);
 }
 
 /* Keeping the index merged. FTS5 adds a segment per write transaction (the

@@ -134,6 +134,8 @@ struct rows {
     size_t n;                /* used */
     struct db_search_doc *docs; /* texts to index (strings borrowed from the batch) */
     size_t n_docs;              /* used */
+    int64_t *unindexed;         /* redacted events to take out of the index (owned) */
+    size_t n_unindexed;         /* used */
 };
 
 /* Adds the event's searchable text (spec: content.body, content.name,
@@ -231,8 +233,8 @@ static void evaluate_for(struct server *srv, const struct push_item *it, const c
 }
 
 /* A redaction takes its target out of the search index (its text must not
- * be found any more). */
-static void unindex_redacted(struct server *srv, const struct push_item *it)
+ * be found any more), in the batch's transaction. */
+static void unindex_redacted(struct server *srv, const struct push_item *it, struct rows *rows)
 {
     const char *type = json_string_value(json_object_get(it->pdu, "type"));
     if (!type || strcmp(type, "m.room.redaction") != 0)
@@ -243,8 +245,8 @@ static void unindex_redacted(struct server *srv, const struct push_item *it)
     struct db_event e;
     if (!target || db_event_get(srv->db, target, &e) != 0)
         return;
-    if (db_search_delete(srv->db, e.pos))
-        log_error("removing a redacted event from the search index failed");
+    rows->unindexed = xrealloc(rows->unindexed, (rows->n_unindexed + 1) * sizeof *rows->unindexed);
+    rows->unindexed[rows->n_unindexed++] = e.pos;
     db_event_fini(&e);
 }
 
@@ -398,25 +400,35 @@ static void *worker_main(void *arg)
             process(srv, it, &rows);
             index_text(it, &rows);
         }
-        if (db_search_add(srv->db, rows.docs, rows.n_docs))
-            log_error("indexing %zu events for search failed", rows.n_docs);
+        for (struct push_item *it = q.batch; it; it = it->next)
+            unindex_redacted(srv, it, &rows);
         q.merge_docs += rows.n_docs;
         if (q.merge_docs >= PUSH_MERGE_CHECK_DOCS) {
             q.merge_docs = 0;
             q.merge_more = true;
         }
-        for (struct push_item *it = q.batch; it; it = it->next)
-            unindex_redacted(srv, it);
-        free(rows.docs);
-        /* The position rides along with the notifications; a batch without
-         * any records it only when it lags far (re-evaluating such events
-         * after a crash changes nothing). */
+        /* One writer job: the notifications, the search documents and the
+         * position. The position rides along with notifications; a batch
+         * without any records it only when it lags far (re-evaluating such
+         * events after a crash changes nothing). */
         bool record = rows.n > 0 || upto - q.recorded >= PUSH_PROGRESS_LAG;
-        int rc = db_push_events_add(srv->db, rows.v, rows.n, record ? upto : 0);
+        struct db_push_batch store = {
+            .rows = rows.v,
+            .n_rows = rows.n,
+            .docs = rows.docs,
+            .n_docs = rows.n_docs,
+            .unindexed = rows.unindexed,
+            .n_unindexed = rows.n_unindexed,
+            .processed_upto = record ? upto : 0,
+        };
+        int rc = db_push_batch_store(srv->db, &store);
         if (!rc && record && upto > q.recorded)
             q.recorded = upto;
         if (rc)
-            log_error("storing notifications failed rc=%s n=%zu", err_str(rc), rows.n);
+            log_error("storing notifications and search documents failed rc=%s n=%zu docs=%zu",
+                      err_str(rc), rows.n, rows.n_docs);
+        free(rows.docs);
+        free(rows.unindexed);
         for (size_t i = 0; i < rows.n; i++) {
             size_t k = 0;
             while (rows.pushed[i] && rows.pushed[i][k])

@@ -78,7 +78,8 @@ static void store_rows(struct db *db, const int64_t pos[N_EVS])
             .ts = 1000 + (int64_t)i,
             .all_but = evs[i].all_but,
         };
-    ASSERT_INT_EQ(db_push_events_add(db, rows, N_EVS, pos[N_EVS - 1]), 0);
+    struct db_push_batch b = {.rows = rows, .n_rows = N_EVS, .processed_upto = pos[N_EVS - 1]};
+    ASSERT_INT_EQ(db_push_batch_store(db, &b), 0);
 }
 
 /* One count query and its expected result, "thread=notifications/highlights;..." in
@@ -223,6 +224,7 @@ TEST_CASE(db, push_rows_survive_migration)
         .users = "", .highlights = "", .actions = "[]", .event_pos = pos[N_EVS - 1] + 1,
         .ts = 2000, .all_but = true,
     };
-    ASSERT_INT_EQ(db_push_events_add(db, &more, 1, 0), 0);
+    struct db_push_batch b = {.rows = &more, .n_rows = 1};
+    ASSERT_INT_EQ(db_push_batch_store(db, &b), 0);
     dbtest_close(db, dir);
 }
