@@ -4,8 +4,10 @@
  * As Synapse, limit (default 10, at most 100) is split: floor(limit / 2)
  * events before, the rest after. start and end are "t<pos>" tokens that
  * /messages continues from (backwards from start, forwards from end). The
- * filter is a RoomEventFilter; with lazy_load_members the state holds only
- * the senders' member events (and the viewer's). History visibility applies
+ * filter is a RoomEventFilter, applied to events_before, events_after and
+ * state but not to the event itself (spec, as Synapse): with types
+ * ["m.room.message"] the state is empty. With lazy_load_members the state
+ * holds only the senders' member events (and the viewer's). History visibility applies
  * to every event. Spec: client-server "Retrieving events" (GET /context).
  *
  * Also GET /v1/rooms/{roomId}/timestamp_to_event (spec: "Events", v1.6): the
@@ -27,10 +29,10 @@
 
 enum { CONTEXT_DEFAULT_LIMIT = 10, CONTEXT_MAX_LIMIT = 100 };
 
-/* The state at group, client formatted, into out (lazily loaded members when
- * senders is not NULL). */
-static int state_at(struct server *srv, struct http_request *req, int64_t group, json_t *senders,
-                    json_t *out)
+/* The state at group that passes the filter, client formatted, into out
+ * (lazily loaded members when senders is not NULL). */
+static int state_at(struct server *srv, struct http_request *req, int64_t group,
+                    const struct sync_filter *f, json_t *senders, json_t *out)
 {
     struct db_state_entries st;
     int rc = db_state_group_load(srv->db, group, &st);
@@ -52,9 +54,13 @@ static int state_at(struct server *srv, struct http_request *req, int64_t group,
     db_state_entries_fini(&st);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(out, rooms_event_client_format(srv, &events[i], req->user_id,
-                                                             req->device_id));
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = rooms_event_client_format(srv, &events[i], req->user_id, req->device_id);
+        if (sync_filter_state_json(f, events[i].room_id, e))
+            json_array_append_new(out, e);
+        else
+            json_decref(e);
+    }
     db_events_free(events, n);
     return 0;
 }
@@ -132,7 +138,7 @@ void client_room_context(struct http_request *req, struct http_reply *rep)
     /* The state at the last event returned. */
     int64_t group = after.n ? after.events[after.n - 1].state_group : ev.state_group;
     json_t *state = json_array();
-    rc = state_at(srv, req, group, filter.lazy_load_members ? senders : NULL, state);
+    rc = state_at(srv, req, group, &filter, filter.lazy_load_members ? senders : NULL, state);
     if (rc) {
         json_decref(events_before);
         json_decref(events_after);

@@ -10,7 +10,9 @@
  *
  * As Synapse: an empty event_fields list keeps every field; a path through a
  * missing key or a non-object copies nothing; the federation form carries the
- * event_id and the client form's `unsigned`. Invite and knock stripped state
+ * event_id and the client form's `unsigned`; the bundled aggregations
+ * (unsigned["m.relations"]) stay whatever event_fields says, their events
+ * shaped alike. Invite and knock stripped state
  * is not reshaped (Synapse neither). Which events a filter keeps is
  * filter.c's business; this file only reshapes them. */
 #include "sync/sync.h"
@@ -114,17 +116,50 @@ static json_t *federation_form(struct server *srv, const json_t *client_event)
     return pdu;
 }
 
+/* One client event shaped as f asks (owned). Its bundled aggregations
+ * (unsigned["m.relations"]) are kept even when event_fields trims unsigned
+ * away, as Synapse does (the spec lets a server return more fields than
+ * asked): a client that filters fields still learns of edits and threads.
+ * The events inside them (the m.replace edit, the thread's latest_event) are
+ * shaped the same way; m.reference's chunk of IDs is kept as it is. */
+static json_t *format_one(struct server *srv, const struct sync_filter *f, const json_t *e)
+{
+    json_t *pdu = f->federation ? federation_form(srv, e) : NULL;
+    json_t *shaped = sync_event_fields_apply(f->event_fields, pdu ? pdu : e);
+    json_decref(pdu);
+    const json_t *rel = json_object_get(json_object_get(e, "unsigned"), "m.relations");
+    if (!json_is_object(rel) || !json_is_object(shaped))
+        return shaped;
+    json_t *out_rel = json_deep_copy(rel);
+    json_t *edit = json_object_get(rel, "m.replace");
+    if (json_is_object(edit))
+        json_object_set_new(out_rel, "m.replace", format_one(srv, f, edit));
+    json_t *thread = json_object_get(out_rel, "m.thread");
+    json_t *latest = json_object_get(json_object_get(rel, "m.thread"), "latest_event");
+    if (json_is_object(thread) && json_is_object(latest))
+        json_object_set_new(thread, "latest_event", format_one(srv, f, latest));
+    if (shaped == e) { /* untouched (no event_fields): a copy to change */
+        json_decref(shaped);
+        shaped = json_copy((json_t *)e);
+    }
+    json_t *uns = json_object_get(shaped, "unsigned");
+    if (!json_is_object(uns)) {
+        uns = json_object();
+        json_object_set_new(shaped, "unsigned", uns);
+    } else {
+        uns = json_copy(uns); /* may be shared with e */
+        json_object_set_new(shaped, "unsigned", uns);
+    }
+    json_object_set_new(uns, "m.relations", out_rel);
+    return shaped;
+}
+
 void sync_filter_format_events(struct server *srv, const struct sync_filter *f, json_t *events)
 {
     if (!f->federation && !json_array_size(f->event_fields))
         return; /* the unfiltered fast path */
-    for (size_t i = 0; i < json_array_size(events); i++) {
-        json_t *e = json_array_get(events, i);
-        json_t *pdu = f->federation ? federation_form(srv, e) : NULL;
-        json_t *shaped = sync_event_fields_apply(f->event_fields, pdu ? pdu : e);
-        json_decref(pdu);
-        json_array_set_new(events, i, shaped);
-    }
+    for (size_t i = 0; i < json_array_size(events); i++)
+        json_array_set_new(events, i, format_one(srv, f, json_array_get(events, i)));
 }
 
 void sync_filter_format_room(struct server *srv, const struct sync_filter *f, json_t *timeline,

@@ -258,7 +258,7 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
 {
     memset(f, 0, sizeof *f);
     f->timeline_limit = 10;
-    f->contains_url = -1;
+    f->contains_url = f->st_contains_url = -1;
     f->presence.limit = f->account_data.limit = f->ephemeral.limit = -1;
     f->room_account_data.limit = -1;
     if (!filter)
@@ -282,13 +282,17 @@ int sync_filter_parse(const json_t *filter, struct sync_filter *f, char *reason,
         if (f->timeline_limit > 1000)
             f->timeline_limit = 1000;
     }
-    json_t *curl = json_object_get(timeline, "contains_url");
-    if (curl) {
-        if (!json_is_boolean(curl)) {
-            snprintf(reason, reason_len, "contains_url must be a boolean");
-            return ERR_INVALID;
+    const json_t *sections[] = {timeline, state};
+    int *curl_out[] = {&f->contains_url, &f->st_contains_url};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *curl = json_object_get(sections[i], "contains_url");
+        if (curl) {
+            if (!json_is_boolean(curl)) {
+                snprintf(reason, reason_len, "contains_url must be a boolean");
+                return ERR_INVALID;
+            }
+            *curl_out[i] = json_is_true(curl);
         }
-        f->contains_url = json_is_true(curl);
     }
     f->lazy_load_members = json_is_true(json_object_get(state, "lazy_load_members"));
     f->include_redundant_members = json_is_true(json_object_get(state,
@@ -444,6 +448,18 @@ bool sync_filter_state_event(const struct sync_filter *f, const char *type, cons
 {
     return event_passes(f->st_types, f->st_not_types, f->st_senders, f->st_not_senders, type,
                         sender);
+}
+
+bool sync_filter_state_json(const struct sync_filter *f, const char *room_id,
+                            const json_t *event)
+{
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const char *sender = json_string_value(json_object_get(event, "sender"));
+    if (!sync_filter_state_room(f, room_id) ||
+        !sync_filter_state_event(f, type ? type : "", sender ? sender : ""))
+        return false;
+    bool has_url = json_is_string(json_object_get(json_object_get(event, "content"), "url"));
+    return f->st_contains_url < 0 || has_url == (f->st_contains_url == 1);
 }
 
 bool sync_filter_state_room(const struct sync_filter *f, const char *room_id)

@@ -53,6 +53,7 @@ struct sync_filter {
     json_t *st_senders, *st_not_senders; /* room.state.senders / not_senders, owned or NULL */
     json_t *st_rooms, *st_not_rooms; /* room.state.rooms / not_rooms, owned or NULL */
     int contains_url;                /* room.timeline.contains_url: -1 absent, 0 false, 1 true */
+    int st_contains_url;             /* room.state.contains_url, the same way */
     char *db_types, *db_not_types;   /* owned JSON texts of the type patterns as GLOBs, or NULL */
     char *db_senders, *db_not_senders; /* owned JSON texts of the sender lists, or NULL */
     struct sync_event_filter presence;          /* presence */
@@ -108,6 +109,11 @@ bool sync_filter_room(const struct sync_filter *f, const char *room_id);
 /* True when a state event (type, sender) passes room.state (the StateFilter
  * of /sync's state sections). */
 bool sync_filter_state_event(const struct sync_filter *f, const char *type, const char *sender);
+/* True when a client-format state event of the room passes every condition
+ * of room.state: rooms / not_rooms, types / not_types, senders / not_senders
+ * and contains_url (/context's state, which its RoomEventFilter filters). */
+bool sync_filter_state_json(const struct sync_filter *f, const char *room_id,
+                            const json_t *event);
 /* True when the room's state events pass room.state.rooms / not_rooms. */
 bool sync_filter_state_room(const struct sync_filter *f, const char *room_id);
 /* True when the room's events pass room.timeline.rooms / not_rooms. */

@@ -57,14 +57,31 @@ async def test_lazy_loading_and_filter(srv):
     a = await send(alice, room, "from alice")
     b = await send(bob, room, "from bob")
     c = await send(alice, room, "alice again")
-    flt = json.dumps({"lazy_load_members": True, "types": ["m.room.message"]})
+    flt = json.dumps({"lazy_load_members": True, "types": ["m.room.message", "m.room.member"]})
     r = await context(srv, carol, room, b, limit=2, filter=flt)
     check(r.status == 200, f"{r!r}")
     check([e["event_id"] for e in r.json["events_before"]] == [a] and
           [e["event_id"] for e in r.json["events_after"]] == [c], f"{r.json}")
+    # the filter's types apply to the state too (spec: "applied to events_before,
+    # events_after, and state"): lazily loaded members, nothing else
     members = {e["state_key"] for e in r.json["state"] if e["type"] == "m.room.member"}
     # the senders (alice, bob) and the viewer (carol)
     check(members == {alice.user, bob.user, carol.user}, f"members {members}")
+    check({e["type"] for e in r.json["state"]} == {"m.room.member"}, f"{r.json['state']}")
+    # messages only: no state event passes
+    r = await context(srv, carol, room, b, limit=2, filter=json.dumps(
+        {"lazy_load_members": True, "types": ["m.room.message"]}))
+    check(r.status == 200 and r.json["state"] == [] and
+          [e["event_id"] for e in r.json["events_before"]] == [a], f"{r.json}")
+    # not_types and senders on the state: alice's own state events bar her member event
+    r = await context(srv, carol, room, b, limit=2, filter=json.dumps(
+        {"senders": [alice.user], "not_types": ["m.room.member"]}))
+    st = {(e["type"], e["sender"]) for e in r.json["state"]}
+    check(st and all(t != "m.room.member" and s == alice.user for t, s in st) and
+          ("m.room.create", alice.user) in st, f"state {st}")
+    # nio's room_context reads such an answer
+    ctx = expect_nio(await carol.room_context(room, b, limit=2), R.RoomContextResponse)
+    check(any(e.source["type"] == "m.room.create" for e in ctx.state), "nio state")
     # the limit counts matching events: bob's nearest earlier event is his join
     r = await context(srv, carol, room, b, limit=2, filter=json.dumps({"senders": [bob.user]}))
     before = [(e["type"], e["sender"]) for e in r.json["events_before"]]

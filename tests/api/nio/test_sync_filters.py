@@ -86,7 +86,7 @@ async def test_event_fields_on_sync(srv):
     tl = resp.rooms.join[room].timeline.events
     bodies = [getattr(e, "body", None) for e in tl]
     check(bodies[-2:] == ["root", "in thread"], f"nio sees {bodies}")
-    # the raw events hold exactly the fields asked for (and no unsigned, no room_id)
+    # the raw events hold exactly the fields asked for (no room_id)
     body = await raw_sync(srv, alice, flt)
     events = body["rooms"]["join"][room]["timeline"]["events"]
     last = events[-1]
@@ -95,8 +95,12 @@ async def test_event_fields_on_sync(srv):
                    "content": {"body": "in thread", "msgtype": "m.text",
                                "m.relates_to": {"event_id": root}}},
           f"reply shaped {last}")
-    check(all(set(e) <= {"type", "sender", "event_id", "origin_server_ts", "content"}
-              for e in events), f"{events}")
+    # only the root keeps an unsigned: its bundled thread summary
+    check(all(set(e) - {"unsigned"} <= {"type", "sender", "event_id", "origin_server_ts",
+                                        "content"} and
+              set(e.get("unsigned", {})) <= {"m.relations"} for e in events), f"{events}")
+    check([e["event_id"] for e in events if "unsigned" in e] == [events[-2]["event_id"]],
+          f"{events}")
     # the state section is shaped too: a member event keeps no state_key here
     state = body["rooms"]["join"][room]["state"]["events"]
     check(state and all("state_key" not in e and "unsigned" not in e for e in state),
@@ -291,3 +295,54 @@ async def test_state_not_rooms(srv):
     check(resp.rooms.join[keep].state and resp.rooms.join[drop].state == [],
           f"state {len(resp.rooms.join[keep].state)} / {resp.rooms.join[drop].state}")
     check(alice.rooms[keep].name == "kept", f"{alice.rooms[keep].name}")
+
+
+async def test_event_fields_keep_bundled_aggregations(srv):
+    """event_fields trims unsigned, but the bundled aggregations come back (as
+    Synapse: the spec lets a server return more fields than asked), their
+    events shaped alike: /sync, /messages and /context agree."""
+    alice = await srv.nio_user("alice")
+    room = expect_nio(await alice.room_create(), R.RoomCreateResponse).room_id
+    root = await say(alice, room, "root")
+    edit = await say(alice, room, "* root2", **{
+        "m.new_content": {"msgtype": "m.text", "body": "root2"},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": root}})
+    reply = await say(alice, room, "in thread",
+                      **{"m.relates_to": {"rel_type": "m.thread", "event_id": root}})
+    ref = await say(alice, room, "refers",
+                    **{"m.relates_to": {"rel_type": "m.reference", "event_id": root}})
+    fields = ["event_id", "content.body"]
+    want = {"event_id": root, "content": {"body": "root"}, "unsigned": {"m.relations": {
+        "m.replace": {"event_id": edit, "content": {"body": "* root2"}},
+        "m.thread": {"latest_event": {"event_id": reply, "content": {"body": "in thread"}},
+                     "count": 1, "current_user_participated": True},
+        "m.reference": {"chunk": [{"event_id": ref}]}}}}
+    body = await raw_sync(srv, alice, {"event_fields": fields, "room": {"timeline": {
+        "limit": 10, "types": ["m.room.message"]}}})
+    got = [e for e in body["rooms"]["join"][room]["timeline"]["events"]
+           if e["event_id"] == root]
+    check(got == [want], f"/sync root {got}")
+    r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/messages", token=alice.access_token,
+                      query={"dir": "b", "limit": "10", "filter": json.dumps(
+                          {"event_fields": fields, "types": ["m.room.message"]})})
+    check(r.status == 200, f"{r!r}")
+    got = [e for e in r.json["chunk"] if e["event_id"] == root]
+    check(got == [want], f"/messages root {got}")
+    r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/context/{quote(root)}",
+                      token=alice.access_token,
+                      query={"limit": "0", "filter": json.dumps({"event_fields": fields})})
+    check(r.status == 200 and r.json["event"] == want, f"/context {r!r}")
+    # asking for unsigned.age alone keeps the age beside the aggregations
+    r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/context/{quote(root)}",
+                      token=alice.access_token, query={"limit": "0", "filter": json.dumps(
+                          {"event_fields": ["event_id", "unsigned.age"]})})
+    uns = r.json["event"]["unsigned"]
+    check(set(uns) == {"age", "m.relations"} and
+          uns["m.relations"]["m.replace"]["event_id"] == edit and
+          set(uns["m.relations"]["m.replace"]) == {"event_id", "unsigned"}, f"unsigned {uns}")
+    # an event without children gets no unsigned back
+    r = await srv.req("GET", f"{CS}/rooms/{quote(room)}/context/{quote(ref)}",
+                      token=alice.access_token,
+                      query={"limit": "0", "filter": json.dumps({"event_fields": fields})})
+    check(r.json["event"] == {"event_id": ref, "content": {"body": "refers"}},
+          f"childless {r.json['event']}")

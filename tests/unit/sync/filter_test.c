@@ -490,3 +490,50 @@ TEST_CASE(sync, filter_state_rooms)
         sync_filter_fini(&f);
     }
 }
+
+/* A RoomEventFilter's conditions on /context's state events (spec
+ * "Retrieving events": the filter applies to the state too): rooms, types,
+ * senders and contains_url (content.url a string). */
+TEST_CASE(sync, filter_state_json_table)
+{
+    static const char MEMBER[] = "{\"type\":\"m.room.member\",\"sender\":\"@a:x\","
+                                 "\"state_key\":\"@a:x\",\"content\":{\"membership\":\"join\"}}";
+    static const char AVATAR[] = "{\"type\":\"m.room.avatar\",\"sender\":\"@b:x\","
+                                 "\"state_key\":\"\",\"content\":{\"url\":\"mxc://x/y\"}}";
+    static const char BAD_URL[] = "{\"type\":\"m.room.avatar\",\"sender\":\"@b:x\","
+                                  "\"state_key\":\"\",\"content\":{\"url\":7}}";
+    static const struct {
+        const char *filter, *event, *room;
+        bool ok;
+    } rows[] = {
+        {"{}", MEMBER, "!r:x", true},
+        {"{\"types\":[\"m.room.message\"]}", MEMBER, "!r:x", false},
+        {"{\"types\":[\"m.room.*\"]}", MEMBER, "!r:x", true},
+        {"{\"not_types\":[\"m.room.member\"]}", MEMBER, "!r:x", false},
+        {"{\"senders\":[\"@b:x\"]}", MEMBER, "!r:x", false},
+        {"{\"senders\":[\"@b:x\"]}", AVATAR, "!r:x", true},
+        {"{\"not_senders\":[\"@b:x\"]}", AVATAR, "!r:x", false},
+        {"{\"contains_url\":true}", AVATAR, "!r:x", true},
+        {"{\"contains_url\":true}", MEMBER, "!r:x", false},
+        {"{\"contains_url\":true}", BAD_URL, "!r:x", false},
+        {"{\"contains_url\":false}", MEMBER, "!r:x", true},
+        {"{\"contains_url\":false}", AVATAR, "!r:x", false},
+        {"{\"rooms\":[\"!s:x\"]}", MEMBER, "!r:x", false},
+        {"{\"not_rooms\":[\"!r:x\"]}", MEMBER, "!r:x", false},
+        {"{\"not_rooms\":[\"!s:x\"]}", MEMBER, "!r:x", true},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        json_error_t jerr;
+        json_t *fj = json_loads(rows[i].filter, 0, &jerr);
+        json_t *ev = json_loads(rows[i].event, 0, &jerr);
+        ASSERT_TRUE(fj && ev);
+        struct sync_filter f;
+        char reason[200] = "";
+        ASSERT_INT_EQ(sync_filter_parse_room_event(fj, &f, reason, sizeof reason), 0);
+        if (sync_filter_state_json(&f, rows[i].room, ev) != rows[i].ok)
+            harness_fail(__FILE__, __LINE__, "row %zu %s", i, rows[i].filter);
+        sync_filter_fini(&f);
+        json_decref(fj);
+        json_decref(ev);
+    }
+}
