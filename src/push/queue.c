@@ -31,6 +31,8 @@ enum {
     PUSH_SETTLE_MS = 1000,
     PUSH_MERGE_CHECK_DOCS = 64,  /* documents indexed between looks at the index's segments */
     PUSH_MERGE_BUSY_EVERY = 8,   /* batches between merge steps when the queue never empties */
+    PUSH_WAIT_LOG_BEHIND = 1000, /* queued events from which a wait for the worker is logged */
+    PUSH_WAIT_LOG_MS = 10000,    /* at most one such line per this many ms */
 };
 
 struct push_item {
@@ -53,7 +55,7 @@ static struct {
     struct push_item *tail;    /* highest position queued */
     struct push_item *batch;   /* being processed, ascending (owned by the worker) */
     int64_t recorded;          /* the durable position last stored (the worker's) */
-    int64_t settle_ms;         /* when settle_pos was sampled (monotonic; the worker's) */
+    int64_t settle_ms;         /* when settle_pos was sampled (monotonic) */
     int64_t settle_pos;        /* the event stream's position then */
     int64_t settled;           /* a position sampled PUSH_SETTLE_MS or more ago: every
                                   event at or below it has been queued */
@@ -65,6 +67,17 @@ static struct {
     bool merge_full;           /* a full merge of it is under way (db_search_merge_step) */
     size_t merge_docs;         /* documents indexed since the last look at its segments */
     int merge_busy;            /* batches since the last merge step */
+    int64_t queued_upto;       /* every position at or below it has been queued (or was
+                                  evaluated before the start, or is settled) */
+    int64_t *ahead;            /* positions queued above queued_upto + 1, ascending (owned):
+                                  events whose lower neighbours were not queued yet */
+    size_t n_ahead;            /* entries */
+    size_t cap_ahead;          /* allocated entries */
+    size_t waits;              /* waits behind a long queue since the last log line */
+    size_t waits_timed_out;    /* of which gave up */
+    int64_t waits_ms;          /* their time in all */
+    int64_t waits_max_ms;      /* the longest */
+    int64_t waits_logged_ms;   /* when the last line was logged (monotonic), or 0 */
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void ruleset_free(void *v)
@@ -320,6 +333,72 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
     json_decref(pl);
 }
 
+/* Under the lock: moves queued_upto over the positions queued just above it. */
+static void queued_advance(void)
+{
+    size_t k = 0;
+    while (k < q.n_ahead && q.ahead[k] <= q.queued_upto + 1) {
+        if (q.ahead[k] == q.queued_upto + 1)
+            q.queued_upto++;
+        k++;
+    }
+    if (k) {
+        memmove(q.ahead, q.ahead + k, (q.n_ahead - k) * sizeof *q.ahead);
+        q.n_ahead -= k;
+    }
+}
+
+/* Under the lock: position pos has been queued. Events are queued after their
+ * commit by the thread that sent them, so one can be queued (and announced)
+ * before a lower position committed earlier: queued_upto stays below such a
+ * gap until it is filled, or settled passes it (an event persisted but never
+ * queued: a createRoom that failed after its events' commit). */
+static void queued_note(int64_t pos)
+{
+    if (pos <= q.queued_upto)
+        return;
+    if (pos == q.queued_upto + 1) {
+        q.queued_upto = pos;
+        queued_advance();
+        return;
+    }
+    size_t i = q.n_ahead;
+    while (i > 0 && q.ahead[i - 1] > pos)
+        i--;
+    if (i > 0 && q.ahead[i - 1] == pos)
+        return;
+    if (q.n_ahead == q.cap_ahead) {
+        q.cap_ahead = q.cap_ahead ? q.cap_ahead * 2 : 64;
+        q.ahead = xrealloc(q.ahead, q.cap_ahead * sizeof *q.ahead);
+    }
+    memmove(q.ahead + i + 1, q.ahead + i, (q.n_ahead - i) * sizeof *q.ahead);
+    q.ahead[i] = pos;
+    q.n_ahead++;
+}
+
+/* Under the lock: every position at or below pos is known to be queued. */
+static void queued_raise(int64_t pos)
+{
+    if (pos > q.queued_upto)
+        q.queued_upto = pos;
+    queued_advance();
+}
+
+/* Under the lock: samples the event stream's position once per
+ * PUSH_SETTLE_MS; the sample taken before is settled. */
+static void settle_sample(struct server *srv)
+{
+    int64_t now = clock_mono_ms();
+    if (!q.settle_ms || now - q.settle_ms >= PUSH_SETTLE_MS) {
+        if (q.settle_ms) {
+            q.settled = q.settle_pos;
+            queued_raise(q.settled);
+        }
+        q.settle_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+        q.settle_ms = now;
+    }
+}
+
 /* Under the lock: the position up to which every event will have been
  * processed once the batch is stored. Nothing lower may still be queued,
  * nor persisted but not queued yet: a send queues its event just after its
@@ -327,13 +406,7 @@ static void process(struct server *srv, const struct push_item *it, struct rows 
  * had reached PUSH_SETTLE_MS ago have all been queued. */
 static int64_t durable_upto(struct server *srv, const struct push_item *batch)
 {
-    int64_t now = clock_mono_ms();
-    if (!q.settle_ms || now - q.settle_ms >= PUSH_SETTLE_MS) {
-        if (q.settle_ms)
-            q.settled = q.settle_pos;
-        q.settle_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
-        q.settle_ms = now;
-    }
+    settle_sample(srv);
     int64_t upto = 0;
     for (const struct push_item *it = batch; it; it = it->next)
         upto = it->pos > upto ? it->pos : upto;
@@ -471,9 +544,13 @@ static void recover(struct server *srv)
         log_error("cannot read the push worker's position");
         return;
     }
+    pthread_mutex_lock(&q.lock);
     q.recorded = after;
     q.settled = after;
     q.settle_ms = 0;
+    q.queued_upto = after;
+    q.n_ahead = 0;
+    pthread_mutex_unlock(&q.lock);
     size_t total = 0;
     for (;;) {
         struct db_push_backlog *b;
@@ -496,6 +573,11 @@ static void recover(struct server *srv)
         if (n < 1000)
             break;
     }
+    /* nothing else is sent before the server listens: every stored event
+     * needing evaluation is queued now */
+    pthread_mutex_lock(&q.lock);
+    queued_raise(notifier_position(srv->notifier, NOTIFY_EVENTS));
+    pthread_mutex_unlock(&q.lock);
     if (total)
         log_info("push rules evaluated again for %zu events stored after pos=%lld", total,
                  (long long)q.recorded);
@@ -556,6 +638,9 @@ void push_queue_stop(void)
         map_fini(&q.rulesets);
         q.cache_ready = false;
     }
+    free(q.ahead);
+    q.ahead = NULL;
+    q.n_ahead = q.cap_ahead = 0;
     q.srv = NULL;
     pthread_mutex_unlock(&q.lock);
 }
@@ -590,6 +675,7 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
         after->next = it;
     else
         q.head = it;
+    queued_note(pos);
     pthread_cond_signal(&q.work);
     pthread_mutex_unlock(&q.lock);
 }
@@ -599,11 +685,16 @@ void push_counted_positions(int64_t upto, int64_t *processed, int64_t *settled)
     pthread_mutex_lock(&q.lock);
     int64_t p = upto;
     if (q.running) {
-        /* both lists are in position order: their heads are the oldest pending */
+        if (q.srv)
+            settle_sample(q.srv);
+        /* both lists are in position order: their heads are the oldest pending;
+         * an event committed but not queued yet is below queued_upto + 1 */
         if (q.head && q.head->pos - 1 < p)
             p = q.head->pos - 1;
         if (q.batch && q.batch->pos - 1 < p)
             p = q.batch->pos - 1;
+        if (q.queued_upto < p)
+            p = q.queued_upto;
     }
     *processed = p;
     *settled = q.settled < p ? q.settled : p;
@@ -656,6 +747,39 @@ static bool pending_upto(int64_t pos)
     return (q.head && q.head->pos <= pos) || (q.batch && q.batch->pos <= pos);
 }
 
+/* Under the lock: the oldest position still queued or being processed, or 0. */
+static int64_t oldest_pending(void)
+{
+    int64_t p = q.head ? q.head->pos : 0;
+    if (q.batch && (!p || q.batch->pos < p))
+        p = q.batch->pos;
+    return p;
+}
+
+/* Under the lock: counts a wait behind a backlog of `behind` events that took
+ * waited_ms (timed_out: it gave up) and, at most once per PUSH_WAIT_LOG_MS,
+ * logs the waits counted since the last line. A send waits this way when the
+ * worker is far behind (back-pressure), so the long send latencies that
+ * follow a saturating burst show in the log. */
+static void wait_note(int64_t behind, int64_t waited_ms, bool timed_out)
+{
+    q.waits++;
+    q.waits_ms += waited_ms;
+    q.waits_timed_out += timed_out;
+    if (waited_ms > q.waits_max_ms)
+        q.waits_max_ms = waited_ms;
+    int64_t now = clock_mono_ms();
+    if (q.waits_logged_ms && now - q.waits_logged_ms < PUSH_WAIT_LOG_MS)
+        return;
+    log_warn("push worker %lld events behind: %zu requests waited for it since the last such "
+             "line (%lld ms in all, longest %lld ms, %zu gave up)",
+             (long long)behind, q.waits, (long long)q.waits_ms, (long long)q.waits_max_ms,
+             q.waits_timed_out);
+    q.waits_logged_ms = now;
+    q.waits = q.waits_timed_out = 0;
+    q.waits_ms = q.waits_max_ms = 0;
+}
+
 void push_wait_processed(int64_t pos, int64_t max_ms)
 {
     struct timespec deadline;
@@ -667,8 +791,19 @@ void push_wait_processed(int64_t pos, int64_t max_ms)
         deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&q.lock);
+    if (!q.running || !pending_upto(pos)) {
+        pthread_mutex_unlock(&q.lock);
+        return;
+    }
+    int64_t start = clock_mono_ms();
+    int64_t behind = q.tail ? q.tail->pos - oldest_pending() + 1 : 0;
+    bool timed_out = false;
     while (q.running && pending_upto(pos))
-        if (pthread_cond_timedwait(&q.done, &q.lock, &deadline) != 0)
+        if (pthread_cond_timedwait(&q.done, &q.lock, &deadline) != 0) {
+            timed_out = true;
             break;
+        }
+    if (behind >= PUSH_WAIT_LOG_BEHIND)
+        wait_note(behind, clock_mono_ms() - start, timed_out);
     pthread_mutex_unlock(&q.lock);
 }
