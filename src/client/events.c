@@ -3,6 +3,15 @@
  * GET /rooms/{id}/initialSync) long-poll for new events of a room they have
  * not joined. Spec: client-server "Room previews" (peekEvents).
  *
+ * Without room_id it is the deprecated global event stream (spec: "Legacy
+ * endpoints", getEvents, deprecated in r0 for /sync; Synapse still serves
+ * it): the new events of every room the user is in, oldest first, with the
+ * same tokens and waiting. Its rooms are those joined now, plus those left,
+ * kicked or banned from after `from` (their events up to that membership
+ * event); a new invite or knock gives the user that one member event. Only
+ * room events: presence, typing and receipts, which Synapse mixes in, are
+ * /sync's business.
+ *
  * Who may read: as /messages — members, departed members up to their leave
  * (after which nothing comes: they wait out the timeout like anyone, so a
  * client polling again at once does not spin), and anyone for world_readable
@@ -16,7 +25,8 @@
  * joined members. A peeker who is not a member waits on the wake-ups of one
  * joined member (any event of the room reaches them all); that member's
  * changes in other rooms wake the peeker for nothing, and it recomputes (one
- * indexed range query) and waits again. A member waits on their own. */
+ * indexed range query) and waits again. A member, and the global stream,
+ * wait on the user's own. */
 #define LOG_MODULE "events"
 #include "base/clock.h"
 #include "base/err.h"
@@ -41,7 +51,7 @@ enum {
 struct peek_state {
     int64_t from;        /* events after this stream position */
     int64_t deadline_ms; /* monotonic */
-    char *room_id;       /* owned */
+    char *room_id;       /* owned; NULL for the global stream */
     struct server *srv;  /* borrowed */
     struct http_request *http; /* borrowed: the request this state belongs to */
 };
@@ -58,11 +68,6 @@ static int start(struct http_request *req, struct http_reply *rep, struct peek_s
 {
     struct server *srv = client_server(req);
     const char *room_id = http_query(req, "room_id");
-    if (!room_id || !room_id[0]) {
-        /* the room-less /events is deprecated; peeking names its room */
-        http_reply_error(rep, 400, "M_MISSING_PARAM", "room_id is required");
-        return 1;
-    }
     int64_t from = notifier_position(srv->notifier, NOTIFY_EVENTS);
     const char *from_s = http_query(req, "from");
     if (from_s && from_s[0] && sync_pagination_parse(from_s, &from) != 0) {
@@ -80,7 +85,7 @@ static int start(struct http_request *req, struct http_reply *rep, struct peek_s
     struct peek_state *s = xcalloc(1, sizeof *s);
     s->from = from;
     s->deadline_ms = clock_mono_ms() + timeout_ms;
-    s->room_id = xstrdup(room_id);
+    s->room_id = room_id && room_id[0] ? xstrdup(room_id) : NULL; /* NULL: every room */
     s->srv = srv;
     s->http = req;
     req->handler_state = s;
@@ -144,7 +149,100 @@ static int compute(struct http_request *req, struct http_reply *rep, struct peek
     return 0;
 }
 
-/* GET /events?room_id= (spec: peekEvents) */
+/* Orders events by stream position. */
+static int by_pos(const void *a, const void *b)
+{
+    const struct db_event *x = a, *y = b;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Appends a page's events to *all (growing it); the page keeps nothing. */
+static void take_page(struct sync_page *p, struct db_event **all, size_t *n_all)
+{
+    if (!p->n)
+        return;
+    *all = xrealloc(*all, (*n_all + p->n) * sizeof **all);
+    memcpy(*all + *n_all, p->events, p->n * sizeof *p->events);
+    *n_all += p->n;
+    free(p->events); /* the strings moved to *all */
+    p->events = NULL;
+    p->n = 0;
+}
+
+/* The global stream: the user's rooms' readable events in (s->from, now]
+ * into *chunk (owned, at most EVENTS_MAX_CHUNK, oldest first) and the position
+ * that follows them. Returns 0, or 1 with rep answered. */
+static int compute_global(struct http_request *req, struct http_reply *rep,
+                          struct peek_state *s, json_t **chunk, int64_t *end)
+{
+    struct server *srv = s->srv;
+    int64_t hi = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    *chunk = json_array();
+    *end = s->from > hi ? s->from : hi;
+    if (s->from >= hi)
+        return 0;
+    struct db_membership *ms = NULL;
+    size_t n_ms = 0, n_active = 0, n_all = 0;
+    char **active = NULL;
+    struct db_event *all = NULL;
+    int64_t cut = hi; /* nothing above it is answered this time */
+    int rc = db_user_memberships(srv->db, req->user_id, &ms, &n_ms);
+    if (!rc)
+        rc = db_rooms_with_events(srv->db, s->from, hi, &active, &n_active);
+    struct sync_filter every;
+    char reason[64];
+    sync_filter_parse(NULL, &every, reason, sizeof reason);
+    for (size_t i = 0; !rc && i < n_ms; i++) {
+        const struct db_membership *m = &ms[i];
+        bool joined = strcmp(m->membership, "join") == 0;
+        if (!joined && (m->pos <= s->from || m->pos > hi))
+            continue; /* gone before this stretch, or not committed yet */
+        if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
+            all = xrealloc(all, (n_all + 1) * sizeof *all);
+            if (db_event_get(srv->db, m->event_id, &all[n_all]) == 0)
+                n_all++;
+            continue;
+        }
+        bool has_events = false;
+        for (size_t k = 0; k < n_active && !has_events; k++)
+            has_events = strcmp(active[k], m->room_id) == 0;
+        if (!has_events)
+            continue;
+        struct sync_page page;
+        rc = sync_events_page(srv, m->room_id, s->from, joined ? hi : m->pos, true, &every,
+                              req->user_id, INT64_MAX, EVENTS_MAX_CHUNK, &page);
+        if (rc)
+            break;
+        if (page.more && page.resume < cut)
+            cut = page.resume;
+        take_page(&page, &all, &n_all);
+        sync_page_fini(&page);
+    }
+    sync_filter_fini(&every);
+    for (size_t k = 0; k < n_active; k++)
+        free(active[k]);
+    free(active);
+    db_memberships_free(ms, n_ms);
+    if (rc) {
+        db_events_free(all, n_all);
+        json_decref(*chunk);
+        *chunk = NULL;
+        client_internal_error(rep, rc);
+        return 1;
+    }
+    if (n_all)
+        qsort(all, n_all, sizeof *all, by_pos);
+    if (n_all > EVENTS_MAX_CHUNK && all[EVENTS_MAX_CHUNK - 1].pos < cut)
+        cut = all[EVENTS_MAX_CHUNK - 1].pos;
+    for (size_t i = 0; i < n_all && all[i].pos <= cut; i++)
+        json_array_append_new(*chunk, rooms_event_client_format(srv, &all[i], req->user_id,
+                                                                req->device_id));
+    *end = cut;
+    db_events_free(all, n_all);
+    return 0;
+}
+
+/* GET /events[?room_id=] (spec: peekEvents, and the deprecated getEvents) */
 void client_events_peek(struct http_request *req, struct http_reply *rep)
 {
     struct peek_state *s = req->handler_state;
@@ -155,13 +253,16 @@ void client_events_peek(struct http_request *req, struct http_reply *rep)
         struct room *room;
         char *key = NULL;
         uint64_t seq = 0;
-        if (rooms_get(srv, s->room_id, &room) == 0) {
+        if (!s->room_id)
+            key = xstrdup(req->user_id);
+        else if (rooms_get(srv, s->room_id, &room) == 0)
             key = wake_key(room, req->user_id);
+        if (key)
             seq = notifier_user_seq(srv->notifier, key); /* before computing: no lost wake-up */
-        }
         json_t *chunk;
         int64_t end;
-        if (compute(req, rep, s, &chunk, &end)) {
+        if (s->room_id ? compute(req, rep, s, &chunk, &end)
+                       : compute_global(req, rep, s, &chunk, &end)) {
             free(key);
             return;
         }
