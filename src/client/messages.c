@@ -124,6 +124,11 @@ void client_room_account_data_put(struct http_request *req, struct http_reply *r
 {
     if (!client_account_data_own(req, rep))
         return;
+    if (strcmp(req->params[2], "m.fully_read") == 0) { /* spec: "Read markers", set by the server */
+        http_reply_error(rep, 405, "M_BAD_JSON",
+                         "Cannot set m.fully_read through this API. Use /rooms/{roomId}/read_markers");
+        return;
+    }
     int rc = client_account_data_store(client_server(req), req->user_id, req->params[1],
                                        req->params[2], req->json);
     if (rc) {

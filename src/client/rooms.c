@@ -403,6 +403,11 @@ void client_room_state_all(struct http_request *req, struct http_reply *rep)
 /* GET /rooms/{roomId}/state/{eventType}[/{stateKey}] */
 void client_room_state_get(struct http_request *req, struct http_reply *rep)
 {
+    const char *format = http_query(req, "format"); /* spec v1.16: content (default) or event */
+    if (format && strcmp(format, "event") != 0 && strcmp(format, "content") != 0) {
+        http_reply_error(rep, 400, "M_INVALID_PARAM", "format must be 'content' or 'event'");
+        return;
+    }
     struct readable r;
     if (!readable_room(req, rep, &r))
         return;
@@ -424,7 +429,6 @@ void client_room_state_get(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 404, "M_NOT_FOUND", "Event not found");
         return;
     }
-    const char *format = http_query(req, "format");
     if (format && strcmp(format, "event") == 0)
         http_reply_json(rep, 200, ev);
     else {

@@ -96,6 +96,37 @@ export const tests = {
     check(msgs.chunk.length === 3, `topic events ${msgs.chunk.map((e) => e.content.topic)}`);
   },
 
+  async fully_read_only_through_read_markers(srv) {
+    // spec "Read markers": the server MUST prevent clients from setting m.fully_read
+    // directly in room account data (405 M_BAD_JSON); /read_markers sets it
+    const alice = await srv.newUser("alice");
+    const { room_id: roomId } = await alice.client.createRoom({});
+    const { event_id: eventId } = await alice.client.sendMessage(roomId, body("read me"));
+    await expectMatrixError(alice.client.setRoomAccountData(roomId, "m.fully_read",
+      { event_id: eventId }), 405, "M_BAD_JSON");
+    await alice.client.setRoomReadMarkers(roomId, eventId);
+    const path = `/user/${encodeURIComponent(alice.client.getUserId())}/rooms/` +
+      `${encodeURIComponent(roomId)}/account_data/m.fully_read`;
+    const got = await alice.client.http.authedRequest(sdk.Method.Get, path);
+    check(got.event_id === eventId, `m.fully_read ${JSON.stringify(got)}`);
+    // other room account data still goes through
+    await alice.client.setRoomAccountData(roomId, "org.example.x", { k: 1 });
+  },
+
+  async state_format_param(srv) {
+    // GET /state/{type}/{key}?format= (spec v1.16): content (default), event, nothing else
+    const alice = await srv.newUser("alice");
+    const { room_id: roomId } = await alice.client.createRoom({ name: "fmt" });
+    const path = `/rooms/${encodeURIComponent(roomId)}/state/m.room.name/`;
+    const content = await alice.client.http.authedRequest(sdk.Method.Get, path, { format: "content" });
+    check(JSON.stringify(content) === JSON.stringify({ name: "fmt" }), JSON.stringify(content));
+    const ev = await alice.client.http.authedRequest(sdk.Method.Get, path, { format: "event" });
+    check(ev.type === "m.room.name" && ev.state_key === "" && ev.content.name === "fmt" &&
+      ev.sender === alice.client.getUserId() && typeof ev.event_id === "string", JSON.stringify(ev));
+    await expectMatrixError(alice.client.http.authedRequest(sdk.Method.Get, path,
+      { format: "pdu" }), 400, "M_INVALID_PARAM");
+  },
+
   async initial_sync_for_peeking(srv) {
     // GET /rooms/{roomId}/initialSync: what matrix-js-sdk's peekInRoom (Element's
     // preview of a world_readable room) starts with; members and departed
