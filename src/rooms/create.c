@@ -238,7 +238,9 @@ int rooms_create(struct server *srv, const char *creator, json_t *body, char **r
         rc = add(b, "m.room.name", "", json_pack("{s:s}", "name", name));
     const char *topic = json_string_value(json_object_get(body, "topic"));
     if (!rc && topic)
-        rc = add(b, "m.room.topic", "", json_pack("{s:s}", "topic", topic));
+        rc = add(b, "m.room.topic", "",
+                 json_pack("{s:s, s:{s:[{s:s}]}}", "topic", topic, "m.topic", "m.text", "body",
+                           topic)); /* spec v1.15: m.topic, text/plain when no mimetype */
     json_array_foreach(invites, i, v)
     {
         if (rc)
