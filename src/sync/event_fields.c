@@ -5,8 +5,10 @@
  * sync_filter_format_events on their finished arrays of client events; a
  * filter with neither key leaves them untouched at the cost of one test.
  * /sync's hook (sync_filter_format_room) also drops the state events of the
- * rooms room.state's rooms / not_rooms leave out, the last filter step that
- * needs the events' room_id before event_fields may remove it.
+ * rooms room.state's rooms / not_rooms leave out, and those room.state's
+ * contains_url leaves out (content.url a string or not), the last filter
+ * steps that need the events' room_id and content before event_fields may
+ * remove them.
  *
  * As Synapse: an empty event_fields list keeps every field; a path through a
  * missing key or a non-object copies nothing; the federation form carries the
@@ -166,11 +168,13 @@ void sync_filter_format_room(struct server *srv, const struct sync_filter *f, js
                              json_t *state)
 {
     json_t *events = json_object_get(state, "events");
-    if (f->st_rooms || f->st_not_rooms) {
+    if (f->st_rooms || f->st_not_rooms || f->st_contains_url >= 0) {
         for (size_t i = json_array_size(events); i-- > 0;) {
-            const char *room_id = json_string_value(
-                json_object_get(json_array_get(events, i), "room_id"));
-            if (!room_id || !sync_filter_state_room(f, room_id))
+            const json_t *e = json_array_get(events, i);
+            const char *room_id = json_string_value(json_object_get(e, "room_id"));
+            bool has_url = json_is_string(json_object_get(json_object_get(e, "content"), "url"));
+            if (!room_id || !sync_filter_state_room(f, room_id) ||
+                (f->st_contains_url >= 0 && has_url != (f->st_contains_url == 1)))
                 json_array_remove(events, i);
         }
     }

@@ -100,8 +100,8 @@ json_t *sync_event_fields_apply(const json_t *fields, const json_t *event);
  * and event_fields ask; nothing when f has neither (the usual case). */
 void sync_filter_format_events(struct server *srv, const struct sync_filter *f, json_t *events);
 /* The same for a room's {"events": [...]} timeline and state objects of
- * /sync, after dropping the state events of rooms that room.state's rooms /
- * not_rooms leave out (each event's room_id). */
+ * /sync, after dropping the state events that room.state's rooms /
+ * not_rooms (each event's room_id) or contains_url leave out. */
 void sync_filter_format_room(struct server *srv, const struct sync_filter *f, json_t *timeline,
                              json_t *state);
 /* True when the room passes rooms/not_rooms. */

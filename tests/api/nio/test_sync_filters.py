@@ -346,3 +346,20 @@ async def test_event_fields_keep_bundled_aggregations(srv):
                       query={"limit": "0", "filter": json.dumps({"event_fields": fields})})
     check(r.json["event"] == {"event_id": ref, "content": {"body": "refers"}},
           f"childless {r.json['event']}")
+
+
+async def test_state_contains_url(srv):
+    """room.state.contains_url (a RoomEventFilter field, spec "Filtering"): true
+    keeps the state events whose content has a url string, false the others."""
+    alice = await srv.nio_user("alice")
+    room = expect_nio(await alice.room_create(name="pictured"), R.RoomCreateResponse).room_id
+    expect_nio(await alice.room_put_state(room, "m.room.avatar", {"url": "mxc://localhost/a"}),
+               R.RoomPutStateResponse)
+    await say(alice, room, "after the avatar")  # the timeline's one event; the rest is state
+    flt = {"room": {"timeline": {"limit": 1}, "state": {"contains_url": True}}}
+    state = (await raw_sync(srv, alice, flt))["rooms"]["join"][room]["state"]["events"]
+    check([e["type"] for e in state] == ["m.room.avatar"], f"with url {state}")
+    flt["room"]["state"]["contains_url"] = False
+    state = (await raw_sync(srv, alice, flt))["rooms"]["join"][room]["state"]["events"]
+    types = {e["type"] for e in state}
+    check("m.room.name" in types and "m.room.avatar" not in types, f"without url {types}")
