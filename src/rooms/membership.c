@@ -107,6 +107,14 @@ int rooms_membership(struct server *srv, const char *room_id, const char *sender
             json_decref(content);
             return 0;
         }
+        /* Kicking someone who is not there (left, banned or never in the
+         * room) is refused, as Synapse does; a new kick would add a leave. */
+        const char *m = rooms_membership_of(room, target);
+        if (strcmp(action, "kick") == 0 && (strcmp(m, "leave") == 0 || strcmp(m, "ban") == 0)) {
+            json_decref(content);
+            snprintf(reason, reason_len, "The target user is not in the room");
+            return ERR_FORBIDDEN;
+        }
     }
     struct room_send req = {room_id, sender, "m.room.member", target, content, NULL, NULL, NULL};
     int rc = rooms_send(srv, &req, event_id, reason, reason_len);

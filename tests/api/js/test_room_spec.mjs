@@ -127,6 +127,30 @@ export const tests = {
       { format: "pdu" }), 400, "M_INVALID_PARAM");
   },
 
+  async kick_only_who_is_there(srv) {
+    // Synapse (room_member.py): a kick of a user who left, was banned or never came is
+    // 403 "The target user is not in the room", not a new leave event
+    const alice = await srv.newUser("alice");
+    const bob = await srv.newUser("bob");
+    const carol = await srv.newUser("carol");
+    const dave = await srv.newUser("dave");
+    const { room_id: roomId } = await alice.client.createRoom({ preset: "public_chat" });
+    await bob.client.joinRoom(roomId);
+    await alice.client.invite(roomId, carol.client.getUserId());
+    await alice.client.kick(roomId, bob.client.getUserId(), "out");        // joined: fine
+    await alice.client.kick(roomId, carol.client.getUserId(), "revoked");  // invited: fine
+    await expectMatrixError(alice.client.kick(roomId, bob.client.getUserId(), "again!"), 403,
+      "M_FORBIDDEN");
+    await expectMatrixError(alice.client.kick(roomId, dave.client.getUserId()), 403, "M_FORBIDDEN");
+    await alice.client.ban(roomId, dave.client.getUserId(), "pre-emptive");
+    await expectMatrixError(alice.client.kick(roomId, dave.client.getUserId()), 403, "M_FORBIDDEN");
+    const m = await alice.client.http.authedRequest(sdk.Method.Get,
+      `/rooms/${encodeURIComponent(roomId)}/members`);
+    const of = (u) => m.chunk.find((e) => e.state_key === u.client.getUserId()).content;
+    check(of(bob).membership === "leave" && of(bob).reason === "out" &&
+      of(carol).reason === "revoked" && of(dave).membership === "ban", JSON.stringify(m.chunk));
+  },
+
   async initial_sync_for_peeking(srv) {
     // GET /rooms/{roomId}/initialSync: what matrix-js-sdk's peekInRoom (Element's
     // preview of a world_readable room) starts with; members and departed
