@@ -696,8 +696,13 @@ void push_counted_positions(int64_t upto, int64_t *processed, int64_t *settled)
         if (q.queued_upto < p)
             p = q.queued_upto;
     }
+    /* Rows at or below p no longer change: every event up to it has been
+     * queued (queued_upto) and its batch committed, and a row is written
+     * once. (Before queued_upto, a position the stream had reached a second
+     * earlier stood in for "every lower event was queued", and counts were
+     * kept only up to it: each /sync read that second's rows again.) */
     *processed = p;
-    *settled = q.settled < p ? q.settled : p;
+    *settled = p;
     pthread_mutex_unlock(&q.lock);
 }
 

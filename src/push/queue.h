@@ -32,12 +32,11 @@ void push_event_persisted(struct server *srv, const char *event_id, const json_t
 void push_wait_processed(int64_t pos, int64_t max_ms);
 
 /* For counting notifications without waiting for the worker (/sync): every
- * event at or below *processed (at most upto) has been evaluated and its row
- * stored; *settled (at most *processed) is a position the worker's queue has
- * had every lower event in for a while (rows at or below it no longer
- * change, so counts of them can be kept). Read both before the read snapshot
- * the counts are taken in. Events persisted but not queued yet are not seen:
- * a send queues its event just after its commit. */
+ * event at or below *processed (at most upto) has been queued, evaluated and
+ * its row stored, also when a lower event reached the queue after a higher
+ * one; *settled (at most *processed; now equal to it) is where rows no longer
+ * change, so counts of them can be kept. Read both before the read snapshot
+ * the counts are taken in. */
 void push_counted_positions(int64_t upto, int64_t *processed, int64_t *settled);
 
 /* Evaluates user_id's push rules for one event (pdu, borrowed) against its
