@@ -174,7 +174,9 @@ static void event_sent(void *ctx, int rc, const char *event_id, const char *reas
 }
 
 /* Sends the event and answers once it is durable, from the database writer
- * (http_request_defer): no request thread waits for the fsync. */
+ * (http_request_defer): no request thread waits for the fsync. PUT /send runs
+ * on the polling thread (ROUTE_INLINE) and goes to a write worker only when the
+ * send would wait for the room's previous event or for the push worker. */
 static void send_event(struct http_request *req, struct http_reply *rep, const char *type,
                        const char *state_key, const char *txn_id, const char *redacts)
 {
@@ -183,7 +185,8 @@ static void send_event(struct http_request *req, struct http_reply *rep, const c
     struct room_send s = {req->params[0], req->user_id, type, state_key, req->json,
                           txn_id ? req->device_id : NULL, txn_id, redacts};
     http_request_defer(req);
-    rooms_send_async(srv, &s, event_sent, req);
+    if (rooms_send_async(srv, &s, !http_request_may_wait(req), event_sent, req) == ERR_LIMIT)
+        http_request_offload(req);
 }
 
 /* PUT /rooms/{roomId}/send/{eventType}/{txnId} */

@@ -56,7 +56,8 @@ static const struct http_route client_routes[] = {
     {HTTP_POST, CS "/rooms/{roomId}/kick", client_room_member_action, A | J},
     {HTTP_POST, CS "/rooms/{roomId}/ban", client_room_member_action, A | J},
     {HTTP_POST, CS "/rooms/{roomId}/unban", client_room_member_action, A | J},
-    {HTTP_PUT, CS "/rooms/{roomId}/send/{eventType}/{txnId}", client_room_send, A | J},
+    {HTTP_PUT, CS "/rooms/{roomId}/send/{eventType}/{txnId}", client_room_send,
+     A | J | ROUTE_INLINE}, /* built on the polling thread: rooms.c send_event */
     {HTTP_PUT, CS "/rooms/{roomId}/redact/{eventId}/{txnId}", client_room_redact,
      A | J | ROUTE_JSON_OPTIONAL},
     {HTTP_GET, CS "/rooms/{roomId}/state", client_room_state_all, A},

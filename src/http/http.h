@@ -119,6 +119,9 @@ enum http_route_flags {
     ROUTE_RAW_BODY = 1 << 7,      /* an opaque body (uploads) bounded by max_raw_body_bytes
                                      instead of max_body_bytes; a larger Content-Length is
                                      answered 413 without reading the body */
+    ROUTE_INLINE = 1 << 8,        /* a write (PUT, POST, DELETE) whose handler runs on the
+                                     polling thread, not on a write worker: it never waits
+                                     (it defers, or calls http_request_offload first) */
 };
 
 struct http_route {
@@ -190,6 +193,12 @@ void http_request_resume(struct http_request *req);
  * it may be finished before the handler has returned. Thread-safe. */
 void http_request_defer(struct http_request *req);
 void http_request_finish(struct http_request *req, struct http_reply *rep);
+/* ROUTE_INLINE handlers: http_request_may_wait says whether the handler runs where it may
+ * wait (a write worker, or no worker could be had). When it may not and it would have to,
+ * it calls http_request_offload(req) and returns without touching rep: a write worker
+ * calls the handler again from the start (a deferral made before is undone). */
+bool http_request_may_wait(const struct http_request *req);
+void http_request_offload(struct http_request *req);
 
 /* Streamed replies (stream_fn): when the producer has nothing ready, the stream_fn calls
  * http_stream_wait(req) and returns 0; the connection sleeps (no polling, no blocked thread)

@@ -19,7 +19,13 @@
  * which then computes a /sync) runs there too, so a burst of wake-ups does not
  * hold up the requests queued behind it on its polling thread.
  *   final call      → suspend, queue → worker: dispatch → handler → resume
- *   after resume    → on_request again → send_reply(the worker's reply) */
+ *   after resume    → on_request again → send_reply(the worker's reply)
+ * A ROUTE_INLINE write (PUT /send) never waits for the disk (it defers): its
+ * handler runs on the polling thread, which saves the hop to a worker (two
+ * context switches and the work queue's lock per message), and goes to a
+ * worker only when it would have to wait (http_request_offload):
+ *   final call      → dispatch → handler defers → MHD_suspend_connection
+ *                     or handler offloads → suspend, queue → worker: handler */
 #define LOG_MODULE "http"
 #include "http/http.h"
 
@@ -61,6 +67,7 @@ struct http_server {
     bool stopping;                  /* shutting down: nothing may go to sleep any more */
     _Atomic bool draining;          /* stopping for good: new requests are answered 503 */
     _Atomic int n_deferred;         /* http_request_defer'd requests not finished yet */
+    _Atomic int n_inline;           /* ROUTE_INLINE requests in dispatch on a polling thread */
     pthread_mutex_t work_lock;      /* guards the work queue and workers_stop */
     pthread_cond_t work_cond;       /* signalled when work is queued or workers stop */
     struct request_private *work_head, *work_tail; /* requests waiting for a worker */
@@ -107,6 +114,12 @@ struct request_private {
     bool offloaded;                /* handed to a worker (its connection suspended) */
     bool reply_ready;              /* the worker's reply waits in rep for on_request */
     bool deferred;                 /* http_request_defer: ends with http_request_finish */
+    bool looked_up;                /* route_of has run: entry and wrong_method are set */
+    const struct route_entry *entry; /* the matched route, or NULL */
+    bool wrong_method;             /* with entry NULL: the path matched for another method */
+    bool dispatched;               /* the handler was called: a re-run calls it directly */
+    bool may_wait;                 /* the handler runs where it may wait (a worker) */
+    bool want_offload;             /* http_request_offload: run the handler on a worker */
     struct http_reply rep;         /* a worker's reply, sent by the polling thread */
     struct request_private *next_work; /* on the server's work queue */
 };
@@ -238,6 +251,23 @@ static void deferred_locked(struct request_private *rp)
         MHD_resume_connection(rp->pub.conn);
     else
         rp->mhd_suspended = true;
+}
+
+bool http_request_may_wait(const struct http_request *req)
+{
+    return ((const struct request_private *)req)->may_wait;
+}
+
+void http_request_offload(struct http_request *req)
+{
+    struct request_private *rp = (struct request_private *)req;
+    ASSERT(!rp->may_wait);
+    rp->want_offload = true;
+    req->suspended = false;
+    if (rp->deferred) {
+        rp->deferred = false;
+        req->server->n_deferred--;
+    }
 }
 
 void http_request_finish(struct http_request *req, struct http_reply *rep)
@@ -536,6 +566,19 @@ static const struct route_entry *find_route(struct http_server *srv, struct http
     return NULL;
 }
 
+/* The request's route, looked up once (the body-limit check of the first call and
+ * dispatch both need it). */
+static const struct route_entry *route_of(struct http_server *srv, struct request_private *rp,
+                                          bool *wrong_method)
+{
+    if (!rp->looked_up) {
+        rp->entry = find_route(srv, &rp->pub, &rp->wrong_method);
+        rp->looked_up = true;
+    }
+    *wrong_method = rp->wrong_method;
+    return rp->entry;
+}
+
 static enum http_error_style style_for_path(const char *path)
 {
     return strncmp(path, "/v1/", 4) == 0 ? HTTP_ERRORS_OPENAI : HTTP_ERRORS_MATRIX;
@@ -555,17 +598,22 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
         req->route->handler(req, rep);
         return;
     }
-    rp->style = style_for_path(req->path);
     if (srv->draining) { /* nothing new may suspend its connection under MHD_stop_daemon */
+        rp->style = style_for_path(req->path);
         http_reply_error(rep, 503, "M_UNKNOWN", "The server is shutting down");
         return;
     }
+    if (rp->dispatched) { /* an inline handler offloaded to a worker: checked and parsed */
+        req->route->handler(req, rep);
+        return;
+    }
+    rp->style = style_for_path(req->path);
     if (req->method == HTTP_OPTIONS) { /* CORS preflight: any path */
         http_reply_json(rep, 200, json_object());
         return;
     }
     bool wrong_method;
-    const struct route_entry *entry = find_route(srv, req, &wrong_method);
+    const struct route_entry *entry = route_of(srv, rp, &wrong_method);
     if (!entry) {
         if (wrong_method)
             http_reply_error(rep, 405, "M_UNRECOGNIZED", "Method not allowed on this path");
@@ -626,6 +674,7 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
             }
         }
     }
+    rp->dispatched = true;
     route->handler(req, rep);
 }
 
@@ -635,6 +684,7 @@ static void dispatch(struct http_server *srv, struct request_private *rp, struct
 static void run_offloaded(struct http_server *srv, struct request_private *rp)
 {
     rp->pub.suspended = false;
+    rp->may_wait = true;
     dispatch(srv, rp, &rp->rep);
     pthread_mutex_lock(&srv->suspend_lock);
     if (rp->deferred) {
@@ -747,7 +797,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         bool raw = false;
         if (srv->opt.max_raw_body_bytes && (rp->pub.method & (HTTP_POST | HTTP_PUT))) {
             bool wrong_method;
-            const struct route_entry *e = find_route(srv, &rp->pub, &wrong_method);
+            const struct route_entry *e = route_of(srv, rp, &wrong_method);
             if (e && (e->route->flags & ROUTE_RAW_BODY)) {
                 raw = true;
                 rp->body_limit = srv->opt.max_raw_body_bytes;
@@ -827,11 +877,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     bool write = rp->pub.method == HTTP_PUT || rp->pub.method == HTTP_POST ||
                  rp->pub.method == HTTP_DELETE;
-    if (((write && !rp->offloaded) || rp->pub.resumed) && offload(srv, rp))
+    bool inline_write = false;
+    if (write && !rp->offloaded && !rp->pub.resumed) {
+        bool wrong_method;
+        const struct route_entry *e = route_of(srv, rp, &wrong_method);
+        inline_write = e && (e->route->flags & ROUTE_INLINE);
+    }
+    if (((write && !rp->offloaded && !inline_write) || rp->pub.resumed) && offload(srv, rp))
         return MHD_YES;
     struct http_reply rep = {0};
     rp->pub.suspended = false;
+    rp->may_wait = !inline_write; /* the other writes run here only when no worker could */
+    /* n_inline before dispatch's draining check: the stop, which sets draining first,
+     * then waits for n_inline to be 0, so such a handler defers before the stop counts
+     * the deferred requests, or it sees draining (both sequentially consistent). */
+    if (inline_write)
+        srv->n_inline++;
     dispatch(srv, rp, &rep);
+    if (inline_write)
+        srv->n_inline--;
+    if (rp->want_offload) { /* it would have had to wait */
+        rp->want_offload = false;
+        if (offload(srv, rp))
+            return MHD_YES;
+        rp->may_wait = true; /* no worker: it waits here */
+        rp->pub.suspended = false;
+        dispatch(srv, rp, &rep);
+    }
     if (rp->pub.suspended) {
         pthread_mutex_lock(&srv->suspend_lock);
         if (rp->deferred) {
@@ -1083,6 +1155,10 @@ void http_server_free(struct http_server *srv)
         for (size_t i = 0; i < n_workers; i++)
             pthread_join(srv->workers[i], NULL);
         srv->n_workers = 0;
+        while (srv->n_inline > 0) { /* an inline handler past its draining check defers */
+            struct timespec ms = {0, 1000 * 1000};
+            nanosleep(&ms, NULL);
+        }
         /* Deferred requests end once their work is done (a send: once the database writer,
          * still running, has committed it); until then their connections stay suspended
          * and they are still to be answered. */

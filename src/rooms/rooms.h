@@ -89,10 +89,13 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
  * reason possibly filled otherwise; both borrowed for the call), on this thread
  * when the send ends early (a refusal) or on the database writer's thread once
  * the event is durable (a retried transaction is found there). req and its strings must
- * live until then; done must not wait for the database writer. */
+ * live until then; done must not wait for the database writer. Returns 0. With
+ * no_wait (an HTTP polling thread), a send that would have to wait first (the
+ * room's previous event is not written yet, or the push worker is too far
+ * behind) returns ERR_LIMIT at once instead, and done is not called. */
 typedef void (*rooms_sent_fn)(void *ctx, int rc, const char *event_id, const char *reason);
-void rooms_send_async(struct server *srv, const struct room_send *req, rooms_sent_fn done,
-                      void *ctx);
+int rooms_send_async(struct server *srv, const struct room_send *req, bool no_wait,
+                     rooms_sent_fn done, void *ctx);
 
 /* Creates a room from a createRoom request body (spec: POST /createRoom).
  * Returns 0 with room_id (owned), ERR_INVALID with reason for a bad body,

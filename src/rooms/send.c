@@ -279,6 +279,34 @@ struct sending {
 /* The newest stream position a send was given: the push back-pressure of an
  * asynchronous send is checked before it is built. */
 static _Atomic int64_t last_sent_pos;
+/* A position up to which the push worker had processed every event: a send
+ * whose back-pressure target is not above it need not ask the queue. */
+static _Atomic int64_t push_done_upto;
+
+static void raise_to(_Atomic int64_t *v, int64_t pos)
+{
+    int64_t cur = *v;
+    while (pos > cur && !atomic_compare_exchange_weak(v, &cur, pos)) {
+    }
+}
+
+/* The push back-pressure of an asynchronous send: the push worker may be at
+ * most ROOMS_PUSH_BACKLOG events behind the newest send. Waits for it (at most
+ * ROOMS_PUSH_WAIT_MS) when may_wait; otherwise false when it would have to. */
+static bool push_caught_up(bool may_wait)
+{
+    int64_t last = last_sent_pos, target = last - ROOMS_PUSH_BACKLOG;
+    if (target <= 0 || target <= push_done_upto)
+        return true;
+    if (may_wait) {
+        push_wait_processed(target, ROOMS_PUSH_WAIT_MS);
+        return true;
+    }
+    int64_t processed, settled;
+    push_counted_positions(last, &processed, &settled);
+    raise_to(&push_done_upto, processed);
+    return processed >= target;
+}
 
 /* Runs on the writer thread once the event is written in its transaction
  * (rc 0) or refused: moves the room head past it and lets the room's next
@@ -314,13 +342,17 @@ static int txn_event(struct server *srv, const struct room_send *req,
  * building it to its write inside the writer's transaction (which fixes its
  * position), not across the fsync: the room's next event can join the same or
  * the next commit. Returns 0 or an error of rooms_send (reason filled). */
-static int send_build(struct sending *s, char *reason, size_t reason_len)
+static int send_build(struct sending *s, bool may_wait, char *reason, size_t reason_len)
 {
     int rc = rooms_get(s->srv, s->req.room_id, &s->room);
     if (rc)
         return rc;
     struct room *room = s->room;
     pthread_mutex_lock(&room->lock);
+    if (room->sending && !may_wait) {
+        pthread_mutex_unlock(&room->lock);
+        return ERR_LIMIT;
+    }
     while (room->sending)
         pthread_cond_wait(&room->sent, &room->lock);
     rc = rooms__build(s->srv, room, &s->req, &s->p, reason, reason_len);
@@ -348,9 +380,7 @@ static void send_announce(struct sending *s)
                                          &owned);
     notifier_users_changed(srv->notifier, NOTIFY_EVENTS, s->w.pos, users, n);
     free(owned);
-    int64_t last = last_sent_pos;
-    while (s->w.pos > last && !atomic_compare_exchange_weak(&last_sent_pos, &last, s->w.pos)) {
-    }
+    raise_to(&last_sent_pos, s->w.pos);
 }
 
 /* The end of a send whose write failed: a transaction that raced in under the
@@ -369,7 +399,7 @@ int rooms_send(struct server *srv, const struct room_send *req, char event_id[MA
     if (txn_event(srv, req, event_id) == 0)
         return 0;
     struct sending s = {.srv = srv, .req = *req};
-    int rc = send_build(&s, reason, reason_len);
+    int rc = send_build(&s, true, reason, reason_len);
     if (rc)
         return rc;
     struct db_pending_write *pending;
@@ -416,21 +446,24 @@ static void sent_durable(void *arg, int rc)
  * anyway and refuses it (ERR_EXISTS), and the retry is answered with the
  * first event's ID (send_failed). A retry the auth rules now refuse (the
  * sender left) is looked up too, so it gets that ID as before. */
-void rooms_send_async(struct server *srv, const struct room_send *req, rooms_sent_fn done,
-                      void *ctx)
+int rooms_send_async(struct server *srv, const struct room_send *req, bool no_wait,
+                     rooms_sent_fn done, void *ctx)
 {
     char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256] = "";
     /* Back-pressure before building, since nobody waits after the commit. */
-    int64_t last = last_sent_pos;
-    if (last > ROOMS_PUSH_BACKLOG)
-        push_wait_processed(last - ROOMS_PUSH_BACKLOG, ROOMS_PUSH_WAIT_MS);
+    if (!push_caught_up(!no_wait))
+        return ERR_LIMIT;
     struct sending *s = xcalloc(1, sizeof *s);
     *s = (struct sending){.srv = srv, .req = *req, .done = done, .done_ctx = ctx};
-    int rc = send_build(s, reason, sizeof reason);
+    int rc = send_build(s, !no_wait, reason, sizeof reason);
+    if (rc == ERR_LIMIT) {
+        free(s);
+        return rc;
+    }
     if (rc == 0) {
         rc = db_events_persist_async(srv->db, &s->w, 1, sent_applied, sent_durable, s);
         if (rc == 0)
-            return; /* sent_durable answers */
+            return 0; /* sent_durable answers */
         sent_applied(s, rc); /* not queued: lets the room's next send go */
         rooms__pending_fini(&s->p);
     }
@@ -439,4 +472,5 @@ void rooms_send_async(struct server *srv, const struct room_send *req, rooms_sen
         done(ctx, 0, event_id, "");
     else
         done(ctx, rc, NULL, reason);
+    return 0;
 }
