@@ -14,7 +14,12 @@ struct arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-enum { ARENA_BLOCK_MIN = 4096 };
+/* The first block is small: most arenas (an HTTP request's path, parameters and
+ * user) need less, and glibc serves a request under 1,024 bytes from its
+ * per-thread cache, while a larger one first consolidates the freed small chunks
+ * (malloc_consolidate: 1.3% of the server's CPU in wrk sends, one arena per
+ * request). Later blocks are at least ARENA_BLOCK_MIN and double. */
+enum { ARENA_BLOCK_FIRST = 960, ARENA_BLOCK_MIN = 4096 };
 
 void arena_init(struct arena *a, size_t max_bytes)
 {
@@ -45,6 +50,8 @@ void *arena_alloc(struct arena *a, size_t size)
     struct arena_block *b = a->head;
     if (!b || b->size - b->used < rounded) {
         size_t block = rounded > ARENA_BLOCK_MIN ? rounded : ARENA_BLOCK_MIN;
+        if (!b && rounded <= ARENA_BLOCK_FIRST)
+            block = ARENA_BLOCK_FIRST;
         if (b && b->size * 2 > block && b->size < (1u << 20))
             block = b->size * 2;
         b = xmalloc(sizeof *b + block);

@@ -95,22 +95,31 @@ static const char *const *content_keys(const char *type, enum matrix_redaction_r
     return NULL;
 }
 
-static void copy_keys(json_t *dst, const json_t *src, const char *const *keys)
+/* A value of the redacted form: a copy, or (shared) the event's own value. */
+static json_t *kept(const json_t *v, bool shared)
+{
+    return shared ? json_incref((json_t *)v) : json_deep_copy(v);
+}
+
+static void copy_keys(json_t *dst, const json_t *src, const char *const *keys, bool shared)
 {
     for (size_t i = 0; keys[i]; i++) {
         const json_t *v = json_object_get(src, keys[i]);
         if (v)
-            json_object_set_new(dst, keys[i], json_deep_copy(v));
+            json_object_set_new(dst, keys[i], kept(v, shared));
     }
 }
 
-int matrix_event_redact(const json_t *event, const struct matrix_room_version *v, json_t **out)
+/* matrix_event_redact; shared: the result's values below its top level and its
+ * content's are the event's own (for encoding it, not for changing them). */
+static int redact(const json_t *event, const struct matrix_room_version *v, bool shared,
+                  json_t **out)
 {
     if (!json_is_object(event))
         return ERR_INVALID;
     enum matrix_redaction_rules r = v->redaction;
     json_t *red = json_object();
-    copy_keys(red, event, r >= MATRIX_REDACTION_V11 ? top_keys_v11 : top_keys_v1);
+    copy_keys(red, event, r >= MATRIX_REDACTION_V11 ? top_keys_v11 : top_keys_v1, shared);
 
     const json_t *content = json_object_get(event, "content");
     json_t *new_content = json_object();
@@ -118,9 +127,9 @@ int matrix_event_redact(const json_t *event, const struct matrix_room_version *v
     if (json_is_object(content) && keep) {
         if (keep == all_keys) {
             json_decref(new_content);
-            new_content = json_deep_copy(content);
+            new_content = shared ? json_copy((json_t *)content) : json_deep_copy(content);
         } else {
-            copy_keys(new_content, content, keep);
+            copy_keys(new_content, content, keep, shared);
         }
         /* v11: m.room.member keeps third_party_invite.signed (and nothing else of it). */
         if (r >= MATRIX_REDACTION_V11 && keep == member_keys_v9) {
@@ -128,7 +137,7 @@ int matrix_event_redact(const json_t *event, const struct matrix_room_version *v
             const json_t *signed_ = json_object_get(tpi, "signed");
             if (json_is_object(tpi) && signed_)
                 json_object_set_new(new_content, "third_party_invite",
-                                    json_pack("{s:o}", "signed", json_deep_copy(signed_)));
+                                    json_pack("{s:o}", "signed", kept(signed_, shared)));
         }
     }
     json_object_set_new(red, "content", new_content);
@@ -136,12 +145,19 @@ int matrix_event_redact(const json_t *event, const struct matrix_room_version *v
     return 0;
 }
 
+int matrix_event_redact(const json_t *event, const struct matrix_room_version *v, json_t **out)
+{
+    return redact(event, v, false, out);
+}
+
 /* The redacted form that signatures and the reference hash cover: v3+
- * without any "event_id" (see unsigned_keys_v3). */
+ * without any "event_id" (see unsigned_keys_v3). Its values are shared with
+ * the event (nothing below its top level is changed: matrix_json_sign_hash
+ * adds a key to "signatures", which a signed event then takes over anyway). */
 static int redact_for_signing(const json_t *event, const struct matrix_room_version *v,
                               json_t **out)
 {
-    int rc = matrix_event_redact(event, v, out);
+    int rc = redact(event, v, true, out);
     if (rc == 0 && !v->event_id_in_pdu)
         json_object_del(*out, "event_id");
     return rc;
