@@ -29,6 +29,8 @@ enum {
     PUSH_LIST_MAX = 64 << 20,
     PUSH_PROGRESS_LAG = 1000,
     PUSH_SETTLE_MS = 1000,
+    PUSH_GAP_MS = 10000,         /* an event persisted this long ago but never queued is
+                                    given up on (queued_upto passes it) */
     PUSH_MERGE_CHECK_DOCS = 64,  /* documents indexed between looks at the index's segments */
     PUSH_MERGE_BUSY_EVERY = 8,   /* batches between merge steps when the queue never empties */
     PUSH_WAIT_LOG_BEHIND = 1000, /* queued events from which a wait for the worker is logged */
@@ -68,11 +70,14 @@ static struct {
     size_t merge_docs;         /* documents indexed since the last look at its segments */
     int merge_busy;            /* batches since the last merge step */
     int64_t queued_upto;       /* every position at or below it has been queued (or was
-                                  evaluated before the start, or is settled) */
+                                  evaluated before the start, or was persisted
+                                  PUSH_GAP_MS ago) */
     int64_t *ahead;            /* positions queued above queued_upto + 1, ascending (owned):
                                   events whose lower neighbours were not queued yet */
     size_t n_ahead;            /* entries */
     size_t cap_ahead;          /* allocated entries */
+    int64_t gap_ms;            /* when gap_pos was sampled (monotonic), or 0 */
+    int64_t gap_pos;           /* the event stream's position then */
     size_t waits;              /* waits behind a long queue since the last log line */
     size_t waits_timed_out;    /* of which gave up */
     int64_t waits_ms;          /* their time in all */
@@ -351,8 +356,9 @@ static void queued_advance(void)
 /* Under the lock: position pos has been queued. Events are queued after their
  * commit by the thread that sent them, so one can be queued (and announced)
  * before a lower position committed earlier: queued_upto stays below such a
- * gap until it is filled, or settled passes it (an event persisted but never
- * queued: a createRoom that failed after its events' commit). */
+ * gap until it is filled, or until a position the stream had reached
+ * PUSH_GAP_MS earlier passes it (an event persisted but never queued: a
+ * createRoom that failed after its events' commit). */
 static void queued_note(int64_t pos)
 {
     if (pos <= q.queued_upto)
@@ -385,17 +391,23 @@ static void queued_raise(int64_t pos)
 }
 
 /* Under the lock: samples the event stream's position once per
- * PUSH_SETTLE_MS; the sample taken before is settled. */
+ * PUSH_SETTLE_MS (the sample taken before is settled) and once per
+ * PUSH_GAP_MS (every event at or below the sample taken before is taken as
+ * queued). */
 static void settle_sample(struct server *srv)
 {
     int64_t now = clock_mono_ms();
     if (!q.settle_ms || now - q.settle_ms >= PUSH_SETTLE_MS) {
-        if (q.settle_ms) {
+        if (q.settle_ms)
             q.settled = q.settle_pos;
-            queued_raise(q.settled);
-        }
         q.settle_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
         q.settle_ms = now;
+    }
+    if (!q.gap_ms || now - q.gap_ms >= PUSH_GAP_MS) {
+        if (q.gap_ms)
+            queued_raise(q.gap_pos);
+        q.gap_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+        q.gap_ms = now;
     }
 }
 
@@ -410,8 +422,10 @@ static int64_t durable_upto(struct server *srv, const struct push_item *batch)
     int64_t upto = 0;
     for (const struct push_item *it = batch; it; it = it->next)
         upto = it->pos > upto ? it->pos : upto;
-    for (const struct push_item *it = q.head; it; it = it->next)
-        upto = it->pos - 1 < upto ? it->pos - 1 : upto;
+    if (q.head && q.head->pos - 1 < upto) /* the queue is in position order */
+        upto = q.head->pos - 1;
+    if (upto > q.queued_upto)
+        upto = q.queued_upto;
     return upto < q.settled ? upto : q.settled;
 }
 
@@ -550,6 +564,7 @@ static void recover(struct server *srv)
     q.settle_ms = 0;
     q.queued_upto = after;
     q.n_ahead = 0;
+    q.gap_ms = 0;
     pthread_mutex_unlock(&q.lock);
     size_t total = 0;
     for (;;) {
