@@ -101,8 +101,20 @@ static int emit_real(double d, struct buf *out)
     return buf_printf(out, "%lld", v);
 }
 
-static int emit_object(const json_t *obj, const char *const *skip, struct buf *out, int depth)
+/* Byte order of a member's key against a NUL-terminated name (compare_members). */
+static int compare_key(const struct member *m, const char *name)
 {
+    struct member other = {name, strlen(name), NULL};
+    return compare_members(m, &other);
+}
+
+/* marks: NULL, or for each skip[i] the offset (from the opening brace) where a member
+ * with that key belongs: the first written member whose key sorts after it, or the
+ * closing brace. */
+static int emit_object(const json_t *obj, const char *const *skip, size_t *marks,
+                       struct buf *out, int depth)
+{
+    size_t start = out->len;
     size_t n = json_object_size(obj);
     struct member small[16];
     struct member *m = small;
@@ -133,10 +145,16 @@ static int emit_object(const json_t *obj, const char *const *skip, struct buf *o
     }
     qsort(m, count, sizeof(*m), compare_members);
 
+    size_t next_mark = 0; /* skip[] entries whose mark is set, when marking */
+    if (marks) /* skip sorted: the marks are found in one pass over the members */
+        for (size_t s = 0; skip[s]; s++)
+            ASSERT(s == 0 || strcmp(skip[s - 1], skip[s]) < 0);
     rc = buf_append_char(out, '{');
     for (size_t i = 0; i < count && rc == 0; i++) {
         if (i > 0)
             rc = buf_append_char(out, ',');
+        while (marks && skip[next_mark] && compare_key(&m[i], skip[next_mark]) > 0)
+            marks[next_mark++] = out->len - start;
         if (rc == 0)
             rc = emit_string(m[i].key, m[i].key_len, out);
         if (rc == 0)
@@ -144,6 +162,8 @@ static int emit_object(const json_t *obj, const char *const *skip, struct buf *o
         if (rc == 0)
             rc = emit(m[i].value, out, depth + 1);
     }
+    while (rc == 0 && marks && skip[next_mark])
+        marks[next_mark++] = out->len - start;
     if (rc == 0)
         rc = buf_append_char(out, '}');
     if (m != small)
@@ -159,7 +179,7 @@ static int emit(const json_t *v, struct buf *out, int depth)
     case JSON_OBJECT:
         if (depth >= JSON_CANONICAL_MAX_DEPTH)
             return ERR_TOO_LARGE;
-        return emit_object(v, NULL, out, depth);
+        return emit_object(v, NULL, NULL, out, depth);
     case JSON_ARRAY: {
         if (depth >= JSON_CANONICAL_MAX_DEPTH)
             return ERR_TOO_LARGE;
@@ -200,5 +220,41 @@ int json_canonical_encode_without(const json_t *value, const char *const *skip, 
 {
     if (!json_is_object(value))
         return ERR_INVALID;
-    return emit_object(value, skip, out, 0);
+    return emit_object(value, skip, NULL, out, 0);
+}
+
+int json_canonical_encode_marked(const json_t *value, const char *const *skip, size_t *marks,
+                                 struct buf *out)
+{
+    if (!json_is_object(value))
+        return ERR_INVALID;
+    return emit_object(value, skip, marks, out, 0);
+}
+
+int json_canonical_insert(const char *enc, size_t enc_len, const char *const *keys,
+                          const size_t *marks, json_t *const *values, size_t n, struct buf *out)
+{
+    size_t pos = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        ASSERT(marks[i] >= pos && marks[i] < enc_len);
+        rc = buf_append(out, enc + pos, marks[i] - pos);
+        pos = marks[i];
+        /* After '{' or ',' the member needs no comma before it; after another
+         * member (a mark at the closing brace) it does. */
+        char last = out->len ? out->data[out->len - 1] : '{';
+        if (rc == 0 && last != '{' && last != ',')
+            rc = buf_append_char(out, ',');
+        if (rc == 0)
+            rc = emit_string(keys[i], strlen(keys[i]), out);
+        if (rc == 0)
+            rc = buf_append_char(out, ':');
+        if (rc == 0)
+            rc = emit(values[i], out, 1);
+        if (rc == 0 && enc[pos] != '}') /* a member follows */
+            rc = buf_append_char(out, ',');
+    }
+    if (rc == 0)
+        rc = buf_append(out, enc + pos, enc_len - pos);
+    return rc;
 }

@@ -34,4 +34,18 @@ int json_canonical_encode(const json_t *value, struct buf *out);
 int json_canonical_encode_without(const json_t *value, const char *const *skip,
                                   struct buf *out);
 
+/* json_canonical_encode_without (skip sorted in byte order) that also sets marks[i]
+ * to the offset, from the start of this encoding, at which a member named skip[i]
+ * belongs: json_canonical_insert then adds such members without encoding the rest
+ * again (an event encoded for its content hash, then with its hashes and
+ * signatures). */
+int json_canonical_encode_marked(const json_t *value, const char *const *skip, size_t *marks,
+                                 struct buf *out);
+/* Appends to out the object encoding enc (enc_len bytes, from
+ * json_canonical_encode_marked) with the n members keys[i]: values[i] inserted at
+ * marks[i]; keys in byte order, each absent from enc, with their marks from the same
+ * call. Errors as json_canonical_encode (for the values). */
+int json_canonical_insert(const char *enc, size_t enc_len, const char *const *keys,
+                          const size_t *marks, json_t *const *values, size_t n, struct buf *out);
+
 #endif

@@ -257,17 +257,14 @@ int matrix_event_sign(json_t *event, const struct matrix_room_version *v, const 
 /* The signed bytes (the redacted event without signatures and unsigned) are
  * exactly what the reference hash covers: one redaction and one encoding
  * give both the signature and the ID. */
-int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
-                         const char *server_name, const struct signing_key *key,
-                         char id[MATRIX_EVENT_ID_HASH_LEN])
+/* matrix_event_sign_id once the content hash is in place. */
+static int sign_hashed(json_t *event, const struct matrix_room_version *v,
+                       const char *server_name, const struct signing_key *key,
+                       char id[MATRIX_EVENT_ID_HASH_LEN])
 {
-    if (id && v->event_id_format == MATRIX_EVENT_ID_V1)
-        return ERR_UNSUPPORTED;
     json_t *red = NULL;
     unsigned char h[CRYPTO_SHA256_BYTES];
-    int rc = matrix_event_add_content_hash(event, v);
-    if (rc == 0)
-        rc = redact_for_signing(event, v, &red);
+    int rc = redact_for_signing(event, v, &red);
     if (rc == 0)
         rc = matrix_json_sign_hash(red, server_name, key, h);
     if (rc == 0)
@@ -275,6 +272,52 @@ int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
     if (rc == 0 && id)
         id_from_hash(v, h, id);
     json_decref(red);
+    return rc;
+}
+
+int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
+                         const char *server_name, const struct signing_key *key,
+                         char id[MATRIX_EVENT_ID_HASH_LEN])
+{
+    if (id && v->event_id_format == MATRIX_EVENT_ID_V1)
+        return ERR_UNSUPPORTED;
+    int rc = matrix_event_add_content_hash(event, v);
+    return rc ? rc : sign_hashed(event, v, server_name, key, id);
+}
+
+/* content_hash_skip_v3 in byte order, for json_canonical_encode_marked. */
+static const char *const content_hash_marks[] = {"event_id", "hashes", "signatures", "unsigned",
+                                                 NULL};
+enum { MARK_HASHES = 1, MARK_SIGNATURES = 2 };
+
+int matrix_event_sign_encode(json_t *event, const struct matrix_room_version *v,
+                             const char *server_name, const struct signing_key *key,
+                             char id[MATRIX_EVENT_ID_HASH_LEN], struct buf *encoded)
+{
+    if (v->event_id_format == MATRIX_EVENT_ID_V1 || v->event_id_in_pdu)
+        return ERR_UNSUPPORTED;
+    size_t marks[4];
+    struct buf b;
+    buf_init(&b, EVENT_ENCODE_MAX);
+    int rc = json_canonical_encode_marked(event, content_hash_marks, marks, &b);
+    if (rc == 0) {
+        unsigned char h[CRYPTO_SHA256_BYTES];
+        char b64[64];
+        crypto_sha256(b.data, b.len, h);
+        crypto_base64_encode(CRYPTO_BASE64_STANDARD, h, sizeof(h), b64);
+        json_object_set_new(event, "hashes", json_pack("{s:s}", "sha256", b64));
+        rc = sign_hashed(event, v, server_name, key, id);
+    }
+    if (rc == 0 && !json_object_get(event, "event_id") && !json_object_get(event, "unsigned")) {
+        const char *const keys[] = {"hashes", "signatures"};
+        const size_t at[] = {marks[MARK_HASHES], marks[MARK_SIGNATURES]};
+        json_t *const values[] = {json_object_get(event, "hashes"),
+                                  json_object_get(event, "signatures")};
+        rc = json_canonical_insert(b.data, b.len, keys, at, values, 2, encoded);
+    } else if (rc == 0) { /* keys the content hash left out besides those two */
+        rc = json_canonical_encode(event, encoded);
+    }
+    buf_fini(&b);
     return rc;
 }
 

@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "crypto/hash.h"
 #include "crypto/keyring.h"
 #include "matrix/versions.h"
@@ -81,6 +82,13 @@ int matrix_event_sign(json_t *event, const struct matrix_room_version *v, const 
 int matrix_event_sign_id(json_t *event, const struct matrix_room_version *v,
                          const char *server_name, const struct signing_key *key,
                          char id[MATRIX_EVENT_ID_HASH_LEN]);
+/* matrix_event_sign_id for v3+ (ERR_UNSUPPORTED before) that also appends the signed
+ * event's canonical JSON (json_canonical_encode of it) to encoded, made from the
+ * content hash's encoding with the hashes and signatures spliced in rather than by
+ * encoding the event again. */
+int matrix_event_sign_encode(json_t *event, const struct matrix_room_version *v,
+                             const char *server_name, const struct signing_key *key,
+                             char id[MATRIX_EVENT_ID_HASH_LEN], struct buf *encoded);
 
 /* Checks one signature signatures.<server_name>.<key_id> on the redacted form
  * of event. Returns as matrix_json_verify: 0, ERR_NOT_FOUND, ERR_INVALID,

@@ -113,17 +113,19 @@ int rooms__build(struct server *srv, struct room *room, const struct room_send *
         goto fail;
     }
     json_object_set_new(pdu, "auth_events", auth_events);
-    rc = matrix_event_sign_id(pdu, ver, srv->cfg->server_name, &srv->signing_key, out->event_id);
+    /* The stored JSON comes from the same encoding as the content hash. */
+    struct buf canon;
+    buf_init(&canon, (size_t)MATRIX_EVENT_MAX_BYTES * 4);
+    rc = matrix_event_sign_encode(pdu, ver, srv->cfg->server_name, &srv->signing_key,
+                                  out->event_id, &canon);
     if (rc) {
+        buf_fini(&canon);
         snprintf(reason, reason_len, rc == ERR_TOO_LARGE     ? "event too large"
                                      : rc == ERR_UNSUPPORTED ? "cannot compute the event ID"
                                                              : "event content is not valid");
         goto fail;
     }
-    struct buf canon;
-    buf_init(&canon, (size_t)MATRIX_EVENT_MAX_BYTES * 4);
-    rc = json_canonical_encode(pdu, &canon);
-    if (rc == 0 && canon.len > MATRIX_EVENT_MAX_BYTES)
+    if (canon.len > MATRIX_EVENT_MAX_BYTES)
         rc = ERR_TOO_LARGE;
     if (rc) {
         buf_fini(&canon);

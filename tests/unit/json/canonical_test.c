@@ -228,6 +228,61 @@ TEST_CASE(json, canonical_without_keys)
     buf_fini(&out);
 }
 
+/* json_canonical_encode_marked + json_canonical_insert: an object encoded without
+ * "hashes" and "signatures", then with them inserted at the marks, is byte for byte
+ * the expected canonical text (written out by hand), wherever the two fall among
+ * the other keys: first, last, together, alone, with nested keys of the same names. */
+TEST_CASE(json, canonical_insert_at_marks_table)
+{
+    static const char *const skip[] = {"hashes", "signatures", NULL};
+    static const struct {
+        const char *object; /* without hashes and signatures */
+        const char *expect; /* with "hashes":1 and "signatures":{"s":[2]} */
+    } rows[] = {
+        {"{}", "{\"hashes\":1,\"signatures\":{\"s\":[2]}}"},
+        {"{\"a\":0}", "{\"a\":0,\"hashes\":1,\"signatures\":{\"s\":[2]}}"},
+        {"{\"z\":0}", "{\"hashes\":1,\"signatures\":{\"s\":[2]},\"z\":0}"},
+        {"{\"type\":\"t\",\"depth\":3,\"sender\":\"@a:b\",\"origin_server_ts\":5}",
+         "{\"depth\":3,\"hashes\":1,\"origin_server_ts\":5,\"sender\":\"@a:b\","
+         "\"signatures\":{\"s\":[2]},\"type\":\"t\"}"},
+        {"{\"hashes0\":0,\"hashe\":0,\"signature\":0,\"signaturesz\":0}",
+         "{\"hashe\":0,\"hashes\":1,\"hashes0\":0,\"signature\":0,\"signatures\":{\"s\":[2]},"
+         "\"signaturesz\":0}"},
+        {"{\"content\":{\"hashes\":\",\\\"x\\\":\",\"z\":{\"signatures\":[]}},\"room_id\":\"!r\"}",
+         "{\"content\":{\"hashes\":\",\\\"x\\\":\",\"z\":{\"signatures\":[]}},\"hashes\":1,"
+         "\"room_id\":\"!r\",\"signatures\":{\"s\":[2]}}"},
+    };
+    json_t *hashes = json_integer(1);
+    json_t *sigs = json_loads("{\"s\":[2]}", 0, NULL);
+    json_t *const values[] = {hashes, sigs};
+    struct buf enc, out;
+    buf_init(&enc, 1024);
+    buf_init(&out, 1024);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        json_t *v = json_loads(rows[i].object, 0, NULL);
+        ASSERT_TRUE(v != NULL);
+        size_t marks[2];
+        buf_reset(&enc);
+        buf_reset(&out);
+        buf_append(&out, "x", 1); /* the insert appends */
+        ASSERT_INT_EQ(json_canonical_encode_marked(v, skip, marks, &enc), 0);
+        ASSERT_INT_EQ(json_canonical_insert(enc.data, enc.len, skip, marks, values, 2, &out), 0);
+        ASSERT_TRUE(out.data[0] == 'x');
+        ASSERT_STR_EQ(buf_cstr(&out) + 1, rows[i].expect);
+        /* The object itself with the two keys encodes the same. */
+        json_object_set(v, "hashes", hashes);
+        json_object_set(v, "signatures", sigs);
+        buf_reset(&enc);
+        ASSERT_INT_EQ(json_canonical_encode(v, &enc), 0);
+        ASSERT_STR_EQ(buf_cstr(&enc), rows[i].expect);
+        json_decref(v);
+    }
+    json_decref(hashes);
+    json_decref(sigs);
+    buf_fini(&enc);
+    buf_fini(&out);
+}
+
 #define CANONICAL_JSON_FUZZ_NO_MAIN
 #include "fuzz/canonical_json_fuzz.c"
 

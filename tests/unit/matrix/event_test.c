@@ -514,6 +514,67 @@ TEST_CASE(matrix, event_inserted_event_id_ignored_v3)
  *   "$" + base64(refhash(...)) (std for v3, urlsafe for v4+), rstrip("=")
  * The full script: tests/unit/matrix/event_vectors.py (needs the cryptography package). */
 
+/* matrix_event_sign_encode: the spec's first "Event Signing" example (v3+: no
+ * event_id; without "unsigned", which neither hash nor signature covers) comes out
+ * as the spec's signed bytes; a member event (state_key, nested content) as the
+ * plain encoding of the event matrix_event_sign_id signs, with the same ID. */
+TEST_CASE(matrix, event_sign_encode_spec_bytes)
+{
+    struct signing_key key;
+    test_spec_key(&key);
+    static const char *const versions[] = {"3", "4", "6", "9", "10"};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        json_t *e1 = parse("{\"room_id\":\"!x:domain\",\"sender\":\"@a:domain\",\"origin\":\"domain\","
+                           "\"origin_server_ts\":1000000,\"type\":\"X\",\"content\":{},"
+                           "\"prev_events\":[],\"auth_events\":[],\"depth\":3}");
+        struct buf enc;
+        buf_init(&enc, 1 << 16);
+        char id[MATRIX_EVENT_ID_HASH_LEN];
+        ASSERT_INT_EQ(matrix_event_sign_encode(e1, ver(versions[i]), "domain", &key, id, &enc), 0);
+        ASSERT_STR_EQ(buf_cstr(&enc),
+                      "{\"auth_events\":[],\"content\":{},\"depth\":3,\"hashes\":{\"sha256\":"
+                      "\"5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos\"},\"origin\":\"domain\","
+                      "\"origin_server_ts\":1000000,\"prev_events\":[],\"room_id\":\"!x:domain\","
+                      "\"sender\":\"@a:domain\",\"signatures\":{\"domain\":{\"ed25519:1\":"
+                      "\"KxwGjPSDEtvnFgU00fwFz+l6d2pJM6XBIaMEn81SXPTRl16AqLAYqfIReFGZlHi5KLjAWbOoMszkwsQma+"
+                      "lYAg\"}},\"type\":\"X\"}");
+        ASSERT_STR_EQ(buf_cstr(&enc), canon(e1));
+        buf_fini(&enc);
+        json_decref(e1);
+    }
+    static const char *const all[] = {"3", "4", "9", "10", "11"};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        json_t *a = parse(MEMBER_EVENT("7"));
+        json_object_del(a, "unsigned");
+        json_object_del(a, "hashes");
+        json_object_del(a, "signatures");
+        json_t *b = json_deep_copy(a);
+        struct buf enc;
+        buf_init(&enc, 1 << 16);
+        char id[MATRIX_EVENT_ID_HASH_LEN], want[MATRIX_EVENT_ID_HASH_LEN];
+        ASSERT_INT_EQ(matrix_event_sign_encode(a, ver(all[i]), "domain", &key, id, &enc), 0);
+        ASSERT_INT_EQ(matrix_event_sign_id(b, ver(all[i]), "domain", &key, want), 0);
+        ASSERT_STR_EQ(id, want);
+        ASSERT_STR_EQ(buf_cstr(&enc), canon(b));
+        /* With "unsigned" (not spliced: encoded again), still the whole event. */
+        json_object_set_new(a, "unsigned", json_pack("{s:i}", "age", 5));
+        buf_reset(&enc);
+        ASSERT_INT_EQ(matrix_event_sign_encode(a, ver(all[i]), "domain", &key, id, &enc), 0);
+        ASSERT_STR_EQ(id, want);
+        ASSERT_STR_EQ(buf_cstr(&enc), canon(a));
+        buf_fini(&enc);
+        json_decref(a);
+        json_decref(b);
+    }
+    json_t *ev = parse(MEMBER_EVENT("7"));
+    struct buf enc;
+    buf_init(&enc, 1 << 16);
+    char id[MATRIX_EVENT_ID_HASH_LEN];
+    ASSERT_INT_EQ(matrix_event_sign_encode(ev, ver("1"), "domain", &key, id, &enc), ERR_UNSUPPORTED);
+    buf_fini(&enc);
+    json_decref(ev);
+}
+
 /* The ID matrix_event_sign_id gives from its signing pass is the reference
  * hash of the signed event, in each version's alphabet (v3 standard base64,
  * v4+ URL-safe), and the signature is the one matrix_event_sign makes. */
