@@ -12,15 +12,6 @@ from rooms_util import new_user, q, room_with
 SERVER = {"registration": "open"}
 
 
-async def send(user, room, body, rel=None, txn=[0]):
-    txn[0] += 1
-    content = {"msgtype": "m.text", "body": body}
-    if rel:
-        content["m.relates_to"] = rel
-    r = await user.ok("PUT", f"/rooms/{q(room)}/send/m.room.message/np{txn[0]}", content)
-    return r["event_id"]
-
-
 async def page_all(user, limit):
     ids, frm = [], None
     for _ in range(100):
@@ -47,14 +38,16 @@ async def test_pages_across_rooms_once_each(srv):
     root = None
     for i in range(9):
         room = (r1, r2, r3)[i % 3]
-        e = await send(alice, room, f"message {i}")
+        e = await alice.send(room, f"message {i}")
         if room != r3:
             sent.append((room, e))
         if i == 0:
             root = e
-    reply = await send(alice, r1, "in the thread", {"rel_type": "m.thread", "event_id": root})
+    reply = (await alice.ok("PUT", f"/rooms/{q(r1)}/send/m.room.message/np-reply",
+                            {"msgtype": "m.text", "body": "in the thread",
+                             "m.relates_to": {"rel_type": "m.thread", "event_id": root}}))["event_id"]
     sent.append((r1, reply))
-    e = await send(carol, r2, "carol speaks")
+    e = await carol.send(r2, "carol speaks")
     sent.append((r2, e))
     await bob.sync()
     want = [x for x in reversed(sent)]
