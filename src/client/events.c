@@ -45,6 +45,9 @@ enum {
     EVENTS_MAX_TIMEOUT_MS = 5 * 60 * 1000,
     EVENTS_MAX_CHUNK = 100,
     EVENTS_MAX_RECOMPUTE = 8,
+    EVENTS_ACTIVE_SCAN_MAX = 500,  /* the global stream looks for the rooms with events in a
+                                      stretch of at most this many positions; a longer one
+                                      (a stale or t0 `from`) reads each of the user's rooms */
 };
 
 /* The request's parameters, kept across suspensions. */
@@ -187,7 +190,10 @@ static int compute_global(struct http_request *req, struct http_reply *rep,
     struct db_event *all = NULL;
     int64_t cut = hi; /* nothing above it is answered this time */
     int rc = db_user_memberships(srv->db, req->user_id, &ms, &n_ms);
-    if (!rc)
+    /* the rooms with events in the stretch: one row per event, so only for a
+     * short one (a `from` of t0 would list every event of the server) */
+    bool scan = hi - s->from <= EVENTS_ACTIVE_SCAN_MAX;
+    if (!rc && scan)
         rc = db_rooms_with_events(srv->db, s->from, hi, &active, &n_active);
     struct sync_filter every;
     char reason[64];
@@ -195,28 +201,43 @@ static int compute_global(struct http_request *req, struct http_reply *rep,
     for (size_t i = 0; !rc && i < n_ms; i++) {
         const struct db_membership *m = &ms[i];
         bool joined = strcmp(m->membership, "join") == 0;
-        if (!joined && (m->pos <= s->from || m->pos > hi))
-            continue; /* gone before this stretch, or not committed yet */
+        if (!joined && m->pos <= s->from)
+            continue; /* gone before this stretch */
         if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
+            if (m->pos > hi)
+                continue; /* not announced yet: the next stretch has it */
             all = xrealloc(all, (n_all + 1) * sizeof *all);
             if (db_event_get(srv->db, m->event_id, &all[n_all]) == 0)
                 n_all++;
             continue;
         }
-        bool has_events = false;
+        bool has_events = !scan;
         for (size_t k = 0; k < n_active && !has_events; k++)
             has_events = strcmp(active[k], m->room_id) == 0;
-        if (!has_events)
+        /* a departure not announced yet (above hi) still ends the stretch at
+         * hi: the events before it were readable and the next stretch starts
+         * there */
+        int64_t upto = joined || m->pos > cut ? cut : m->pos;
+        if (!has_events || upto <= s->from)
             continue;
         struct sync_page page;
-        rc = sync_events_page(srv, m->room_id, s->from, joined ? hi : m->pos, true, &every,
-                              req->user_id, INT64_MAX, EVENTS_MAX_CHUNK, &page);
+        rc = sync_events_page(srv, m->room_id, s->from, upto, true, &every, req->user_id,
+                              INT64_MAX, EVENTS_MAX_CHUNK, &page);
         if (rc)
             break;
         if (page.more && page.resume < cut)
             cut = page.resume;
         take_page(&page, &all, &n_all);
         sync_page_fini(&page);
+        if (n_all > 2 * EVENTS_MAX_CHUNK) {
+            /* keep the oldest chunk: nothing above it is answered this time,
+             * and the next rooms are read only up to it */
+            qsort(all, n_all, sizeof *all, by_pos);
+            if (all[EVENTS_MAX_CHUNK - 1].pos < cut)
+                cut = all[EVENTS_MAX_CHUNK - 1].pos;
+            while (n_all > EVENTS_MAX_CHUNK)
+                db_event_fini(&all[--n_all]);
+        }
     }
     sync_filter_fini(&every);
     for (size_t k = 0; k < n_active; k++)
