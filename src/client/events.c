@@ -203,26 +203,29 @@ static int compute_global(struct http_request *req, struct http_reply *rep,
         bool joined = strcmp(m->membership, "join") == 0;
         if (!joined && m->pos <= s->from)
             continue; /* gone before this stretch */
-        if (strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0) {
-            if (m->pos > hi)
-                continue; /* not announced yet: the next stretch has it */
+        /* an invite or knock of theirs is answered as its member event; before
+         * it, in the same stretch, they may have been joined (kicked, then
+         * invited again): those events are read like a departed member's */
+        bool own = strcmp(m->membership, "invite") == 0 || strcmp(m->membership, "knock") == 0;
+        if (own && m->pos <= cut) {
             all = xrealloc(all, (n_all + 1) * sizeof *all);
             if (db_event_get(srv->db, m->event_id, &all[n_all]) == 0)
                 n_all++;
-            continue;
         }
         bool has_events = !scan;
         for (size_t k = 0; k < n_active && !has_events; k++)
             has_events = strcmp(active[k], m->room_id) == 0;
-        /* a departure not announced yet (above hi) still ends the stretch at
-         * hi: the events before it were readable and the next stretch starts
-         * there */
-        int64_t upto = joined || m->pos > cut ? cut : m->pos;
+        /* a membership not announced yet (above the stretch) still ends the
+         * stretch at its end: the events before it were readable and the next
+         * stretch starts there */
+        int64_t upto = joined || m->pos > cut ? cut : own ? m->pos - 1 : m->pos;
         if (!has_events || upto <= s->from)
             continue;
+        /* after a join every event is readable; before it, each is checked */
+        int64_t check_below = joined ? m->pos : INT64_MAX;
         struct sync_page page;
         rc = sync_events_page(srv, m->room_id, s->from, upto, true, &every, req->user_id,
-                              INT64_MAX, EVENTS_MAX_CHUNK, &page);
+                              check_below, EVENTS_MAX_CHUNK, &page);
         if (rc)
             break;
         if (page.more && page.resume < cut)

@@ -126,3 +126,25 @@ async def test_global_stream_long_stretch_in_order(srv):
                            f"{[(a, b) for a, b in zip(got, sent) if a != b][:3]}")
     everything = await stream(bob, "t0")
     check(all(e["room_id"] == bob_room for e in everything["chunk"]), f"bob sees {everything}")
+
+
+async def test_global_stream_kicked_then_invited_again(srv):
+    """A member kicked and invited again within one stretch still gets what
+    they saw before the kick, and the kick, then the new invite (the stream
+    used to answer only the invite: the room's current membership alone
+    decided); a stranger's stream in that stretch holds nothing of the room."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    carol = await new_user(srv, "carol")
+    room = await room_with(alice, [bob], preset="private_chat")
+    start = (await stream(bob))["end"]
+    await alice.send(room, "before the kick")
+    await alice.ok("POST", f"/rooms/{room}/kick", {"user_id": bob.user_id, "reason": "out"})
+    await alice.send(room, "while bob is out")
+    await alice.invite(room, bob.user_id)
+    got = await stream(bob, start)
+    check(seen(got["chunk"]) == [(room, "m.room.message", "before the kick"),
+                                 (room, "m.room.member", "leave"),
+                                 (room, "m.room.member", "invite")], f"{seen(got['chunk'])}")
+    check((await stream(bob, got["end"]))["chunk"] == [], "repeated events")
+    check((await stream(carol, start))["chunk"] == [], "carol sees the room")
