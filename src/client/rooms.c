@@ -161,15 +161,33 @@ void client_room_forget(struct http_request *req, struct http_reply *rep)
         http_reply_json(rep, 200, json_object());
 }
 
-/* The end of send_event's rooms_send_async: answers the deferred request. */
+/* True when s can stand between JSON quotes as it is. */
+static bool json_plain(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+/* The end of send_event's rooms_send_async: answers the deferred request (on the
+ * db writer's thread: the usual answer is written as text, not built and dumped). */
 static void event_sent(void *ctx, int rc, const char *event_id, const char *reason)
 {
     struct http_request *req = ctx;
     struct http_reply rep = {0};
-    if (rc)
+    if (rc) {
         client_rooms_error(&rep, rc, reason);
-    else
+    } else if (json_plain(event_id)) {
+        struct buf b;
+        buf_init(&b, 64 + strlen(event_id));
+        buf_printf(&b, "{\"event_id\":\"%s\"}", event_id);
+        rep.body_len = b.len;
+        rep.body = buf_steal(&b);
+        rep.content_type = "application/json";
+    } else {
         http_reply_json(&rep, 200, json_pack("{s:s}", "event_id", event_id));
+    }
     http_request_finish(req, &rep);
 }
 
