@@ -344,49 +344,56 @@ void db_push_thread_counts_free(struct db_push_thread_count *c, size_t n)
     free(c);
 }
 
-enum { NOTIFICATIONS_MAX_SCAN = 20000 };
+enum {
+    NOTIFICATIONS_ROOM_SCAN = 20000, /* rows read in one room per request at most */
+    NOTIFICATIONS_MAX_SCAN = 100000, /* rows read in all per request at most */
+};
 
-int db_push_notifications(struct db *db, const char *user_id, int64_t before, size_t limit,
-                          bool only_highlight, struct db_push_event **out, size_t *n)
+/* Orders rows newest first. */
+static int by_pos_desc(const void *a, const void *b)
 {
-    *out = NULL;
-    *n = 0;
-    struct db_membership *ms;
-    size_t n_ms;
-    int rc = db_user_memberships(db, user_id, &ms, &n_ms);
-    if (rc)
-        return rc;
-    struct db_conn *c = db__reader(db);
-    sqlite3_stmt *st =
-        c ? db__stmt(c, "SELECT room_id, event_id, thread_id, sender, all_but, users, highlights, "
-                        "actions, overrides, event_pos, ts FROM event_push WHERE "
-                        "(?1 = 0 OR event_pos < ?1) ORDER BY event_pos DESC LIMIT ?2")
-          : NULL;
-    if (!st) {
-        db_memberships_free(ms, n_ms);
+    const struct db_push_event *x = a, *y = b;
+    return (x->event_pos < y->event_pos) - (x->event_pos > y->event_pos);
+}
+
+/* Appends the rows of m's room at floor < pos < below that notify the user
+ * (after their join, or naming them: an invite), newest first, at most
+ * limit, reading at most *budget rows (taken from it). */
+static int room_notifications(struct db_conn *c, const struct db_membership *m,
+                              const char *user_id, int64_t floor, int64_t below, size_t limit,
+                              bool only_highlight, size_t *budget, struct db_push_event **out,
+                              size_t *n)
+{
+    bool joined = strcmp(m->membership, "join") == 0;
+    if (!joined && strcmp(m->membership, "invite") != 0)
+        return 0;
+    sqlite3_stmt *st = db__stmt(
+        c, "SELECT p.room_id, p.event_id, p.thread_id, p.sender, p.all_but, p.users, "
+           "p.highlights, p.actions, p.overrides, p.event_pos, p.ts FROM events e INDEXED BY "
+           "events_room CROSS JOIN event_push p ON p.event_pos = e.stream_pos WHERE "
+           "e.room_id = ?1 AND e.stream_pos > ?2 AND e.stream_pos < ?3 "
+           "ORDER BY e.stream_pos DESC LIMIT ?4");
+    if (!st)
         return ERR_DB;
-    }
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int64(st, 2, NOTIFICATIONS_MAX_SCAN);
-    while (*n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *room = (const char *)sqlite3_column_text(st, 0);
+    size_t scan = *budget < NOTIFICATIONS_ROOM_SCAN ? *budget : NOTIFICATIONS_ROOM_SCAN;
+    db__bind_text(st, 1, m->room_id);
+    sqlite3_bind_int64(st, 2, floor);
+    sqlite3_bind_int64(st, 3, below);
+    sqlite3_bind_int64(st, 4, (int64_t)scan);
+    size_t kept = 0;
+    int rc = SQLITE_DONE;
+    while (kept < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        (*budget)--;
         int64_t pos = sqlite3_column_int64(st, 9);
-        bool member = false, listed_row = sqlite3_column_int(st, 4) == 0;
-        for (size_t i = 0; i < n_ms && !member; i++) {
-            if (strcmp(ms[i].room_id, room) != 0)
-                continue;
-            bool joined = strcmp(ms[i].membership, "join") == 0;
-            member = (joined && pos > ms[i].pos) ||
-                     (listed_row && (joined || strcmp(ms[i].membership, "invite") == 0));
-        }
-        if (!member)
+        bool listed_row = sqlite3_column_int(st, 4) == 0;
+        if (!(joined && pos > m->pos) && !listed_row)
             continue;
         struct db_push_event r = {
             .room_id = db__col_text(st, 0),
             .event_id = db__col_text(st, 1),
             .thread_id = db__col_text(st, 2),
             .sender = db__col_text(st, 3),
-            .all_but = sqlite3_column_int(st, 4) != 0,
+            .all_but = !listed_row,
             .users = db__col_text(st, 5),
             .highlights = db__col_text(st, 6),
             .actions = db__col_text(st, 7),
@@ -402,14 +409,60 @@ int db_push_notifications(struct db *db, const char *user_id, int64_t before, si
         }
         *out = xrealloc(*out, (*n + 1) * sizeof **out);
         (*out)[(*n)++] = r;
+        kept++;
     }
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         rc = 0;
     else
         rc = ERR_DB;
     sqlite3_reset(st);
-    db_memberships_free(ms, n_ms);
     return rc;
+}
+
+/* Each room of the user is read on its own, through events_room (the rows of
+ * all rooms share one table in position order: a scan of it newest first
+ * missed a user's notifications behind 20,000 newer rows of other rooms),
+ * and the rooms' newest rows are merged; at most 2 x limit rows are held, and
+ * once limit are, the next rooms are read only above the oldest of them. */
+int db_push_notifications(struct db *db, const char *user_id, int64_t before, size_t limit,
+                          bool only_highlight, struct db_push_event **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (limit == 0)
+        return 0;
+    struct db_membership *ms;
+    size_t n_ms;
+    int rc = db_user_memberships(db, user_id, &ms, &n_ms);
+    if (rc)
+        return rc;
+    struct db_conn *c = db__reader(db);
+    if (!c) {
+        db_memberships_free(ms, n_ms);
+        return ERR_DB;
+    }
+    int64_t below = before ? before : INT64_MAX, floor = 0;
+    size_t budget = NOTIFICATIONS_MAX_SCAN;
+    for (size_t i = 0; i < n_ms && budget > 0 && rc == 0; i++) {
+        rc = room_notifications(c, &ms[i], user_id, floor, below, limit, only_highlight, &budget,
+                                out, n);
+        if (rc == 0 && *n >= limit) {
+            qsort(*out, *n, sizeof **out, by_pos_desc);
+            while (*n > limit)
+                db_push_events_free_one(&(*out)[--*n]);
+            floor = (*out)[limit - 1].event_pos;
+        }
+    }
+    db_memberships_free(ms, n_ms);
+    if (rc) {
+        db_push_events_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n)
+        qsort(*out, *n, sizeof **out, by_pos_desc);
+    return 0;
 }
 
 void db_push_events_free_one(struct db_push_event *r)

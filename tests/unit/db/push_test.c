@@ -252,3 +252,99 @@ TEST_CASE(db, push_rows_survive_migration)
     ASSERT_INT_EQ(db_events_persist(db, &txn, 1), 0);
     dbtest_close(db, dir);
 }
+
+enum { N_BUSY = 20001 }; /* newer rows of a room @u is not in: more than the old scan read */
+
+/* Stores one event (a member event when membership is set) and, when
+ * push_users is set, its push row notifying exactly those users; returns
+ * its position. */
+static int64_t store_one(struct db *db, const char *id, const char *room, const char *sender,
+                         const char *membership, const char *push_users)
+{
+    struct db_event_write w = {
+        .event_id = id, .room_id = room, .type = membership ? "m.room.member" : "m.room.message",
+        .state_key = membership ? sender : NULL, .sender = sender, .depth = 1,
+        .origin_server_ts = 1000, .json = "{}", .membership = membership,
+    };
+    ASSERT_INT_EQ(db_events_persist(db, &w, 1), 0);
+    if (push_users) {
+        struct db_push_event row = {
+            .room_id = room, .event_id = id, .thread_id = "main", .sender = sender,
+            .users = push_users, .highlights = "", .actions = "[\"notify\"]",
+            .event_pos = w.pos, .ts = 1000, .all_but = false,
+        };
+        struct db_push_batch b = {.rows = &row, .n_rows = 1};
+        ASSERT_INT_EQ(db_push_batch_store(db, &b), 0);
+    }
+    return w.pos;
+}
+
+/* GET /notifications' rows: @u's notifications in two rooms, newest first across
+ * them, paged by position, then 20,001 newer rows of a room @u is not in, after which
+ * every notification of @u is still listed (the newest-first scan of all rows stopped
+ * after 20,000 and answered nothing). */
+TEST_CASE(db, push_notifications_behind_busy_rooms)
+{
+    char dir[64];
+    struct db *db = dbtest_open("pushnotif", dir, sizeof dir);
+    store_one(db, "$ja", "!a:x", "@u:x", "join", NULL);
+    store_one(db, "$jc", "!c:x", "@u:x", "join", NULL);
+    int64_t pos[5];
+    pos[0] = store_one(db, "$a1", "!a:x", "@s:x", NULL, "\n@u:x\n");
+    pos[1] = store_one(db, "$c1", "!c:x", "@s:x", NULL, "\n@u:x\n");
+    pos[2] = store_one(db, "$a2", "!a:x", "@s:x", NULL, "\n@u:x\n");
+    pos[3] = store_one(db, "$own", "!a:x", "@u:x", NULL, "\n@s:x\n"); /* not for @u */
+    pos[4] = store_one(db, "$c2", "!c:x", "@s:x", NULL, "\n@u:x\n");
+    static const struct {
+        int before;       /* index into pos (-1: from the newest) */
+        size_t limit;
+        const char *want; /* event IDs, newest first */
+    } pages[] = {
+        {-1, 10, "$c2 $a2 $c1 $a1"},
+        {-1, 2, "$c2 $a2"},
+        {2, 2, "$c1 $a1"},
+        {0, 5, ""},
+    };
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) { /* a busy room @u is not in: newer rows than all of @u's */
+            struct db_event_write *ws = calloc(N_BUSY, sizeof *ws);
+            struct db_push_event *rows = calloc(N_BUSY, sizeof *rows);
+            char(*ids)[16] = calloc(N_BUSY, sizeof *ids);
+            ASSERT_TRUE(ws && rows && ids);
+            for (size_t i = 0; i < N_BUSY; i++) {
+                snprintf(ids[i], sizeof ids[i], "$busy%zu", i);
+                ws[i] = (struct db_event_write){
+                    .event_id = ids[i], .room_id = "!busy:x", .type = "m.room.message",
+                    .sender = "@s:x", .depth = 1, .origin_server_ts = 1000, .json = "{}",
+                };
+            }
+            ASSERT_INT_EQ(db_events_persist(db, ws, N_BUSY), 0);
+            for (size_t i = 0; i < N_BUSY; i++)
+                rows[i] = (struct db_push_event){
+                    .room_id = "!busy:x", .event_id = ids[i], .thread_id = "main",
+                    .sender = "@s:x", .users = "", .highlights = "", .actions = "[\"notify\"]",
+                    .event_pos = ws[i].pos, .ts = 1000, .all_but = true,
+                };
+            struct db_push_batch b = {.rows = rows, .n_rows = N_BUSY};
+            ASSERT_INT_EQ(db_push_batch_store(db, &b), 0);
+            free(ws);
+            free(rows);
+            free(ids);
+        }
+        for (size_t t = 0; t < sizeof pages / sizeof pages[0]; t++) {
+            struct db_push_event *got;
+            size_t n;
+            int64_t before = pages[t].before < 0 ? 0 : pos[pages[t].before];
+            ASSERT_INT_EQ(db_push_notifications(db, "@u:x", before, pages[t].limit, false, &got, &n),
+                          0);
+            char list[128] = "";
+            size_t len = 0;
+            for (size_t i = 0; i < n && len < sizeof list; i++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? " " : "",
+                                        got[i].event_id);
+            ASSERT_STR_EQ(list, pages[t].want);
+            db_push_events_free(got, n);
+        }
+    }
+    dbtest_close(db, dir);
+}
