@@ -259,15 +259,26 @@ int rooms_create(struct server *srv, const char *creator, json_t *body, char **r
 
     if (!rc)
         rc = db_room_create(srv->db, room_id, ver->id, creator);
+    /* The alias is claimed before the events are stored: of two createRoom
+     * with the same name at once, the one refused stores nothing (its room,
+     * invites included, would stay, and its events never reach the push
+     * rules). */
+    bool alias_claimed = false;
+    if (!rc && alias) {
+        rc = db_alias_create(srv->db, alias, room_id, creator);
+        alias_claimed = rc == 0;
+        if (rc == ERR_EXISTS)
+            snprintf(reason, reason_len, "Room alias already taken");
+    }
     struct db_event_write *writes = xcalloc(b->n + 1, sizeof *writes);
     for (size_t k = 0; !rc && k < b->n; k++)
         rooms__pending_write(&b->sends[k], &b->pending[k], &writes[k]);
     if (!rc)
         rc = db_events_persist(srv->db, writes, b->n);
+    if (rc && alias_claimed && db_alias_delete(srv->db, alias))
+        log_error("createRoom failed and its alias %s could not be released", alias);
     if (!rc && listed)
         rc = db_room_set_public(srv->db, room_id, true);
-    if (!rc && alias)
-        rc = db_alias_create(srv->db, alias, room_id, creator);
     if (!rc) {
         b->room->state_group = writes[b->n - 1].state_group;
         rooms__register(srv, b->room);

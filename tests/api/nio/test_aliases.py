@@ -179,3 +179,30 @@ async def test_deleting_an_alias_drops_it_from_the_canonical_alias(srv):
     ev = expect_nio(await alice.room_get_state_event(room, "m.room.canonical_alias"),
                     R.RoomGetStateEventResponse)
     check(ev.content == {"alt_aliases": [b]}, f"canonical alias {ev.content}")
+
+
+async def test_create_room_same_alias_at_once_leaves_one_room(srv):
+    """Four createRoom with the same room_alias_name and an invite, at once,
+    ten times: one is answered 200 and the others 400 M_ROOM_IN_USE, and the
+    invitee has exactly the one room's invite (the refused ones used to have
+    stored their rooms, invites included, before finding the alias taken)."""
+    import asyncio
+    from rooms_util import new_user
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    name = unique("race")
+    for k in range(10):
+        rs = await asyncio.gather(*[alice.req("POST", "/createRoom", {
+            "room_alias_name": f"{name}{k}", "invite": [bob.user_id]}) for _ in range(4)])
+        ok = [r.json["room_id"] for r in rs if r.status == 200]
+        check(len(ok) == 1, f"round {k}: {[r.status for r in rs]}")
+        check(all(r.json.get("errcode") == "M_ROOM_IN_USE" for r in rs if r.status != 200),
+              f"round {k}: {[r.json for r in rs]}")
+        body = await bob.sync()
+        alias = f"#{name}{k}:{server_of(alice.user_id)}"
+        invites = [rid for rid, v in body["rooms"]["invite"].items()
+                   if any(e.get("content", {}).get("alias") == alias
+                          for e in v["invite_state"]["events"])]
+        check(invites == ok, f"round {k}: created {ok}, bob is invited to {invites}")
+        r = await srv.req("GET", alias_path(alias))
+        check(r.status == 200 and r.json["room_id"] == ok[0], f"alias: {r!r}")
