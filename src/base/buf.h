@@ -20,6 +20,9 @@ void buf_init(struct buf *b, size_t max_len);
 void buf_fini(struct buf *b);
 /* Empties the buffer, keeping its allocation. */
 void buf_reset(struct buf *b);
+/* Makes room for extra more bytes in one allocation (a caller that knows about how
+ * much it will append saves the doubling from 64 bytes). ERR_TOO_LARGE past max_len. */
+int buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *data, size_t len);
 int buf_append_str(struct buf *b, const char *s);
 int buf_append_char(struct buf *b, char c);

@@ -34,6 +34,10 @@
  * the hashing buffer allows more so that a too-large event is reported by
  * the size check that owns that rule, not as a hashing failure. */
 #define EVENT_ENCODE_MAX (MATRIX_EVENT_MAX_BYTES * 4)
+/* Reserved up front for an encoding (a 1,024-byte allocation: a chat message's event is
+ * 600-900 bytes, so it is not regrown from 64 bytes), and what a signed event adds to
+ * its content hash's encoding (the hashes and one signature, ~190 bytes). */
+enum { EVENT_ENCODE_TYPICAL = 1000, EVENT_SIGNED_EXTRA = 256 };
 
 static const char *const top_keys_v1[] = {
     "event_id",    "type",     "room_id",     "sender", "state_key",        "content",
@@ -299,7 +303,9 @@ int matrix_event_sign_encode(json_t *event, const struct matrix_room_version *v,
     size_t marks[4];
     struct buf b;
     buf_init(&b, EVENT_ENCODE_MAX);
-    int rc = json_canonical_encode_marked(event, content_hash_marks, marks, &b);
+    int rc = buf_reserve(&b, EVENT_ENCODE_TYPICAL); /* one allocation for most events */
+    if (rc == 0)
+        rc = json_canonical_encode_marked(event, content_hash_marks, marks, &b);
     if (rc == 0) {
         unsigned char h[CRYPTO_SHA256_BYTES];
         char b64[64];
@@ -313,7 +319,9 @@ int matrix_event_sign_encode(json_t *event, const struct matrix_room_version *v,
         const size_t at[] = {marks[MARK_HASHES], marks[MARK_SIGNATURES]};
         json_t *const values[] = {json_object_get(event, "hashes"),
                                   json_object_get(event, "signatures")};
-        rc = json_canonical_insert(b.data, b.len, keys, at, values, 2, encoded);
+        rc = buf_reserve(encoded, b.len + EVENT_SIGNED_EXTRA);
+        if (rc == 0)
+            rc = json_canonical_insert(b.data, b.len, keys, at, values, 2, encoded);
     } else if (rc == 0) { /* keys the content hash left out besides those two */
         rc = json_canonical_encode(event, encoded);
     }

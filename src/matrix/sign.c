@@ -38,7 +38,9 @@ int matrix_json_sign_hash(json_t *object, const char *server_name, const struct 
         return ERR_INVALID;
 
     buf_init(&bytes, MATRIX_SIGN_MAX_BYTES);
-    rc = json_canonical_encode_without(object, unsigned_keys, &bytes);
+    rc = buf_reserve(&bytes, 1000); /* one 1,024-byte allocation for most objects */
+    if (rc == 0)
+        rc = json_canonical_encode_without(object, unsigned_keys, &bytes);
     if (rc != 0)
         goto out;
     unsigned char sig[CRYPTO_SIGNATURE_BYTES];
