@@ -37,11 +37,13 @@ struct db {
     struct db_conn *ckpt;         /* owned; the checkpointer thread's connection (or NULL) */
     pthread_t ckpt_thread;        /* runs WAL checkpoints off the writer (see sqlite.c) */
     bool ckpt_running;            /* ckpt_thread was started */
-    pthread_mutex_t ckpt_lock;    /* guards ckpt_wanted and ckpt_stopping */
+    pthread_mutex_t ckpt_lock;    /* guards ckpt_wanted, ckpt_stopping, ckpt_active, ckpt_copied */
     pthread_cond_t ckpt_cond;     /* signalled when a checkpoint is wanted or on stop */
     bool ckpt_wanted;             /* the WAL is long enough: checkpoint it */
     bool ckpt_stopping;           /* set by db_close */
     int ckpt_asked_at;            /* WAL frames when a checkpoint was last asked for (writer only) */
+    bool ckpt_active;             /* the checkpointer is copying (guarded by ckpt_lock) */
+    int ckpt_copied;              /* WAL frames its last checkpoint had copied back (ckpt_lock) */
     pthread_key_t reader_key;     /* thread -> struct db_conn * */
     pthread_mutex_t readers_lock; /* guards readers */
     struct db_conn *readers;      /* every reader connection, owned */
