@@ -43,10 +43,55 @@ void client_rooms_error(struct http_reply *rep, int rc, const char *reason)
     }
 }
 
+/* createRoom's invites that need what relais does not have: a user on
+ * another server (no federation) or a third-party ID (no identity server).
+ * Answered as Synapse answers when federation with that server, or 3PID
+ * lookups, are denied, but before the room exists (Synapse creates the room
+ * first). False when answered. */
+static bool create_invites_possible(struct server *srv, json_t *body, struct http_reply *rep)
+{
+    json_t *threepids = json_object_get(body, "invite_3pid");
+    if (threepids && !json_is_array(threepids)) {
+        http_reply_error(rep, 400, "M_BAD_JSON", "'invite_3pid' has the wrong type");
+        return false;
+    }
+    static const char *const keys[] = {"medium", "address", "id_server", "id_access_token"};
+    size_t i;
+    json_t *v;
+    json_array_foreach(threepids, i, v)
+    {
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (!json_object_get(v, keys[k])) {
+                http_reply_error(rep, 400, "M_MISSING_PARAM",
+                                 "all of `medium`, `address`, `id_server` and `id_access_token` "
+                                 "are required when making a 3pid invite");
+                return false;
+            }
+    }
+    json_array_foreach(json_object_get(body, "invite"), i, v)
+    {
+        const char *id = json_string_value(v);
+        struct matrix_user_id uid;
+        if (id && matrix_user_id_parse(id, strlen(id), &uid) == 0 && !rooms_id_is_ours(srv, id)) {
+            http_reply_error(rep, 403, "M_FORBIDDEN", "Federation denied with %.*s.",
+                             (int)uid.server_name.len, uid.server_name.ptr);
+            return false;
+        }
+    }
+    if (json_array_size(threepids) > 0) {
+        http_reply_error(rep, 403, "M_UNKNOWN",
+                         "Looking up third-party identifiers is denied from this server");
+        return false;
+    }
+    return true;
+}
+
 /* POST /createRoom */
 void client_create_room(struct http_request *req, struct http_reply *rep)
 {
     struct server *srv = client_server(req);
+    if (!create_invites_possible(srv, req->json, rep))
+        return;
     char *room_id;
     char reason[256];
     int rc = rooms_create(srv, req->user_id, req->json, &room_id, reason, sizeof reason);
@@ -69,6 +114,10 @@ static char *resolve_room(struct server *srv, struct http_reply *rep, const char
     if (id_or_alias[0] == '!')
         return xstrdup(id_or_alias);
     if (id_or_alias[0] == '#') {
+        if (!rooms_id_is_ours(srv, id_or_alias)) { /* would be a federation query (Synapse) */
+            http_reply_error(rep, 502, "M_UNKNOWN", "Failed to fetch alias");
+            return NULL;
+        }
         char *room_id;
         if (db_alias_get(srv->db, id_or_alias, &room_id, NULL) == 0)
             return room_id;
@@ -79,15 +128,46 @@ static char *resolve_room(struct server *srv, struct http_reply *rep, const char
     return NULL;
 }
 
+/* A join or knock on a room this server does not hold and whose ID names
+ * another server would need federation: answered as Synapse answers when
+ * federation with every candidate server is denied ("No known servers" when
+ * a join names none), before any event is built. False when answered. */
+static bool remote_room_refused(struct http_request *req, struct http_reply *rep,
+                                const char *room_id, const char *action)
+{
+    bool knock = strcmp(action, "knock") == 0;
+    if (!knock && strcmp(action, "join") != 0)
+        return true;
+    struct server *srv = client_server(req);
+    struct room *room;
+    if (rooms_id_is_ours(srv, room_id) || rooms_get(srv, room_id, &room) == 0)
+        return true;
+    /* a knock also asks the room ID's server; a join only the via/server_name ones */
+    bool via = knock || http_query(req, "via") || http_query(req, "server_name");
+    if (via)
+        http_reply_error(rep, 502, "M_UNKNOWN", "Failed to make_%s via any server", action);
+    else
+        http_reply_error(rep, 404, "M_UNKNOWN", "No known servers");
+    return false;
+}
+
 /* Common body of the membership endpoints. target NULL = the sender. */
 static void membership(struct http_request *req, struct http_reply *rep, const char *room_id,
                        const char *action, const char *target)
 {
     struct server *srv = client_server(req);
+    /* The spec types reason as a string; Synapse stores whatever it is given,
+     * which clients reading it as a string then trip on: refused here. */
+    json_t *why = json_object_get(req->json, "reason");
+    if (why && !json_is_null(why) && !json_is_string(why)) {
+        http_reply_error(rep, 400, "M_BAD_JSON", "reason must be a string");
+        return;
+    }
+    if (!remote_room_refused(req, rep, room_id, action))
+        return;
     json_t *extra = json_object();
-    const char *why = json_string_value(json_object_get(req->json, "reason"));
-    if (why)
-        json_object_set_new(extra, "reason", json_string(why));
+    if (json_is_string(why))
+        json_object_set_new(extra, "reason", json_incref(why));
     char event_id[MATRIX_EVENT_ID_HASH_LEN], reason[256];
     int rc = rooms_membership(srv, room_id, req->user_id, action, target ? target : req->user_id,
                               extra, event_id, reason, sizeof reason);
@@ -127,6 +207,21 @@ void client_room_leave(struct http_request *req, struct http_reply *rep)
 /* POST /rooms/{roomId}/invite|kick|ban|unban {user_id, reason} */
 void client_room_member_action(struct http_request *req, struct http_reply *rep)
 {
+    const char *slash = strrchr(req->path, '/');
+    const char *action = slash ? slash + 1 : "";
+    /* A third-party invite (medium, address): relais has no identity
+     * server, so it answers as Synapse with 3PID lookups disabled. */
+    if (strcmp(action, "invite") == 0 && json_object_get(req->json, "medium") &&
+        json_object_get(req->json, "address")) {
+        if (!json_object_get(req->json, "id_server") ||
+            !json_object_get(req->json, "id_access_token"))
+            http_reply_error(rep, 400, "M_MISSING_PARAM",
+                             "`id_server` and `id_access_token` are required when doing 3pid invite");
+        else
+            http_reply_error(rep, 403, "M_UNKNOWN",
+                             "Looking up third-party identifiers is denied from this server");
+        return;
+    }
     const char *target;
     if (!client_req_string(rep, req->json, "user_id", &target))
         return;
@@ -135,8 +230,6 @@ void client_room_member_action(struct http_request *req, struct http_reply *rep)
         http_reply_error(rep, 400, "M_INVALID_PARAM", "Invalid user_id");
         return;
     }
-    const char *slash = strrchr(req->path, '/');
-    const char *action = slash ? slash + 1 : "";
     membership(req, rep, req->params[0], action, target);
 }
 

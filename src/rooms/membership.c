@@ -56,6 +56,12 @@ static void add_authoriser(struct server *srv, const char *room_id, json_t *cont
     db_strings_free(members, n);
 }
 
+bool rooms_id_is_ours(struct server *srv, const char *id)
+{
+    const char *colon = strchr(id, ':');
+    return colon && strcmp(colon + 1, srv->cfg->server_name) == 0;
+}
+
 int rooms_membership(struct server *srv, const char *room_id, const char *sender,
                      const char *action, const char *target, json_t *extra_content,
                      char event_id[MATRIX_EVENT_ID_HASH_LEN], char *reason, size_t reason_len)
@@ -71,6 +77,14 @@ int rooms_membership(struct server *srv, const char *room_id, const char *sender
             membership = actions[i].membership;
     if (!membership)
         return ERR_INVALID;
+    /* No federation: an invite would never reach a remote user. Refused
+     * before any event is built, as Synapse when federation with the
+     * invitee's server is not allowed. */
+    if (strcmp(action, "invite") == 0 && !rooms_id_is_ours(srv, target)) {
+        const char *colon = strchr(target, ':');
+        snprintf(reason, reason_len, "Federation denied with %s.", colon ? colon + 1 : target);
+        return ERR_FORBIDDEN;
+    }
     json_t *content = json_object();
     if (extra_content)
         json_object_update(content, extra_content);

@@ -116,10 +116,15 @@ int rooms_upgrade(struct server *srv, const char *user_id, const char *room_id,
 /* Membership changes (rooms/membership.c). action is "join", "invite",
  * "leave", "kick", "ban", "unban" or "knock"; target is the affected user
  * (the sender for join/leave/knock). extra_content (may be NULL) adds keys
- * such as reason. Errors as rooms_send. */
+ * such as reason. Errors as rooms_send; an invite of a user on another
+ * server is ERR_FORBIDDEN before any event is built (no federation). */
 int rooms_membership(struct server *srv, const char *room_id, const char *sender,
                      const char *action, const char *target, json_t *extra_content,
                      char event_id[MATRIX_EVENT_ID_HASH_LEN], char *reason, size_t reason_len);
+
+/* Whether a user ID, room ID or alias names this server (the part after
+ * its first ':' is our server_name). */
+bool rooms_id_is_ours(struct server *srv, const char *id);
 
 /* The current membership of user in the room ("leave" when none; static
  * string) and, when not NULL, a new reference to the room's current state
