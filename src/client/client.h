@@ -102,6 +102,7 @@ void client_room_state_get(struct http_request *req, struct http_reply *rep);
 void client_room_members(struct http_request *req, struct http_reply *rep);
 void client_room_joined_members(struct http_request *req, struct http_reply *rep);
 void client_room_initial_sync(struct http_request *req, struct http_reply *rep);
+void client_initial_sync(struct http_request *req, struct http_reply *rep);
 void client_joined_rooms(struct http_request *req, struct http_reply *rep);
 void client_room_event(struct http_request *req, struct http_reply *rep);
 /* messages.c */

@@ -395,18 +395,18 @@ static void readable_fini(struct readable *r)
         db_state_entries_fini(&r->st);
 }
 
-/* Whether the user may read the room's state and members (403 otherwise). */
-static bool readable_room(struct http_request *req, struct http_reply *rep, struct readable *out)
+/* Loads what the user may read of room_id: 0, ERR_FORBIDDEN or a db error. */
+static int readable_load(struct server *srv, const char *room_id, const char *user_id,
+                         struct readable *out)
 {
-    struct server *srv = client_server(req);
     memset(out, 0, sizeof *out);
     out->leave_pos = INT64_MAX;
-    char *leave_id;
-    if (!client_room_readable(srv, rep, req->params[0], req->user_id,
-                              "You aren't a member of the room", &out->room, &leave_id))
-        return false;
+    char *leave_id = NULL;
+    if (rooms_get(srv, room_id, &out->room) != 0 ||
+        rooms_readable(srv, out->room, user_id, &leave_id) != 0)
+        return ERR_FORBIDDEN;
     if (!leave_id)
-        return true;
+        return 0;
     struct db_event e;
     int rc = db_event_get(srv->db, leave_id, &e);
     free(leave_id);
@@ -415,12 +415,21 @@ static bool readable_room(struct http_request *req, struct http_reply *rep, stru
         rc = db_state_group_load(srv->db, e.state_group, &out->st);
         db_event_fini(&e);
     }
-    if (rc) {
-        client_internal_error(rep, rc);
-        return false;
-    }
+    if (rc)
+        return rc;
     out->at_leave = true;
-    return true;
+    return 0;
+}
+
+/* Whether the user may read the room's state and members (403 otherwise). */
+static bool readable_room(struct http_request *req, struct http_reply *rep, struct readable *out)
+{
+    int rc = readable_load(client_server(req), req->params[0], req->user_id, out);
+    if (rc == ERR_FORBIDDEN)
+        http_reply_error(rep, 403, "M_FORBIDDEN", "You aren't a member of the room");
+    else if (rc)
+        client_internal_error(rep, rc);
+    return rc == 0;
 }
 
 /* The stored event behind a state map entry, formatted for the client. */
@@ -563,41 +572,28 @@ static bool membership_valid(const char *m)
     return false;
 }
 
-/* GET /rooms/{roomId}/initialSync (spec: "Room previews"; deprecated for
- * anything but peeking): the state (current, or at the user's leave) and the
- * newest visible messages, oldest first. As Synapse: members, departed
- * members (up to the leave) and anyone for world_readable rooms, who get no
- * `membership`; presence and receipts are left empty. */
-void client_room_initial_sync(struct http_request *req, struct http_reply *rep)
+/* One room as /initialSync shows it to req's user (r: what they may read;
+ * ad: their account data). *out owned. Returns 0 or a db error. */
+static int room_initial(struct http_request *req, struct readable *r, const char *room_id,
+                        int64_t limit, const struct db_account_data_changes *ad, json_t **out)
 {
     struct server *srv = client_server(req);
-    const char *room_id = req->params[0];
-    int64_t limit = 10;
-    if (!client_query_limit(req, rep, 100, &limit))
-        return;
-    struct readable r;
-    if (!readable_room(req, rep, &r))
-        return;
+    *out = NULL;
     struct state_collect c = {srv, req, json_array(), NULL, NULL, NULL};
-    int rc = collect_readable(&r, &c);
+    int rc = collect_readable(r, &c);
     struct sync_filter all;
     char reason[64];
     sync_filter_parse(NULL, &all, reason, sizeof reason);
-    int64_t hi = r.at_leave ? r.leave_pos : notifier_position(srv->notifier, NOTIFY_EVENTS);
+    int64_t hi = r->at_leave ? r->leave_pos : notifier_position(srv->notifier, NOTIFY_EVENTS);
     struct sync_page page = {0};
     if (!rc)
         rc = sync_events_page(srv, room_id, 0, hi, false, &all, req->user_id, INT64_MAX,
                               (size_t)limit, &page);
     sync_filter_fini(&all);
-    struct db_account_data_changes ad = {0};
-    if (!rc)
-        rc = db_account_data_since(srv->db, req->user_id, 0, &ad);
     if (rc) {
         json_decref(c.out);
         sync_page_fini(&page);
-        readable_fini(&r);
-        client_internal_error(rep, rc);
-        return;
+        return rc;
     }
     json_t *chunk = json_array();
     for (size_t i = page.n; i-- > 0;)
@@ -610,13 +606,13 @@ void client_room_initial_sync(struct http_request *req, struct http_reply *rep)
     if (page.more) /* "may be omitted" when nothing earlier is available */
         json_object_set_new(messages, "start", json_string(start));
     json_t *room_ad = json_array();
-    for (size_t i = 0; i < ad.n; i++) {
+    for (size_t i = 0; i < ad->n; i++) {
         json_error_t jerr;
-        json_t *content = strcmp(ad.room_ids[i], room_id) == 0
-                              ? json_loads(ad.contents[i], 0, &jerr)
+        json_t *content = strcmp(ad->room_ids[i], room_id) == 0
+                              ? json_loads(ad->contents[i], 0, &jerr)
                               : NULL;
         if (content)
-            json_array_append_new(room_ad, json_pack("{s:s, s:o}", "type", ad.types[i],
+            json_array_append_new(room_ad, json_pack("{s:s, s:o}", "type", ad->types[i],
                                                      "content", content));
     }
     char *version = NULL;
@@ -627,13 +623,110 @@ void client_room_initial_sync(struct http_request *req, struct http_reply *rep)
                              "messages", messages, "state", c.out, "visibility",
                              is_public ? "public" : "private", "account_data", room_ad,
                              "presence", "receipts");
-    const char *m = rooms_membership_of(r.room, req->user_id);
-    if (r.at_leave || strcmp(m, "leave") != 0) /* a member or a departed one, not a peeker */
+    const char *m = rooms_membership_of(r->room, req->user_id);
+    if (r->at_leave || strcmp(m, "leave") != 0) /* a member or a departed one, not a peeker */
         json_object_set_new(body, "membership", json_string(m));
-    db_account_data_changes_fini(&ad);
     sync_page_fini(&page);
+    *out = body;
+    return 0;
+}
+
+/* GET /rooms/{roomId}/initialSync (spec: "Room previews"; deprecated for
+ * anything but peeking): the state (current, or at the user's leave) and the
+ * newest visible messages, oldest first. As Synapse: members, departed
+ * members (up to the leave) and anyone for world_readable rooms, who get no
+ * `membership`; presence and receipts are left empty. */
+void client_room_initial_sync(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    int64_t limit = 10;
+    if (!client_query_limit(req, rep, 100, &limit))
+        return;
+    struct readable r;
+    if (!readable_room(req, rep, &r))
+        return;
+    struct db_account_data_changes ad = {0};
+    json_t *body = NULL;
+    int rc = db_account_data_since(srv->db, req->user_id, 0, &ad);
+    if (!rc)
+        rc = room_initial(req, &r, req->params[0], limit, &ad, &body);
+    db_account_data_changes_fini(&ad);
     readable_fini(&r);
-    http_reply_json(rep, 200, body);
+    if (rc)
+        client_internal_error(rep, rc);
+    else
+        http_reply_json(rep, 200, body);
+}
+
+/* GET /initialSync (deprecated; Synapse still serves it and some bots call
+ * it): each joined room as /rooms/{id}/initialSync shows it, an invite as
+ * its invite event, and with ?archived=true the rooms left (up to the leave,
+ * history visibility enforced as for a departed member). As Synapse:
+ * presence empty, the global account data, `end` a /events token. */
+void client_initial_sync(struct http_request *req, struct http_reply *rep)
+{
+    struct server *srv = client_server(req);
+    int64_t limit = 10;
+    if (!client_query_limit(req, rep, 100, &limit))
+        return;
+    const char *archived_q = http_query(req, "archived");
+    bool archived = archived_q && strcmp(archived_q, "true") == 0;
+    int64_t end_pos = notifier_position(srv->notifier, NOTIFY_EVENTS);
+    struct db_membership *ms = NULL;
+    size_t n = 0;
+    struct db_account_data_changes ad = {0};
+    int rc = db_user_memberships(srv->db, req->user_id, &ms, &n);
+    if (!rc)
+        rc = db_account_data_since(srv->db, req->user_id, 0, &ad);
+    json_t *rooms = json_array();
+    for (size_t i = 0; !rc && i < n; i++) {
+        const char *m = ms[i].membership;
+        if (strcmp(m, "invite") == 0 || strcmp(m, "knock") == 0) {
+            struct db_event e;
+            if (db_event_get(srv->db, ms[i].event_id, &e) != 0)
+                continue;
+            json_t *ev = rooms_event_client_format(srv, &e, req->user_id, req->device_id);
+            db_event_fini(&e);
+            json_t *entry = json_pack("{s:s, s:s}", "room_id", ms[i].room_id, "membership", m);
+            json_object_set_new(entry, strcmp(m, "invite") == 0 ? "invite" : "knock", ev);
+            json_array_append_new(rooms, entry);
+            continue;
+        }
+        if (strcmp(m, "join") != 0 && !archived)
+            continue;
+        struct readable r;
+        int lrc = readable_load(srv, ms[i].room_id, req->user_id, &r);
+        if (lrc == ERR_FORBIDDEN) /* e.g. banned from a room that is not world_readable */
+            continue;
+        json_t *body = NULL;
+        rc = lrc ? lrc : room_initial(req, &r, ms[i].room_id, limit, &ad, &body);
+        if (!lrc)
+            readable_fini(&r);
+        if (!rc) {
+            json_object_set_new(body, "membership", json_string(m));
+            json_array_append_new(rooms, body);
+        }
+    }
+    json_t *global_ad = json_array();
+    for (size_t i = 0; !rc && i < ad.n; i++) {
+        json_error_t jerr;
+        json_t *content = ad.room_ids[i][0] ? NULL : json_loads(ad.contents[i], 0, &jerr);
+        if (content)
+            json_array_append_new(global_ad, json_pack("{s:s, s:o}", "type", ad.types[i],
+                                                        "content", content));
+    }
+    db_account_data_changes_fini(&ad);
+    db_memberships_free(ms, n);
+    if (rc) {
+        json_decref(rooms);
+        json_decref(global_ad);
+        client_internal_error(rep, rc);
+        return;
+    }
+    char end[32];
+    snprintf(end, sizeof end, "t%lld", (long long)end_pos);
+    http_reply_json(rep, 200, json_pack("{s:s, s:o, s:[], s:o}", "end", end, "rooms", rooms,
+                                        "presence", "account_data", global_ad));
 }
 
 /* GET /rooms/{roomId}/members */

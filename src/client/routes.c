@@ -69,6 +69,7 @@ static const struct http_route client_routes[] = {
     {HTTP_GET, CS "/rooms/{roomId}/members", client_room_members, A},
     {HTTP_GET, CS "/rooms/{roomId}/joined_members", client_room_joined_members, A},
     {HTTP_GET, CS "/rooms/{roomId}/initialSync", client_room_initial_sync, A},
+    {HTTP_GET, CS "/initialSync", client_initial_sync, A},
     {HTTP_GET, CS "/joined_rooms", client_joined_rooms, A},
     {HTTP_GET, CS "/rooms/{roomId}/messages", client_room_messages, A},
     /* room aliases (aliases.c) */

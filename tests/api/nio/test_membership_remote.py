@@ -168,3 +168,55 @@ async def test_non_string_reason_refused_on_every_membership_endpoint(srv):
     await alice.ok("POST", f"/rooms/{q(room)}/invite", {"user_id": bob.user_id, "reason": None})
     r = await alice.ok("GET", f"/rooms/{q(room)}/state/m.room.member/{q(bob.user_id)}")
     check("reason" not in r and r["membership"] == "invite", f"invite content {r}")
+
+
+async def test_global_initial_sync_as_synapse(srv):
+    """GET /initialSync (deprecated, still called by bots): joined rooms with
+    state and newest messages, invites as their event, departed rooms only
+    with ?archived=true and only up to the leave; history visibility holds."""
+    alice = await new_user(srv, "alice")
+    bob = await new_user(srv, "bob")
+    room = await alice.create_room(preset="public_chat", name="kept")
+    await alice.state(room, "m.room.history_visibility", {"history_visibility": "joined"})
+    await alice.send(room, "before bob")
+    await bob.join(room)
+    for i in range(12):
+        await alice.send(room, f"m{i}")
+    other = await alice.create_room(name="invited")
+    await alice.invite(other, bob.user_id)
+    gone = await alice.create_room(preset="public_chat", name="gone")
+    await bob.join(gone)
+    await alice.send(gone, "while bob was there")
+    await bob.ok("POST", f"/rooms/{q(gone)}/leave", {})
+    await alice.send(gone, "after bob left")
+    await bob.ok("PUT", f"/user/{q(bob.user_id)}/account_data/org.example.g", {"k": 1})
+
+    body = await bob.ok("GET", "/initialSync", query={"limit": "5"})
+    check(isinstance(body.get("end"), str) and body.get("presence") == [], f"top level {body}")
+    check({"type": "org.example.g", "content": {"k": 1}} in body["account_data"],
+          f"global account data {body['account_data']}")
+    by_id = {r["room_id"]: r for r in body["rooms"]}
+    check(set(by_id) == {room, other}, f"rooms {set(by_id)}")
+    joined = by_id[room]
+    check(joined["membership"] == "join", f"{joined}")
+    msgs = [e["content"]["body"] for e in joined["messages"]["chunk"]
+            if e["type"] == "m.room.message"]
+    check(msgs == ["m7", "m8", "m9", "m10", "m11"], f"newest 5 oldest first: {msgs}")
+    names = [e["content"].get("name") for e in joined["state"] if e["type"] == "m.room.name"]
+    check(names == ["kept"], f"state {names}")
+    inv = by_id[other]
+    check(inv["membership"] == "invite" and inv["invite"]["state_key"] == bob.user_id
+          and inv["invite"]["content"]["membership"] == "invite", f"invite entry {inv}")
+
+    body = await bob.ok("GET", "/initialSync", query={"limit": "50", "archived": "true"})
+    by_id = {r["room_id"]: r for r in body["rooms"]}
+    check(gone in by_id and by_id[gone]["membership"] == "leave", f"archived {set(by_id)}")
+    seen = [e["content"]["body"] for e in by_id[gone]["messages"]["chunk"]
+            if e["type"] == "m.room.message"]
+    check(seen == ["while bob was there"], f"departed room shows {seen}")
+    seen = [e["content"]["body"] for e in by_id[room]["messages"]["chunk"]
+            if e["type"] == "m.room.message"]
+    check("before bob" not in seen and seen[-1] == "m11",
+          f"history_visibility joined not enforced: {seen}")
+    r = await bob.req("GET", "/initialSync", query={"limit": "x"})
+    check(r.status == 400, f"bad limit {r!r}")
