@@ -322,6 +322,13 @@ void client_room_state_put(struct http_request *req, struct http_reply *rep)
         !client_canonical_alias_check(client_server(req), rep, req->params[0], req->json))
         return;
     const char *type = req->params[1], *key = req->n_params > 2 ? req->params[2] : "";
+    /* An invite of a remote user written as state is refused as POST /invite is. */
+    const char *m = json_string_value(json_object_get(req->json, "membership"));
+    if (strcmp(type, "m.room.member") == 0 && m && strcmp(m, "invite") == 0 && strchr(key, ':') &&
+        !rooms_id_is_ours(client_server(req), key)) {
+        http_reply_error(rep, 403, "M_FORBIDDEN", "Federation denied with %s.", strchr(key, ':') + 1);
+        return;
+    }
     /* As Synapse: the same content from the same (joined) sender as the
      * current state event is not sent again; its event ID is the answer. */
     struct room *room;

@@ -36,6 +36,11 @@ async def test_invite_remote_user_refused_without_event(srv):
     raw = await srv.req("POST", f"{CS}/rooms/{q(room)}/invite", {"user_id": REMOTE_USER},
                         token=alice.access_token)
     expect_error(raw, 403, "M_FORBIDDEN")
+    # the same invite written as a member state event
+    raw = await srv.req("PUT", f"{CS}/rooms/{q(room)}/state/m.room.member/{q(REMOTE_USER)}",
+                        {"membership": "invite"}, token=alice.access_token)
+    expect_error(raw, 403, "M_FORBIDDEN")
+    check(raw.json["error"] == "Federation denied with other.org.", f"{raw!r}")
     sync = expect_nio(await alice.sync(timeout=0, full_state=True), nio.SyncResponse)
     members = [e.state_key for e in sync.rooms.join[room].timeline.events
                if isinstance(e, nio.RoomMemberEvent)]
