@@ -217,9 +217,10 @@ struct db_event {
 void db_event_fini(struct db_event *e);
 void db_events_free(struct db_event *events, size_t n);
 int db_event_get(struct db *db, const char *event_id, struct db_event *out);
-/* Looks up a client transaction; ERR_NOT_FOUND when new. *event_id owned. */
+/* Looks up a client transaction (scoped to the device, the room and the
+ * event type); ERR_NOT_FOUND when new. *event_id owned. */
 int db_event_by_txn(struct db *db, const char *sender, const char *device_id, const char *txn_id,
-                    char **event_id);
+                    const char *room_id, const char *type, char **event_id);
 /* Events of a room with from < pos <= to, oldest first when forward, newest
  * first otherwise, at most limit. Owned array. */
 int db_events_range(struct db *db, const char *room_id, int64_t from, int64_t to, bool forward,

@@ -278,18 +278,21 @@ int db_event_get(struct db *db, const char *event_id, struct db_event *out)
 }
 
 int db_event_by_txn(struct db *db, const char *sender, const char *device_id, const char *txn_id,
-                    char **event_id)
+                    const char *room_id, const char *type, char **event_id)
 {
     *event_id = NULL;
     struct db_conn *c = db__reader(db);
     sqlite3_stmt *st = c ? db__stmt(c, "SELECT event_id FROM events WHERE sender = ? AND "
-                                       "txn_device = ? AND txn_id = ?")
+                                       "txn_device = ? AND txn_id = ? AND room_id = ? "
+                                       "AND type = ?")
                          : NULL;
     if (!st)
         return ERR_DB;
     db__bind_text(st, 1, sender);
     db__bind_text(st, 2, device_id);
     db__bind_text(st, 3, txn_id);
+    db__bind_text(st, 4, room_id);
+    db__bind_text(st, 5, type);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *event_id = db__col_text(st, 0);

@@ -402,6 +402,12 @@ static const char *const migrations[] = {
     "DROP INDEX events_txn;"
     "CREATE UNIQUE INDEX events_txn ON events (txn_id, sender, txn_device) "
     "  WHERE txn_id IS NOT NULL;",
+    /* a transaction ID's scope is the device and the endpoint (spec: client-
+     * server "Transaction identifiers"; Synapse keys on the request path):
+     * the same ID in another room or for another event type is a new send */
+    "DROP INDEX events_txn;"
+    "CREATE UNIQUE INDEX events_txn ON events (txn_id, sender, txn_device, room_id, type) "
+    "  WHERE txn_id IS NOT NULL;",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };

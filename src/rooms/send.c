@@ -332,7 +332,8 @@ static int txn_event(struct server *srv, const struct room_send *req,
 {
     char *existing;
     if (!req->txn_id ||
-        db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, &existing) != 0)
+        db_event_by_txn(srv->db, req->sender, req->txn_device, req->txn_id, req->room_id,
+                        req->type, &existing) != 0)
         return ERR_NOT_FOUND;
     snprintf(event_id, MATRIX_EVENT_ID_HASH_LEN, "%s", existing);
     free(existing);

@@ -22,7 +22,7 @@ import aiohttp
 import olm
 
 from common import check
-from rooms_util import CS, login_again, new_user, q, room_with
+from rooms_util import login_again, new_user, q, room_with
 
 SERVER = {"registration": "open", "admin": False}
 
@@ -139,7 +139,6 @@ async def test_many_senders_pdus_verify_after_kill_9(srv):
     rooms["10"] = await room_with(alice, users[1:], power_level_content_override=pl)
     rooms["11"] = await room_with(alice, users[1:], room_version="11",
                                   power_level_content_override=pl)
-    version_of = {r: v for v, r in rooms.items()}
     devices = []
     for u in users:
         devices += [u, await login_again(srv, u)]
@@ -370,3 +369,25 @@ async def test_many_senders_pdus_verify_after_kill_9(srv):
                 idx = [pos[e] for r_, e, _, _ in seq if r_ == room]
                 check(idx == sorted(idx), f"{d.device_id} saw a sender's events out of order")
     check(attempts[0] > n_acked[0], "no send was retried across the kill")
+
+
+async def test_txn_id_scoped_to_room_type_and_endpoint(srv):
+    """Spec: a transaction ID's scope is the device and the endpoint (Synapse
+    keys on the request path): the same ID in another room, for another event
+    type, or on /redact is a new request; the same path again is a retry."""
+    a = await new_user(srv, "txn")
+    r1, r2 = await a.create_room(), await a.create_room()
+    msg = {"msgtype": "m.text", "body": "x"}
+    e1 = (await a.ok("PUT", f"/rooms/{q(r1)}/send/m.room.message/T", msg))["event_id"]
+    e2 = (await a.ok("PUT", f"/rooms/{q(r2)}/send/m.room.message/T", msg))["event_id"]
+    e3 = (await a.ok("PUT", f"/rooms/{q(r1)}/send/m.reaction/T", {"m.relates_to": {
+        "rel_type": "m.annotation", "event_id": e1, "key": "k"}}))["event_id"]
+    e4 = (await a.ok("PUT", f"/rooms/{q(r1)}/redact/{q(e1)}/T", {}))["event_id"]
+    check(len({e1, e2, e3, e4}) == 4, f"one txn ID on four endpoints: {e1} {e2} {e3} {e4}")
+    ev = await a.ok("GET", f"/rooms/{q(r1)}/event/{q(e1)}")
+    check(ev["content"] == {} and ev["unsigned"]["redacted_because"]["event_id"] == e4,
+          f"not redacted: {ev}")
+    ev2 = await a.ok("GET", f"/rooms/{q(r2)}/event/{q(e2)}")
+    check(ev2["room_id"] == r2, f"{ev2}")
+    again = (await a.ok("PUT", f"/rooms/{q(r2)}/send/m.room.message/T", msg))["event_id"]
+    check(again == e2, f"retry answered {again}, not {e2}")
