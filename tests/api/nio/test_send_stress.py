@@ -300,6 +300,7 @@ async def test_many_senders_pdus_verify_after_kill_9(srv):
                            query={"dir": "b", "limit": "1000", "filter": fed})
         check("end" not in m or not m["chunk"] or len(m["chunk"]) < 1000, "room too long")
         pdus = {}
+        stream_order = [reference_id(p, v) for p in reversed(m["chunk"])]
         for pdu in m["chunk"]:
             eid = reference_id(pdu, v)
             check(pdu.get("event_id", eid) == eid, f"event_id {pdu.get('event_id')} != {eid}")
@@ -347,6 +348,17 @@ async def test_many_senders_pdus_verify_after_kill_9(srv):
                       f"depth {pdu['depth']} of {eid} not above {pdus[p]['depth']} of {p}")
                 referenced.add(p)
             check(len(set(pdu["auth_events"])) == len(pdu["auth_events"]), f"{eid} auth dup")
+            if pdu["type"] == "m.room.member" and pdu["sender"] != alice.user_id:
+                # a join after an invite: create, power levels, join rules and
+                # the invite (the sender's and the target's member event)
+                invite = [e for e, p in pdus.items() if p["type"] == "m.room.member" and
+                          p["state_key"] == pdu["sender"] and
+                          p["content"]["membership"] == "invite"]
+                rules = [e for e, p in pdus.items() if p["type"] == "m.room.join_rules"]
+                want = {e for e in auth_of[room][pdu["sender"]]
+                        if pdus[e]["type"] != "m.room.member"} | set(invite) | set(rules)
+                check(len(invite) == 1 and len(rules) == 1 and set(pdu["auth_events"]) == want,
+                      f"join {eid} auth_events {pdu['auth_events']} != {want}")
             if eid in acked[room] or eid == last[room]:
                 want = auth_of[room][pdu["sender"]]
                 check(set(pdu["auth_events"]) == want,
@@ -364,6 +376,7 @@ async def test_many_senders_pdus_verify_after_kill_9(srv):
             check(len(got) == len(set(got)), f"{d.device_id} saw an event twice in /sync")
             check(set(got) == set(pdus), f"{d.device_id} /sync missed "
                   f"{sorted(set(pdus) - set(got))[:3]} extra {sorted(set(got) - set(pdus))[:3]}")
+            check(got == stream_order, f"{d.device_id}'s /sync order differs from /messages'")
             pos = {e: i for i, e in enumerate(got)}
             for seq in order:
                 idx = [pos[e] for r_, e, _, _ in seq if r_ == room]
