@@ -6,8 +6,6 @@ room.ephemeral (types / not_types / senders / not_senders / limit, rooms /
 not_rooms for the room sections). Each test looks at what a nio bot sees and,
 where nio hides the shape, at the raw response."""
 
-import base64
-import hashlib
 import json
 from urllib.parse import quote
 
@@ -15,6 +13,7 @@ from nio import TagEvent, TypingNoticeEvent
 from nio import responses as R
 
 from common import check, expect_nio
+from pdu_util import content_hash, reference_id
 
 SERVER = {"registration": "open"}
 CS = "/_matrix/client/v3"
@@ -39,37 +38,6 @@ async def raw_sync(srv, c, flt, since=None):
 async def initial_sync(c, flt):
     c.next_batch = None  # nio would otherwise continue from its last sync
     return expect_nio(await c.sync(0, sync_filter=flt), R.SyncResponse)
-
-
-def canonical(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def unpadded_b64(raw, urlsafe=False):
-    enc = base64.urlsafe_b64encode if urlsafe else base64.b64encode
-    return enc(raw).decode().rstrip("=")
-
-
-# Room version 10's redaction keeps these top-level keys (spec: room version
-# 10 "Redactions", as v1-v10); a message's content keeps nothing.
-V10_KEPT = {"event_id", "type", "room_id", "sender", "state_key", "content", "hashes",
-            "signatures", "depth", "prev_events", "prev_state", "auth_events", "origin",
-            "origin_server_ts", "membership"}
-
-
-def reference_event_id(pdu):
-    """The v4+ event ID of a message PDU, from the spec's algorithm (server-server
-    "Calculating the reference hash for an event"), independently of relais."""
-    red = {k: v for k, v in pdu.items() if k in V10_KEPT and k not in ("event_id",)}
-    red["content"] = {}
-    red.pop("signatures", None)
-    return "$" + unpadded_b64(hashlib.sha256(canonical(red)).digest(), urlsafe=True)
-
-
-def content_hash(pdu):
-    body = {k: v for k, v in pdu.items() if k not in ("unsigned", "signatures", "hashes",
-                                                    "event_id")}
-    return unpadded_b64(hashlib.sha256(canonical(body)).digest())
 
 
 async def test_event_fields_on_sync(srv):
@@ -158,7 +126,8 @@ async def test_event_format_federation(srv):
         check(key in pdu, f"federation event has {key}: {sorted(pdu)}")
     check(pdu["event_id"] == eid and pdu["content"]["body"] == "as a PDU", f"{pdu}")
     # it is the real PDU: its hashes are those of the spec's algorithms
-    check(reference_event_id(pdu) == eid, f"reference hash {reference_event_id(pdu)} != {eid}")
+    ref = reference_id(pdu, "10")
+    check(ref == eid, f"reference hash {ref} != {eid}")
     check(pdu["hashes"]["sha256"] == content_hash(pdu), "content hash")
     check("age" in pdu.get("unsigned", {}), "unsigned kept")
     # federation and event_fields together, on /messages too
@@ -174,7 +143,7 @@ async def test_event_format_federation(srv):
                       token=alice.access_token,
                       query={"limit": "0", "filter": json.dumps({"event_format": "federation"})})
     red = r.json["event"]
-    check(red["content"] == {} and reference_event_id(red) == eid, f"redacted {red}")
+    check(red["content"] == {} and reference_id(red, "10") == eid, f"redacted {red}")
 
 
 async def test_account_data_filters(srv):
