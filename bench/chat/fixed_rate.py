@@ -4,7 +4,10 @@ fixed rate (RATE msg/s for SECONDS) over CONNS keep-alive connections (default 6
 message into the next room as its owner, with a distinct transaction ID. Latency runs from
 the moment a send was due (not when a connection was free), so a stalled server shows in the
 figures instead of slowing the load (no coordinated omission). Prints one line:
-fixed_rate target=R achieved=A sent=N ok=K errors=E p50=.. p99=.. max=.. (ms).
+fixed_rate target=R achieved=A sent=N ok=K errors=E p50=.. p99=.. max=.. (ms), then, when
+sends took over 20 ms, a line `slow_sends` with each burst of them: its start (seconds from
+the first send), how many, and the slowest (a stall of the server or the disk shows as one
+burst, scattered slow sends as many).
 Loopback only; stops by itself after SECONDS plus at most 10 s of draining."""
 import asyncio, json, sys, time, urllib.parse
 
@@ -33,7 +36,7 @@ async def main():
     queue = asyncio.Queue()
     for _ in range(n_conns):
         queue.put_nowait(await asyncio.open_connection(u.hostname, u.port))
-    lat, errors, tasks, last = [], [0], [], [0.0]
+    lat, errors, tasks, last, slow = [], [0], [], [0.0], []
     start = time.perf_counter() + 0.05
     total = int(rate * seconds)
 
@@ -61,6 +64,8 @@ async def main():
         now = time.perf_counter()
         last[0] = max(last[0], now)
         lat.append((now - due) * 1000)
+        if lat[-1] > 20:
+            slow.append((due - start, lat[-1]))
 
     for i in range(total):
         due = start + i / rate
@@ -77,6 +82,16 @@ async def main():
     print(f"fixed_rate target={rate:.0f} achieved={len(lat) / elapsed:.0f} sent={total} "
           f"ok={len(lat)} errors={errors[0] + len(pending)} p50={pct(0.5):.2f} "
           f"p99={pct(0.99):.2f} max={pct(1.0):.2f}")
+    bursts = []  # [start s, count, max ms]: slow sends due within 50 ms of the previous one
+    for at, ms in sorted(slow):
+        if bursts and at - bursts[-1][3] < 0.05:
+            bursts[-1][1] += 1
+            bursts[-1][2] = max(bursts[-1][2], ms)
+            bursts[-1][3] = at
+        else:
+            bursts.append([at, 1, ms, at])
+    if bursts:
+        print(f"slow_sends (t0 {start * 1000:.1f}) " + " ".join(f"{b[0]:.2f}s:{b[1]}x<={b[2]:.0f}ms" for b in bursts))
 
 
 asyncio.run(main())
