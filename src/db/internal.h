@@ -81,6 +81,15 @@ void db__write_detached(struct db *db, db__write_fn fn, void *arg, void (*free_a
 /* The name of the VFS connections open with (wal_vfs.c: a WAL file's writes
  * gathered into one call per commit), or NULL for SQLite's default. */
 const char *db__wal_vfs(void);
+/* ckpt_pace.c: the database file of that VFS. db__ckpt_pace_open opens one
+ * (the default VFS's file at real_offset inside ours); on a thread that
+ * called db__ckpt_pace_thread(true) (the checkpointer) its writes are synced
+ * in small steps. db__ckpt_pace_file_size is the size of our part. */
+int db__ckpt_pace_open(sqlite3_vfs *real_vfs, size_t real_offset, const char *name,
+                       sqlite3_file *file, int flags, int *out_flags);
+void db__ckpt_pace_thread(bool on);
+unsigned long db__ckpt_pace_steps(void); /* steps taken in this process */
+size_t db__ckpt_pace_file_size(void);
 /* The calling thread's read connection (opened on first use); NULL on failure. */
 struct db_conn *db__reader(struct db *db);
 /* A prepared statement for sql (a string literal), reset and unbound; NULL on

@@ -396,6 +396,7 @@ static int wal_hook(void *arg, sqlite3 *sql, const char *name, int pages)
 static void *checkpointer_main(void *arg)
 {
     struct db *db = arg;
+    db__ckpt_pace_thread(true); /* its database writes reach the disk in steps */
     pthread_mutex_lock(&db->ckpt_lock);
     for (;;) {
         while (!db->ckpt_wanted && !db->ckpt_stopping)

@@ -17,7 +17,7 @@
  * synchronous=FULL (sqlite.c): with NORMAL a commit publishes its frames
  * without a sync, before they are written. A file is used by one connection
  * (one thread) at a time, so the buffer needs no lock. Other files are the
- * default VFS's own. */
+ * default VFS's own, but for the database file (ckpt_pace.c). */
 #define LOG_MODULE "db"
 #include "db/internal.h"
 
@@ -46,9 +46,14 @@ static sqlite3_vfs wal_vfs;  /* ours: the default VFS's calls with xOpen replace
 static sqlite3_vfs *real_vfs; /* the default VFS */
 static pthread_once_t wal_vfs_once = PTHREAD_ONCE_INIT;
 
+/* Where the default VFS's file starts inside ours, for a WAL file
+ * (struct wal_file) as for the database file (ckpt_pace.c). */
 static size_t real_offset(void)
 {
-    return (sizeof(struct wal_file) + 15) & ~(size_t)15;
+    size_t head = sizeof(struct wal_file);
+    if (db__ckpt_pace_file_size() > head)
+        head = db__ckpt_pace_file_size();
+    return (head + 15) & ~(size_t)15;
 }
 
 /* Writes the pending bytes, in calls of at most DB_WAL_WRITE_MAX bytes: the
@@ -193,6 +198,8 @@ static int wal_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int 
                     int *out_flags)
 {
     (void)vfs;
+    if (flags & SQLITE_OPEN_MAIN_DB)
+        return db__ckpt_pace_open(real_vfs, real_offset(), name, file, flags, out_flags);
     if (!(flags & SQLITE_OPEN_WAL)) /* the default VFS's file fills ours */
         return real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
     struct wal_file *f = (struct wal_file *)file;

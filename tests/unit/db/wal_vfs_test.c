@@ -3,7 +3,9 @@
  * into the WAL before its commit and rereads them, another connection reading
  * it after the commit, and a copy of the database and WAL files taken right
  * after each commit (as a crash would leave them: no checkpoint, no wal-index)
- * recovering every committed row through SQLite's default VFS. */
+ * recovering every committed row through SQLite's default VFS; then a
+ * checkpoint run the way the checkpointer runs it (paced, ckpt_pace.c): it
+ * writes its ~2 MB in steps and leaves the database file complete. */
 #include "harness.h"
 
 #include "db/internal.h"
@@ -175,8 +177,24 @@ TEST_CASE(db, wal_vfs_commits_reach_the_file)
         ASSERT_INT_EQ(got[i], want[i]);
     wt_check_copy(dir, 9, want);
 
+    /* A checkpoint on a paced thread: ~2.2 MB of pages, written in steps of
+     * 128 KiB; the database file alone then holds every row. */
+    unsigned long steps = db__ckpt_pace_steps();
+    db__ckpt_pace_thread(true);
+    wt_exec(r, "PRAGMA wal_checkpoint(TRUNCATE)");
+    db__ckpt_pace_thread(false);
+    ASSERT_TRUE(db__ckpt_pace_steps() - steps >= 12);
     sqlite3_close(r);
     sqlite3_close(w);
+    snprintf(path, sizeof path, "%s/db.sqlite-wal", dir);
+    unlink(path); /* empty after TRUNCATE; without it the file must stand alone */
+    snprintf(path, sizeof path, "%s/db.sqlite", dir);
+    sqlite3 *plain = NULL;
+    ASSERT_INT_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    wt_sums(plain, got);
+    for (int i = 0; i < 3; i++)
+        ASSERT_INT_EQ(got[i], want[i]);
+    sqlite3_close(plain);
     const char *const suffixes[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < 3; i++) {
         snprintf(path, sizeof path, "%s/db.sqlite%s", dir, suffixes[i]);
