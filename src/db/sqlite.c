@@ -43,12 +43,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A longer WAL (8,000 pages) copies a page rewritten by many commits only once
- * and wrote ~20% fewer bytes per message, but each checkpoint's 32 MiB of
- * writes and its fsync then delayed the commits behind it: the fixed-rate
- * send latency doubled (p50 18-21 -> 39-45 ms at 1,000 msg/s, loaded machine). */
+/* A checkpoint copies a page rewritten by many commits once: the longer the
+ * stretch of WAL it covers, the fewer writes. Its writes reach the disk in
+ * small steps (ckpt_pace.c), so a long checkpoint no longer holds the commits
+ * behind one burst (before that, 8,000-page checkpoints doubled the send
+ * latency). At 1,000 msg/s (bench/chat/disk_io.sh, 2 runs each): every 1,000
+ * frames 7.5 / 6.5 device writes and 71 / 61 KB per message, every 5,000
+ * 5.1 / 5.1 and 59 / 58 KB, every 10,000 4.6 / 4.5 and 56 / 55 KB, every
+ * 20,000 (only at the wrap-around) 4.2 / 4.0 and 53 / 52 KB but a p99 of
+ * 5.2 / 11.5 ms against 3.5 / 4.2 (the writer then waits for one long
+ * checkpoint at each wrap). */
 enum {
-    DB_CKPT_PAGES = 1000,        /* WAL pages that start a background checkpoint */
+    DB_CKPT_PAGES = 10000,       /* WAL pages that start a background checkpoint */
     DB_CKPT_FORCE_PAGES = 20000, /* WAL pages past which the WAL is made to start over */
     DB_CKPT_TAIL_PAGES = 256,    /* at most this many uncopied pages: the writer copies them */
     DB_CKPT_LIMIT_PAGES = 30000, /* WAL pages at which the writer checkpoints regardless */
