@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""bench/chat/fsync_probe.py N DIR [BG_MB_S=0]: the disk's own fdatasync latency, to tell a
-server's slow commits from the device's. N times: overwrite 16 KB in place in DIR/w (no size
-or block change, so no metadata to write) and time its fdatasync (~1 ms apart); BG_MB_S > 0
+"""bench/chat/fsync_probe.py N DIR [BG_MB_S=0] [GAP_MS=1]: the disk's own fdatasync latency,
+to tell a server's slow commits from the device's. N times: overwrite 16 KB in place in DIR/w
+(no size or block change, so no metadata to write) and time its fdatasync (GAP_MS apart); BG_MB_S > 0
 adds a thread writing that many MB/s to DIR/b with an fsync every 75 ms (a checkpoint-like
 load). Prints p50/p90/p99/max and, as SLOW, the CLOCK_MONOTONIC start (ms) and length of each
 fdatasync over 8 ms: run it beside a server that logs its commits' times on the same clock
@@ -11,6 +11,7 @@ import os, sys, threading, time
 
 n, d = int(sys.argv[1]), sys.argv[2]
 bg = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+gap = float(sys.argv[4]) / 1000 if len(sys.argv) > 4 else 0.001
 fd = os.open(os.path.join(d, "w"), os.O_RDWR | os.O_CREAT, 0o600)
 os.pwrite(fd, b"\0" * (16384 * 512), 0)
 os.fsync(fd)
@@ -39,7 +40,7 @@ for i in range(n):
     lat.append(ms)
     if ms > 8:
         slow.append((time.monotonic() * 1000 - ms, ms))
-    time.sleep(0.001)
+    time.sleep(gap)
 stop[0] = True
 lat.sort()
 print("fdatasync (bg %g MB/s): p50 %.2f p90 %.2f p99 %.2f max %.2f ms, load %s" % (

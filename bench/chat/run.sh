@@ -8,6 +8,10 @@
 #  2. fixed rate: RATE (1000) msg/s for SECONDS, open loop (fixed_rate.py): p50/p99 send
 #     latency from the moment each send was due; the same /sync sampling and long-pollers.
 #  3. server RSS after the run.
+#  PROBE=1: during phase 2, bench/chat/fsync_probe.py times a small fdatasync of its own
+#  file every 10 ms beside the server and prints its stalls over 8 ms (monotonic ms), to
+#  line up with fixed_rate.py's slow_sends (t0 is its start): a burst of slow sends at the
+#  time the probe stalled too is the disk's, not the server's.
 # MODE=rss (USERS 1000, ROOMS 100): fills every room with PER_ROOM (10000) messages through
 #  the send API (wrk + fill.lua, 64 connections, at most FILL_SECS = 900 s), restarts
 #  nothing, then does an initial and an incremental /sync for SAMPLE (100) users and prints
@@ -97,9 +101,16 @@ echo "fixed rate ($rate msg/s, ${secs}s), load $(load):"
 /usr/bin/python3 "$here/sync_latency.py" "$url" "$dir/setup.json" "$secs" "$longpoll" &
 lat=$!
 c0=$(cpu)
+probe=
+if [ "${PROBE:-0}" = 1 ]; then
+  mkdir -p "$dir/probe"
+  /usr/bin/python3 "$here/fsync_probe.py" $((secs * 100)) "$dir/probe" 0 10 >"$dir/probe.out" &
+  probe=$!
+fi
 /usr/bin/python3 "$here/fixed_rate.py" "$url" "$dir/setup.json" "$rate" "$secs" | tee "$dir/fixed"
 c1=$(cpu)
 wait $lat
+if [ -n "$probe" ]; then wait $probe; sed 's/^/probe /' "$dir/probe.out"; fi
 per_msg "$c0" "$c1" "$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' "$dir/fixed")"
 echo "after: rss_kb $(rss), load $(load)"
 grep -c " error " "$dir/err" | sed 's/^/server_error_lines /' || true
